@@ -1,0 +1,264 @@
+package dev.cumulus.refscan;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Finds which of a set of needles (32-character nix32 hash parts) occur in a stream of bytes fed
+ * in chunks of any size, matches across chunk boundaries included. Same results as Nix's
+ * reference scanner.
+ *
+ * <p>It is fast because most bytes are never looked at: only 32 of the 256 byte values are nix32
+ * digits, so it checks the last byte of each 32-byte window first and, when that byte cannot be
+ * part of a hash, skips the whole window. Only a run of 32 digits is looked up in the needle
+ * table. Not thread-safe: one scanner per stream.
+ */
+public final class RefScanner {
+    public static final int NEEDLE_LENGTH = 32;
+    private static final String NIX32 = "0123456789abcdfghijklmnpqrsvwxyz";
+    private static final boolean[] IS_DIGIT = new boolean[256];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    static {
+        for (int i = 0; i < NIX32.length(); i++) {
+            IS_DIGIT[NIX32.charAt(i)] = true;
+        }
+    }
+
+    private final byte[] needles;
+    private final int count;
+    /** Open-addressed table of needle index + 1, keyed by a hash of the needle's first 16 bytes. */
+    private final int[] table;
+    private final int shift;
+    /**
+     * One bit per hash value, set for the needles: small enough to stay in the first-level cache,
+     * so most hash-like runs that are not needles are turned away without touching {@link #table}.
+     */
+    private final long[] filter;
+    private final int filterShift;
+    private final boolean[] found;
+    private int foundCount;
+
+    /** The last bytes fed, so that a match straddling two chunks is seen. */
+    private final byte[] carry = new byte[NEEDLE_LENGTH - 1];
+    private int carryLength;
+    private final byte[] seam = new byte[2 * (NEEDLE_LENGTH - 1)];
+
+    /** @param needleTexts nix32 hash parts; a needle's index is its position in this collection */
+    public RefScanner(Collection<String> needleTexts) {
+        List<byte[]> needleBytes = needleTexts.stream().map(n -> n.getBytes(StandardCharsets.ISO_8859_1)).toList();
+        this.count = needleBytes.size();
+        this.needles = new byte[count * NEEDLE_LENGTH];
+        int capacity = Integer.highestOneBit(Math.max(16, count * 4) - 1) << 1;
+        this.table = new int[capacity];
+        this.shift = 64 - Integer.numberOfTrailingZeros(capacity);
+        this.found = new boolean[count];
+        int filterBits = Integer.highestOneBit(Math.max(4096, count * 8) - 1) << 1;
+        this.filter = new long[filterBits / 64];
+        this.filterShift = 64 - Integer.numberOfTrailingZeros(filterBits);
+        for (int i = 0; i < count; i++) {
+            byte[] n = needleBytes.get(i);
+            checkNeedle(n, i);
+            System.arraycopy(n, 0, needles, i * NEEDLE_LENGTH, NEEDLE_LENGTH);
+            long h = mix(needles, i * NEEDLE_LENGTH);
+            int f = (int) (h >>> filterShift);
+            filter[f >>> 6] |= 1L << f;
+            int slot = (int) (h >>> shift);
+            while (table[slot] != 0) {
+                if (Arrays.equals(needles, (table[slot] - 1) * NEEDLE_LENGTH, table[slot] * NEEDLE_LENGTH,
+                        needles, i * NEEDLE_LENGTH, (i + 1) * NEEDLE_LENGTH)) {
+                    throw new IllegalArgumentException("needle " + i + " repeats needle " + (table[slot] - 1) + ": '"
+                            + new String(n, StandardCharsets.ISO_8859_1) + "'");
+                }
+                slot = (slot + 1) & (capacity - 1);
+            }
+            table[slot] = i + 1;
+        }
+    }
+
+    private static void checkNeedle(byte[] n, int index) {
+        if (n.length != NEEDLE_LENGTH) {
+            throw new IllegalArgumentException("needle " + index + " has " + n.length + " characters; a hash part has "
+                    + NEEDLE_LENGTH);
+        }
+        for (byte b : n) {
+            if (!IS_DIGIT[b & 0xff]) {
+                throw new IllegalArgumentException("needle " + index + " '" + new String(n, StandardCharsets.ISO_8859_1)
+                        + "' has a character outside nix32");
+            }
+        }
+    }
+
+    /** A hash of the first 16 bytes at {@code at}; its top bits pick the filter bit and the table slot. */
+    private static long mix(byte[] b, int at) {
+        long a = (long) LONGS.get(b, at);
+        long c = (long) LONGS.get(b, at + 8);
+        long h = (a * 0x9E3779B97F4A7C15L) ^ (c * 0xC2B2AE3D27D4EB4FL);
+        return (h ^ (h >>> 29)) * 0x94D049BB133111EBL;
+    }
+
+    /** Scans the next {@code len} bytes of the stream. */
+    public void update(byte[] buf, int off, int len) {
+        if (len <= 0 || foundCount == count) {
+            return;
+        }
+        if (carryLength > 0) {
+            int head = Math.min(len, NEEDLE_LENGTH - 1);
+            System.arraycopy(carry, 0, seam, 0, carryLength);
+            System.arraycopy(buf, off, seam, carryLength, head);
+            scan(seam, 0, carryLength + head);
+        }
+        scan(buf, off, off + len);
+        // Keep the stream's last 31 bytes: from this chunk, topped up from the old carry if the chunk was short.
+        if (len >= NEEDLE_LENGTH - 1) {
+            System.arraycopy(buf, off + len - (NEEDLE_LENGTH - 1), carry, 0, NEEDLE_LENGTH - 1);
+            carryLength = NEEDLE_LENGTH - 1;
+        } else {
+            int keep = Math.min(carryLength, NEEDLE_LENGTH - 1 - len);
+            System.arraycopy(carry, carryLength - keep, carry, 0, keep);
+            System.arraycopy(buf, off, carry, keep, len);
+            carryLength = keep + len;
+        }
+    }
+
+    public void update(byte[] buf) {
+        update(buf, 0, buf.length);
+    }
+
+    /**
+     * Scans windows that lie wholly in {@code buf[from, to)}.
+     *
+     * <p>A run of 32 digits holds three consecutive whole 8-byte words (counted from {@code from}),
+     * one of which starts at a multiple of 24; being digits, none of its bytes is below '0' or
+     * above 0x7f. So one long every 24 bytes is tested, with a few arithmetic steps and no branch
+     * that depends on the previous test. Around a word that passes, the nearest bytes that surely
+     * are not digits bound the windows that could hold a needle, and those are looked up: a needle
+     * is all digits, so a window with a non-digit can never match, and Nix's exact digit check is
+     * not needed.
+     */
+    private void scan(byte[] buf, int from, int to) {
+        int lookedUpTo = from - 1;
+        for (int w = from, lastWord = to - 8; w <= lastWord; w += STRIDE) {
+            if (surelyNotDigits((long) LONGS.get(buf, w)) == 0) {
+                lookedUpTo = scanAround(buf, from, to, w, lookedUpTo);
+            }
+        }
+    }
+
+    /**
+     * Looks up the windows that hold the word at {@code w}, start after {@code lookedUpTo} and
+     * have no byte that surely is not a digit; they start in [w - 24, w]. Returns the last start
+     * considered.
+     */
+    private int scanAround(byte[] buf, int from, int to, int w, int lookedUpTo) {
+        // First byte after the last sure non-digit before w, looking back at most 24 bytes.
+        int runStart = Math.max(from, w - (NEEDLE_LENGTH - 8));
+        for (int p = w - 8; p + 8 > runStart; p -= 8) {
+            if (p < from) {
+                // Too close to the start for a whole long: look byte by byte.
+                for (int k = w - 1; k >= runStart; k--) {
+                    if (!IS_DIGIT[buf[k] & 0xff]) {
+                        runStart = k + 1;
+                        break;
+                    }
+                }
+                break;
+            }
+            long marks = surelyNotDigits((long) LONGS.get(buf, p));
+            if (marks != 0) {
+                runStart = Math.max(runStart, p + ((63 - Long.numberOfLeadingZeros(marks)) >>> 3) + 1);
+                break;
+            }
+        }
+        // The first sure non-digit after the word, looking ahead at most 24 bytes.
+        int runEnd = Math.min(to, w + NEEDLE_LENGTH);
+        for (int p = w + 8; p < runEnd; p += 8) {
+            if (p + 8 > to) {
+                for (int k = p; k < runEnd; k++) {
+                    if (!IS_DIGIT[buf[k] & 0xff]) {
+                        runEnd = k;
+                        break;
+                    }
+                }
+                break;
+            }
+            long marks = surelyNotDigits((long) LONGS.get(buf, p));
+            if (marks != 0) {
+                runEnd = Math.min(runEnd, p + (Long.numberOfTrailingZeros(marks) >>> 3));
+                break;
+            }
+        }
+        int last = Math.min(w, runEnd - NEEDLE_LENGTH);
+        for (int start = Math.max(runStart, lookedUpTo + 1); start <= last; start++) {
+            lookup(buf, start);
+        }
+        return Math.max(lookedUpTo, w);
+    }
+
+    /** Every run of 32 holds a whole word starting at a multiple of this. */
+    private static final int STRIDE = 24;
+
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long LOW_7_BITS = 0x7f7f7f7f7f7f7f7fL;
+    /** Added to each byte's low 7 bits, sets bit 7 exactly when the byte is at least '0' (0x30). */
+    private static final long TO_ZERO_CHAR = 0x5050505050505050L;
+
+    /**
+     * Marks (bit 7 of each byte) the bytes of {@code x} that are below '0' or above 0x7f: a subset
+     * of the non-digits with no false marks, computed without carries between bytes.
+     */
+    private static long surelyNotDigits(long x) {
+        long atLeastZeroChar = (x & LOW_7_BITS) + TO_ZERO_CHAR;
+        return (x | ~atLeastZeroChar) & HIGH_BITS;
+    }
+
+    private void lookup(byte[] buf, int at) {
+        long h = mix(buf, at);
+        int f = (int) (h >>> filterShift);
+        if ((filter[f >>> 6] & (1L << f)) == 0) {
+            return;
+        }
+        int mask = table.length - 1;
+        for (int slot = (int) (h >>> shift); ; slot = (slot + 1) & mask) {
+            int entry = table[slot];
+            if (entry == 0) {
+                return;
+            }
+            int n = entry - 1;
+            if (Arrays.equals(needles, n * NEEDLE_LENGTH, n * NEEDLE_LENGTH + NEEDLE_LENGTH, buf, at, at + NEEDLE_LENGTH)) {
+                if (!found[n]) {
+                    found[n] = true;
+                    foundCount++;
+                }
+                return;
+            }
+        }
+    }
+
+    /** Indices (in the order the needles were given) of the needles seen so far, ascending. */
+    public int[] foundIndices() {
+        int[] out = new int[foundCount];
+        for (int i = 0, k = 0; i < count; i++) {
+            if (found[i]) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    /** The needles seen so far, in the order they were given. */
+    public List<String> foundNeedles() {
+        return Arrays.stream(foundIndices())
+                .mapToObj(i -> new String(needles, i * NEEDLE_LENGTH, NEEDLE_LENGTH, StandardCharsets.ISO_8859_1))
+                .toList();
+    }
+
+    public boolean allFound() {
+        return foundCount == count;
+    }
+}
