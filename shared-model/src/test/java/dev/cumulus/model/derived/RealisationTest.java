@@ -1,0 +1,104 @@
+package dev.cumulus.model.derived;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.testing.Shared;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RealisationTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final StoreDir STORE = StoreDir.DEFAULT;
+
+    JsonNode vector(String name) throws IOException {
+        return JSON.readTree(Shared.vectors(name).toFile());
+    }
+
+    @Test
+    void newFormRoundTripsAndHasNixsFingerprint() throws IOException {
+        for (String v : List.of("simple", "with-signature")) {
+            JsonNode j = vector("realisation/" + v + ".json");
+            Realisation r = Realisation.fromJson(j);
+            assertEquals(j, r.toJson());
+            assertEquals(Shared.read(Shared.vectors("realisation/" + v + "-fingerprint.txt")).strip(), r.fingerprint());
+            assertEquals("/nix/store/g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-bar.drv^foo", r.id().render(STORE));
+        }
+        assertEquals(Realisation.fromJson(vector("realisation/with-signature.json")),
+                Realisation.fromJson(vector("realisation/with-signature-unstructured.json")));
+    }
+
+    @Test
+    void legacyFormMatchesTheWireJsonOfNix28() throws IOException {
+        JsonNode list = vector("worker-protocol/realisation.json");
+        // The .bin holds each realisation as a length-prefixed JSON string.
+        try (InputStream in = Files.newInputStream(Shared.vectors("worker-protocol/realisation.bin"))) {
+            for (JsonNode j : list) {
+                Realisation r = Realisation.fromJson(j);
+                String wire = readString(in);
+                assertEquals(r, Realisation.fromJson(wire));
+                if (r.signatures().isEmpty()) {
+                    // Newer Nix writes signatures as objects; Nix 2.8 only reads strings, which is what we send.
+                    assertEquals(wire, r.toJsonString());
+                }
+            }
+        }
+        JsonNode withDeps = vector("worker-protocol/realisation-with-deps.json").get(0);
+        Realisation r = Realisation.fromJson(withDeps);
+        assertEquals(1, r.dependentRealisations().size());
+        try (InputStream in = Files.newInputStream(Shared.vectors("worker-protocol/realisation-with-deps.bin"))) {
+            assertEquals(readString(in), r.toJsonString());
+        }
+        assertTrue(r.fingerprint().startsWith("{\"dependentRealisations\":{\"sha256:6f869f"));
+        assertFalse(r.fingerprint().contains("signatures"));
+    }
+
+    @Test
+    void signsAndVerifies() {
+        SecretKey key = SecretKey.generate("cumulus-test-1");
+        Realisation r = Realisation.of(DrvOutput.ByHash.parse(
+                "sha256:15e3c560894cbb27085cf65b5a2ecb18488c999497f4531b6907a7581ce6d527!out"),
+                StorePath.parseBaseName("g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-foo")).sign(key);
+        assertTrue(r.isSignedBy(List.of(key.publicKey())));
+        Realisation moved = new Realisation(r.id(), StorePath.parseBaseName("n5wkd9frr45pa74if5gpz9j7mifg27fh-foo"),
+                r.signatures(), r.dependentRealisations());
+        assertFalse(moved.isSignedBy(List.of(key.publicKey())));
+        assertFalse(r.isSignedBy(List.of(SecretKey.generate("cumulus-test-1").publicKey())));
+    }
+
+    @Test
+    void derivedPathsAndOutputIds() {
+        String drv = "/nix/store/g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-foo.drv";
+        for (String s : List.of(drv, drv + "!out", drv + "!*", drv + "!dev,out", drv + "!bar!baz")) {
+            assertEquals(s, DerivedPath.parse(STORE, s).render(STORE));
+        }
+        assertEquals(new OutputsSpec.All(), ((DerivedPath.Built) DerivedPath.parse(STORE, drv + "!*")).outputs());
+        assertEquals(drv + "^out", DrvOutput.parse(STORE, drv + "^out").render(STORE));
+        assertThrows(IllegalArgumentException.class, () -> DrvOutput.parse(STORE, "sha256:nothex!out"));
+        assertThrows(IllegalArgumentException.class, () -> OutputsSpec.parse("a,,b"));
+    }
+
+    static String readString(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        byte[] len = d.readNBytes(8);
+        long n = 0;
+        for (int i = 7; i >= 0; i--) {
+            n = (n << 8) | (len[i] & 0xff);
+        }
+        byte[] s = d.readNBytes((int) n);
+        d.readNBytes((int) ((8 - n % 8) % 8));
+        return new String(s, StandardCharsets.UTF_8);
+    }
+}
