@@ -24,6 +24,10 @@ if ! JAVA_HOME=$(find_jdk); then
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven 3.8 on JDK 24+ warns about sun.misc.Unsafe on every run; the warning is not ours to fix.
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then
+  case " ${MAVEN_OPTS:-} " in *unsafe-memory-access*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+fi
 # File names in NARs are bytes; Java decodes them with the locale's charset, so it must be UTF-8.
 case "${LC_ALL:-${LANG:-}}" in
   *UTF-8*|*utf8*) ;;
