@@ -56,13 +56,7 @@ final class ATerm {
         } else {
             s.append("Derive(");
         }
-        s.append('[');
-        boolean first = true;
-        for (Map.Entry<String, DerivationOutput> e : drv.outputs().entrySet()) {
-            if (!first) {
-                s.append(',');
-            }
-            first = false;
+        list(s, drv.outputs().entrySet(), e -> {
             s.append('(');
             string(s, e.getKey());
             String[] f = outputFields(storeDir, drv, e.getKey(), e.getValue());
@@ -71,19 +65,14 @@ final class ATerm {
                 string(s, maskOutputs && i == 0 ? "" : f[i]);
             }
             s.append(')');
-        }
-        s.append("],[");
-        first = true;
+        });
+        s.append(',');
         if (inputsByHash != null) {
-            for (Map.Entry<String, DerivationInput> e : inputsByHash.entrySet()) {
-                first = inputDrv(s, first, e.getKey(), e.getValue());
-            }
+            list(s, inputsByHash.entrySet(), e -> inputDrv(s, e.getKey(), e.getValue()));
         } else {
-            for (Map.Entry<StorePath, DerivationInput> e : drv.inputDrvs().entrySet()) {
-                first = inputDrv(s, first, storeDir.print(e.getKey()), e.getValue());
-            }
+            list(s, drv.inputDrvs().entrySet(), e -> inputDrv(s, storeDir.print(e.getKey()), e.getValue()));
         }
-        s.append("],");
+        s.append(',');
         stringList(s, drv.inputSrcs().stream().map(storeDir::print).toList());
         s.append(',');
         string(s, drv.platform());
@@ -91,21 +80,30 @@ final class ATerm {
         string(s, drv.builder());
         s.append(',');
         stringList(s, drv.args());
-        s.append(",[");
-        first = true;
-        for (Map.Entry<String, String> e : drv.env().entrySet()) {
-            if (!first) {
-                s.append(',');
-            }
-            first = false;
+        s.append(',');
+        list(s, drv.env().entrySet(), e -> {
             s.append('(');
             string(s, e.getKey());
             s.append(',');
             string(s, maskOutputs && drv.outputs().containsKey(e.getKey()) ? "" : e.getValue());
             s.append(')');
-        }
-        s.append("])");
+        });
+        s.append(')');
         return s.toString();
+    }
+
+    /** {@code [a,b,c]}, each item printed by {@code item}. */
+    private static <T> void list(StringBuilder s, Iterable<T> items, java.util.function.Consumer<T> item) {
+        s.append('[');
+        boolean first = true;
+        for (T i : items) {
+            if (!first) {
+                s.append(',');
+            }
+            first = false;
+            item.accept(i);
+        }
+        s.append(']');
     }
 
     /** path, hashAlgo, hash: the three fields after an output's name. */
@@ -120,15 +118,11 @@ final class ATerm {
         };
     }
 
-    private static boolean inputDrv(StringBuilder s, boolean first, String key, DerivationInput in) {
-        if (!first) {
-            s.append(',');
-        }
+    private static void inputDrv(StringBuilder s, String key, DerivationInput in) {
         s.append('(');
         string(s, key);
         inputNode(s, in);
         s.append(')');
-        return false;
     }
 
     private static void inputNode(StringBuilder s, DerivationInput in) {
@@ -139,32 +133,18 @@ final class ATerm {
         }
         s.append('(');
         stringList(s, in.outputs());
-        s.append(",[");
-        boolean first = true;
-        for (Map.Entry<String, DerivationInput> e : in.dynamicOutputs().entrySet()) {
-            if (!first) {
-                s.append(',');
-            }
-            first = false;
+        s.append(',');
+        list(s, in.dynamicOutputs().entrySet(), e -> {
             s.append('(');
             string(s, e.getKey());
             inputNode(s, e.getValue());
             s.append(')');
-        }
-        s.append("])");
+        });
+        s.append(')');
     }
 
     private static void stringList(StringBuilder s, Iterable<String> items) {
-        s.append('[');
-        boolean first = true;
-        for (String i : items) {
-            if (!first) {
-                s.append(',');
-            }
-            first = false;
-            string(s, i);
-        }
-        s.append(']');
+        list(s, items, i -> string(s, i));
     }
 
     private static void string(StringBuilder s, String v) {

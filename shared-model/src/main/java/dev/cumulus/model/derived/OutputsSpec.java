@@ -45,17 +45,15 @@ public sealed interface OutputsSpec {
         return new Names(new TreeSet<>(List.of(names)));
     }
 
-    /** Output names follow store path name rules and may not be empty or contain {@code *} or {@code ,}. */
+    /** Output names are made of store path name characters (so never {@code *} or {@code ,}) and are not empty. */
     static void checkOutputName(String name) {
         if (name.isEmpty()) {
             throw new IllegalArgumentException("an output name must not be empty");
         }
         for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '+' || c == '-' || c == '.' || c == '_' || c == '?' || c == '=';
-            if (!ok) {
-                throw new IllegalArgumentException("output name '" + name + "' has the invalid character '" + c + "'");
+            if (!dev.cumulus.model.store.StorePath.isNameCharacter(name.charAt(i))) {
+                throw new IllegalArgumentException("output name '" + name + "' has the invalid character '"
+                        + name.charAt(i) + "'");
             }
         }
     }

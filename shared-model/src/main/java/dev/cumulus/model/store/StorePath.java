@@ -51,13 +51,17 @@ public record StorePath(String hashPart, String name) implements Comparable<Stor
             }
         }
         for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '+' || c == '-' || c == '.' || c == '_' || c == '?' || c == '=';
-            if (!ok) {
-                throw new InvalidStorePathException("store path name '" + name + "' has the invalid character '" + c + "'");
+            if (!isNameCharacter(name.charAt(i))) {
+                throw new InvalidStorePathException("store path name '" + name + "' has the invalid character '"
+                        + name.charAt(i) + "'");
             }
         }
+    }
+
+    /** The characters store path names (and derivation output names) are made of: {@code [A-Za-z0-9+-._?=]}. */
+    public static boolean isNameCharacter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '+' || c == '-' || c == '.' || c == '_' || c == '?' || c == '=';
     }
 
     public String baseName() {
