@@ -144,7 +144,7 @@ public final class RefScanner {
     private void scan(byte[] buf, int from, int to) {
         int lookedUpTo = from - 1;
         for (int w = from, lastWord = to - 8; w <= lastWord; w += STRIDE) {
-            if (surelyNotDigits((long) LONGS.get(buf, w)) == 0) {
+            if (surelyNotDigits((long) LONGS.get(buf, w)) == 0 && w > lookedUpTo) {
                 lookedUpTo = scanAround(buf, from, to, w, lookedUpTo);
             }
         }
@@ -153,7 +153,8 @@ public final class RefScanner {
     /**
      * Looks up the windows that hold the word at {@code w}, start after {@code lookedUpTo} and
      * have no byte that surely is not a digit; they start in [w - 24, w]. Returns the last start
-     * considered.
+     * dealt with: past w when the run was found to end at a non-digit, since no window starting
+     * at or before that byte can be all digits.
      */
     private int scanAround(byte[] buf, int from, int to, int w, int lookedUpTo) {
         // First byte after the last sure non-digit before w, looking back at most 24 bytes.
@@ -177,11 +178,13 @@ public final class RefScanner {
         }
         // The first sure non-digit after the word, looking ahead at most 24 bytes.
         int runEnd = Math.min(to, w + NEEDLE_LENGTH);
+        boolean ended = false;
         for (int p = w + 8; p < runEnd; p += 8) {
             if (p + 8 > to) {
                 for (int k = p; k < runEnd; k++) {
                     if (!IS_DIGIT[buf[k] & 0xff]) {
                         runEnd = k;
+                        ended = true;
                         break;
                     }
                 }
@@ -189,7 +192,11 @@ public final class RefScanner {
             }
             long marks = surelyNotDigits((long) LONGS.get(buf, p));
             if (marks != 0) {
-                runEnd = Math.min(runEnd, p + (Long.numberOfTrailingZeros(marks) >>> 3));
+                int at = p + (Long.numberOfTrailingZeros(marks) >>> 3);
+                if (at < runEnd) {
+                    runEnd = at;
+                    ended = true;
+                }
                 break;
             }
         }
@@ -197,7 +204,7 @@ public final class RefScanner {
         for (int start = Math.max(runStart, lookedUpTo + 1); start <= last; start++) {
             lookup(buf, start);
         }
-        return Math.max(lookedUpTo, w);
+        return Math.max(lookedUpTo, ended ? runEnd : w);
     }
 
     /** Every run of 32 holds a whole word starting at a multiple of this. */
