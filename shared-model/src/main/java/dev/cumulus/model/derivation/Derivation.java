@@ -3,7 +3,6 @@ package dev.cumulus.model.derivation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -102,9 +101,5 @@ public record Derivation(
     /** The placeholder Nix puts in the environment for an output whose path is not known yet. */
     public static String hashPlaceholder(String outputName) {
         return "/" + Hash.sha256("nix-output:" + outputName).toNix32();
-    }
-
-    byte[] atermBytes(StoreDir storeDir) {
-        return toAterm(storeDir).getBytes(StandardCharsets.UTF_8);
     }
 }

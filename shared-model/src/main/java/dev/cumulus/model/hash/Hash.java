@@ -60,18 +60,6 @@ public final class Hash {
         throw new IllegalArgumentException("hash '" + text + "' names no algorithm (expected 'sha256:…' or 'sha256-…')");
     }
 
-    /** Parses a hash that may name its algorithm, else is taken to be of {@code algorithm}. */
-    public static Hash parseAnyOrBare(String text, HashAlgorithm algorithm) {
-        if (text.indexOf(':') >= 0 || text.indexOf('-') >= 0) {
-            Hash h = parseAny(text);
-            if (h.algorithm != algorithm) {
-                throw new IllegalArgumentException("hash '" + text + "' should be " + algorithm + ", not " + h.algorithm);
-            }
-            return h;
-        }
-        return parseDigest(algorithm, text);
-    }
-
     public static Hash parseSri(String text) {
         int dash = text.indexOf('-');
         if (dash < 0) {

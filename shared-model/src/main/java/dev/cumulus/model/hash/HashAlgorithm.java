@@ -2,7 +2,6 @@ package dev.cumulus.model.hash;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Locale;
 
 /** The hash algorithms Nix uses for content, with their byte sizes and names in Nix's texts. */
 public enum HashAlgorithm {
@@ -62,6 +61,6 @@ public enum HashAlgorithm {
 
     @Override
     public String toString() {
-        return nixName.toLowerCase(Locale.ROOT);
+        return nixName;
     }
 }

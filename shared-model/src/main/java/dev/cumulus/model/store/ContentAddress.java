@@ -27,11 +27,6 @@ public record ContentAddress(ContentAddressMethod method, Hash hash) {
         throw new IllegalArgumentException("'" + text + "' is not a content address (expected 'text:…' or 'fixed:…')");
     }
 
-    /** Parses Nix's optional form: the empty string means none. */
-    public static java.util.Optional<ContentAddress> parseOptional(String text) {
-        return text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parse(text));
-    }
-
     /** The method and algorithm as a derivation's hashAlgo field has them: {@code r:sha256}. */
     public String methodAlgo() {
         return method.prefix() + hash.algorithm().nixName();

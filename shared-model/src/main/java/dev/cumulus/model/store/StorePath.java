@@ -72,9 +72,11 @@ public record StorePath(String hashPart, String name) implements Comparable<Stor
         return name.endsWith(".drv");
     }
 
+    /** Nix's order, that of the base names: by hash part, then name (the hash part has a fixed length). */
     @Override
     public int compareTo(StorePath o) {
-        return baseName().compareTo(o.baseName());
+        int c = hashPart.compareTo(o.hashPart);
+        return c != 0 ? c : name.compareTo(o.name);
     }
 
     @Override
