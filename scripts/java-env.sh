@@ -5,27 +5,29 @@ java_major() {
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
 }
 
+# Sets JAVA_HOME and JAVA_MAJOR to the first JDK >= 21 found; no subshell, so both stay set.
 find_jdk() {
-  local candidate
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 21 ] 2>/dev/null; then
-    echo "$JAVA_HOME"; return 0
-  fi
-  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/java-2[1-9]-* /usr/lib/jvm/*; do
-    if [ -x "$candidate/bin/javac" ] && [ "$(java_major "$candidate")" -ge 21 ] 2>/dev/null; then
-      echo "$candidate"; return 0
+  local candidate major
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/java-2[1-9]-* /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+    major=$(java_major "$candidate")
+    if [ "${major:-0}" -ge 21 ] 2>/dev/null; then
+      JAVA_HOME=$candidate
+      JAVA_MAJOR=$major
+      return 0
     fi
   done
   return 1
 }
 
-if ! JAVA_HOME=$(find_jdk); then
+if ! find_jdk; then
   echo "cumulus: no JDK 21 or newer found; install one (e.g. Temurin 25) or set JAVA_HOME" >&2
   exit 1
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 # Maven 3.8 on JDK 24+ warns about sun.misc.Unsafe on every run; the warning is not ours to fix.
-if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then
+if [ "$JAVA_MAJOR" -ge 24 ]; then
   case " ${MAVEN_OPTS:-} " in *unsafe-memory-access*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
 fi
 # File names in NARs are bytes; Java decodes them with the locale's charset, so it must be UTF-8.
