@@ -107,7 +107,7 @@ final class ATerm {
     }
 
     /** path, hashAlgo, hash: the three fields after an output's name. */
-    private static String[] outputFields(StoreDir storeDir, Derivation drv, String name, DerivationOutput o) {
+    static String[] outputFields(StoreDir storeDir, Derivation drv, String name, DerivationOutput o) {
         return switch (o) {
             case DerivationOutput.InputAddressed ia -> new String[] {storeDir.print(ia.path()), "", ""};
             case DerivationOutput.CaFixed f -> new String[] {
@@ -116,6 +116,57 @@ final class ATerm {
             case DerivationOutput.Deferred d -> new String[] {"", "", ""};
             case DerivationOutput.Impure i -> new String[] {"", i.method().prefix() + i.hashAlgorithm().nixName(), "impure"};
         };
+    }
+
+    /** An output from its three fields (path, hash algorithm with method prefix, hash), as ATerm and the wire carry them. */
+    static DerivationOutput outputFromFields(StoreDir storeDir, String outputName, String path, String hashAlgo, String hash) {
+        if (hashAlgo.isEmpty()) {
+            if (!hash.isEmpty()) {
+                throw new DerivationFormatException("output '" + outputName + "' has a hash but no hash algorithm");
+            }
+            return path.isEmpty() ? new DerivationOutput.Deferred() : new DerivationOutput.InputAddressed(outputPath(storeDir, outputName, path));
+        }
+        ContentAddressMethod method = ContentAddressMethod.FLAT;
+        String algo = hashAlgo;
+        if (algo.startsWith("r:")) {
+            method = ContentAddressMethod.NAR;
+            algo = algo.substring(2);
+        } else if (algo.startsWith("text:")) {
+            method = ContentAddressMethod.TEXT;
+            algo = algo.substring(5);
+        }
+        HashAlgorithm ha;
+        try {
+            ha = HashAlgorithm.parse(algo);
+        } catch (IllegalArgumentException e) {
+            throw new DerivationFormatException("output '" + outputName + "': " + e.getMessage());
+        }
+        if (hash.equals("impure")) {
+            if (!path.isEmpty()) {
+                throw new DerivationFormatException("impure output '" + outputName + "' must not have a path");
+            }
+            return new DerivationOutput.Impure(method, ha);
+        }
+        if (!hash.isEmpty()) {
+            outputPath(storeDir, outputName, path);
+            try {
+                return new DerivationOutput.CaFixed(new ContentAddress(method, Hash.parseDigest(ha, hash)));
+            } catch (IllegalArgumentException e) {
+                throw new DerivationFormatException("output '" + outputName + "': " + e.getMessage());
+            }
+        }
+        if (!path.isEmpty()) {
+            throw new DerivationFormatException("floating content-addressed output '" + outputName + "' must not have a path");
+        }
+        return new DerivationOutput.CaFloating(method, ha);
+    }
+
+    private static StorePath outputPath(StoreDir storeDir, String outputName, String path) {
+        try {
+            return storeDir.parse(path);
+        } catch (InvalidStorePathException e) {
+            throw new DerivationFormatException("output '" + outputName + "': " + e.getMessage());
+        }
     }
 
     private static void inputDrv(StringBuilder s, String key, DerivationInput in) {
@@ -251,7 +302,7 @@ final class ATerm {
             }
             TreeMap<String, DerivationOutput> outputs = new TreeMap<>();
             for (RawOutput o : rawOutputs) {
-                outputs.put(o.name, output(name, o.name, o.path, o.hashAlgo, o.hash));
+                outputs.put(o.name, outputFromFields(storeDir, o.name, o.path, o.hashAlgo, o.hash));
             }
             Derivation drv = new Derivation(name, outputs, inputDrvs, inputSrcs, platform, builder, args, env);
             for (RawOutput o : rawOutputs) {
@@ -264,48 +315,6 @@ final class ATerm {
                 }
             }
             return drv;
-        }
-
-        private DerivationOutput output(String drvName, String outputName, String path, String hashAlgo, String hash) {
-            if (hashAlgo.isEmpty()) {
-                if (!hash.isEmpty()) {
-                    throw new DerivationFormatException("output '" + outputName + "' has a hash but no hash algorithm");
-                }
-                return path.isEmpty() ? new DerivationOutput.Deferred() : new DerivationOutput.InputAddressed(path(path));
-            }
-            ContentAddressMethod method = ContentAddressMethod.FLAT;
-            String algo = hashAlgo;
-            if (algo.startsWith("r:")) {
-                method = ContentAddressMethod.NAR;
-                algo = algo.substring(2);
-            } else if (algo.startsWith("text:")) {
-                method = ContentAddressMethod.TEXT;
-                algo = algo.substring(5);
-            }
-            HashAlgorithm ha;
-            try {
-                ha = HashAlgorithm.parse(algo);
-            } catch (IllegalArgumentException e) {
-                throw new DerivationFormatException("output '" + outputName + "': " + e.getMessage());
-            }
-            if (hash.equals("impure")) {
-                if (!path.isEmpty()) {
-                    throw new DerivationFormatException("impure output '" + outputName + "' must not have a path");
-                }
-                return new DerivationOutput.Impure(method, ha);
-            }
-            if (!hash.isEmpty()) {
-                path(path);
-                try {
-                    return new DerivationOutput.CaFixed(new ContentAddress(method, Hash.parseDigest(ha, hash)));
-                } catch (IllegalArgumentException e) {
-                    throw new DerivationFormatException("output '" + outputName + "': " + e.getMessage());
-                }
-            }
-            if (!path.isEmpty()) {
-                throw new DerivationFormatException("floating content-addressed output '" + outputName + "' must not have a path");
-            }
-            return new DerivationOutput.CaFloating(method, ha);
         }
 
         private DerivationInput inputNode(boolean dynamicAllowed) {

@@ -90,6 +90,23 @@ public record Derivation(
         return storeDir.makeTextPath(name + ".drv", Hash.sha256(toAterm(storeDir)), refs);
     }
 
+    /**
+     * An output's three fields (path, hash algorithm with its method prefix, hash) as ATerm and
+     * the worker protocol's BasicDerivation write them.
+     */
+    public List<String> outputFields(StoreDir storeDir, String outputName) {
+        DerivationOutput o = outputs.get(outputName);
+        if (o == null) {
+            throw new IllegalArgumentException("derivation '" + name + "' has no output '" + outputName + "'");
+        }
+        return List.of(ATerm.outputFields(storeDir, this, outputName, o));
+    }
+
+    /** The inverse of {@link #outputFields}; the path of a fixed output is checked for form only. */
+    public static DerivationOutput outputFromFields(StoreDir storeDir, String outputName, String path, String hashAlgo, String hash) {
+        return ATerm.outputFromFields(storeDir, outputName, path, hashAlgo, hash);
+    }
+
     public static Derivation parse(StoreDir storeDir, String name, String aterm) {
         return ATerm.parse(storeDir, name, aterm);
     }

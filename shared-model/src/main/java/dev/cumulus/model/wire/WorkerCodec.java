@@ -1,0 +1,634 @@
+package dev.cumulus.model.wire;
+
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.derivation.DerivationOutput;
+import dev.cumulus.model.derived.DerivedPath;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.OutputsSpec;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.derived.SingleDerivedPath;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * The worker protocol's types, one read/write pair each, for one negotiated version and feature
+ * set (as Nix's {@code WorkerProto::Serialise}). Bad input always surfaces as
+ * {@link WireFormatException}, never as a model exception.
+ */
+public final class WorkerCodec {
+    /** Build results carry realisations keyed by output name with store-path ids (Nix 2.35). */
+    public static final String FEATURE_REALISATION_WITH_PATH = "realisation-with-path-not-hash";
+
+    private final StoreDir storeDir;
+    private final ProtocolVersion version;
+    private final Set<String> features;
+
+    public WorkerCodec(StoreDir storeDir, ProtocolVersion version, Set<String> features) {
+        this.storeDir = storeDir;
+        this.version = version;
+        this.features = Set.copyOf(features);
+    }
+
+    public WorkerCodec(StoreDir storeDir, ProtocolVersion version) {
+        this(storeDir, version, Set.of());
+    }
+
+    public StoreDir storeDir() {
+        return storeDir;
+    }
+
+    public ProtocolVersion version() {
+        return version;
+    }
+
+    public Set<String> features() {
+        return features;
+    }
+
+    private boolean realisationWithPath() {
+        return features.contains(FEATURE_REALISATION_WITH_PATH);
+    }
+
+    /** Runs a model parser, turning its complaint into a wire error. */
+    static <T> T parsing(String what, Supplier<T> parser) throws WireFormatException {
+        try {
+            return parser.get();
+        } catch (RuntimeException e) {
+            throw new WireFormatException("invalid " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    // --- store paths -------------------------------------------------------------------------
+
+    public StorePath readStorePath(WireReader r) throws IOException {
+        String s = r.readString();
+        return parsing("store path '" + s + "'", () -> storeDir.parse(s));
+    }
+
+    public void writeStorePath(WireWriter w, StorePath p) throws IOException {
+        w.writeString(storeDir.print(p));
+    }
+
+    /** An optional store path: the empty string for none. */
+    public Optional<StorePath> readOptionalStorePath(WireReader r) throws IOException {
+        String s = r.readString();
+        return s.isEmpty() ? Optional.empty() : Optional.of(parsing("store path '" + s + "'", () -> storeDir.parse(s)));
+    }
+
+    public void writeOptionalStorePath(WireWriter w, Optional<StorePath> p) throws IOException {
+        w.writeString(p.map(storeDir::print).orElse(""));
+    }
+
+    public SortedSet<StorePath> readStorePaths(WireReader r) throws IOException {
+        int n = r.readCount("a set of store paths");
+        SortedSet<StorePath> out = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            out.add(readStorePath(r));
+        }
+        return out;
+    }
+
+    public void writeStorePaths(WireWriter w, Collection<StorePath> paths) throws IOException {
+        w.writeNum(paths.size());
+        for (StorePath p : paths) {
+            writeStorePath(w, p);
+        }
+    }
+
+    /** QueryDerivationOutputMap's answer: output name to its path, if known. */
+    public SortedMap<String, Optional<StorePath>> readOutputMap(WireReader r) throws IOException {
+        int n = r.readCount("an output map");
+        SortedMap<String, Optional<StorePath>> out = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            String name = r.readString();
+            out.put(name, readOptionalStorePath(r));
+        }
+        return out;
+    }
+
+    public void writeOutputMap(WireWriter w, Map<String, Optional<StorePath>> outputs) throws IOException {
+        w.writeNum(outputs.size());
+        for (Map.Entry<String, Optional<StorePath>> e : outputs.entrySet()) {
+            w.writeString(e.getKey());
+            writeOptionalStorePath(w, e.getValue());
+        }
+    }
+
+    /** QuerySubstitutablePathInfos' argument since 1.22: paths with their content address, if known. */
+    public SortedMap<StorePath, Optional<ContentAddress>> readStorePathCaMap(WireReader r) throws IOException {
+        int n = r.readCount("a map of store paths");
+        SortedMap<StorePath, Optional<ContentAddress>> out = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            StorePath p = readStorePath(r);
+            out.put(p, readOptionalContentAddress(r));
+        }
+        return out;
+    }
+
+    public void writeStorePathCaMap(WireWriter w, Map<StorePath, Optional<ContentAddress>> map) throws IOException {
+        w.writeNum(map.size());
+        for (Map.Entry<StorePath, Optional<ContentAddress>> e : map.entrySet()) {
+            writeStorePath(w, e.getKey());
+            writeOptionalContentAddress(w, e.getValue());
+        }
+    }
+
+    // --- content addresses, hashes, signatures -----------------------------------------------
+
+    public ContentAddress readContentAddress(WireReader r) throws IOException {
+        String s = r.readString();
+        return parsing("content address '" + s + "'", () -> ContentAddress.parse(s));
+    }
+
+    public void writeContentAddress(WireWriter w, ContentAddress ca) throws IOException {
+        w.writeString(ca.render());
+    }
+
+    public Optional<ContentAddress> readOptionalContentAddress(WireReader r) throws IOException {
+        String s = r.readString();
+        return s.isEmpty() ? Optional.empty() : Optional.of(parsing("content address '" + s + "'", () -> ContentAddress.parse(s)));
+    }
+
+    public void writeOptionalContentAddress(WireWriter w, Optional<ContentAddress> ca) throws IOException {
+        w.writeString(ca.map(ContentAddress::render).orElse(""));
+    }
+
+    /** A NAR hash as path infos carry it: bare base16 from Nix, but any form with an algorithm is accepted. */
+    public Hash readNarHash(WireReader r) throws IOException {
+        String s = r.readString();
+        return parsing("NAR hash '" + s + "'", () -> s.contains(":") || s.contains("-")
+                ? Hash.parseAny(s) : Hash.parseDigest(HashAlgorithm.SHA256, s));
+    }
+
+    public List<Signature> readSignatures(WireReader r) throws IOException {
+        List<Signature> out = new ArrayList<>();
+        for (String s : r.readStringSet()) {
+            out.add(parsing("signature '" + s + "'", () -> Signature.parse(s)));
+        }
+        return out;
+    }
+
+    public void writeSignatures(WireWriter w, Collection<Signature> sigs) throws IOException {
+        w.writeStrings(new TreeSet<>(sigs.stream().map(Signature::render).toList()));
+    }
+
+    // --- path infos --------------------------------------------------------------------------
+
+    /** ValidPathInfo: the path, then the rest as {@link #readUnkeyedPathInfo}. */
+    public PathInfo readPathInfo(WireReader r) throws IOException {
+        StorePath path = readStorePath(r);
+        return readUnkeyedPathInfo(r, path);
+    }
+
+    public void writePathInfo(WireWriter w, PathInfo info) throws IOException {
+        writeStorePath(w, info.path());
+        writeUnkeyedPathInfo(w, info);
+    }
+
+    /** UnkeyedValidPathInfo: deriver, NAR hash, references, registration time, NAR size; from 1.16 ultimate, signatures, CA. */
+    public PathInfo readUnkeyedPathInfo(WireReader r, StorePath path) throws IOException {
+        Optional<StorePath> deriver = readOptionalStorePath(r);
+        Hash narHash = readNarHash(r);
+        SortedSet<StorePath> refs = readStorePaths(r);
+        long registrationTime = r.readNum();
+        long narSize = r.readNum();
+        boolean ultimate = false;
+        List<Signature> sigs = List.of();
+        Optional<ContentAddress> ca = Optional.empty();
+        if (version.atLeast(16)) {
+            ultimate = r.readBool();
+            sigs = readSignatures(r);
+            ca = readOptionalContentAddress(r);
+        }
+        boolean u = ultimate;
+        List<Signature> s = sigs;
+        Optional<ContentAddress> c = ca;
+        return parsing("path info of '" + path + "'",
+                () -> new PathInfo(path, deriver, narHash, narSize, refs, registrationTime, u, s, c));
+    }
+
+    public void writeUnkeyedPathInfo(WireWriter w, PathInfo info) throws IOException {
+        writeOptionalStorePath(w, info.deriver());
+        w.writeString(info.narHash().toBase16());
+        writeStorePaths(w, info.references());
+        w.writeNum(info.registrationTime());
+        w.writeNum(info.narSize());
+        if (version.atLeast(16)) {
+            w.writeBool(info.ultimate());
+            writeSignatures(w, info.signatures());
+            writeOptionalContentAddress(w, info.ca());
+        }
+    }
+
+    // --- derived paths and builds ------------------------------------------------------------
+
+    /**
+     * A DerivedPath: from 1.30 {@code path} or {@code drv!out,…} / {@code drv!*}; before, the
+     * "path with outputs" form where a bare {@code .drv} means all its outputs.
+     */
+    public DerivedPath readDerivedPath(WireReader r) throws IOException {
+        String s = r.readString();
+        return parsing("derived path '" + s + "'", () -> {
+            if (version.atLeast(30)) {
+                return DerivedPath.parse(storeDir, s);
+            }
+            int bang = s.indexOf('!');
+            if (bang < 0) {
+                StorePath p = storeDir.parse(s);
+                return p.isDerivation() ? DerivedPath.built(p, new OutputsSpec.All()) : new DerivedPath.Opaque(p);
+            }
+            return DerivedPath.built(storeDir.parse(s.substring(0, bang)), OutputsSpec.parse(s.substring(bang + 1)));
+        });
+    }
+
+    public void writeDerivedPath(WireWriter w, DerivedPath p) throws IOException {
+        if (version.atLeast(30)) {
+            w.writeString(p.render(storeDir));
+            return;
+        }
+        switch (p) {
+            case DerivedPath.Opaque o -> {
+                if (o.path().isDerivation()) {
+                    throw new IllegalArgumentException("protocol " + version + " is too old (< 1.30) to request the derivation file "
+                            + storeDir.print(o.path()));
+                }
+                w.writeString(storeDir.print(o.path()));
+            }
+            case DerivedPath.Built b -> {
+                if (!(b.drvPath() instanceof SingleDerivedPath.Opaque drv)) {
+                    throw new IllegalArgumentException("protocol " + version + " cannot request outputs of a derivation that is itself built");
+                }
+                String base = storeDir.print(drv.path());
+                w.writeString(b.outputs() instanceof OutputsSpec.All ? base : base + "!" + b.outputs().render());
+            }
+        }
+    }
+
+    public List<DerivedPath> readDerivedPaths(WireReader r) throws IOException {
+        int n = r.readCount("a list of derived paths");
+        List<DerivedPath> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(readDerivedPath(r));
+        }
+        return out;
+    }
+
+    public void writeDerivedPaths(WireWriter w, Collection<DerivedPath> paths) throws IOException {
+        w.writeNum(paths.size());
+        for (DerivedPath p : paths) {
+            writeDerivedPath(w, p);
+        }
+    }
+
+    public BuildMode readBuildMode(WireReader r) throws IOException {
+        return BuildMode.fromWire(r.readNum());
+    }
+
+    public void writeBuildMode(WireWriter w, BuildMode mode) throws IOException {
+        w.writeNum(mode.ordinal());
+    }
+
+    public BuildResult readBuildResult(WireReader r) throws IOException {
+        BuildStatus status = BuildStatus.fromWire(r.readNum());
+        String errorMsg = r.readString();
+        long timesBuilt = 0;
+        boolean nonDet = false;
+        long start = 0;
+        long stop = 0;
+        if (version.atLeast(29)) {
+            timesBuilt = r.readNum();
+            nonDet = r.readBool();
+            start = r.readNum();
+            stop = r.readNum();
+        }
+        Optional<Long> cpuUser = Optional.empty();
+        Optional<Long> cpuSystem = Optional.empty();
+        if (version.atLeast(37)) {
+            cpuUser = readOptionalMicros(r);
+            cpuSystem = readOptionalMicros(r);
+        }
+        SortedMap<String, Realisation> outputs = new TreeMap<>();
+        if (realisationWithPath()) {
+            int n = r.readCount("built outputs");
+            for (int i = 0; i < n; i++) {
+                String name = r.readString();
+                StorePath outPath = readStorePath(r);
+                List<Signature> sigs = readSignatures(r);
+                // This form carries no id; Nix's own reader fills in nothing better either.
+                DrvOutput id = parsing("output name '" + name + "'",
+                        () -> new DrvOutput.ByHash(new Hash(HashAlgorithm.SHA256, new byte[32]), name));
+                outputs.put(name, new Realisation(id, outPath, sigs, new TreeMap<>()));
+            }
+        } else if (version.atLeast(28)) {
+            int n = r.readCount("built outputs");
+            for (int i = 0; i < n; i++) {
+                String key = r.readString();
+                String json = r.readString();
+                DrvOutput.ByHash id = parsing("derivation output id '" + key + "'", () -> DrvOutput.ByHash.parse(key));
+                Realisation real = parsing("realisation", () -> Realisation.fromJson(json));
+                outputs.put(id.outputName(), real);
+            }
+        }
+        long tb = timesBuilt;
+        boolean nd = nonDet;
+        long st = start;
+        long sp = stop;
+        Optional<Long> cu = cpuUser;
+        Optional<Long> cs = cpuSystem;
+        return parsing("build result", () -> new BuildResult(status, errorMsg, tb, nd, st, sp, cu, cs, outputs));
+    }
+
+    public void writeBuildResult(WireWriter w, BuildResult res) throws IOException {
+        w.writeNum(res.status().code());
+        w.writeString(res.errorMsg());
+        if (version.atLeast(29)) {
+            w.writeNum(res.timesBuilt());
+            w.writeBool(res.isNonDeterministic());
+            w.writeNum(res.startTime());
+            w.writeNum(res.stopTime());
+        }
+        if (version.atLeast(37)) {
+            writeOptionalMicros(w, res.cpuUser());
+            writeOptionalMicros(w, res.cpuSystem());
+        }
+        if (realisationWithPath()) {
+            w.writeNum(res.builtOutputs().size());
+            for (Map.Entry<String, Realisation> e : res.builtOutputs().entrySet()) {
+                w.writeString(e.getKey());
+                writeStorePath(w, e.getValue().outPath());
+                writeSignatures(w, e.getValue().signatures());
+            }
+        } else if (version.atLeast(28)) {
+            Map<String, String> byId = new TreeMap<>();
+            for (Realisation real : res.builtOutputs().values()) {
+                byId.put(drvOutputString(real.id()), real.toJsonString());
+            }
+            w.writeStringMap(byId);
+        }
+    }
+
+    private String drvOutputString(DrvOutput id) {
+        return switch (id) {
+            case DrvOutput.ByHash h -> h.render();
+            case DrvOutput.ByPath p -> p.render(storeDir);
+        };
+    }
+
+    private Optional<Long> readOptionalMicros(WireReader r) throws IOException {
+        long tag = r.readNum();
+        if (tag == 0) {
+            return Optional.empty();
+        }
+        if (tag != 1) {
+            throw new WireFormatException("invalid optional tag " + Long.toUnsignedString(tag));
+        }
+        return Optional.of(r.readNum());
+    }
+
+    private void writeOptionalMicros(WireWriter w, Optional<Long> v) throws IOException {
+        if (v.isEmpty()) {
+            w.writeNum(0);
+        } else {
+            w.writeNum(1).writeNum(v.get());
+        }
+    }
+
+    public KeyedBuildResult readKeyedBuildResult(WireReader r) throws IOException {
+        DerivedPath path = readDerivedPath(r);
+        return new KeyedBuildResult(path, readBuildResult(r));
+    }
+
+    public void writeKeyedBuildResult(WireWriter w, KeyedBuildResult k) throws IOException {
+        writeDerivedPath(w, k.path());
+        writeBuildResult(w, k.result());
+    }
+
+    public List<KeyedBuildResult> readKeyedBuildResults(WireReader r) throws IOException {
+        int n = r.readCount("build results");
+        List<KeyedBuildResult> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(readKeyedBuildResult(r));
+        }
+        return out;
+    }
+
+    public void writeKeyedBuildResults(WireWriter w, List<KeyedBuildResult> results) throws IOException {
+        w.writeNum(results.size());
+        for (KeyedBuildResult k : results) {
+            writeKeyedBuildResult(w, k);
+        }
+    }
+
+    // --- realisations ------------------------------------------------------------------------
+
+    /** A DrvOutput: {@code sha256:<hex>!out}, or with the realisation-with-path feature the derivation path and output name. */
+    public DrvOutput readDrvOutput(WireReader r) throws IOException {
+        if (realisationWithPath()) {
+            StorePath drvPath = readStorePath(r);
+            String name = r.readString();
+            return parsing("derivation output", () -> new DrvOutput.ByPath(drvPath, name));
+        }
+        String s = r.readString();
+        return parsing("derivation output id '" + s + "'", () -> DrvOutput.ByHash.parse(s));
+    }
+
+    public void writeDrvOutput(WireWriter w, DrvOutput id) throws IOException {
+        if (realisationWithPath()) {
+            if (!(id instanceof DrvOutput.ByPath p)) {
+                throw new IllegalArgumentException("this connection identifies outputs by derivation path, not " + id);
+            }
+            writeStorePath(w, p.drvPath());
+            w.writeString(p.outputName());
+        } else {
+            w.writeString(drvOutputString(id));
+        }
+    }
+
+    /** A realisation: its JSON text, or with the realisation-with-path feature its id, out path and signatures. */
+    public Realisation readRealisation(WireReader r) throws IOException {
+        if (realisationWithPath()) {
+            DrvOutput id = readDrvOutput(r);
+            StorePath outPath = readStorePath(r);
+            List<Signature> sigs = readSignatures(r);
+            return new Realisation(id, outPath, sigs, new TreeMap<>());
+        }
+        String json = r.readString();
+        return parsing("realisation", () -> Realisation.fromJson(json));
+    }
+
+    public void writeRealisation(WireWriter w, Realisation real) throws IOException {
+        if (realisationWithPath()) {
+            writeDrvOutput(w, real.id());
+            writeStorePath(w, real.outPath());
+            writeSignatures(w, real.signatures());
+        } else {
+            w.writeString(real.toJsonString());
+        }
+    }
+
+    // --- handshake, options, GC --------------------------------------------------------------
+
+    /** The daemon's part after the version exchange: its version (1.33+) and its trust in the client (1.35+). */
+    public HandshakeInfo readHandshakeInfo(WireReader r) throws IOException {
+        Optional<String> daemonVersion = version.atLeast(33) ? Optional.of(r.readString()) : Optional.empty();
+        Optional<Boolean> trusted = version.atLeast(35) ? readTrustedFlag(r) : Optional.empty();
+        return new HandshakeInfo(daemonVersion, trusted);
+    }
+
+    public void writeHandshakeInfo(WireWriter w, HandshakeInfo info) throws IOException {
+        if (version.atLeast(33)) {
+            w.writeString(info.daemonVersion().orElseThrow());
+        }
+        if (version.atLeast(35)) {
+            writeTrustedFlag(w, info.trusted());
+        }
+    }
+
+    /** 0: not saying, 1: trusted, 2: not trusted. */
+    public Optional<Boolean> readTrustedFlag(WireReader r) throws IOException {
+        long v = r.readNum();
+        if (v == 0) {
+            return Optional.empty();
+        }
+        if (v == 1 || v == 2) {
+            return Optional.of(v == 1);
+        }
+        throw new WireFormatException("invalid trusted flag " + Long.toUnsignedString(v));
+    }
+
+    public void writeTrustedFlag(WireWriter w, Optional<Boolean> trusted) throws IOException {
+        w.writeNum(trusted.isEmpty() ? 0 : trusted.get() ? 1 : 2);
+    }
+
+    public ClientOptions readClientOptions(WireReader r) throws IOException {
+        boolean keepFailed = r.readBool();
+        boolean keepGoing = r.readBool();
+        boolean tryFallback = r.readBool();
+        long verbosity = r.readNum();
+        long maxBuildJobs = r.readNum();
+        long maxSilentTime = r.readNum();
+        long useBuildHook = r.readNum();
+        long verboseBuild = r.readNum();
+        long logType = r.readNum();
+        long printBuildTrace = r.readNum();
+        long buildCores = r.readNum();
+        boolean useSubstitutes = r.readBool();
+        Map<String, String> overrides = version.atLeast(12) ? r.readStringMap() : Map.of();
+        return new ClientOptions(keepFailed, keepGoing, tryFallback, verbosity, maxBuildJobs, maxSilentTime, useBuildHook,
+                verboseBuild, logType, printBuildTrace, buildCores, useSubstitutes, new TreeMap<>(overrides));
+    }
+
+    public void writeClientOptions(WireWriter w, ClientOptions o) throws IOException {
+        w.writeBool(o.keepFailed()).writeBool(o.keepGoing()).writeBool(o.tryFallback()).writeNum(o.verbosity())
+                .writeNum(o.maxBuildJobs()).writeNum(o.maxSilentTime()).writeNum(o.obsoleteUseBuildHook())
+                .writeNum(o.verboseBuild()).writeNum(o.obsoleteLogType()).writeNum(o.obsoletePrintBuildTrace())
+                .writeNum(o.buildCores()).writeBool(o.useSubstitutes());
+        if (version.atLeast(12)) {
+            w.writeStringMap(o.overrides());
+        }
+    }
+
+    /** CollectGarbage's arguments, then three obsolete numbers. */
+    public GcOptions readGcOptions(WireReader r) throws IOException {
+        GcAction action = GcAction.fromWire(r.readNum());
+        SortedSet<StorePath> paths = readStorePaths(r);
+        boolean ignoreLiveness = r.readBool();
+        long maxFreed = r.readNum();
+        for (int i = 0; i < 3; i++) {
+            r.readNum();
+        }
+        return new GcOptions(action, paths, ignoreLiveness, maxFreed);
+    }
+
+    public void writeGcOptions(WireWriter w, GcOptions o) throws IOException {
+        w.writeNum(o.action().ordinal());
+        writeStorePaths(w, o.pathsToDelete());
+        w.writeBool(o.ignoreLiveness()).writeNum(o.maxFreed()).writeNum(0).writeNum(0).writeNum(0);
+    }
+
+    public void writeGcResult(WireWriter w, GcResult res) throws IOException {
+        w.writeStrings(res.paths()).writeNum(res.bytesFreed()).writeNum(0);
+    }
+
+    public GcResult readGcResult(WireReader r) throws IOException {
+        List<String> paths = r.readStrings();
+        long freed = r.readNum();
+        r.readNum();
+        return new GcResult(paths, freed);
+    }
+
+    public void writeMissingPaths(WireWriter w, MissingPaths m) throws IOException {
+        writeStorePaths(w, m.willBuild());
+        writeStorePaths(w, m.willSubstitute());
+        writeStorePaths(w, m.unknown());
+        w.writeNum(m.downloadSize()).writeNum(m.narSize());
+    }
+
+    public MissingPaths readMissingPaths(WireReader r) throws IOException {
+        return new MissingPaths(readStorePaths(r), readStorePaths(r), readStorePaths(r), r.readNum(), r.readNum());
+    }
+
+    // --- derivations -------------------------------------------------------------------------
+
+    /**
+     * A BasicDerivation as BuildDerivation sends it: outputs as (name, path, hash algorithm, hash),
+     * input sources, platform, builder, args and environment; no input derivations.
+     */
+    public Derivation readBasicDerivation(WireReader r, String name) throws IOException {
+        int nOutputs = r.readCount("derivation outputs");
+        SortedMap<String, DerivationOutput> outputs = new TreeMap<>();
+        for (int i = 0; i < nOutputs; i++) {
+            String outName = r.readString();
+            String path = r.readString();
+            String hashAlgo = r.readString();
+            String hash = r.readString();
+            outputs.put(outName, parsing("derivation output '" + outName + "'",
+                    () -> Derivation.outputFromFields(storeDir, outName, path, hashAlgo, hash)));
+        }
+        SortedSet<StorePath> inputSrcs = readStorePaths(r);
+        String platform = r.readString();
+        String builder = r.readString();
+        List<String> args = r.readStrings();
+        int nEnv = r.readCount("derivation environment");
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < nEnv; i++) {
+            String k = r.readString();
+            env.put(k, r.readString());
+        }
+        return parsing("derivation '" + name + "'", () -> new Derivation(name, outputs, new TreeMap<>(), inputSrcs, platform,
+                builder, args, new TreeMap<>(env)));
+    }
+
+    public void writeBasicDerivation(WireWriter w, Derivation drv) throws IOException {
+        w.writeNum(drv.outputs().size());
+        for (String outName : drv.outputs().keySet()) {
+            w.writeString(outName);
+            for (String field : drv.outputFields(storeDir, outName)) {
+                w.writeString(field);
+            }
+        }
+        writeStorePaths(w, drv.inputSrcs());
+        w.writeString(drv.platform());
+        w.writeString(drv.builder());
+        w.writeStrings(drv.args());
+        w.writeStringMap(drv.env());
+    }
+}
