@@ -1,0 +1,107 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.wire.WireLimits;
+import dev.cumulus.proxy.ProxyConfig;
+import dev.cumulus.proxy.SshServer;
+import dev.cumulus.proxy.StdioServer;
+import dev.cumulus.proxy.UnixSocketServer;
+import dev.cumulus.proxy.backend.Backends;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ./cumulus proxy}: the nix-daemon protocol on a unix socket, on stdio, or over SSH. */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = {"Serves the nix-daemon worker protocol (clients 1.21 to 1.38).",
+                "Until the store's backends are configured (the local stack), operations other than the handshake and "
+                        + "SetOptions answer with a 'not available' error."})
+final class ProxyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "Listen on a unix socket (nix --store unix://PATH).")
+    Path socket;
+
+    @Option(names = "--stdio", description = "Serve one connection on stdin/stdout (ssh-ng://HOST?remote-program=…).")
+    boolean stdio;
+
+    @Option(names = "--ssh-port", paramLabel = "N", description = "Run the embedded SSH server on this port (0: any free port).")
+    Integer sshPort;
+
+    @Option(names = "--ssh-host", paramLabel = "ADDR", defaultValue = "127.0.0.1", description = "Address the SSH server binds (default: ${DEFAULT-VALUE}).")
+    String sshHost;
+
+    @Option(names = "--authorized-keys", paramLabel = "FILE", description = "Public keys allowed over SSH, one per line; "
+            + "the option '" + SshServer.TRUSTED_OPTION + "' before a key makes its holder trusted.")
+    Path authorizedKeys;
+
+    @Option(names = "--host-key", paramLabel = "FILE", defaultValue = ".cumulus/ssh_host_key",
+            description = "The SSH host key, created on first start and kept (default: ${DEFAULT-VALUE}).")
+    Path hostKey;
+
+    @Option(names = "--untrusted", description = "Treat socket and stdio callers as untrusted (they always are over SSH unless the key is marked).")
+    boolean untrusted;
+
+    @Option(names = "--store-dir", paramLabel = "DIR", defaultValue = "/nix/store", description = "The store directory (default: ${DEFAULT-VALUE}).")
+    String storeDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!stdio && socket == null && sshPort == null) {
+            throw new ParameterException(spec.commandLine(), "say where to serve: --socket PATH, --stdio or --ssh-port N");
+        }
+        if (stdio && (socket != null || sshPort != null)) {
+            throw new ParameterException(spec.commandLine(), "--stdio serves one connection and cannot be combined with --socket or --ssh-port");
+        }
+        if (sshPort != null && authorizedKeys == null) {
+            throw new ParameterException(spec.commandLine(), "--ssh-port needs --authorized-keys FILE");
+        }
+        quietLibraries();
+        ProxyConfig config = new ProxyConfig(new StoreDir(storeDir), Backends.unavailable(), WireLimits.DEFAULT);
+        if (stdio) {
+            StdioServer.serve(config, !untrusted);
+            return 0;
+        }
+        List<AutoCloseable> servers = new ArrayList<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (AutoCloseable s : servers) {
+                try {
+                    s.close();
+                } catch (Exception ignored) {
+                    // shutting down anyway
+                }
+            }
+            stopped.countDown();
+        }));
+        if (socket != null) {
+            servers.add(new UnixSocketServer(config, socket, !untrusted));
+            System.err.println("cumulus proxy: serving unix://" + socket.toAbsolutePath());
+        }
+        if (sshPort != null) {
+            SshServer ssh = new SshServer(config, sshHost, sshPort, authorizedKeys, hostKey);
+            servers.add(ssh);
+            System.err.println("cumulus proxy: serving ssh-ng://" + sshHost + " on port " + ssh.port());
+        }
+        stopped.await();
+        return 0;
+    }
+
+    /** SSHD logs every session at INFO; only problems belong on the terminal. */
+    private static void quietLibraries() {
+        Logger.getLogger("").setLevel(Level.WARNING);
+        for (var h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(Level.WARNING);
+        }
+    }
+}

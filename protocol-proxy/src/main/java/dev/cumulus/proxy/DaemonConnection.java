@@ -1,0 +1,590 @@
+package dev.cumulus.proxy;
+
+import dev.cumulus.model.derivation.DerivationOutput;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.nar.NarReader;
+import dev.cumulus.model.store.ContentAddressMethod;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.BuildMode;
+import dev.cumulus.model.wire.ClientOptions;
+import dev.cumulus.model.wire.FramedInputStream;
+import dev.cumulus.model.wire.HandshakeInfo;
+import dev.cumulus.model.wire.KeyedBuildResult;
+import dev.cumulus.model.wire.Payload;
+import dev.cumulus.model.wire.ProtocolVersion;
+import dev.cumulus.model.wire.ServerHandshake;
+import dev.cumulus.model.wire.WireFormatException;
+import dev.cumulus.model.wire.WireLimits;
+import dev.cumulus.model.wire.WireReader;
+import dev.cumulus.model.wire.WireWriter;
+import dev.cumulus.model.wire.WorkerCodec;
+import dev.cumulus.model.wire.WorkerOp;
+import dev.cumulus.model.wire.WorkerRequest;
+import dev.cumulus.model.wire.WorkerRequest.*;
+import dev.cumulus.model.wire.WorkerRequestReader;
+import dev.cumulus.proxy.backend.Backends;
+import dev.cumulus.proxy.backend.Caller;
+import dev.cumulus.proxy.backend.ClientLogger;
+import dev.cumulus.proxy.backend.Session;
+import dev.cumulus.proxy.backend.StoreException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client connection speaking the worker protocol, from the handshake to the client hanging
+ * up: each operation is decoded, handed to its backend, and answered in the client's version.
+ * A backend failure becomes STDERR_ERROR and the connection goes on; bytes that break the
+ * protocol get an error (where the client can still read one) and the connection is closed.
+ */
+public final class DaemonConnection implements Session {
+    /** What {@code nix store ping} shows as the daemon's version. */
+    public static final String DAEMON_VERSION = "cumulus-0.1.0";
+    private static final Logger LOG = Logger.getLogger(DaemonConnection.class.getName());
+    private static final long EXPORT_MAGIC = 0x4558494eL;
+
+    private final StoreDir storeDir;
+    private final Backends backends;
+    private final Caller caller;
+    private final WireReader in;
+    private final WireWriter out;
+    private final String id = UUID.randomUUID().toString();
+    private ClientOptions options = ClientOptions.defaults();
+    private WorkerCodec codec;
+    private StderrLogger logger;
+
+    public DaemonConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits) {
+        this.storeDir = storeDir;
+        this.backends = backends;
+        this.caller = caller;
+        this.in = new WireReader(new BufferedInputStream(in, 64 * 1024), limits);
+        this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
+    }
+
+    @Override
+    public Caller caller() {
+        return caller;
+    }
+
+    @Override
+    public ClientOptions options() {
+        return options;
+    }
+
+    @Override
+    public ClientLogger logger() {
+        return logger;
+    }
+
+    @Override
+    public String connectionId() {
+        return id;
+    }
+
+    /** Serves until the client hangs up or breaks the protocol; never throws. */
+    public void run() {
+        try {
+            ServerHandshake.Negotiated n = ServerHandshake.accept(in, out, ProtocolVersion.NEWEST, Set.of());
+            codec = new WorkerCodec(storeDir, n.version(), n.features());
+            logger = new StderrLogger(out, n.version());
+            codec.writeHandshakeInfo(out, new HandshakeInfo(Optional.of(DAEMON_VERSION), Optional.of(caller.trusted())));
+            logger.startWork();
+            logger.stopWork();
+            out.flush();
+            WorkerRequestReader requests = new WorkerRequestReader(codec);
+            for (OptionalLong opId; (opId = in.readNumOrEnd()).isPresent(); ) {
+                if (!serve(requests, opId.getAsLong())) {
+                    break;
+                }
+            }
+        } catch (WireFormatException e) {
+            LOG.log(Level.FINE, "connection " + id + " (" + caller.name() + ") broke the protocol: " + e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(Level.FINE, "connection " + id + " (" + caller.name() + ") failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "connection " + id + " (" + caller.name() + ") ended by an unexpected error", e);
+        } finally {
+            try {
+                backends.roots().connectionClosed(this);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "releasing the temporary roots of " + id + " failed", e);
+            }
+        }
+    }
+
+    /** Serves one operation; false when the connection must close. */
+    private boolean serve(WorkerRequestReader requests, long opId) throws IOException {
+        Optional<WorkerOp> known = WorkerOp.byId(opId);
+        if (known.isEmpty() || known.get().isRemoved()) {
+            String what = known.map(op -> "operation " + op.displayName() + " (" + opId + ") was removed from the Nix protocol")
+                    .orElse("unknown operation " + Long.toUnsignedString(opId));
+            // Its arguments have no known layout, so nothing after it can be read.
+            logger.stopWork(what + "; this store cannot continue the connection");
+            return false;
+        }
+        WorkerOp op = known.get();
+        WorkerRequest req;
+        try {
+            req = requests.read(op, in);
+        } catch (WireFormatException e) {
+            logger.stopWork("bad arguments for " + op.displayName() + ": " + e.getMessage());
+            return false;
+        }
+        logger.startWork();
+        PayloadStream payload = openPayload(req);
+        Reply reply;
+        try {
+            reply = perform(req, payload);
+            payload.finish();
+        } catch (StoreException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            return fail(op, e, payload);
+        } catch (UncheckedIOException e) {
+            if (payload.failed() || e.getCause() instanceof WireFormatException) {
+                logger.stopWork(op.displayName() + ": " + e.getCause().getMessage());
+                return false;
+            }
+            throw e;
+        } catch (WireFormatException e) {
+            logger.stopWork(op.displayName() + ": " + e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, op.displayName() + " failed unexpectedly", e);
+            return fail(op, e, payload);
+        } finally {
+            payload.cleanUp();
+        }
+        logger.stopWork();
+        reply.write(out);
+        out.flush();
+        return true;
+    }
+
+    private boolean fail(WorkerOp op, RuntimeException e, PayloadStream payload) throws IOException {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (payload.failed()) {
+            logger.stopWork(message);
+            return false;
+        }
+        try {
+            payload.finish();
+        } catch (IOException drainFailure) {
+            logger.stopWork(message);
+            return false;
+        }
+        logger.stopWork(message);
+        out.flush();
+        return true;
+    }
+
+    /** What is written after STDERR_LAST. */
+    private interface Reply {
+        void write(WireWriter w) throws IOException;
+    }
+
+    private static final Reply NOTHING = w -> { };
+    private static final Reply ONE = w -> w.writeNum(1);
+
+    private Reply perform(WorkerRequest req, PayloadStream payload) throws IOException {
+        var paths = backends.pathInfo();
+        return switch (req) {
+            case IsValidPath r -> {
+                boolean valid = paths.queryValidPaths(Set.of(r.path())).contains(r.path());
+                yield w -> w.writeBool(valid);
+            }
+            case HasSubstitutes r -> {
+                boolean has = paths.querySubstitutablePaths(Set.of(r.path())).contains(r.path());
+                yield w -> w.writeBool(has);
+            }
+            case QueryPathHash r -> {
+                Hash h = validInfo(r.path()).narHash();
+                yield w -> w.writeString(h.toBase16());
+            }
+            case QueryReferences r -> {
+                SortedSet<StorePath> refs = validInfo(r.path()).references();
+                yield w -> codec.writeStorePaths(w, refs);
+            }
+            case QueryReferrers r -> pathSet(paths.queryReferrers(r.path()));
+            case QueryValidDerivers r -> pathSet(paths.queryValidDerivers(r.path()));
+            case QueryAllValidPaths r -> pathSet(paths.queryAllValidPaths());
+            case QueryValidPaths r -> pathSet(paths.queryValidPaths(r.paths()));
+            case QuerySubstitutablePaths r -> pathSet(paths.querySubstitutablePaths(r.paths()));
+            case QueryDeriver r -> {
+                Optional<StorePath> deriver = validInfo(r.path()).deriver();
+                yield w -> codec.writeOptionalStorePath(w, deriver);
+            }
+            case QueryPathInfo r -> {
+                Optional<PathInfo> info = paths.queryPathInfo(r.path());
+                yield w -> {
+                    w.writeBool(info.isPresent());
+                    if (info.isPresent()) {
+                        codec.writeUnkeyedPathInfo(w, info.get());
+                    }
+                };
+            }
+            case QueryPathFromHashPart r -> {
+                Optional<StorePath> p = paths.queryPathFromHashPart(r.hashPart());
+                yield w -> codec.writeOptionalStorePath(w, p);
+            }
+            case QueryDerivationOutputMap r -> {
+                SortedMap<String, Optional<StorePath>> outputs = paths.queryDerivationOutputMap(r.drvPath());
+                yield w -> codec.writeOutputMap(w, outputs);
+            }
+            case QueryDerivationOutputs r -> {
+                SortedSet<StorePath> outs = new TreeSet<>();
+                paths.queryDerivationOutputMap(r.drvPath()).values().forEach(o -> o.ifPresent(outs::add));
+                yield pathSet(outs);
+            }
+            case QueryDerivationOutputNames r -> {
+                List<String> names = List.copyOf(paths.queryDerivationOutputMap(r.drvPath()).keySet());
+                yield w -> w.writeStrings(names);
+            }
+            // Cumulus is itself the cache: it substitutes from nowhere else.
+            case QuerySubstitutablePathInfo r -> w -> w.writeNum(0);
+            case QuerySubstitutablePathInfos r -> w -> w.writeNum(0);
+            case AddSignatures r -> {
+                paths.addSignatures(r.path(), r.signatures());
+                yield ONE;
+            }
+            case SetOptions r -> {
+                options = r.options();
+                yield NOTHING;
+            }
+            case AddToStore r -> {
+                InputStream data = payload.stream();
+                PathInfo info = backends.nars().addContentAddressed(this, r.name(), r.method(), r.hashAlgorithm(), r.references(),
+                        data, r.repair() && caller.trusted());
+                yield codec.version().atLeast(25) ? w -> codec.writePathInfo(w, info) : w -> codec.writeStorePath(w, info.path());
+            }
+            case AddTextToStore r -> {
+                PathInfo info = backends.nars().addContentAddressed(this, r.name(), ContentAddressMethod.TEXT, HashAlgorithm.SHA256,
+                        r.references(), new java.io.ByteArrayInputStream(r.text()), false);
+                yield w -> codec.writeStorePath(w, info.path());
+            }
+            case AddToStoreNar r -> {
+                PathInfo info = caller.trusted() ? r.info() : withoutUltimate(r.info());
+                backends.nars().addToStore(this, info, payload.stream(), r.repair() && caller.trusted(),
+                        !(r.dontCheckSigs() && caller.trusted()));
+                yield NOTHING;
+            }
+            case AddMultipleToStore r -> {
+                addMultiple(payload.stream(), r.repair() && caller.trusted(), !(r.dontCheckSigs() && caller.trusted()));
+                yield NOTHING;
+            }
+            case ImportPaths r -> {
+                List<StorePath> imported = importPaths(payload.stream());
+                yield w -> w.writeStrings(imported.stream().map(storeDir::print).toList());
+            }
+            case NarFromPath r -> {
+                validInfo(r.path());
+                // After STDERR_LAST the NAR follows raw; a failure now can only close the connection.
+                yield w -> backends.nars().narFromPath(r.path(), w.stream());
+            }
+            case ExportPath r -> {
+                exportPath(r.path());
+                yield ONE;
+            }
+            case BuildPaths r -> {
+                checkMode(r.mode());
+                List<KeyedBuildResult> results = backends.builds().build(this, r.paths(), r.mode());
+                List<String> failures = new ArrayList<>();
+                for (KeyedBuildResult k : results) {
+                    if (!k.result().isSuccess()) {
+                        failures.add("building '" + k.path().render(storeDir) + "' failed: " + k.result().errorMsg());
+                    }
+                }
+                if (!failures.isEmpty()) {
+                    throw new StoreException(String.join("\n", failures));
+                }
+                yield ONE;
+            }
+            case BuildPathsWithResults r -> {
+                checkMode(r.mode());
+                List<KeyedBuildResult> results = backends.builds().build(this, r.paths(), r.mode());
+                yield w -> codec.writeKeyedBuildResults(w, results);
+            }
+            case BuildDerivation r -> {
+                checkMode(r.mode());
+                boolean contentAddressed = r.derivation().outputs().values().stream()
+                        .noneMatch(o -> o instanceof DerivationOutput.InputAddressed || o instanceof DerivationOutput.Deferred);
+                if (!contentAddressed && !caller.trusted()) {
+                    throw new StoreException("you are not privileged to build input-addressed derivations");
+                }
+                var result = backends.builds().buildDerivation(this, r.drvPath(), r.derivation(), r.mode());
+                yield w -> codec.writeBuildResult(w, result);
+            }
+            case EnsurePath r -> {
+                backends.builds().ensurePath(this, r.path());
+                yield ONE;
+            }
+            case QueryMissing r -> {
+                var missing = backends.builds().queryMissing(r.targets());
+                yield w -> codec.writeMissingPaths(w, missing);
+            }
+            case AddBuildLog r -> {
+                if (!caller.trusted()) {
+                    throw new StoreException("you are not privileged to add logs");
+                }
+                backends.builds().addBuildLog(r.drvPath(), payload.stream());
+                yield ONE;
+            }
+            case RegisterDrvOutput r -> {
+                backends.realisations().register(this, r.realisation());
+                yield NOTHING;
+            }
+            case QueryRealisation r -> {
+                Optional<Realisation> found = backends.realisations().query(r.id());
+                yield w -> {
+                    w.writeNum(found.isPresent() ? 1 : 0);
+                    if (found.isPresent()) {
+                        if (codec.version().atLeast(31)) {
+                            codec.writeRealisation(w, found.get());
+                        } else {
+                            codec.writeStorePath(w, found.get().outPath());
+                        }
+                    }
+                };
+            }
+            case AddTempRoot r -> {
+                backends.roots().addTempRoot(this, r.path());
+                yield ONE;
+            }
+            case AddIndirectRoot r -> {
+                backends.roots().addIndirectRoot(this, r.link());
+                yield ONE;
+            }
+            case AddPermRoot r -> {
+                if (!caller.trusted()) {
+                    throw new StoreException("you are not privileged to create perm roots");
+                }
+                String root = backends.roots().addPermRoot(this, r.path(), r.gcRoot());
+                yield w -> w.writeString(root);
+            }
+            case SyncWithGc r -> ONE;
+            case FindRoots r -> {
+                Map<String, StorePath> roots = backends.roots().findRoots(this);
+                yield w -> {
+                    w.writeNum(roots.size());
+                    for (Map.Entry<String, StorePath> e : roots.entrySet()) {
+                        w.writeString(e.getKey());
+                        codec.writeStorePath(w, e.getValue());
+                    }
+                };
+            }
+            case CollectGarbage r -> {
+                if (r.options().ignoreLiveness()) {
+                    throw new StoreException("you are not allowed to ignore liveness");
+                }
+                var result = backends.roots().collectGarbage(this, r.options());
+                yield w -> codec.writeGcResult(w, result);
+            }
+            case VerifyStore r -> {
+                if (r.repair() && !caller.trusted()) {
+                    throw new StoreException("you are not privileged to repair paths");
+                }
+                boolean errors = backends.roots().verifyStore(this, r.checkContents(), r.repair());
+                yield w -> w.writeBool(errors);
+            }
+            case OptimiseStore r -> {
+                backends.roots().optimiseStore(this);
+                yield ONE;
+            }
+        };
+    }
+
+    private Reply pathSet(SortedSet<StorePath> set) {
+        return w -> codec.writeStorePaths(w, set);
+    }
+
+    private PathInfo validInfo(StorePath path) {
+        return backends.pathInfo().queryPathInfo(path)
+                .orElseThrow(() -> new StoreException("path '" + storeDir.print(path) + "' is not valid"));
+    }
+
+    private static PathInfo withoutUltimate(PathInfo i) {
+        return new PathInfo(i.path(), i.deriver(), i.narHash(), i.narSize(), i.references(), i.registrationTime(), false,
+                i.signatures(), i.ca());
+    }
+
+    private void checkMode(BuildMode mode) {
+        if (mode == BuildMode.REPAIR && !caller.trusted()) {
+            throw new StoreException("repairing is not allowed because you are not a trusted user of this store");
+        }
+    }
+
+    /** AddMultipleToStore's framed stream: a count, then each path's info (at 1.16) and its NAR. */
+    private void addMultiple(InputStream framed, boolean repair, boolean checkSigs) throws IOException {
+        WireReader r = new WireReader(framed, in.limits());
+        WorkerCodec at16 = new WorkerCodec(storeDir, ProtocolVersion.of(16));
+        long count = r.readNum(Integer.MAX_VALUE, "the number of paths");
+        for (long i = 0; i < count; i++) {
+            PathInfo info = withoutUltimate(at16.readPathInfo(r));
+            LimitedInputStream nar = new LimitedInputStream(framed, info.narSize());
+            backends.nars().addToStore(this, info, nar, repair, checkSigs);
+            if (nar.drain() != 0) {
+                throw new StoreException("the NAR of '" + storeDir.print(info.path()) + "' is longer than its declared size "
+                        + info.narSize());
+            }
+        }
+    }
+
+    /** ImportPaths: {@code nix-store --export} records, each a NAR then its metadata, until a 0. */
+    private List<StorePath> importPaths(InputStream pulled) throws IOException {
+        WireReader r = new WireReader(pulled, in.limits());
+        List<StorePath> imported = new ArrayList<>();
+        while (r.readNum() == 1) {
+            Path spool = Files.createTempFile("cumulus-import", ".nar");
+            try {
+                HashSink sink = new HashSink(HashAlgorithm.SHA256);
+                try (OutputStream file = Files.newOutputStream(spool)) {
+                    NarReader.read(new TeeInputStream(new TeeInputStream(pulled, file), sink), new dev.cumulus.model.nar.NarVisitor() { });
+                }
+                if (r.readNum() != EXPORT_MAGIC) {
+                    throw new WireFormatException("the export record lacks its magic number");
+                }
+                StorePath path = codec.readStorePath(r);
+                SortedSet<StorePath> refs = codec.readStorePaths(r);
+                Optional<StorePath> deriver = codec.readOptionalStorePath(r);
+                if (r.readNum() != 0) {
+                    throw new StoreException("signed export records (Nix before 2.0) are not supported");
+                }
+                PathInfo info = new PathInfo(path, deriver, sink.finish(), sink.size(), refs, 0, false, List.of(), Optional.empty());
+                try (InputStream nar = Files.newInputStream(spool)) {
+                    backends.nars().addToStore(this, info, nar, false, !caller.trusted());
+                }
+                imported.add(path);
+            } finally {
+                Files.deleteIfExists(spool);
+            }
+        }
+        return imported;
+    }
+
+    /** ExportPath: the NAR and its metadata in export form, as STDERR_WRITE chunks. */
+    private void exportPath(StorePath path) throws IOException {
+        PathInfo info = validInfo(path);
+        OutputStream toClient = new BufferedOutputStream(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                logger.write(b, off, len);
+            }
+        }, 64 * 1024);
+        backends.nars().narFromPath(path, toClient);
+        WireWriter w = new WireWriter(toClient);
+        w.writeNum(EXPORT_MAGIC);
+        codec.writeStorePath(w, path);
+        codec.writeStorePaths(w, info.references());
+        codec.writeOptionalStorePath(w, info.deriver());
+        w.writeNum(0);
+        toClient.flush();
+    }
+
+    private PayloadStream openPayload(WorkerRequest req) throws IOException {
+        return switch (req.payload()) {
+            case NONE -> new PayloadStream(InputStream.nullInputStream(), null);
+            case FRAMED -> new PayloadStream(new FramedInputStream(in), null);
+            case PULLED -> {
+                InputStream pulled = new PulledInputStream(in, logger);
+                if (req instanceof AddToStoreNar a) {
+                    pulled = new LimitedInputStream(pulled, a.info().narSize());
+                }
+                yield new PayloadStream(pulled, null);
+            }
+            case INLINE_NAR -> {
+                // The NAR's end is only known by parsing it: spool it (bounded memory) before handing it on.
+                Path spool = Files.createTempFile("cumulus-add", ".nar");
+                try (OutputStream o = Files.newOutputStream(spool)) {
+                    NarReader.read(new TeeInputStream(in.stream(), o), new dev.cumulus.model.nar.NarVisitor() { });
+                }
+                yield new PayloadStream(Files.newInputStream(spool), spool);
+            }
+        };
+    }
+
+    /** An operation's data, remembering whether reading it from the client failed (then the connection is lost). */
+    private static final class PayloadStream {
+        private final InputStream raw;
+        private final Path spool;
+        private boolean failed;
+        private final InputStream guarded;
+
+        PayloadStream(InputStream raw, Path spool) {
+            this.raw = raw;
+            this.spool = spool;
+            this.guarded = new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    try {
+                        return raw.read();
+                    } catch (IOException e) {
+                        failed = true;
+                        throw e;
+                    }
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    try {
+                        return raw.read(b, off, len);
+                    } catch (IOException e) {
+                        failed = true;
+                        throw e;
+                    }
+                }
+            };
+        }
+
+        InputStream stream() {
+            return guarded;
+        }
+
+        boolean failed() {
+            return failed;
+        }
+
+        /** Reads what the backend left of a framed stream, so the next operation starts in the right place. */
+        void finish() throws IOException {
+            if (raw instanceof FramedInputStream f && !failed) {
+                try {
+                    f.drain();
+                } catch (IOException e) {
+                    failed = true;
+                    throw e;
+                }
+            }
+        }
+
+        void cleanUp() throws IOException {
+            if (spool != null) {
+                raw.close();
+                Files.deleteIfExists(spool);
+            }
+        }
+    }
+}
