@@ -31,7 +31,12 @@ class CliTest {
     }
 
     static Run run(byte[] stdin, String... command) throws Exception {
-        Process p = new ProcessBuilder(command).start();
+        return run(stdin, new ProcessBuilder(command));
+    }
+
+    static Run run(byte[] stdin, ProcessBuilder pb) throws Exception {
+        List<String> command = pb.command();
+        Process p = pb.start();
         if (stdin != null) {
             p.getOutputStream().write(stdin);
         }
@@ -39,7 +44,7 @@ class CliTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread t = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
         byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + List.of(command));
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + command);
         t.join();
         return new Run(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
     }
@@ -50,6 +55,11 @@ class CliTest {
         } catch (IOException e) {
             // process gone
         }
+    }
+
+    /** {@code ../shared} beside the checkout. */
+    static Path shared() {
+        return Path.of(System.getProperty("cumulus.shared.dir", "../../shared"));
     }
 
     static Run cumulus(byte[] stdin, String... args) throws Exception {

@@ -43,6 +43,7 @@ public final class SshServer implements AutoCloseable {
         }
         SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKey);
         keys.setAlgorithm(KeyUtils.EC_ALGORITHM);
+        keys.loadKeys(null); // create (or read) the host key file now, not at the first login
         sshd = org.apache.sshd.server.SshServer.setUpDefaultServer();
         sshd.setHost(host);
         sshd.setPort(port);

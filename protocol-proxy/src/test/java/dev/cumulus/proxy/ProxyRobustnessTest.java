@@ -1,0 +1,165 @@
+package dev.cumulus.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.wire.Stderr;
+import dev.cumulus.model.wire.WireLimits;
+import dev.cumulus.proxy.backend.Backends;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * Bad bytes on one connection get an error or a closed connection, never a hang, and the proxy
+ * keeps serving everyone else; backend failures are errors on a connection that goes on.
+ */
+class ProxyRobustnessTest {
+    @TempDir
+    Path tmp;
+    UnixSocketServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new UnixSocketServer(new ProxyConfig(StoreDir.DEFAULT, Backends.unavailable(), new WireLimits(1 << 20, 10_000)),
+                tmp.resolve("daemon.sock"), true);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+    }
+
+    /** A well-behaved client still gets served, and a backend error leaves its connection usable. */
+    void othersAreStillServed() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            assertEquals("cumulus-0.1.0", c.handshake(34));
+            c.setOptions();
+            assertEquals(Optional.empty(), c.readStderr());
+            for (int i = 0; i < 2; i++) {
+                c.out.writeNum(1).writeString("/nix/store/00000000000000000000000000000000-x");
+                Optional<String> err = c.readStderr();
+                assertTrue(err.orElseThrow().contains("not available"), err.toString());
+            }
+        }
+    }
+
+    void expectClosedOrError(TestClient c) {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            try {
+                Optional<String> err = c.readStderr();
+                assertTrue(err.isPresent(), "an error, not success");
+                assertTrue(c.closedByDaemon(), "closed after the error");
+            } catch (IOException closed) {
+                // closed without a word: also fine, the client cannot be answered
+            }
+        });
+    }
+
+    @Test
+    void garbageInsteadOfAHandshake() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(c.closedByDaemon()));
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void wrongMagicNumber() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.out.writeNum(0x12345678).writeNum(0x122);
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(c.closedByDaemon()));
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void tooOldClient() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            assertThrows(IOException.class, () -> c.handshake(17));
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void truncatedFrame() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(34);
+            // AddToStoreNar for a path, then a frame that claims 1000 bytes and delivers 10.
+            c.out.writeNum(39).writeString("/nix/store/00000000000000000000000000000000-x").writeString("")
+                    .writeString("0000000000000000000000000000000000000000000000000000000000000000").writeNum(0)
+                    .writeNum(0).writeNum(1000).writeNum(0).writeNum(0).writeString("").writeNum(0).writeNum(0)
+                    .writeNum(1000);
+            c.send(new byte[10]);
+            c.channel.shutdownOutput();
+            expectClosedOrError(c);
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void lengthPrefixOfTwoToTheSixtyThird() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(34);
+            c.out.writeNum(1).writeNum(1L << 63);
+            expectClosedOrError(c);
+        }
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(34);
+            c.out.writeNum(31).writeNum(1L << 63); // a set of 2^63 paths
+            expectClosedOrError(c);
+        }
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(34);
+            c.out.writeNum(44).writeNum(0).writeNum(0).writeNum(1L << 63); // a frame of 2^63 bytes
+            expectClosedOrError(c);
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void removedAndUnknownOperationsAreNamed() throws IOException {
+        for (long op : new long[] {0, 15, 17, 24, 25, 2, 48, 1L << 40}) {
+            try (TestClient c = new TestClient(server.socket())) {
+                c.handshake(34);
+                c.out.writeNum(op);
+                Optional<String> err = c.readStderr();
+                String text = err.orElseThrow();
+                assertTrue(op == 2 || op >= 48 ? text.contains("unknown operation " + op) : text.contains("was removed"), text);
+            }
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void malformedArgumentsGetAnError() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(34);
+            c.out.writeNum(1).writeString("/not/a/store/path");
+            assertTrue(c.readStderr().orElseThrow().contains("invalid store path"));
+        }
+        othersAreStillServed();
+    }
+
+    @Test
+    void everyVersionFromOldestToNewestShakesHands() throws IOException {
+        for (int minor = 21; minor <= 40; minor++) {
+            try (TestClient c = new TestClient(server.socket())) {
+                c.handshake(minor);
+                c.setOptions();
+                assertEquals(Optional.empty(), c.readStderr(), "1." + minor);
+            }
+        }
+        assertEquals(Stderr.LAST, 0x616c7473L);
+    }
+}

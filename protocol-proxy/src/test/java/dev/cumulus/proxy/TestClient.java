@@ -1,0 +1,116 @@
+package dev.cumulus.proxy;
+
+import dev.cumulus.model.wire.ProtocolVersion;
+import dev.cumulus.model.wire.Stderr;
+import dev.cumulus.model.wire.WireReader;
+import dev.cumulus.model.wire.WireWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** A minimal worker-protocol client for tests: raw bytes in, the daemon's answers out. */
+final class TestClient implements AutoCloseable {
+    final SocketChannel channel;
+    final WireReader in;
+    final WireWriter out;
+    final OutputStream raw;
+
+    TestClient(Path socket) throws IOException {
+        channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(socket));
+        in = new WireReader(Channels.newInputStream(channel));
+        raw = Channels.newOutputStream(channel);
+        out = new WireWriter(raw);
+    }
+
+    /** The opening exchange at {@code minor}; returns the daemon's version string (1.33+). */
+    String handshake(int minor) throws IOException {
+        out.writeNum(Stderr.WORKER_MAGIC_1).writeNum(ProtocolVersion.of(minor).toWire());
+        if (in.readNum() != Stderr.WORKER_MAGIC_2) {
+            throw new IOException("bad daemon magic");
+        }
+        in.readNum();
+        if (minor >= 38) {
+            out.writeNum(0);
+            in.readStrings();
+        }
+        out.writeNum(0).writeNum(0);
+        String version = minor >= 33 ? in.readString() : "";
+        if (minor >= 35) {
+            in.readNum();
+        }
+        Optional<String> err = readStderr();
+        if (err.isPresent()) {
+            throw new IOException(err.get());
+        }
+        return version;
+    }
+
+    /** Reads log messages until STDERR_LAST (empty) or STDERR_ERROR (its message). */
+    Optional<String> readStderr() throws IOException {
+        while (true) {
+            long msg = in.readNum();
+            if (msg == Stderr.LAST) {
+                return Optional.empty();
+            } else if (msg == Stderr.ERROR) {
+                in.readString(); // "Error"
+                in.readNum();
+                in.readString();
+                String text = in.readString();
+                in.readNum();
+                long traces = in.readNum();
+                for (long i = 0; i < traces; i++) {
+                    in.readNum();
+                    in.readString();
+                }
+                return Optional.of(text);
+            } else if (msg == Stderr.NEXT) {
+                in.readString();
+            } else {
+                throw new IOException("unexpected stderr message 0x" + Long.toHexString(msg));
+            }
+        }
+    }
+
+    /** SetOptions with Nix 2.8's defaults and no overrides. */
+    void setOptions() throws IOException {
+        out.writeNum(19);
+        for (long v : new long[] {0, 0, 0, 3, 1, 0, 1, 0, 0, 0, 2, 1, 0}) {
+            out.writeNum(v);
+        }
+    }
+
+    void send(byte[] bytes) throws IOException {
+        raw.write(bytes);
+    }
+
+    static byte[] bytes(WireWriterBody body) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        body.write(new WireWriter(b));
+        return b.toByteArray();
+    }
+
+    interface WireWriterBody {
+        void write(WireWriter w) throws IOException;
+    }
+
+    /** Whether the daemon closed the connection (reads EOF). */
+    boolean closedByDaemon() throws IOException {
+        try {
+            return in.stream().read() < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
