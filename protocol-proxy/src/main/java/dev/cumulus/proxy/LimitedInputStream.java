@@ -14,10 +14,6 @@ final class LimitedInputStream extends InputStream {
         this.remaining = size;
     }
 
-    long remaining() {
-        return remaining;
-    }
-
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];

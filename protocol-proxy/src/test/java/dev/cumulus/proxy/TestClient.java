@@ -4,7 +4,6 @@ import dev.cumulus.model.wire.ProtocolVersion;
 import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.model.wire.WireWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -88,16 +87,6 @@ final class TestClient implements AutoCloseable {
 
     void send(byte[] bytes) throws IOException {
         raw.write(bytes);
-    }
-
-    static byte[] bytes(WireWriterBody body) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        body.write(new WireWriter(b));
-        return b.toByteArray();
-    }
-
-    interface WireWriterBody {
-        void write(WireWriter w) throws IOException;
     }
 
     /** Whether the daemon closed the connection (reads EOF). */

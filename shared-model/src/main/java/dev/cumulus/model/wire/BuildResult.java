@@ -2,7 +2,6 @@ package dev.cumulus.model.wire;
 
 import dev.cumulus.model.derived.Realisation;
 import java.util.Collections;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -25,14 +24,6 @@ public record BuildResult(
 
     public BuildResult {
         builtOutputs = Collections.unmodifiableSortedMap(new TreeMap<>(builtOutputs));
-    }
-
-    public static BuildResult success(BuildStatus status, Map<String, Realisation> builtOutputs) {
-        return new BuildResult(status, "", 0, false, 0, 0, Optional.empty(), Optional.empty(), new TreeMap<>(builtOutputs));
-    }
-
-    public static BuildResult failure(BuildStatus status, String errorMsg) {
-        return new BuildResult(status, errorMsg, 0, false, 0, 0, Optional.empty(), Optional.empty(), new TreeMap<>());
     }
 
     public boolean isSuccess() {

@@ -66,10 +66,6 @@ public final class WireReader {
         return n;
     }
 
-    public int readInt(int max, String what) throws IOException {
-        return (int) readNum(max, what);
-    }
-
     /** Nix writes booleans as 0 or 1 but reads any non-zero number as true. */
     public boolean readBool() throws IOException {
         return readNum() != 0;
