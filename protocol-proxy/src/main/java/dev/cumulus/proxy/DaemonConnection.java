@@ -153,25 +153,33 @@ public final class DaemonConnection implements Session {
             return false;
         }
         logger.startWork();
-        PayloadStream payload = openPayload(req);
+        PayloadStream payload;
+        try {
+            payload = openPayload(req);
+        } catch (IOException e) {
+            logger.stopWork(op.displayName() + ": " + e.getMessage());
+            return false;
+        }
         Reply reply;
         try {
             reply = perform(req, payload);
             payload.finish();
-        } catch (StoreException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
-            return fail(op, e, payload);
         } catch (UncheckedIOException e) {
             if (payload.failed() || e.getCause() instanceof WireFormatException) {
                 logger.stopWork(op.displayName() + ": " + e.getCause().getMessage());
                 return false;
             }
             throw e;
-        } catch (WireFormatException e) {
+        } catch (IOException e) {
+            // Malformed data from the client (a frame, a NAR): the stream cannot be resynchronised.
             logger.stopWork(op.displayName() + ": " + e.getMessage());
             return false;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, op.displayName() + " failed unexpectedly", e);
-            return fail(op, e, payload);
+            if (!(e instanceof StoreException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof UnsupportedOperationException)) {
+                LOG.log(Level.WARNING, op.displayName() + " failed unexpectedly", e);
+            }
+            return fail(e, payload);
         } finally {
             payload.cleanUp();
         }
@@ -181,21 +189,19 @@ public final class DaemonConnection implements Session {
         return true;
     }
 
-    private boolean fail(WorkerOp op, RuntimeException e, PayloadStream payload) throws IOException {
+    /** Reports a backend failure; the connection goes on if the rest of the payload can still be read. */
+    private boolean fail(RuntimeException e, PayloadStream payload) throws IOException {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (payload.failed()) {
-            logger.stopWork(message);
-            return false;
-        }
-        try {
-            payload.finish();
-        } catch (IOException drainFailure) {
-            logger.stopWork(message);
-            return false;
+        boolean inSync = !payload.failed();
+        if (inSync) {
+            try {
+                payload.finish();
+            } catch (IOException drainFailure) {
+                inSync = false;
+            }
         }
         logger.stopWork(message);
-        out.flush();
-        return true;
+        return inSync;
     }
 
     /** What is written after STDERR_LAST. */
@@ -521,6 +527,9 @@ public final class DaemonConnection implements Session {
                 Path spool = Files.createTempFile("cumulus-add", ".nar");
                 try (OutputStream o = Files.newOutputStream(spool)) {
                     NarReader.read(new TeeInputStream(in.stream(), o), new dev.cumulus.model.nar.NarVisitor() { });
+                } catch (IOException e) {
+                    Files.deleteIfExists(spool);
+                    throw e;
                 }
                 yield new PayloadStream(Files.newInputStream(spool), spool);
             }
