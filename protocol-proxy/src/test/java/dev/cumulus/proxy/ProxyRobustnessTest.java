@@ -8,6 +8,8 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.backend.Backends;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -76,7 +78,9 @@ class ProxyRobustnessTest {
     @Test
     void wrongMagicNumber() throws IOException {
         try (TestClient c = new TestClient(server.socket())) {
-            c.out.writeNum(0x12345678).writeNum(0x122);
+            // One write: the daemon closes after the first number, so a second write could meet a broken pipe.
+            c.send(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0x12345678).putLong(0x122).array());
             assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(c.closedByDaemon()));
         }
         othersAreStillServed();
