@@ -1,0 +1,56 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.StoreFunction;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs the store functions in this process, through the same JSON a Lambda invocation carries:
+ * the local stack's invoker. An error becomes a {@link FunctionFailedException} with the message a
+ * Lambda error would carry.
+ */
+public final class InProcessInvoker implements FunctionInvoker {
+    private final Map<String, Function<byte[], byte[]>> byName = new HashMap<>();
+
+    public InProcessInvoker(StoreFunctions f) {
+        bind(StoreFunction.IS_VALID_PATH, f::isValidPath);
+        bind(StoreFunction.QUERY_VALID_PATHS, f::queryValidPaths);
+        bind(StoreFunction.QUERY_PATH_INFO, f::queryPathInfo);
+        bind(StoreFunction.QUERY_PATH_FROM_HASH_PART, f::queryPathFromHashPart);
+        bind(StoreFunction.QUERY_REFERRERS, f::queryReferrers);
+        bind(StoreFunction.QUERY_VALID_DERIVERS, f::queryValidDerivers);
+        bind(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP, f::queryDerivationOutputMap);
+        bind(StoreFunction.QUERY_ALL_VALID_PATHS, f::queryAllValidPaths);
+        bind(StoreFunction.QUERY_SUBSTITUTABLE_PATHS, f::querySubstitutablePaths);
+        bind(StoreFunction.REGISTER_DRV_OUTPUT, f::registerDrvOutput);
+        bind(StoreFunction.QUERY_REALISATION, f::queryRealisation);
+        bind(StoreFunction.ADD_SIGNATURES, f::addSignatures);
+        bind(StoreFunction.REGISTER_PATHS, f::registerPaths);
+        for (StoreFunction<?, ?> each : StoreFunction.ALL) {
+            if (!byName.containsKey(each.name())) {
+                throw new IllegalStateException("store function " + each.name() + " has no handler");
+            }
+        }
+    }
+
+    private <Q, R> void bind(StoreFunction<Q, R> function, Function<Q, R> handler) {
+        byName.put(function.name(), json -> EventJson.write(handler.apply(EventJson.read(json, function.request()))));
+    }
+
+    @Override
+    public byte[] invoke(String functionName, byte[] request) {
+        Function<byte[], byte[]> handler = byName.get(functionName);
+        if (handler == null) {
+            throw new FunctionFailedException("there is no store function '" + functionName + "'");
+        }
+        try {
+            return handler.apply(request);
+        } catch (RuntimeException e) {
+            throw new FunctionFailedException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+    }
+}

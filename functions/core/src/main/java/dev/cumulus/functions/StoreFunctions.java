@@ -1,0 +1,152 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.functions.tables.DerivationOutputsTable;
+import dev.cumulus.functions.tables.PathInfoTable;
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.AddSignatures;
+import dev.cumulus.model.event.Requests.DrvOutputQuery;
+import dev.cumulus.model.event.Requests.HashPartQuery;
+import dev.cumulus.model.event.Requests.PageQuery;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.PathsQuery;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.Requests.RegisterRealisation;
+import dev.cumulus.model.event.Responses.OutputMap;
+import dev.cumulus.model.event.Responses.Page;
+import dev.cumulus.model.event.Responses.PathAnswer;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
+import dev.cumulus.model.event.Responses.Paths;
+import dev.cumulus.model.event.Responses.RealisationAnswer;
+import dev.cumulus.model.event.Responses.Registered;
+import dev.cumulus.model.event.Responses.SignaturesAdded;
+import dev.cumulus.model.event.Responses.Validity;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Every store function as a plain method from its request event to its response event. The Lambda
+ * handlers and the in-process invoker both call these; all logic is below them.
+ */
+public final class StoreFunctions {
+    private final StoreDir storeDir;
+    private final StoreTables tables;
+    private final PathQueries queries;
+    private final PathRegistration registration;
+    private final Realisations realisations;
+    private final Substituters substituters;
+
+    public StoreFunctions(StoreTables tables, FunctionsConfig config, Clock clock) {
+        this.storeDir = config.storeDir();
+        this.tables = tables;
+        this.queries = new PathQueries(tables, storeDir);
+        this.registration = new PathRegistration(tables, config, clock);
+        this.realisations = new Realisations(tables, config);
+        this.substituters = new Substituters(config.substituters());
+    }
+
+    public Validity isValidPath(PathQuery q) {
+        return new Validity(queries.isValid(path(q.path())));
+    }
+
+    public Paths queryValidPaths(PathsQuery q) {
+        return paths(queries.validPaths(PathQueries.parseAll(storeDir, q.paths())));
+    }
+
+    public PathInfoAnswer queryPathInfo(PathQuery q) {
+        return new PathInfoAnswer(queries.pathInfo(path(q.path())).map(s -> PathInfoEvent.of(storeDir, s.info()))
+                .orElse(null));
+    }
+
+    public PathAnswer queryPathFromHashPart(HashPartQuery q) {
+        if (q.hashPart() == null) {
+            throw new StoreException("'hashPart' is missing");
+        }
+        return new PathAnswer(queries.pathFromHashPart(q.hashPart()).map(storeDir::print).orElse(null));
+    }
+
+    public Paths queryReferrers(PathQuery q) {
+        return paths(queries.referrers(path(q.path())));
+    }
+
+    public Paths queryValidDerivers(PathQuery q) {
+        return paths(queries.validDerivers(path(q.path())));
+    }
+
+    public OutputMap queryDerivationOutputMap(PathQuery q) {
+        Map<String, String> out = new LinkedHashMap<>();
+        queries.derivationOutputMap(path(q.path())).forEach((name, p) -> out.put(name, p.map(storeDir::print).orElse(null)));
+        return new OutputMap(out);
+    }
+
+    public Page queryAllValidPaths(PageQuery q) {
+        PathInfoTable.Page page = queries.allValidPaths(Optional.ofNullable(q.after()), q.limit() == 0 ? 1000 : q.limit());
+        return new Page(page.paths().stream().map(storeDir::print).toList(), page.next().orElse(null));
+    }
+
+    public Paths querySubstitutablePaths(PathsQuery q) {
+        return paths(substituters.substitutable(PathQueries.parseAll(storeDir, q.paths())));
+    }
+
+    public RealisationAnswer registerDrvOutput(RegisterRealisation r) {
+        if (r.realisation() == null) {
+            throw new StoreException("'realisation' is missing");
+        }
+        return new RealisationAnswer(realisations.register(r.trusted(), Realisation.fromJson(r.realisation())).toJson());
+    }
+
+    public RealisationAnswer queryRealisation(DrvOutputQuery q) {
+        if (q.id() == null) {
+            throw new StoreException("'id' is missing");
+        }
+        return new RealisationAnswer(queries.realisation(q.id()).map(Realisation::toJson).orElse(null));
+    }
+
+    public SignaturesAdded addSignatures(AddSignatures a) {
+        StorePath p = path(a.path());
+        List<Signature> sigs = a.signatures().stream().map(Signature::parse).toList();
+        return new SignaturesAdded(tables.paths().addSignatures(p, sigs)
+                .orElseThrow(() -> new StoreException("path '" + storeDir.print(p) + "' is not valid")));
+    }
+
+    public Registered registerPaths(RegisterPaths r) {
+        List<PathRegistration.Candidate> batch = r.paths().stream().map(this::candidate).toList();
+        PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch);
+        return new Registered(result.registered().stream().map(storeDir::print).toList(),
+                result.alreadyValid().stream().map(storeDir::print).toList());
+    }
+
+    private PathRegistration.Candidate candidate(NewPath p) {
+        if (p.info() == null) {
+            throw new StoreException("a new path lacks its 'info'");
+        }
+        var info = p.info().toPathInfo(storeDir);
+        Optional<DerivationOutputsTable.Outputs> outputs = Optional.empty();
+        if (!p.derivationOutputs().isEmpty()) {
+            TreeMap<String, Optional<StorePath>> byName = new TreeMap<>();
+            p.derivationOutputs().forEach((name, out) -> byName.put(name, Optional.ofNullable(out).map(storeDir::parse)));
+            outputs = Optional.of(new DerivationOutputsTable.Outputs(info.path(), byName));
+        }
+        return new PathRegistration.Candidate(info, Optional.ofNullable(p.nar()), outputs);
+    }
+
+    private StorePath path(String printed) {
+        if (printed == null) {
+            throw new StoreException("'path' is missing");
+        }
+        return storeDir.parse(printed);
+    }
+
+    private Paths paths(List<StorePath> list) {
+        return new Paths(list.stream().map(storeDir::print).toList());
+    }
+}

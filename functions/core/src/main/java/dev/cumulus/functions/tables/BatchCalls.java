@@ -1,0 +1,73 @@
+package dev.cumulus.functions.tables;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * BatchGetItem and BatchWriteItem over any number of items: split into DynamoDB's per-call limits,
+ * and what DynamoDB leaves unprocessed (under throttling) retried with exponential backoff.
+ */
+final class BatchCalls {
+    private BatchCalls() {}
+
+    static final int GET_LIMIT = 100;
+    static final int WRITE_LIMIT = 25;
+
+    /**
+     * Strongly consistent reads of {@code keys}, all attributes or those of {@code projection} (whose
+     * {@code #name} placeholders {@code names} resolves); items that do not exist are simply absent.
+     */
+    static List<Map<String, AttributeValue>> getAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> keys,
+                                                    String projection, Map<String, String> names) {
+        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += GET_LIMIT) {
+            List<Map<String, AttributeValue>> chunk = keys.subList(from, Math.min(keys.size(), from + GET_LIMIT));
+            KeysAndAttributes.Builder request = KeysAndAttributes.builder().keys(chunk).consistentRead(true);
+            if (projection != null) {
+                request.projectionExpression(projection);
+                if (!names.isEmpty()) {
+                    request.expressionAttributeNames(names);
+                }
+            }
+            Map<String, KeysAndAttributes> pending = Map.of(table, request.build());
+            for (int attempt = 0; !pending.isEmpty(); attempt++) {
+                if (attempt > 0) {
+                    BatchBackoff.sleep(attempt, "BatchGetItem on " + table);
+                }
+                Map<String, KeysAndAttributes> ask = pending;
+                BatchGetItemResponse response = db.batchGetItem(b -> b.requestItems(ask));
+                found.addAll(response.responses().getOrDefault(table, List.of()));
+                pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            }
+        }
+        return found;
+    }
+
+    /** Unconditional puts; fine for items whose content is a function of their key. */
+    static void putAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> items) {
+        for (int from = 0; from < items.size(); from += WRITE_LIMIT) {
+            List<WriteRequest> chunk = new ArrayList<>();
+            for (Map<String, AttributeValue> item : items.subList(from, Math.min(items.size(), from + WRITE_LIMIT))) {
+                chunk.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+            }
+            Map<String, List<WriteRequest>> pending = new HashMap<>(Map.of(table, chunk));
+            for (int attempt = 0; !pending.isEmpty(); attempt++) {
+                if (attempt > 0) {
+                    BatchBackoff.sleep(attempt, "BatchWriteItem on " + table);
+                }
+                Map<String, List<WriteRequest>> ask = pending;
+                BatchWriteItemResponse response = db.batchWriteItem(b -> b.requestItems(ask));
+                pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The derivation-outputs table: one item per output of a {@code .drv} in the store, with the
+ * output's path when the derivation fixes it. Its {@code by-path} index finds the derivations that
+ * produce a path. Like referrer edges, items are written before the {@code .drv}'s registration
+ * commits, so readers keep only valid derivations.
+ */
+public final class DerivationOutputsTable {
+    public static final String BY_PATH = "by-path";
+
+    private final DynamoDbClient db;
+    private final String table;
+
+    public DerivationOutputsTable(DynamoDbClient db, String table) {
+        this.db = db;
+        this.table = table;
+    }
+
+    /** A derivation's outputs by name; an empty path is a floating (content-addressed) output. */
+    public record Outputs(StorePath drv, SortedMap<String, Optional<StorePath>> outputs) {}
+
+    public void put(List<Outputs> derivations) {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        for (Outputs d : derivations) {
+            d.outputs().forEach((name, path) -> {
+                var item = new java.util.HashMap<String, AttributeValue>();
+                item.put("drv", AttributeValue.fromS(d.drv().baseName()));
+                item.put("output", AttributeValue.fromS(name));
+                path.ifPresent(p -> item.put("path", AttributeValue.fromS(p.baseName())));
+                items.add(item);
+            });
+        }
+        BatchCalls.putAll(db, table, items);
+    }
+
+    public SortedMap<String, Optional<StorePath>> outputs(StorePath drv) {
+        SortedMap<String, Optional<StorePath>> out = new TreeMap<>();
+        queryAll(q -> q.tableName(table).keyConditionExpression("drv = :d")
+                .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(drv.baseName()))).consistentRead(true),
+                i -> out.put(Attributes.string(i, "output"),
+                        Attributes.optionalString(i, "path").map(StorePath::parseBaseName)));
+        return out;
+    }
+
+    /** The derivations recorded as producing {@code path}, valid or not. */
+    public List<StorePath> derivers(StorePath path) {
+        List<StorePath> out = new ArrayList<>();
+        queryAll(q -> q.tableName(table).indexName(BY_PATH).keyConditionExpression("#p = :p")
+                .expressionAttributeNames(Map.of("#p", "path"))
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(path.baseName()))),
+                i -> out.add(StorePath.parseBaseName(Attributes.string(i, "drv"))));
+        return out;
+    }
+
+    private void queryAll(Consumer<QueryRequest.Builder> request, Consumer<Map<String, AttributeValue>> each) {
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = db.query(q -> {
+                request.accept(q);
+                if (from != null) {
+                    q.exclusiveStartKey(from);
+                }
+            });
+            page.items().forEach(each);
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.cumulus.functions.tables;
+
+import static dev.cumulus.functions.tables.Attributes.list;
+import static dev.cumulus.functions.tables.Attributes.num;
+
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+
+/**
+ * The paths table: one item per valid path, keyed by its hash part. An item exists only for a path
+ * whose registration committed, so existence is validity. References and the deriver are kept as
+ * base names; the store directory is the caller's business.
+ */
+public final class PathInfoTable {
+    private final DynamoDbClient db;
+    private final String table;
+
+    public PathInfoTable(DynamoDbClient db, String table) {
+        this.db = db;
+        this.table = table;
+    }
+
+    public Optional<StoredPath> get(String hashPart) {
+        var response = db.getItem(g -> g.tableName(table).key(key(hashPart)).consistentRead(true));
+        return response.hasItem() && !response.item().isEmpty() ? Optional.of(read(response.item())) : Optional.empty();
+    }
+
+    /** The stored paths among {@code hashParts}, by hash part. */
+    public Map<String, StoredPath> getAll(Collection<String> hashParts) {
+        Map<String, StoredPath> out = new HashMap<>();
+        for (Map<String, AttributeValue> item : BatchCalls.getAll(db, table, keys(hashParts), null, Map.of())) {
+            out.put(Attributes.string(item, "hashPart"), read(item));
+        }
+        return out;
+    }
+
+    /** The valid paths among {@code paths}: one read of their keys, no other attributes. */
+    public List<StorePath> valid(Collection<StorePath> paths) {
+        Map<String, StorePath> byHash = new HashMap<>();
+        paths.forEach(p -> byHash.put(p.hashPart(), p));
+        List<StorePath> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : BatchCalls.getAll(db, table, keys(byHash.keySet()), "#p, hashPart",
+                Map.of("#p", "path"))) {
+            StorePath stored = StorePath.parseBaseName(Attributes.string(item, "path"));
+            // A hash part names one path; a different name with the same hash part is not this path.
+            if (stored.equals(byHash.get(stored.hashPart()))) {
+                out.add(stored);
+            }
+        }
+        return out;
+    }
+
+    /** A page of valid paths in key order after {@code afterHashPart}; the next token is empty at the end. */
+    public Page scan(Optional<String> afterHashPart, int limit) {
+        ScanResponse response = db.scan(s -> {
+            s.tableName(table).limit(limit).projectionExpression("#p, hashPart").expressionAttributeNames(Map.of("#p", "path"))
+                    .consistentRead(true);
+            afterHashPart.ifPresent(h -> s.exclusiveStartKey(key(h)));
+        });
+        List<StorePath> paths = response.items().stream().map(i -> StorePath.parseBaseName(Attributes.string(i, "path")))
+                .toList();
+        Optional<String> next = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? Optional.of(Attributes.string(response.lastEvaluatedKey(), "hashPart")) : Optional.empty();
+        return new Page(paths, next);
+    }
+
+    public record Page(List<StorePath> paths, Optional<String> next) {}
+
+    /** A put that succeeds only if no path with that hash part is registered: for a registration transaction. */
+    public TransactWriteItem putIfAbsent(StoredPath path) {
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(write(path))
+                .conditionExpression("attribute_not_exists(hashPart)").build()).build();
+    }
+
+    /**
+     * Adds signatures to a valid path, keeping those it has: an optimistic read-modify-write that
+     * retries if another writer changed the signatures in between.
+     *
+     * @return how many were new, or empty if the path is not valid
+     */
+    public Optional<Integer> addSignatures(StorePath path, Collection<Signature> signatures) {
+        for (int attempt = 0; ; attempt++) {
+            Optional<StoredPath> stored = get(path.hashPart()).filter(s -> s.info().path().equals(path));
+            if (stored.isEmpty()) {
+                return Optional.empty();
+            }
+            List<Signature> before = stored.get().info().signatures();
+            LinkedHashSet<Signature> after = new LinkedHashSet<>(before);
+            after.addAll(signatures);
+            int added = after.size() - before.size();
+            if (added == 0) {
+                return Optional.of(0);
+            }
+            try {
+                db.updateItem(u -> u.tableName(table).key(key(path.hashPart()))
+                        .updateExpression("SET signatures = :after")
+                        .conditionExpression("signatures = :before")
+                        .expressionAttributeValues(Map.of(":after", list(after.stream().map(Signature::render).toList()),
+                                ":before", list(before.stream().map(Signature::render).toList()))));
+                return Optional.of(added);
+            } catch (ConditionalCheckFailedException changed) {
+                BatchBackoff.sleep(attempt + 1, "AddSignatures on " + path);
+            }
+        }
+    }
+
+    static Map<String, AttributeValue> key(String hashPart) {
+        return Map.of("hashPart", AttributeValue.fromS(hashPart));
+    }
+
+    private static List<Map<String, AttributeValue>> keys(Collection<String> hashParts) {
+        return new LinkedHashSet<>(hashParts).stream().map(PathInfoTable::key).toList();
+    }
+
+    static Map<String, AttributeValue> write(StoredPath stored) {
+        PathInfo info = stored.info();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("hashPart", AttributeValue.fromS(info.path().hashPart()));
+        item.put("path", AttributeValue.fromS(info.path().baseName()));
+        item.put("narHash", AttributeValue.fromS(info.narHash().toString(HashFormat.NIX32)));
+        item.put("narSize", num(info.narSize()));
+        item.put("references", list(info.references().stream().map(StorePath::baseName).toList()));
+        info.deriver().ifPresent(d -> item.put("deriver", AttributeValue.fromS(d.baseName())));
+        item.put("signatures", list(info.signatures().stream().map(Signature::render).toList()));
+        info.ca().ifPresent(ca -> item.put("ca", AttributeValue.fromS(ca.render())));
+        item.put("registrationTime", num(info.registrationTime()));
+        item.put("ultimate", AttributeValue.fromBool(info.ultimate()));
+        stored.nar().ifPresent(n -> item.put("nar", AttributeValue.fromM(Map.of(
+                "key", AttributeValue.fromS(n.key()), "compression", AttributeValue.fromS(n.compression()),
+                "fileHash", AttributeValue.fromS(n.fileHash()), "fileSize", num(n.fileSize())))));
+        return item;
+    }
+
+    static StoredPath read(Map<String, AttributeValue> item) {
+        TreeSet<StorePath> refs = new TreeSet<>();
+        Attributes.strings(item, "references").forEach(r -> refs.add(StorePath.parseBaseName(r)));
+        PathInfo info = new PathInfo(StorePath.parseBaseName(Attributes.string(item, "path")),
+                Attributes.optionalString(item, "deriver").map(StorePath::parseBaseName),
+                Hash.parseAny(Attributes.string(item, "narHash")), Attributes.number(item, "narSize"), refs,
+                Attributes.number(item, "registrationTime"),
+                item.containsKey("ultimate") && Boolean.TRUE.equals(item.get("ultimate").bool()),
+                Attributes.strings(item, "signatures").stream().map(Signature::parse).toList(),
+                Attributes.optionalString(item, "ca").map(ContentAddress::parse));
+        Optional<NarObject> nar = Optional.ofNullable(item.get("nar")).filter(AttributeValue::hasM).map(AttributeValue::m)
+                .map(m -> new NarObject(Attributes.string(m, "key"), Attributes.string(m, "compression"),
+                        Attributes.string(m, "fileHash"), Attributes.number(m, "fileSize")));
+        return new StoredPath(info, nar);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.store.StoreDir;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * The realisations table: one item per derivation output id, in the form it was registered
+ * ({@code sha256:<hash>!out} or {@code <drvPath>^out}), holding the output path and Nix's JSON.
+ */
+public final class RealisationTable {
+    private final DynamoDbClient db;
+    private final String table;
+    private final StoreDir storeDir;
+
+    public RealisationTable(DynamoDbClient db, String table, StoreDir storeDir) {
+        this.db = db;
+        this.table = table;
+        this.storeDir = storeDir;
+    }
+
+    public Optional<Realisation> get(String id) {
+        var response = db.getItem(g -> g.tableName(table).key(Map.of("id", AttributeValue.fromS(id))).consistentRead(true));
+        return response.hasItem() && !response.item().isEmpty()
+                ? Optional.of(Realisation.fromJson(Attributes.string(response.item(), "realisation")))
+                : Optional.empty();
+    }
+
+    /**
+     * Stores a realisation unless its id already maps to another path; registering the same mapping
+     * again keeps the first (and its signatures).
+     *
+     * @return the realisation now stored for that id
+     */
+    public Realisation putIfConsistent(Realisation realisation) {
+        String id = realisation.id().render(storeDir);
+        try {
+            db.putItem(p -> p.tableName(table).item(Map.of(
+                            "id", AttributeValue.fromS(id),
+                            "outPath", AttributeValue.fromS(realisation.outPath().baseName()),
+                            "realisation", AttributeValue.fromS(realisation.toJsonString())))
+                    .conditionExpression("attribute_not_exists(id)"));
+            return realisation;
+        } catch (ConditionalCheckFailedException exists) {
+            return get(id).orElseThrow(() -> new IllegalStateException("realisation " + id + " vanished while registered"));
+        }
+    }
+}

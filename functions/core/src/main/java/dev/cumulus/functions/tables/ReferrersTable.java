@@ -1,0 +1,57 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The referrers table: one item (referenced path, referrer) per reference edge. Edges are written
+ * before their referrer's registration commits and never say more than the referrer's own item, so
+ * readers keep only referrers that are valid.
+ */
+public final class ReferrersTable {
+    private final DynamoDbClient db;
+    private final String table;
+
+    public ReferrersTable(DynamoDbClient db, String table) {
+        this.db = db;
+        this.table = table;
+    }
+
+    /** Writes the edges of each path's references, self-references included (as Nix keeps them). */
+    public void putEdges(Collection<PathInfo> infos) {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        for (PathInfo info : infos) {
+            for (StorePath ref : info.references()) {
+                items.add(Map.of("path", AttributeValue.fromS(ref.baseName()),
+                        "referrer", AttributeValue.fromS(info.path().baseName())));
+            }
+        }
+        BatchCalls.putAll(db, table, items);
+    }
+
+    /** Every recorded referrer of {@code path}, valid or not. */
+    public List<StorePath> referrers(StorePath path) {
+        List<StorePath> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = db.query(q -> {
+                q.tableName(table).keyConditionExpression("#p = :p").expressionAttributeNames(Map.of("#p", "path"))
+                        .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(path.baseName()))).consistentRead(true);
+                if (from != null) {
+                    q.exclusiveStartKey(from);
+                }
+            });
+            page.items().forEach(i -> out.add(StorePath.parseBaseName(Attributes.string(i, "referrer"))));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+}

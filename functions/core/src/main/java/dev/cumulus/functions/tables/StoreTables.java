@@ -1,0 +1,18 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.store.StoreDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** The store's tables of one installation, by their physical names under a resource prefix. */
+public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable referrers,
+                          DerivationOutputsTable derivationOutputs, RealisationTable realisations) {
+
+    public static StoreTables of(DynamoDbClient db, String prefix, StoreDir storeDir) {
+        return new StoreTables(db,
+                new PathInfoTable(db, CloudResources.PATHS.physicalName(prefix)),
+                new ReferrersTable(db, CloudResources.REFERRERS.physicalName(prefix)),
+                new DerivationOutputsTable(db, CloudResources.DERIVATION_OUTPUTS.physicalName(prefix)),
+                new RealisationTable(db, CloudResources.REALISATIONS.physicalName(prefix), storeDir));
+    }
+}

@@ -1,0 +1,239 @@
+package dev.cumulus.functions;
+
+import static dev.cumulus.functions.TestStore.STORE;
+import static dev.cumulus.functions.TestStore.contentAddressed;
+import static dev.cumulus.functions.TestStore.signed;
+import static dev.cumulus.functions.TestStore.unsigned;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Responses.Registered;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LocalStackExtension.class)
+class RegistrationInvariantsTest {
+
+    private static String print(StorePath p) {
+        return STORE.print(p);
+    }
+
+    @Test
+    void aMissingReferenceFailsTheWholeBatch(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo a = signed("a");
+        PathInfo b = signed("b", a.path());
+        PathInfo c = signed("c", b.path(), TestStore.randomPath("never-added"));
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(a, b, c));
+        assertTrue(e.getMessage().contains("never-added") && e.getMessage().contains("is not valid"), e.getMessage());
+        for (PathInfo p : List.of(a, b, c)) {
+            assertFalse(store.valid(p.path()), "nothing of a failed batch is valid");
+        }
+        // No edge of the failed batch shows through QueryReferrers either.
+        assertEquals(List.of(), store.client.call(StoreFunction.QUERY_REFERRERS, new PathQuery(print(a.path()))).paths());
+    }
+
+    @Test
+    void aConflictingPathFailsTheWholeBatchAndTheSameOneIsANoOp(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo first = signed("first");
+        store.register(first);
+        long registered = store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(first.path()))).info()
+                .registrationTime();
+
+        PathInfo again = first; // same NAR hash: nothing to do
+        PathInfo sibling = signed("sibling");
+        Registered r = store.register(again, sibling);
+        assertEquals(List.of(print(sibling.path())), r.registered());
+        assertEquals(List.of(print(first.path())), r.alreadyValid());
+        assertEquals(registered, store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(first.path())))
+                .info().registrationTime());
+
+        PathInfo changed = new PathInfo(first.path(), first.deriver(), Hash.sha256("other content"), first.narSize(),
+                first.references(), 0, false, List.of(), first.ca()).sign(STORE, TestStore.TRUSTED);
+        PathInfo bystander = signed("bystander");
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(bystander, changed));
+        assertTrue(e.getMessage().contains("already valid with NAR hash"), e.getMessage());
+        assertFalse(store.valid(bystander.path()));
+    }
+
+    @Test
+    void signaturesAsInNix(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo bare = unsigned("bare");
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(false, true, bare));
+        assertTrue(e.getMessage().contains("lacks a signature by a trusted key"), e.getMessage());
+        // An untrusted caller cannot waive the check.
+        assertThrows(FunctionFailedException.class, () -> store.register(false, false, bare));
+        PathInfo strangers = unsigned("strangers").sign(STORE, TestStore.STRANGER);
+        assertThrows(FunctionFailedException.class, () -> store.register(false, true, strangers));
+        // Content-addressed paths need no signature; a trusted caller may waive the check.
+        PathInfo source = contentAddressed("source");
+        store.register(false, true, source);
+        store.register(true, false, bare);
+        assertTrue(store.valid(source.path()));
+        assertTrue(store.valid(bare.path()));
+        // A path that claims a content address it does not have is input-addressed.
+        PathInfo liar = unsigned("liar").withCa(source.ca());
+        assertThrows(FunctionFailedException.class, () -> store.register(false, true, liar));
+    }
+
+    @Test
+    void batchesAreBoundedByOneTransaction(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo[] many = new PathInfo[PathRegistration.MAX_BATCH + 1];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = signed("many-" + i);
+        }
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(many));
+        assertTrue(e.getMessage().contains("at most 100"), e.getMessage());
+        assertFalse(store.valid(many[0].path()));
+        store.register(java.util.Arrays.copyOf(many, PathRegistration.MAX_BATCH));
+        assertTrue(store.valid(many[PathRegistration.MAX_BATCH - 1].path()));
+    }
+
+    /**
+     * 16 callers register overlapping closures of one graph at once, each in its own order of
+     * batches. Every path ends up valid, and registered by exactly one of them.
+     */
+    @Test
+    void concurrentOverlappingClosuresRegisterEachPathOnce(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        List<PathInfo> graph = new ArrayList<>();
+        Random random = new Random(42);
+        for (int i = 0; i < 60; i++) {
+            List<StorePath> refs = new ArrayList<>();
+            for (int j = 0; j < 3 && i > 0; j++) {
+                refs.add(graph.get(random.nextInt(i)).path());
+            }
+            graph.add(signed("node-" + i, refs.toArray(StorePath[]::new)));
+        }
+        int callers = 16;
+        CyclicBarrier start = new CyclicBarrier(callers);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<List<String>>> results = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            int seed = t;
+            results.add(pool.submit((Callable<List<String>>) () -> {
+                // The closure of a random top path, in topological order, sent in batches of 5.
+                Random r = new Random(seed);
+                int top = 30 + r.nextInt(30);
+                List<PathInfo> closure = closure(graph, graph.get(top));
+                List<String> mine = new ArrayList<>();
+                start.await();
+                for (int from = 0; from < closure.size(); from += 5) {
+                    Registered reg = store.register(closure.subList(from, Math.min(closure.size(), from + 5))
+                            .toArray(PathInfo[]::new));
+                    mine.addAll(reg.registered());
+                }
+                return mine;
+            }));
+        }
+        Map<String, Integer> registrations = new HashMap<>();
+        for (Future<List<String>> f : results) {
+            for (String p : f.get()) {
+                registrations.merge(p, 1, Integer::sum);
+            }
+        }
+        pool.shutdown();
+        for (Map.Entry<String, Integer> e : registrations.entrySet()) {
+            assertEquals(1, e.getValue(), e.getKey() + " was registered by one caller only");
+        }
+        for (String p : registrations.keySet()) {
+            assertTrue(store.valid(STORE.parse(p)));
+        }
+    }
+
+    /**
+     * A batch racing another registration of one of its paths with different content: whichever
+     * wins, the loser leaves nothing, and the batch is never half there.
+     */
+    @Test
+    void aBatchLosingARaceLeavesNothing(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        for (int round = 0; round < 20; round++) {
+            PathInfo contested = signed("contested");
+            PathInfo rival = new PathInfo(contested.path(), contested.deriver(), Hash.sha256("rival " + round),
+                    contested.narSize(), contested.references(), 0, false, List.of(), contested.ca())
+                    .sign(STORE, TestStore.TRUSTED);
+            List<PathInfo> batch = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                batch.add(signed("member-" + i));
+            }
+            batch.add(contested);
+            Collections.shuffle(batch, new Random(round));
+            CyclicBarrier go = new CyclicBarrier(2);
+            Future<Boolean> big = pool.submit(() -> {
+                go.await();
+                try {
+                    store.register(batch.toArray(PathInfo[]::new));
+                    return true;
+                } catch (FunctionFailedException lost) {
+                    return false;
+                }
+            });
+            Future<Boolean> single = pool.submit(() -> {
+                go.await();
+                try {
+                    store.register(rival);
+                    return true;
+                } catch (FunctionFailedException lost) {
+                    return false;
+                }
+            });
+            boolean bigWon = big.get();
+            boolean singleWon = single.get();
+            assertTrue(bigWon ^ singleWon, "exactly one registration of the contested path wins");
+            for (PathInfo p : batch) {
+                if (p != contested) {
+                    assertEquals(bigWon, store.valid(p.path()), "the batch is all there or not at all");
+                }
+            }
+            Hash stored = store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(contested.path()))).info()
+                    .toPathInfo(STORE).narHash();
+            assertEquals(bigWon ? contested.narHash() : rival.narHash(), stored);
+        }
+        pool.shutdown();
+    }
+
+    private static List<PathInfo> closure(List<PathInfo> graph, PathInfo top) {
+        Map<StorePath, PathInfo> byPath = new HashMap<>();
+        graph.forEach(p -> byPath.put(p.path(), p));
+        List<PathInfo> order = new ArrayList<>();
+        visit(top, byPath, new java.util.HashSet<>(), order);
+        return order;
+    }
+
+    private static void visit(PathInfo p, Map<StorePath, PathInfo> byPath, java.util.Set<StorePath> seen,
+                              List<PathInfo> order) {
+        if (!seen.add(p.path())) {
+            return;
+        }
+        for (StorePath r : p.references()) {
+            visit(byPath.get(r), byPath, seen, order);
+        }
+        order.add(p);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.Responses.Registered;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.Nix32;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.ContentAddressMethod;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The store functions on the local stack, called through the in-process invoker (so every request
+ * and answer crosses JSON), with one trusted key and made-up paths that no other test shares.
+ */
+final class TestStore {
+    static final StoreDir STORE = StoreDir.DEFAULT;
+    static final SecretKey TRUSTED = SecretKey.generate("trusted-1");
+    static final SecretKey STRANGER = SecretKey.generate("stranger-1");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final LocalStack stack;
+    final StoreTables tables;
+    final StoreFunctionClient client;
+
+    TestStore(LocalStack stack, List<URI> substituters) {
+        this.stack = stack;
+        FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
+                List.of(TRUSTED.publicKey()), substituters);
+        this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
+        this.client = new StoreFunctionClient(new InProcessInvoker(new StoreFunctions(tables, config, Clock.systemUTC())));
+    }
+
+    TestStore(LocalStack stack) {
+        this(stack, List.of());
+    }
+
+    static StorePath randomPath(String name) {
+        byte[] h = new byte[StorePath.HASH_BYTES];
+        RANDOM.nextBytes(h);
+        return new StorePath(Nix32.encode(h), name);
+    }
+
+    /** An input-addressed path with a made-up NAR hash, signed by the trusted key. */
+    static PathInfo signed(String name, StorePath... references) {
+        return unsigned(name, references).sign(STORE, TRUSTED);
+    }
+
+    static PathInfo unsigned(String name, StorePath... references) {
+        byte[] nar = new byte[32];
+        RANDOM.nextBytes(nar);
+        return PathInfo.of(randomPath(name), new Hash(dev.cumulus.model.hash.HashAlgorithm.SHA256, nar), 1000 + nar[0] & 0xff,
+                new TreeSet<>(Arrays.asList(references)));
+    }
+
+    /** A content-addressed (source) path: its name and references determine it, no signature needed. */
+    static PathInfo contentAddressed(String name, StorePath... references) {
+        byte[] nar = new byte[32];
+        RANDOM.nextBytes(nar);
+        Hash narHash = new Hash(dev.cumulus.model.hash.HashAlgorithm.SHA256, nar);
+        ContentAddress ca = new ContentAddress(ContentAddressMethod.NAR, narHash);
+        StorePath path = STORE.makeFixedOutputPathFromCA(name, ca, Arrays.asList(references), false);
+        return PathInfo.of(path, narHash, 500, Arrays.asList(references)).withCa(Optional.of(ca));
+    }
+
+    static NewPath newPath(PathInfo info) {
+        return new NewPath(PathInfoEvent.of(STORE, info), null, Map.of());
+    }
+
+    Registered register(boolean trusted, boolean checkSigs, PathInfo... infos) {
+        return client.call(StoreFunction.REGISTER_PATHS,
+                new RegisterPaths(trusted, checkSigs, Arrays.stream(infos).map(TestStore::newPath).toList()));
+    }
+
+    Registered register(PathInfo... infos) {
+        return register(false, true, infos);
+    }
+
+    boolean valid(StorePath p) {
+        return client.call(StoreFunction.IS_VALID_PATH, new dev.cumulus.model.event.Requests.PathQuery(STORE.print(p)))
+                .valid();
+    }
+}

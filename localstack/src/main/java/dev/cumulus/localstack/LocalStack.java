@@ -1,0 +1,175 @@
+package dev.cumulus.localstack;
+
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
+import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBServerHandler;
+import com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteLibraryLoader;
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+/**
+ * The AWS services Cumulus uses, emulated in this JVM on 127.0.0.1: DynamoDB Local, ElasticMQ (SQS)
+ * and S3Proxy, each on a free port, with Cumulus's tables, queues and bucket created. With a state
+ * directory, tables and objects survive a restart (queues are recreated empty: ElasticMQ keeps
+ * messages in memory); without one everything lives in memory.
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final String REGION = "us-east-1";
+
+    private final DynamoDbLocal dynamoDb;
+    private final SQSRestServer sqs;
+    private final S3Proxy s3;
+    private final AwsConfig config;
+
+    private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, AwsConfig config) {
+        this.dynamoDb = dynamoDb;
+        this.sqs = sqs;
+        this.s3 = s3;
+        this.config = config;
+    }
+
+    /**
+     * Starts the emulators and creates the resources under {@code prefix}.
+     *
+     * @param stateDir where tables and objects persist; empty for memory only
+     */
+    public static LocalStack start(Optional<Path> stateDir, String prefix) throws Exception {
+        quietEmulators();
+        DynamoDbLocal dynamoDb = startDynamoDb(stateDir.map(d -> d.resolve("dynamodb")));
+        SQSRestServer sqs = null;
+        S3Proxy s3 = null;
+        try {
+            sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().withAWSRegion(REGION).start();
+            int sqsPort = sqs.waitUntilStarted().localAddress().getPort();
+            s3 = startS3(stateDir.map(d -> d.resolve("s3")));
+            AwsConfig config = new AwsConfig(REGION, Optional.of(uri(dynamoDb.server().getURI().getPort())),
+                    Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), prefix);
+            LocalStack stack = new LocalStack(dynamoDb, sqs, s3, config);
+            ResourceCreator.createAll(new AwsClients(config), prefix);
+            return stack;
+        } catch (Exception | Error e) {
+            stopQuietly(dynamoDb, sqs, s3);
+            throw e;
+        }
+    }
+
+    /** Endpoints, region and prefix: what every Cumulus component needs to find these services. */
+    public AwsConfig config() {
+        return config;
+    }
+
+    public AwsClients clients() {
+        return new AwsClients(config);
+    }
+
+    /** The bucket's plain-HTTP address, usable as a Nix binary cache URL. */
+    public URI bucketUrl() {
+        return URI.create(config.s3Endpoint().orElseThrow() + "/"
+                + dev.cumulus.model.resources.CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+    }
+
+    @Override
+    public void close() {
+        stopQuietly(dynamoDb, sqs, s3);
+    }
+
+    /** The emulators log every request and lifecycle step at INFO; only their warnings matter to us. */
+    private static final List<Logger> EMULATOR_LOGGERS = Stream.of("org.gaul", "org.elasticmq", "org.apache.pekko",
+            "org.eclipse.jetty", "com.amazonaws.services.dynamodbv2").map(Logger::getLogger).toList();
+
+    private static void quietEmulators() {
+        EMULATOR_LOGGERS.forEach(l -> l.setLevel(Level.WARNING));
+    }
+
+    private static URI uri(int port) {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * DynamoDB Local's own runner binds every interface; its handler is mounted here on a loopback
+     * connector instead. Telemetry stays off because it is never configured.
+     */
+    /** DynamoDB Local's HTTP server and its database, which must be shut down to release its files. */
+    private record DynamoDbLocal(Server server, LocalDynamoDBRequestHandler database) {
+        void stop() {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // stopping is best effort: the JVM may be exiting
+            }
+            database.shutdown();
+        }
+    }
+
+    private static DynamoDbLocal startDynamoDb(Optional<Path> dir) throws Exception {
+        if (dir.isPresent()) {
+            Files.createDirectories(dir.get());
+        }
+        SQLiteLibraryLoader.initialize(); // unpacks the SQLite natives bundled in DynamoDB Local's jar
+        var requests = new LocalDynamoDBRequestHandler(0, dir.isEmpty(), dir.map(Path::toString).orElse(null), true,
+                false);
+        var handler = new LocalDynamoDBServerHandler(requests, null);
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        server.setHandler(new DynamoDBProxyServer(0, handler).setUpHandler(handler));
+        try {
+            server.start();
+        } catch (Exception e) {
+            requests.shutdown();
+            throw e;
+        }
+        return new DynamoDbLocal(server, requests);
+    }
+
+    private static S3Proxy startS3(Optional<Path> dir) throws Exception {
+        BlobStore store;
+        if (dir.isPresent()) {
+            Files.createDirectories(dir.get());
+            store = new FilesystemNio2BlobStore(dir.get().toString());
+        } else {
+            store = new TransientNio2BlobStore();
+        }
+        // No authentication: SDK-signed requests pass, and so do Nix's plain GET/HEAD/PUT of a binary cache.
+        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.NONE, null, null).stopTimeout(100).build();
+        proxy.start();
+        while (!"STARTED".equals(proxy.getState())) {
+            Thread.sleep(10);
+        }
+        return proxy;
+    }
+
+    private static void stopQuietly(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3) {
+        try {
+            if (s3 != null) {
+                s3.stop();
+            }
+        } catch (Exception ignored) {
+            // stopping is best effort: the JVM may be exiting
+        }
+        if (sqs != null) {
+            sqs.stopAndWait();
+        }
+        dynamoDb.stop();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.cumulus.localstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.model.resources.CloudResources;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+class LocalStackTest {
+
+    @Test
+    void createsEveryResourceAndKeepsStateAcrossRestarts(@TempDir Path state) throws Exception {
+        String prefix = "t-";
+        String paths = CloudResources.PATHS.physicalName(prefix);
+        try (LocalStack stack = LocalStack.start(Optional.of(state), prefix);
+             DynamoDbClient dynamoDb = stack.clients().dynamoDb();
+             SqsClient sqs = stack.clients().sqs();
+             S3Client s3 = stack.clients().s3()) {
+            for (var table : CloudResources.TABLES) {
+                var described = dynamoDb.describeTable(d -> d.tableName(table.physicalName(prefix))).table();
+                assertEquals(table.partitionKey().name(), described.keySchema().get(0).attributeName());
+                assertEquals(table.indexes().size(), described.globalSecondaryIndexes().size());
+            }
+            String queue = sqs.getQueueUrl(q -> q.queueName(CloudResources.BUILD_REQUESTS.physicalName(prefix))).queueUrl();
+            String redrive = sqs.getQueueAttributes(a -> a.queueUrl(queue).attributeNames(QueueAttributeName.REDRIVE_POLICY))
+                    .attributes().get(QueueAttributeName.REDRIVE_POLICY);
+            assertTrue(redrive.contains(CloudResources.BUILD_REQUESTS_DEAD.physicalName(prefix)), redrive);
+
+            dynamoDb.putItem(p -> p.tableName(paths).item(Map.of("hashPart", AttributeValue.fromS("kept"))));
+            String bucket = CloudResources.STORE_BUCKET.physicalName(prefix);
+            s3.putObject(p -> p.bucket(bucket).key("nix-cache-info"), RequestBody.fromString("StoreDir: /nix/store\n"));
+            // The bucket serves plain HTTP too, as a binary cache must.
+            var get = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(stack.bucketUrl() + "/nix-cache-info")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, get.statusCode());
+            assertEquals("StoreDir: /nix/store\n", get.body());
+        }
+        try (LocalStack again = LocalStack.start(Optional.of(state), prefix);
+             DynamoDbClient dynamoDb = again.clients().dynamoDb();
+             S3Client s3 = again.clients().s3()) {
+            assertTrue(dynamoDb.getItem(g -> g.tableName(paths).key(Map.of("hashPart", AttributeValue.fromS("kept"))))
+                    .hasItem());
+            assertEquals("StoreDir: /nix/store\n", s3.getObjectAsBytes(g -> g.bucket(CloudResources.STORE_BUCKET
+                    .physicalName(prefix)).key("nix-cache-info")).asUtf8String());
+        }
+    }
+
+    @Test
+    void listensOnLoopbackOnly() throws Exception {
+        try (LocalStack stack = LocalStack.start(Optional.empty(), "l-")) {
+            var c = stack.config();
+            for (URI u : new URI[] {c.dynamoDbEndpoint().orElseThrow(), c.sqsEndpoint().orElseThrow(),
+                    c.s3Endpoint().orElseThrow()}) {
+                assertEquals("127.0.0.1", u.getHost());
+            }
+        }
+    }
+}

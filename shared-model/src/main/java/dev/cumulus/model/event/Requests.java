@@ -1,0 +1,48 @@
+package dev.cumulus.model.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** The requests the store functions take. Paths are full store paths. */
+public final class Requests {
+    private Requests() {}
+
+    /** One path: IsValidPath, QueryPathInfo, QueryReferrers, QueryValidDerivers, QueryDerivationOutputMap. */
+    public record PathQuery(String path) {}
+
+    /** Several paths: QueryValidPaths, QuerySubstitutablePaths. */
+    public record PathsQuery(List<String> paths) {
+        public PathsQuery {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+    }
+
+    /** QueryPathFromHashPart. */
+    public record HashPartQuery(String hashPart) {}
+
+    /** QueryAllValidPaths: up to {@code limit} paths after the page token {@code after} (null: from the start). */
+    public record PageQuery(String after, int limit) {}
+
+    /** QueryRealisation: an id in either form, {@code sha256:<hash>!out} or {@code <drvPath>^out}. */
+    public record DrvOutputQuery(String id) {}
+
+    /**
+     * Register paths all together or not at all. {@code trusted} is whether the caller is trusted;
+     * {@code checkSigs} false (trusted callers only) registers unsigned input-addressed paths.
+     */
+    public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths) {
+        public RegisterPaths {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+    }
+
+    /** RegisterDrvOutput: the realisation in Nix's JSON (either form). */
+    public record RegisterRealisation(boolean trusted, JsonNode realisation) {}
+
+    /** AddSignatures. */
+    public record AddSignatures(String path, List<String> signatures) {
+        public AddSignatures {
+            signatures = signatures == null ? List.of() : List.copyOf(signatures);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.cumulus.model.event;
+
+import dev.cumulus.model.event.Requests.AddSignatures;
+import dev.cumulus.model.event.Requests.DrvOutputQuery;
+import dev.cumulus.model.event.Requests.HashPartQuery;
+import dev.cumulus.model.event.Requests.PageQuery;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.PathsQuery;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.Requests.RegisterRealisation;
+import dev.cumulus.model.event.Responses.OutputMap;
+import dev.cumulus.model.event.Responses.Page;
+import dev.cumulus.model.event.Responses.PathAnswer;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
+import dev.cumulus.model.event.Responses.Paths;
+import dev.cumulus.model.event.Responses.RealisationAnswer;
+import dev.cumulus.model.event.Responses.Registered;
+import dev.cumulus.model.event.Responses.SignaturesAdded;
+import dev.cumulus.model.event.Responses.Validity;
+import java.util.List;
+
+/**
+ * One store function: its name (the Lambda handler's {@code @Named}, and the deployed function's
+ * suffix) and the JSON types it takes and gives.
+ */
+public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> response) {
+
+    public static final StoreFunction<PathQuery, Validity> IS_VALID_PATH =
+            new StoreFunction<>("is-valid-path", PathQuery.class, Validity.class);
+    public static final StoreFunction<PathsQuery, Paths> QUERY_VALID_PATHS =
+            new StoreFunction<>("query-valid-paths", PathsQuery.class, Paths.class);
+    public static final StoreFunction<PathQuery, PathInfoAnswer> QUERY_PATH_INFO =
+            new StoreFunction<>("query-path-info", PathQuery.class, PathInfoAnswer.class);
+    public static final StoreFunction<HashPartQuery, PathAnswer> QUERY_PATH_FROM_HASH_PART =
+            new StoreFunction<>("query-path-from-hash-part", HashPartQuery.class, PathAnswer.class);
+    public static final StoreFunction<PathQuery, Paths> QUERY_REFERRERS =
+            new StoreFunction<>("query-referrers", PathQuery.class, Paths.class);
+    public static final StoreFunction<PathQuery, Paths> QUERY_VALID_DERIVERS =
+            new StoreFunction<>("query-valid-derivers", PathQuery.class, Paths.class);
+    public static final StoreFunction<PathQuery, OutputMap> QUERY_DERIVATION_OUTPUT_MAP =
+            new StoreFunction<>("query-derivation-output-map", PathQuery.class, OutputMap.class);
+    public static final StoreFunction<PageQuery, Page> QUERY_ALL_VALID_PATHS =
+            new StoreFunction<>("query-all-valid-paths", PageQuery.class, Page.class);
+    public static final StoreFunction<PathsQuery, Paths> QUERY_SUBSTITUTABLE_PATHS =
+            new StoreFunction<>("query-substitutable-paths", PathsQuery.class, Paths.class);
+    public static final StoreFunction<RegisterRealisation, RealisationAnswer> REGISTER_DRV_OUTPUT =
+            new StoreFunction<>("register-drv-output", RegisterRealisation.class, RealisationAnswer.class);
+    public static final StoreFunction<DrvOutputQuery, RealisationAnswer> QUERY_REALISATION =
+            new StoreFunction<>("query-realisation", DrvOutputQuery.class, RealisationAnswer.class);
+    public static final StoreFunction<AddSignatures, SignaturesAdded> ADD_SIGNATURES =
+            new StoreFunction<>("add-signatures", AddSignatures.class, SignaturesAdded.class);
+    public static final StoreFunction<RegisterPaths, Registered> REGISTER_PATHS =
+            new StoreFunction<>("register-paths", RegisterPaths.class, Registered.class);
+
+    public static final List<StoreFunction<?, ?>> ALL = List.of(IS_VALID_PATH, QUERY_VALID_PATHS, QUERY_PATH_INFO,
+            QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
+            QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
+            REGISTER_PATHS);
+}

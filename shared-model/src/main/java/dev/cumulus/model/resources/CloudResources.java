@@ -1,0 +1,61 @@
+package dev.cumulus.model.resources;
+
+import static dev.cumulus.model.resources.TableSpec.string;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every table, queue and bucket of one Cumulus installation. The local stack and the CDK app both
+ * create exactly these; functions/README.md explains each table's items and access patterns.
+ */
+public final class CloudResources {
+    private CloudResources() {}
+
+    /** The default prefix of physical names: {@code cumulus-paths}, {@code cumulus-store}, … */
+    public static final String DEFAULT_PREFIX = "cumulus-";
+
+    /** One item per valid store path, keyed by its hash part. */
+    public static final TableSpec PATHS = new TableSpec("paths", string("hashPart"), Optional.empty(), List.of(),
+            Optional.empty());
+
+    /** One item per reference edge, keyed by the referenced path: QueryReferrers is one Query. */
+    public static final TableSpec REFERRERS = new TableSpec("referrers", string("path"), Optional.of(string("referrer")),
+            List.of(), Optional.empty());
+
+    /**
+     * One item per output of a derivation in the store; {@code path} is absent for floating outputs.
+     * The index answers QueryValidDerivers.
+     */
+    public static final TableSpec DERIVATION_OUTPUTS = new TableSpec("derivation-outputs", string("drv"),
+            Optional.of(string("output")),
+            List.of(new TableSpec.Index("by-path", string("path"), Optional.of(string("drv")))), Optional.empty());
+
+    /** One item per realisation id, in whichever form it was registered. */
+    public static final TableSpec REALISATIONS = new TableSpec("realisations", string("id"), Optional.empty(), List.of(),
+            Optional.empty());
+
+    /** Named and temporary GC roots; temporary ones expire through TTL if their connection dies. */
+    public static final TableSpec GC_ROOTS = new TableSpec("gc-roots", string("root"), Optional.empty(), List.of(),
+            Optional.of("expiresAt"));
+
+    public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS);
+
+    /** Build requests that failed {@link #BUILD_REQUESTS}' receive count land here. */
+    public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),
+            Duration.ofDays(14), Optional.empty(), 0);
+
+    /** Generic build requests for build-runners; a runner that dies lets its message reappear. */
+    public static final QueueSpec BUILD_REQUESTS = new QueueSpec("build-requests", Duration.ofMinutes(15),
+            Duration.ofDays(4), Optional.of(BUILD_REQUESTS_DEAD.name()), 3);
+
+    /** Build results from runners for the completion function. */
+    public static final QueueSpec BUILD_RESULTS = new QueueSpec("build-results", Duration.ofMinutes(5),
+            Duration.ofDays(4), Optional.empty(), 0);
+
+    /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
+    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, BUILD_RESULTS);
+
+    public static final BucketSpec STORE_BUCKET = new BucketSpec("store");
+}
