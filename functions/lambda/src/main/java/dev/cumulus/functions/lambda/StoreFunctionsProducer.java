@@ -1,0 +1,43 @@
+package dev.cumulus.functions.lambda;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.functions.FunctionsConfig;
+import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.functions.tables.StoreTables;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Builds the one {@link StoreFunctions} of this Lambda from its configuration: the same variables
+ * every Cumulus component reads ({@code CUMULUS_DYNAMODB_ENDPOINT}, …), which Quarkus also accepts
+ * as properties ({@code cumulus.dynamodb.endpoint}, …).
+ */
+@ApplicationScoped
+public class StoreFunctionsProducer {
+    private static final List<String> VARIABLES = List.of("AWS_REGION", "CUMULUS_DYNAMODB_ENDPOINT",
+            "CUMULUS_SQS_ENDPOINT", "CUMULUS_S3_ENDPOINT", "CUMULUS_LAMBDA_ENDPOINT", "CUMULUS_RESOURCE_PREFIX",
+            "CUMULUS_STORE_DIR", "CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS");
+
+    @Produces
+    @ApplicationScoped
+    StoreFunctions storeFunctions() {
+        Config config = ConfigProvider.getConfig();
+        Map<String, String> env = new HashMap<>();
+        for (String variable : VARIABLES) {
+            config.getOptionalValue(variable.toLowerCase(Locale.ROOT).replace('_', '.'), String.class)
+                    .ifPresent(v -> env.put(variable, v));
+        }
+        AwsConfig aws = AwsConfig.fromEnvironment(env);
+        FunctionsConfig functions = FunctionsConfig.fromEnvironment(env);
+        return new StoreFunctions(StoreTables.of(new AwsClients(aws).dynamoDb(), functions.resourcePrefix(),
+                functions.storeDir()), functions, Clock.systemUTC());
+    }
+}
