@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** {@code ./cumulus}: the one entry point for users. */
 @Command(name = "cumulus", mixinStandardHelpOptions = true, version = "cumulus 0.1.0",
         description = "A serverless Nix store and build farm on AWS.",
-        subcommands = {NarCommand.class, KeyCommand.class, RefscanCommand.class, ProxyCommand.class})
+        subcommands = {NarCommand.class, KeyCommand.class, RefscanCommand.class, ProxyCommand.class,
+                LocalStackCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

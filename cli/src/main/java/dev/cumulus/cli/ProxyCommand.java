@@ -6,7 +6,6 @@ import dev.cumulus.proxy.ProxyConfig;
 import dev.cumulus.proxy.SshServer;
 import dev.cumulus.proxy.StdioServer;
 import dev.cumulus.proxy.UnixSocketServer;
-import dev.cumulus.proxy.backend.Backends;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ./cumulus proxy}: the nix-daemon protocol on a unix socket, on stdio, or over SSH. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Serves the nix-daemon worker protocol (clients 1.21 to 1.38).",
-                "Until the store's backends are configured (the local stack), operations other than the handshake and "
-                        + "SetOptions answer with a 'not available' error."})
+                "Path-info and realisation operations go to the store functions (--functions); operations whose "
+                        + "backend is not configured yet (NARs, builds, roots) answer with a 'not available' error."})
 final class ProxyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,6 +54,19 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--store-dir", paramLabel = "DIR", defaultValue = "/nix/store", description = "The store directory (default: ${DEFAULT-VALUE}).")
     String storeDir;
 
+    @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "NONE",
+            converter = FunctionsConverter.class,
+            description = "Where the store functions run: none, in-process (against CUMULUS_DYNAMODB_ENDPOINT or AWS) "
+                    + "or lambda (deployed functions named CUMULUS_RESOURCE_PREFIX + name). Default: none.")
+    StoreFunctionsOption functions;
+
+    static final class FunctionsConverter implements picocli.CommandLine.ITypeConverter<StoreFunctionsOption> {
+        @Override
+        public StoreFunctionsOption convert(String value) {
+            return StoreFunctionsOption.valueOf(value.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!stdio && socket == null && sshPort == null) {
@@ -67,7 +79,8 @@ final class ProxyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--ssh-port needs --authorized-keys FILE");
         }
         quietLibraries();
-        ProxyConfig config = new ProxyConfig(new StoreDir(storeDir), Backends.unavailable(), WireLimits.DEFAULT);
+        StoreDir dir = new StoreDir(storeDir);
+        ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, System.getenv()), WireLimits.DEFAULT);
         if (stdio) {
             StdioServer.serve(config, !untrusted);
             return 0;

@@ -345,7 +345,7 @@ public final class DaemonConnection implements Session {
                 yield ONE;
             }
             case QueryMissing r -> {
-                var missing = backends.builds().queryMissing(r.targets());
+                var missing = new MissingPathsPlanner(backends.pathInfo(), backends.builds()).plan(r.targets());
                 yield w -> codec.writeMissingPaths(w, missing);
             }
             case AddBuildLog r -> {

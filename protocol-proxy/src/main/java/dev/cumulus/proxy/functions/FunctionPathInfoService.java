@@ -1,0 +1,123 @@
+package dev.cumulus.proxy.functions;
+
+import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.Requests.AddSignatures;
+import dev.cumulus.model.event.Requests.HashPartQuery;
+import dev.cumulus.model.event.Requests.PageQuery;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.PathsQuery;
+import dev.cumulus.model.event.Responses.Page;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.proxy.backend.PathInfoService;
+import dev.cumulus.proxy.backend.StoreException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** Path-info operations answered by the store functions (Lambda in AWS, in process locally). */
+public final class FunctionPathInfoService implements PathInfoService {
+    /** QueryAllValidPaths reads the table in pages of this many paths. */
+    static final int PAGE = 1000;
+
+    private final StoreFunctionClient functions;
+    private final StoreDir storeDir;
+
+    public FunctionPathInfoService(StoreFunctionClient functions, StoreDir storeDir) {
+        this.functions = functions;
+        this.storeDir = storeDir;
+    }
+
+    @Override
+    public Optional<PathInfo> queryPathInfo(StorePath path) {
+        return Optional.ofNullable(call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path))).info())
+                .map(i -> i.toPathInfo(storeDir));
+    }
+
+    @Override
+    public SortedSet<StorePath> queryValidPaths(Set<StorePath> paths) {
+        return parse(call(() -> functions.call(StoreFunction.QUERY_VALID_PATHS, queries(paths))).paths());
+    }
+
+    @Override
+    public Optional<StorePath> queryPathFromHashPart(String hashPart) {
+        return Optional.ofNullable(call(() -> functions.call(StoreFunction.QUERY_PATH_FROM_HASH_PART,
+                new HashPartQuery(hashPart))).path()).map(storeDir::parse);
+    }
+
+    @Override
+    public SortedSet<StorePath> queryReferrers(StorePath path) {
+        return parse(call(() -> functions.call(StoreFunction.QUERY_REFERRERS, query(path))).paths());
+    }
+
+    @Override
+    public SortedSet<StorePath> queryValidDerivers(StorePath path) {
+        return parse(call(() -> functions.call(StoreFunction.QUERY_VALID_DERIVERS, query(path))).paths());
+    }
+
+    @Override
+    public SortedMap<String, Optional<StorePath>> queryDerivationOutputMap(StorePath drvPath) {
+        SortedMap<String, Optional<StorePath>> out = new TreeMap<>();
+        Map<String, String> outputs = call(() -> functions.call(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP, query(drvPath)))
+                .outputs();
+        outputs.forEach((name, path) -> out.put(name, Optional.ofNullable(path).map(storeDir::parse)));
+        return out;
+    }
+
+    @Override
+    public SortedSet<StorePath> queryAllValidPaths() {
+        SortedSet<StorePath> all = new TreeSet<>();
+        String after = null;
+        do {
+            String from = after;
+            Page page = call(() -> functions.call(StoreFunction.QUERY_ALL_VALID_PATHS, new PageQuery(from, PAGE)));
+            all.addAll(parse(page.paths()));
+            after = page.next();
+        } while (after != null);
+        return all;
+    }
+
+    @Override
+    public SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths) {
+        return parse(call(() -> functions.call(StoreFunction.QUERY_SUBSTITUTABLE_PATHS, queries(paths))).paths());
+    }
+
+    @Override
+    public void addSignatures(StorePath path, List<Signature> signatures) {
+        call(() -> functions.call(StoreFunction.ADD_SIGNATURES,
+                new AddSignatures(storeDir.print(path), signatures.stream().map(Signature::render).toList())));
+    }
+
+    private PathQuery query(StorePath path) {
+        return new PathQuery(storeDir.print(path));
+    }
+
+    private PathsQuery queries(Set<StorePath> paths) {
+        return new PathsQuery(paths.stream().map(storeDir::print).toList());
+    }
+
+    private SortedSet<StorePath> parse(List<String> paths) {
+        SortedSet<StorePath> out = new TreeSet<>();
+        paths.forEach(p -> out.add(storeDir.parse(p)));
+        return out;
+    }
+
+    /** A function's refusal reaches the client as an error on this operation; the connection goes on. */
+    static <T> T call(Supplier<T> invocation) {
+        try {
+            return invocation.get();
+        } catch (FunctionFailedException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+    }
+}
