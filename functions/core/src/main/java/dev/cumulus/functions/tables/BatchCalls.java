@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -28,26 +32,55 @@ final class BatchCalls {
      */
     static List<Map<String, AttributeValue>> getAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> keys,
                                                     String projection, Map<String, String> names) {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        if (keys.size() <= GET_LIMIT) {
+            return getChunk(db, table, keys, projection, names);
+        }
+        // Chunks are read at once: QueryValidPaths of a 1,000-path closure costs one round trip, not ten.
+        List<Future<List<Map<String, AttributeValue>>>> chunks = new ArrayList<>();
+        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int from = 0; from < keys.size(); from += GET_LIMIT) {
+                List<Map<String, AttributeValue>> chunk = keys.subList(from, Math.min(keys.size(), from + GET_LIMIT));
+                chunks.add(readers.submit(() -> getChunk(db, table, chunk, projection, names)));
+            }
+            List<Map<String, AttributeValue>> found = new ArrayList<>();
+            for (Future<List<Map<String, AttributeValue>>> f : chunks) {
+                found.addAll(f.get());
+            }
+            return found;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("BatchGetItem on " + table + " was interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static List<Map<String, AttributeValue>> getChunk(DynamoDbClient db, String table,
+                                                              List<Map<String, AttributeValue>> chunk, String projection,
+                                                              Map<String, String> names) {
+        KeysAndAttributes.Builder request = KeysAndAttributes.builder().keys(chunk).consistentRead(true);
+        if (projection != null) {
+            request.projectionExpression(projection);
+            if (!names.isEmpty()) {
+                request.expressionAttributeNames(names);
+            }
+        }
         List<Map<String, AttributeValue>> found = new ArrayList<>();
-        for (int from = 0; from < keys.size(); from += GET_LIMIT) {
-            List<Map<String, AttributeValue>> chunk = keys.subList(from, Math.min(keys.size(), from + GET_LIMIT));
-            KeysAndAttributes.Builder request = KeysAndAttributes.builder().keys(chunk).consistentRead(true);
-            if (projection != null) {
-                request.projectionExpression(projection);
-                if (!names.isEmpty()) {
-                    request.expressionAttributeNames(names);
-                }
+        Map<String, KeysAndAttributes> pending = Map.of(table, request.build());
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt > 0) {
+                BatchBackoff.sleep(attempt, "BatchGetItem on " + table);
             }
-            Map<String, KeysAndAttributes> pending = Map.of(table, request.build());
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt > 0) {
-                    BatchBackoff.sleep(attempt, "BatchGetItem on " + table);
-                }
-                Map<String, KeysAndAttributes> ask = pending;
-                BatchGetItemResponse response = db.batchGetItem(b -> b.requestItems(ask));
-                found.addAll(response.responses().getOrDefault(table, List.of()));
-                pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-            }
+            Map<String, KeysAndAttributes> ask = pending;
+            BatchGetItemResponse response = db.batchGetItem(b -> b.requestItems(ask));
+            found.addAll(response.responses().getOrDefault(table, List.of()));
+            pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
         }
         return found;
     }
