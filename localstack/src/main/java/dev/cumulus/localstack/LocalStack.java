@@ -6,6 +6,7 @@ import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBServerHandler
 import com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteLibraryLoader;
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.model.resources.CloudResources;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ public final class LocalStack implements AutoCloseable {
     /** The bucket's plain-HTTP address, usable as a Nix binary cache URL. */
     public URI bucketUrl() {
         return URI.create(config.s3Endpoint().orElseThrow() + "/"
-                + dev.cumulus.model.resources.CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+                + CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.cumulus.functions;
 
 import static dev.cumulus.functions.TestStore.STORE;
 import static dev.cumulus.functions.TestStore.contentAddressed;
+import static dev.cumulus.functions.TestStore.print;
 import static dev.cumulus.functions.TestStore.signed;
 import static dev.cumulus.functions.TestStore.unsigned;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,10 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(LocalStackExtension.class)
 class RegistrationInvariantsTest {
-
-    private static String print(StorePath p) {
-        return STORE.print(p);
-    }
 
     @Test
     void aMissingReferenceFailsTheWholeBatch(LocalStack stack) {

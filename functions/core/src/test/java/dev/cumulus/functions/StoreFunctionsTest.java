@@ -2,6 +2,7 @@ package dev.cumulus.functions;
 
 import static dev.cumulus.functions.TestStore.STORE;
 import static dev.cumulus.functions.TestStore.contentAddressed;
+import static dev.cumulus.functions.TestStore.print;
 import static dev.cumulus.functions.TestStore.signed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,10 +46,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 
 @ExtendWith(LocalStackExtension.class)
 class StoreFunctionsTest {
-
-    private static String print(StorePath p) {
-        return STORE.print(p);
-    }
 
     @Test
     void registeredPathsAnswerEveryQuery(LocalStack stack) {

@@ -65,7 +65,7 @@ final class TestStore {
     static PathInfo unsigned(String name, StorePath... references) {
         byte[] nar = new byte[32];
         RANDOM.nextBytes(nar);
-        return PathInfo.of(randomPath(name), new Hash(dev.cumulus.model.hash.HashAlgorithm.SHA256, nar), 1000 + nar[0] & 0xff,
+        return PathInfo.of(randomPath(name), new Hash(dev.cumulus.model.hash.HashAlgorithm.SHA256, nar), 1000 + (nar[0] & 0xff),
                 new TreeSet<>(Arrays.asList(references)));
     }
 
@@ -90,6 +90,10 @@ final class TestStore {
 
     Registered register(PathInfo... infos) {
         return register(false, true, infos);
+    }
+
+    static String print(StorePath p) {
+        return STORE.print(p);
     }
 
     boolean valid(StorePath p) {
