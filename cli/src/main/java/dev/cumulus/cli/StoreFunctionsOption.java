@@ -6,14 +6,12 @@ import dev.cumulus.aws.LambdaInvoker;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.model.event.FunctionInvoker;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.functions.FunctionPathInfoService;
 import dev.cumulus.proxy.functions.FunctionRealisationService;
-import java.time.Clock;
 import java.util.Map;
 
 /**
@@ -43,7 +41,6 @@ enum StoreFunctionsOption {
         if (!config.storeDir().equals(storeDir)) {
             config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters());
         }
-        return new InProcessInvoker(new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(),
-                storeDir), config, Clock.systemUTC()));
+        return new InProcessInvoker(StoreFunctions.of(clients.dynamoDb(), config));
     }
 }

@@ -10,7 +10,6 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.NewPath;
@@ -27,7 +26,6 @@ import dev.cumulus.model.store.StorePath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +52,7 @@ class StoreFunctionsNixTest {
         PathInfo app = PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256("app " + tmp), "app"),
                 Hash.sha256("app nar " + tmp), 5678, List.of(lib.path())).sign(STORE, key);
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(), List.of(key.publicKey()), List.of());
-        new StoreFunctionClient(new InProcessInvoker(new StoreFunctions(StoreTables.of(new AwsClients(stack.config())
-                .dynamoDb(), config.resourcePrefix(), STORE), config, Clock.systemUTC())))
+        new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(), config)))
                 .call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(
                         new NewPath(PathInfoEvent.of(STORE, lib), null, Map.of()),
                         new NewPath(PathInfoEvent.of(STORE, app), null, Map.of()))));

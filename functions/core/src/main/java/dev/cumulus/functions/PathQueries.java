@@ -27,7 +27,7 @@ public final class PathQueries {
     }
 
     public Optional<StoredPath> pathInfo(StorePath path) {
-        return tables.paths().get(path.hashPart()).filter(s -> s.info().path().equals(path));
+        return tables.paths().get(path);
     }
 
     public boolean isValid(StorePath path) {

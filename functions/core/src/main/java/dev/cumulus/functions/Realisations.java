@@ -21,8 +21,7 @@ public final class Realisations {
         if (!trusted && !realisation.isSignedBy(config.trustedKeys())) {
             throw new StoreException("cannot register realisation '" + id + "' because it lacks a signature by a trusted key");
         }
-        if (tables.paths().get(realisation.outPath().hashPart()).filter(s -> s.info().path().equals(realisation.outPath()))
-                .isEmpty()) {
+        if (tables.paths().get(realisation.outPath()).isEmpty()) {
             throw new StoreException("cannot register realisation '" + id + "': its output path '"
                     + config.storeDir().print(realisation.outPath()) + "' is not valid");
         }

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Every store function as a plain method from its request event to its response event. The Lambda
@@ -52,6 +53,12 @@ public final class StoreFunctions {
         this.registration = new PathRegistration(tables, config, clock);
         this.realisations = new Realisations(tables, config);
         this.substituters = new Substituters(config.substituters());
+    }
+
+    /** The functions over the tables of {@code config}'s installation in {@code db}, on the system clock. */
+    public static StoreFunctions of(DynamoDbClient db, FunctionsConfig config) {
+        return new StoreFunctions(StoreTables.of(db, config.resourcePrefix(), config.storeDir()), config,
+                Clock.systemUTC());
     }
 
     public Validity isValidPath(PathQuery q) {

@@ -7,11 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * The derivation-outputs table: one item per output of a {@code .drv} in the store, with the
@@ -49,7 +46,7 @@ public final class DerivationOutputsTable {
 
     public SortedMap<String, Optional<StorePath>> outputs(StorePath drv) {
         SortedMap<String, Optional<StorePath>> out = new TreeMap<>();
-        queryAll(q -> q.tableName(table).keyConditionExpression("drv = :d")
+        QueryPages.forEach(db, q -> q.tableName(table).keyConditionExpression("drv = :d")
                 .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(drv.baseName()))).consistentRead(true),
                 i -> out.put(Attributes.string(i, "output"),
                         Attributes.optionalString(i, "path").map(StorePath::parseBaseName)));
@@ -59,25 +56,10 @@ public final class DerivationOutputsTable {
     /** The derivations recorded as producing {@code path}, valid or not. */
     public List<StorePath> derivers(StorePath path) {
         List<StorePath> out = new ArrayList<>();
-        queryAll(q -> q.tableName(table).indexName(BY_PATH).keyConditionExpression("#p = :p")
+        QueryPages.forEach(db, q -> q.tableName(table).indexName(BY_PATH).keyConditionExpression("#p = :p")
                 .expressionAttributeNames(Map.of("#p", "path"))
                 .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(path.baseName()))),
                 i -> out.add(StorePath.parseBaseName(Attributes.string(i, "drv"))));
         return out;
-    }
-
-    private void queryAll(Consumer<QueryRequest.Builder> request, Consumer<Map<String, AttributeValue>> each) {
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = db.query(q -> {
-                request.accept(q);
-                if (from != null) {
-                    q.exclusiveStartKey(from);
-                }
-            });
-            page.items().forEach(each);
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
     }
 }

@@ -39,6 +39,11 @@ public final class PathInfoTable {
         this.table = table;
     }
 
+    /** The stored path if it is exactly {@code path}: a hash part names one path, a different name is not it. */
+    public Optional<StoredPath> get(StorePath path) {
+        return get(path.hashPart()).filter(s -> s.info().path().equals(path));
+    }
+
     public Optional<StoredPath> get(String hashPart) {
         var response = db.getItem(g -> g.tableName(table).key(key(hashPart)).consistentRead(true));
         return response.hasItem() && !response.item().isEmpty() ? Optional.of(read(response.item())) : Optional.empty();
@@ -99,7 +104,7 @@ public final class PathInfoTable {
      */
     public Optional<Integer> addSignatures(StorePath path, Collection<Signature> signatures) {
         for (int attempt = 0; ; attempt++) {
-            Optional<StoredPath> stored = get(path.hashPart()).filter(s -> s.info().path().equals(path));
+            Optional<StoredPath> stored = get(path);
             if (stored.isEmpty()) {
                 return Optional.empty();
             }

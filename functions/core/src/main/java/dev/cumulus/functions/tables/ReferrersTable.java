@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * The referrers table: one item (referenced path, referrer) per reference edge. Edges are written
@@ -39,19 +38,10 @@ public final class ReferrersTable {
     /** Every recorded referrer of {@code path}, valid or not. */
     public List<StorePath> referrers(StorePath path) {
         List<StorePath> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = db.query(q -> {
-                q.tableName(table).keyConditionExpression("#p = :p").expressionAttributeNames(Map.of("#p", "path"))
-                        .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(path.baseName()))).consistentRead(true);
-                if (from != null) {
-                    q.exclusiveStartKey(from);
-                }
-            });
-            page.items().forEach(i -> out.add(StorePath.parseBaseName(Attributes.string(i, "referrer"))));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        QueryPages.forEach(db, q -> q.tableName(table).keyConditionExpression("#p = :p")
+                        .expressionAttributeNames(Map.of("#p", "path"))
+                        .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(path.baseName()))).consistentRead(true),
+                i -> out.add(StorePath.parseBaseName(Attributes.string(i, "referrer"))));
         return out;
     }
 }

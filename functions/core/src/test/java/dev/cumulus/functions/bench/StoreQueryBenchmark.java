@@ -4,7 +4,6 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
@@ -18,7 +17,6 @@ import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +61,7 @@ public class StoreQueryBenchmark {
     public void setUp() throws Exception {
         stack = LocalStack.start(Optional.empty(), "bench-");
         FunctionsConfig config = new FunctionsConfig(STORE, "bench-", List.of(), List.of());
-        client = new StoreFunctionClient(new InProcessInvoker(new StoreFunctions(
-                StoreTables.of(new AwsClients(stack.config()).dynamoDb(), "bench-", STORE), config, Clock.systemUTC())));
+        client = new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(), config)));
         paths = new ArrayList<>();
         List<NewPath> batch = new ArrayList<>();
         for (int i = 0; i < PATHS; i++) {

@@ -4,10 +4,8 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.StoreFunctions;
-import dev.cumulus.functions.tables.StoreTables;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +35,6 @@ public class StoreFunctionsProducer {
         }
         AwsConfig aws = AwsConfig.fromEnvironment(env);
         FunctionsConfig functions = FunctionsConfig.fromEnvironment(env);
-        return new StoreFunctions(StoreTables.of(new AwsClients(aws).dynamoDb(), functions.resourcePrefix(),
-                functions.storeDir()), functions, Clock.systemUTC());
+        return StoreFunctions.of(new AwsClients(aws).dynamoDb(), functions);
     }
 }

@@ -4,13 +4,11 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +48,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     static StoreFunctionClient seeder() {
         FunctionsConfig config = new FunctionsConfig(StoreDir.DEFAULT, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), List.of());
-        StoreTables tables = StoreTables.of(new AwsClients(stack.config()).dynamoDb(), config.resourcePrefix(),
-                StoreDir.DEFAULT);
-        return new StoreFunctionClient(new InProcessInvoker(new StoreFunctions(tables, config, Clock.systemUTC())));
+        return new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(),
+                config)));
     }
 }
