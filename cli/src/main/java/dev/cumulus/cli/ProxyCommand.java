@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ./cumulus proxy}: the nix-daemon protocol on a unix socket, on stdio, or over SSH. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Serves the nix-daemon worker protocol (clients 1.21 to 1.38).",
-                "Path-info and realisation operations go to the store functions (--functions); operations whose "
-                        + "backend is not configured yet (NARs, builds, roots) answer with a 'not available' error."})
+                "Path-info and realisation operations go to the store functions (--functions), NARs to the store "
+                        + "bucket; operations whose backend is not configured (builds, roots) answer with a 'not available' error."})
 final class ProxyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -111,7 +111,7 @@ final class ProxyCommand implements Callable<Integer> {
     }
 
     /** SSHD logs every session at INFO; only problems belong on the terminal. */
-    private static void quietLibraries() {
+    static void quietLibraries() {
         Logger.getLogger("").setLevel(Level.WARNING);
         for (var h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.WARNING);

@@ -6,31 +6,47 @@ import dev.cumulus.aws.LambdaInvoker;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
-import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
-import dev.cumulus.proxy.functions.FunctionPathInfoService;
-import dev.cumulus.proxy.functions.FunctionRealisationService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where the proxy's store functions run: nowhere (operations that need them say so), in this
  * process against DynamoDB, or as Lambda functions. Both read the AWS endpoints and the functions'
- * settings from the environment ({@code CUMULUS_DYNAMODB_ENDPOINT}, {@code CUMULUS_TRUSTED_PUBLIC_KEYS}, …).
+ * settings from the environment ({@code CUMULUS_DYNAMODB_ENDPOINT}, {@code CUMULUS_TRUSTED_PUBLIC_KEYS}, …);
+ * NARs go to the store bucket, compressed as {@code CUMULUS_NAR_COMPRESSION} says (zstd by default)
+ * and narinfos signed with the key in {@code CUMULUS_SIGNING_KEY_FILE} when it is set.
  */
 enum StoreFunctionsOption {
     NONE, IN_PROCESS, LAMBDA;
 
     Backends backends(StoreDir storeDir, Map<String, String> env) {
-        Backends none = Backends.unavailable();
         if (this == NONE) {
-            return none;
+            return Backends.unavailable();
         }
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
-        StoreFunctionClient client = new StoreFunctionClient(invoker(clients, storeDir, env));
-        return new Backends(new FunctionPathInfoService(client, storeDir), none.nars(), none.builds(),
-                new FunctionRealisationService(client, storeDir), none.roots());
+        return CloudBackends.of(clients, invoker(clients, storeDir, env), storeDir,
+                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")), signingKey(env));
+    }
+
+    private static Optional<SecretKey> signingKey(Map<String, String> env) {
+        String file = env.get("CUMULUS_SIGNING_KEY_FILE");
+        if (file == null || file.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SecretKey.parse(Files.readString(Path.of(file)).trim()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private FunctionInvoker invoker(AwsClients clients, StoreDir storeDir, Map<String, String> env) {

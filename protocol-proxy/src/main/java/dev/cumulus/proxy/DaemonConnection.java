@@ -1,6 +1,7 @@
 package dev.cumulus.proxy;
 
 import dev.cumulus.model.derivation.DerivationOutput;
+import dev.cumulus.model.derived.DerivedPath;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
@@ -11,6 +12,8 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildMode;
+import dev.cumulus.model.wire.BuildResult;
+import dev.cumulus.model.wire.BuildStatus;
 import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.FramedInputStream;
 import dev.cumulus.model.wire.HandshakeInfo;
@@ -41,6 +44,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +52,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -313,7 +318,7 @@ public final class DaemonConnection implements Session {
             }
             case BuildPaths r -> {
                 checkMode(r.mode());
-                List<KeyedBuildResult> results = backends.builds().build(this, r.paths(), r.mode());
+                List<KeyedBuildResult> results = build(r.paths(), r.mode());
                 List<String> failures = new ArrayList<>();
                 for (KeyedBuildResult k : results) {
                     if (!k.result().isSuccess()) {
@@ -327,7 +332,7 @@ public final class DaemonConnection implements Session {
             }
             case BuildPathsWithResults r -> {
                 checkMode(r.mode());
-                List<KeyedBuildResult> results = backends.builds().build(this, r.paths(), r.mode());
+                List<KeyedBuildResult> results = build(r.paths(), r.mode());
                 yield w -> codec.writeKeyedBuildResults(w, results);
             }
             case BuildDerivation r -> {
@@ -345,7 +350,7 @@ public final class DaemonConnection implements Session {
                 yield ONE;
             }
             case QueryMissing r -> {
-                var missing = new MissingPathsPlanner(backends.pathInfo(), backends.builds()).plan(r.targets());
+                var missing = new MissingPathsPlanner(backends.pathInfo(), backends.builds(), new KnownOutputs(storeDir, backends)).plan(r.targets());
                 yield w -> codec.writeMissingPaths(w, missing);
             }
             case AddBuildLog r -> {
@@ -431,6 +436,50 @@ public final class DaemonConnection implements Session {
     private static PathInfo withoutUltimate(PathInfo i) {
         return new PathInfo(i.path(), i.deriver(), i.narHash(), i.narSize(), i.references(), i.registrationTime(), false,
                 i.signatures(), i.ca());
+    }
+
+    /**
+     * BuildPaths and BuildPathsWithResults. Opaque paths are answered from path info (a valid path
+     * is already built; Cumulus substitutes nothing, so an invalid one is a failure): {@code nix copy
+     * --from} "builds" the opaque paths it copies. So are derivations whose outputs are all valid
+     * (content-addressed ones through their realisations). Only the rest go to the build service.
+     */
+    private List<KeyedBuildResult> build(List<DerivedPath> targets, BuildMode mode) {
+        TreeSet<StorePath> opaque = new TreeSet<>();
+        List<DerivedPath> derivations = new ArrayList<>();
+        Map<DerivedPath, KeyedBuildResult> built = new HashMap<>();
+        KnownOutputs known = new KnownOutputs(storeDir, backends);
+        long now = System.currentTimeMillis() / 1000;
+        for (DerivedPath t : targets) {
+            switch (t) {
+                case DerivedPath.Opaque o -> opaque.add(o.path());
+                case DerivedPath.Built b -> {
+                    var outputs = known.valid(b, codec.version().atLeast(28));
+                    if (outputs.isPresent()) {
+                        built.put(t, new KeyedBuildResult(t, new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now,
+                                Optional.empty(), Optional.empty(), outputs.get())));
+                    } else {
+                        derivations.add(b);
+                    }
+                }
+            }
+        }
+        Set<StorePath> valid = opaque.isEmpty() ? Set.of() : backends.pathInfo().queryValidPaths(opaque);
+        if (!derivations.isEmpty()) {
+            backends.builds().build(this, derivations, mode).forEach(k -> built.put(k.path(), k));
+        }
+        List<KeyedBuildResult> results = new ArrayList<>();
+        for (DerivedPath t : targets) {
+            if (t instanceof DerivedPath.Opaque o) {
+                boolean ok = valid.contains(o.path());
+                results.add(new KeyedBuildResult(t, new BuildResult(ok ? BuildStatus.ALREADY_VALID : BuildStatus.MISC_FAILURE,
+                        ok ? "" : "path '" + storeDir.print(o.path()) + "' is not valid in this store and it has no substituters",
+                        0, false, now, now, Optional.empty(), Optional.empty(), new TreeMap<>())));
+            } else if (built.containsKey(t)) {
+                results.add(built.get(t));
+            }
+        }
+        return results;
     }
 
     private void checkMode(BuildMode mode) {

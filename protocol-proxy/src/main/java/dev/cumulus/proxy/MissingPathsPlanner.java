@@ -1,21 +1,17 @@
 package dev.cumulus.proxy;
 
 import dev.cumulus.model.derived.DerivedPath;
-import dev.cumulus.model.derived.OutputsSpec;
-import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.MissingPaths;
 import dev.cumulus.proxy.backend.BuildService;
 import dev.cumulus.proxy.backend.PathInfoService;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * QueryMissing: what the store can answer from path info alone it answers here (valid paths need
+ * QueryMissing: what the store can answer from path info and realisations it answers here (valid paths need
  * nothing, an opaque path that is not valid is substitutable or unknown, a derivation whose wanted
  * outputs are all valid needs nothing); whatever would need a build is the build service's to plan.
  * Nix asks this before most commands, {@code nix path-info} included, so it must not depend on builds.
@@ -23,10 +19,12 @@ import java.util.TreeSet;
 final class MissingPathsPlanner {
     private final PathInfoService paths;
     private final BuildService builds;
+    private final KnownOutputs known;
 
-    MissingPathsPlanner(PathInfoService paths, BuildService builds) {
+    MissingPathsPlanner(PathInfoService paths, BuildService builds, KnownOutputs known) {
         this.paths = paths;
         this.builds = builds;
+        this.known = known;
     }
 
     MissingPaths plan(List<DerivedPath> targets) {
@@ -36,7 +34,7 @@ final class MissingPathsPlanner {
             switch (target) {
                 case DerivedPath.Opaque o -> opaque.add(o.path());
                 case DerivedPath.Built b -> {
-                    if (!outputsValid(b)) {
+                    if (known.valid(b, false).isEmpty()) {
                         toBuild.add(b);
                     }
                 }
@@ -57,26 +55,5 @@ final class MissingPathsPlanner {
         TreeSet<StorePath> unknownAll = new TreeSet<>(unknown);
         unknownAll.addAll(built.unknown());
         return new MissingPaths(built.willBuild(), willSubstitute, unknownAll, built.downloadSize(), built.narSize());
-    }
-
-    /** True if the derivation is in the store and every wanted output has a known, valid path. */
-    private boolean outputsValid(DerivedPath.Built b) {
-        if (!(b.drvPath() instanceof SingleDerivedPath.Opaque drv) || paths.queryPathInfo(drv.path()).isEmpty()) {
-            return false;
-        }
-        Map<String, Optional<StorePath>> outputs = paths.queryDerivationOutputMap(drv.path());
-        Set<String> wanted = switch (b.outputs()) {
-            case OutputsSpec.All all -> outputs.keySet();
-            case OutputsSpec.Names names -> names.names();
-        };
-        TreeSet<StorePath> outPaths = new TreeSet<>();
-        for (String name : wanted) {
-            Optional<StorePath> p = outputs.getOrDefault(name, Optional.empty());
-            if (p.isEmpty()) {
-                return false;
-            }
-            outPaths.add(p.get());
-        }
-        return paths.queryValidPaths(outPaths).size() == outPaths.size();
     }
 }

@@ -5,11 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /** Copies what is read to a sink: a NAR parsed off the connection is spooled as it is checked. */
-final class TeeInputStream extends InputStream {
+public final class TeeInputStream extends InputStream {
     private final InputStream in;
     private final OutputStream copy;
 
-    TeeInputStream(InputStream in, OutputStream copy) {
+    public TeeInputStream(InputStream in, OutputStream copy) {
         this.in = in;
         this.copy = copy;
     }

@@ -70,8 +70,9 @@ public final class StoreFunctions {
     }
 
     public PathInfoAnswer queryPathInfo(PathQuery q) {
-        return new PathInfoAnswer(queries.pathInfo(path(q.path())).map(s -> PathInfoEvent.of(storeDir, s.info()))
-                .orElse(null));
+        return queries.pathInfo(path(q.path()))
+                .map(s -> new PathInfoAnswer(PathInfoEvent.of(storeDir, s.info()), s.nar().orElse(null)))
+                .orElse(new PathInfoAnswer(null, null));
     }
 
     public PathAnswer queryPathFromHashPart(HashPartQuery q) {

@@ -16,8 +16,8 @@ public final class Responses {
         }
     }
 
-    /** QueryPathInfo: null when the path is not valid. */
-    public record PathInfoAnswer(PathInfoEvent info) {}
+    /** QueryPathInfo: null when the path is not valid; {@code nar} says where its NAR lies in the bucket. */
+    public record PathInfoAnswer(PathInfoEvent info, NarObject nar) {}
 
     /** QueryPathFromHashPart: null when no valid path has that hash part. */
     public record PathAnswer(String path) {}

@@ -57,5 +57,5 @@ public final class CloudResources {
     /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
     public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, BUILD_RESULTS);
 
-    public static final BucketSpec STORE_BUCKET = new BucketSpec("store");
+    public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);
 }

@@ -1,0 +1,36 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.proxy.backend.Backends;
+import dev.cumulus.proxy.bucket.BucketNarService;
+import dev.cumulus.proxy.bucket.BucketRealisationService;
+import dev.cumulus.proxy.functions.FunctionPathInfoService;
+import dev.cumulus.proxy.functions.FunctionRealisationService;
+import java.util.Optional;
+
+/**
+ * The proxy's backends over the cloud parts: path info and realisations from the store functions,
+ * NARs in the store bucket. One assembly for {@code cumulus proxy} and {@code cumulus local}.
+ */
+final class CloudBackends {
+    private CloudBackends() {}
+
+    static Backends of(AwsClients clients, FunctionInvoker invoker, StoreDir storeDir, NarCompression compression,
+                       Optional<SecretKey> signingKey) {
+        StoreFunctionClient functions = new StoreFunctionClient(invoker);
+        S3Bucket bucket = new S3Bucket(clients.s3(),
+                CloudResources.STORE_BUCKET.physicalName(clients.config().resourcePrefix()));
+        BucketNarService nars = new BucketNarService(bucket, functions, storeDir, compression, signingKey);
+        nars.writeCacheInfo();
+        Backends none = Backends.unavailable();
+        return new Backends(new FunctionPathInfoService(functions, storeDir), nars, none.builds(),
+                new BucketRealisationService(new FunctionRealisationService(functions, storeDir), bucket), none.roots());
+    }
+}

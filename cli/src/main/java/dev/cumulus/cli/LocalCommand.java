@@ -1,0 +1,167 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.functions.FunctionsConfig;
+import dev.cumulus.functions.InProcessInvoker;
+import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.signing.PublicKey;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.wire.WireLimits;
+import dev.cumulus.proxy.ProxyConfig;
+import dev.cumulus.proxy.SshServer;
+import dev.cumulus.proxy.UnixSocketServer;
+import dev.cumulus.proxy.backend.Backends;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./cumulus local}: the whole of Cumulus on this machine. The emulated AWS services keep
+ * their state in {@code STATE_DIR/aws}; the store functions run in this process; the proxy serves
+ * {@code STATE_DIR/daemon.sock} and SSH on 127.0.0.1.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = {"Runs Cumulus on this machine: emulated DynamoDB, SQS and S3, the store functions and the proxy "
+                + "on a unix socket, over SSH and (through STATE_DIR/remote-program) over stdio. Stops on Ctrl-C."})
+final class LocalCommand implements Callable<Integer> {
+    static final String SIGNING_KEY_NAME = "cumulus-local-1";
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
+            description = "Where the store's state, socket, keys and remote-program live (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--ssh-port", paramLabel = "N", defaultValue = "2222",
+            description = "Port of the SSH server on 127.0.0.1 (0: any free port; default: ${DEFAULT-VALUE}).")
+    int sshPort;
+
+    @Option(names = "--store-dir", paramLabel = "DIR", defaultValue = "/nix/store", description = "The store directory (default: ${DEFAULT-VALUE}).")
+    String storeDir;
+
+    @Option(names = "--compression", paramLabel = "C", defaultValue = "zstd",
+            description = "How NARs are compressed in the bucket: zstd, xz or none (default: ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyCommand.quietLibraries();
+        Path state = Files.createDirectories(stateDir).toAbsolutePath();
+        SecretKey signingKey = signingKey(state);
+        Path authorizedKeys = authorizedKeys(state);
+        StoreDir dir = new StoreDir(storeDir);
+        List<AutoCloseable> running = new ArrayList<>();
+        Path ready = state.resolve("ready");
+        Files.deleteIfExists(ready);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Files.deleteIfExists(ready);
+            } catch (Exception ignored) {
+                // stopping anyway
+            }
+            for (AutoCloseable c : running.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // stopping anyway
+                }
+            }
+            stopped.countDown();
+        }));
+
+        LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX);
+        running.add(stack);
+        // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS.
+        List<PublicKey> trusted = FunctionsConfig.fromEnvironment(System.getenv()).trustedKeys();
+        FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), trusted, List.of());
+        InProcessInvoker functions = new InProcessInvoker(StoreFunctions.of(stack.clients().dynamoDb(), functionsConfig));
+        Backends backends = CloudBackends.of(stack.clients(), functions, dir, NarCompression.parse(compression),
+                Optional.of(signingKey));
+        ProxyConfig config = new ProxyConfig(dir, backends, WireLimits.DEFAULT);
+
+        UnixSocketServer socket = new UnixSocketServer(config, state.resolve("daemon.sock"), true);
+        running.add(socket);
+        SshServer ssh = new SshServer(config, "127.0.0.1", sshPort, authorizedKeys, state.resolve("ssh_host_key"));
+        running.add(ssh);
+        Path remoteProgram = remoteProgram(state, socket.socket());
+
+        printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
+                signingKey.publicKey());
+        Files.writeString(ready, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n");
+        stopped.await();
+        return 0;
+    }
+
+    /** The store's signing key, made on first start and kept. */
+    private static SecretKey signingKey(Path state) throws Exception {
+        Path file = state.resolve("signing-key");
+        if (!Files.exists(file)) {
+            SecretKey key = SecretKey.generate(SIGNING_KEY_NAME);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, key.render() + "\n");
+            Files.writeString(state.resolve("signing-key.pub"), key.publicKey().render() + "\n");
+        }
+        return SecretKey.parse(Files.readString(file).trim());
+    }
+
+    private static Path authorizedKeys(Path state) throws Exception {
+        Path file = state.resolve("authorized_keys");
+        if (!Files.exists(file)) {
+            Files.writeString(file, "# Public keys that may use this Cumulus over SSH, one per line (OpenSSH format).\n"
+                    + "# Put '" + SshServer.TRUSTED_OPTION + " ' before a key to make its holder a trusted user.\n");
+        }
+        return file;
+    }
+
+    /**
+     * An executable that speaks the worker protocol on stdio by relaying to the running proxy's
+     * socket: the {@code remote-program} of an {@code ssh-ng://} store.
+     */
+    private static Path remoteProgram(Path state, Path socket) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        String script = "#!/bin/sh\n"
+                + "# Written by 'cumulus local': relays the nix-daemon protocol on stdio to " + socket + "\n"
+                + "exec " + quote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
+                + quote(System.getProperty("java.class.path")) + " " + Main.class.getName() + " relay --socket "
+                + quote(socket.toString()) + "\n";
+        Path file = state.resolve("remote-program");
+        Files.writeString(file, script);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return file;
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,
+                                   PublicKey publicKey) {
+        String ssh = "'ssh-ng://localhost?remote-program=" + remoteProgram + "'";
+        out.println("Cumulus is running; state in " + state);
+        out.println("  unix socket   unix://" + socket);
+        out.println("  ssh           ssh-ng://127.0.0.1 on port " + sshPort + " (keys: " + state.resolve("authorized_keys") + ")");
+        out.println("  stdio         " + remoteProgram);
+        out.println("  binary cache  " + bucketUrl);
+        out.println("  signing key   " + publicKey.render());
+        out.println();
+        out.println("Use it from nix:");
+        out.println("  nix copy --to unix://" + socket + " ./result");
+        out.println("  nix copy --to " + ssh + " ./result");
+        out.println("  nix path-info --store " + ssh + " -r ./result");
+        out.println("  NIX_SSHOPTS='-p " + sshPort + "' nix store ping --store ssh-ng://127.0.0.1");
+        out.println("  nix copy --from " + ssh + " --no-check-sigs /nix/store/…");
+        out.println("  nix copy --from " + bucketUrl + " --trusted-public-keys " + publicKey.render() + " /nix/store/…");
+        out.println("Stop with Ctrl-C.");
+        out.flush();
+    }
+}

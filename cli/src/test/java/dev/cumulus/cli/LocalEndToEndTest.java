@@ -1,0 +1,350 @@
+package dev.cumulus.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The end-to-end suite: Debian's real {@code nix} against {@code cumulus local} started as a user
+ * starts it (its own process, a state directory, Ctrl-C to stop). Closures are built from
+ * {@code e2e/closure.nix} in private chroot stores and copied over every transport, back out, and
+ * through the bucket as a binary cache.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalEndToEndTest {
+    static final long BIG = 256L * 1024 * 1024;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Static: JUnit fills it in before a per-class {@code @BeforeAll}. */
+    @TempDir
+    static Path tmp;
+
+    Path state;
+    Path expression;
+    Process cumulus;
+    int sshPort;
+    String bucketUrl;
+    String socketStore;
+    String stdioStore;
+    Path clientKey;
+    Path signingKey;
+    String src;
+
+    @BeforeAll
+    void startCumulusAndBuildTheClosure() throws Exception {
+        state = tmp.resolve("state");
+        Files.createDirectories(state);
+        expression = tmp.resolve("closure.nix");
+        try (InputStream in = getClass().getResourceAsStream("/e2e/closure.nix")) {
+            Files.write(expression, in.readAllBytes());
+        }
+        src = "local?root=" + tmp.resolve("src");
+        clientKey = tmp.resolve("client-key");
+        assertEquals(0, CliTest.run(null, new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e",
+                "-f", clientKey.toString())).exit());
+        Files.writeString(state.resolve("authorized_keys"), Files.readString(Path.of(clientKey + ".pub")));
+        signingKey = tmp.resolve("e2e-signing-key");
+        Files.writeString(signingKey, nixOk("nix", "key", "generate-secret", "--key-name", "e2e-1").trim());
+        String publicKey = run(signingKey.toString().getBytes(StandardCharsets.UTF_8), "sh", "-c",
+                "nix key convert-secret-to-public < " + signingKey).out().trim();
+
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "local",
+                "--state-dir", state.toString(), "--ssh-port", "0"));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey);
+        pb.redirectOutput(tmp.resolve("cumulus.out").toFile());
+        pb.redirectError(tmp.resolve("cumulus.err").toFile());
+        cumulus = pb.start();
+        Path ready = state.resolve("ready");
+        for (int i = 0; i < 600 && !Files.exists(ready); i++) {
+            assertTrue(cumulus.isAlive(), () -> "cumulus local exited: " + read(tmp.resolve("cumulus.err")));
+            Thread.sleep(100);
+        }
+        List<String> lines = Files.readAllLines(ready);
+        socketStore = lines.get(0);
+        sshPort = Integer.parseInt(lines.get(1).replace("ssh-port ", ""));
+        bucketUrl = lines.get(2);
+        stdioStore = "ssh-ng://localhost?remote-program=" + state.resolve("remote-program");
+        assertTrue(read(tmp.resolve("cumulus.out")).contains("nix copy --to"), read(tmp.resolve("cumulus.out")));
+    }
+
+    @AfterAll
+    void ctrlCStopsCleanly() throws Exception {
+        cumulus.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
+        assertTrue(cumulus.waitFor(30, TimeUnit.SECONDS), "cumulus local did not stop");
+        assertFalse(Files.exists(state.resolve("ready")));
+        assertFalse(Files.exists(state.resolve("daemon.sock")));
+    }
+
+    @Test
+    @Order(1)
+    void copyAClosureOverTheUnixSocketWithRealisations() throws Exception {
+        String top = build("", BIG, "top");
+        nixOk("nix", "copy", "--from", src, "--to", socketStore, "-f", expression.toString(), "top", "--arg", "big", Long.toString(BIG));
+
+        Map<String, JsonNode> local = pathInfo(src, top);
+        assertTrue(local.size() >= 30, "the closure has tens of paths: " + local.keySet());
+        assertEquals(local, pathInfo(socketStore, top));
+        assertEquals(local, pathInfo(stdioStore, top));
+        assertTrue(local.values().stream().anyMatch(i -> i.get("narSize").asLong() > BIG), "a file of 256 MiB");
+        assertTrue(local.values().stream().anyMatch(i -> i.get("ca").asText().startsWith("text:")), "a text path");
+        assertTrue(local.values().stream().anyMatch(i -> i.get("ca").asText().startsWith("fixed:r:")), "a CA output");
+
+        String leaf = local.keySet().stream().filter(p -> p.endsWith("-leaf")).findFirst().orElseThrow();
+        String referrers = nixOk("nix-store", "--store", stdioStore, "-q", "--referrers", leaf);
+        assertTrue(referrers.contains("-chain-0"), referrers);
+
+        // The realisations of the content-addressed outputs came along.
+        String[] info = {"nix", "realisation", "info", "-f", expression.toString(), "top", "--arg", "big", Long.toString(BIG),
+                "--store"};
+        String realisations = nixOk(concat(info, stdioStore));
+        assertTrue(realisations.startsWith("sha256:") && realisations.contains(top), realisations);
+        assertEquals(nixOk(concat(info, src)), realisations);
+        String ca = local.keySet().stream().filter(p -> p.endsWith("-ca-output")).findFirst().orElseThrow();
+        assertEquals(200, http("/" + ca.substring(11, 43) + ".narinfo").statusCode());
+    }
+
+    @Test
+    @Order(2)
+    void copyOverSshNgWithTheStdioStandIn() throws Exception {
+        String top = buildSalted("-stdio", 10);
+        nixOk("nix", "copy", "--from", src, "--to", stdioStore, top);
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+    }
+
+    @Test
+    @Order(3)
+    void copyOverRealSshAsAnUntrustedUserNeedsSignatures() throws Exception {
+        String top = buildSalted("-ssh", 5);
+        String ssh = "ssh-ng://127.0.0.1?ssh-key=" + clientKey;
+        nixOk(true, "nix", "copy", "--from", src, "--to", ssh, top);
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+
+        // An input-addressed path nobody trusted signed is refused, and nothing is registered.
+        String unsigned = build("-ssh", 1024, "unsigned");
+        Run refused = run(true, null, "nix", "copy", "--from", src, "--to", ssh, unsigned);
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.stderr().contains("lacks a valid signature") || refused.stderr().contains("signature"),
+                refused.stderr());
+        assertInvalid(unsigned);
+    }
+
+    @Test
+    @Order(4)
+    void copyBackIntoAnEmptyChrootStoreAndVerify() throws Exception {
+        String top = build("", BIG, "top");
+        String dst = "local?root=" + tmp.resolve("dst");
+        nixOk("nix", "copy", "--from", stdioStore, "--to", dst, "--no-check-sigs", top);
+        nixOk("nix-store", "--store", dst, "--verify", "--check-contents");
+        assertEquals(pathInfo(src, top), pathInfo(dst, top));
+    }
+
+    @Test
+    @Order(5)
+    void copyFromTheBucketAsABinaryCache() throws Exception {
+        String top = build("", BIG, "top");
+        String dst = "local?root=" + tmp.resolve("from-cache");
+        String storeKey = Files.readString(state.resolve("signing-key.pub")).trim();
+        nixOk("nix", "copy", "--from", bucketUrl, "--to", dst, "--option", "trusted-public-keys", storeKey, top);
+        nixOk("nix-store", "--store", dst, "--verify", "--check-contents");
+        assertEquals(pathInfo(src, top), pathInfo(dst, top));
+    }
+
+    @Test
+    @Order(6)
+    void aNarWhoseHashDoesNotMatchLeavesNothing() throws Exception {
+        Path file = tmp.resolve("corrupt-me.txt");
+        Files.writeString(file, "the original " + tmp);
+        String corrupt = "local?root=" + tmp.resolve("corrupt");
+        String path = nixOk("nix-store", "--store", corrupt, "--add", file.toString()).trim();
+        String hash = pathInfo(corrupt, path).get(path).get("narHash").asText();
+        Path real = Path.of(tmp.resolve("corrupt") + path);
+        assertTrue(real.toFile().setWritable(true) && real.getParent().toFile().setWritable(true));
+        Files.writeString(real, "tampered with after it was registered");
+
+        Run r = nix("nix", "copy", "--from", corrupt, "--to", socketStore, path);
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("hash mismatch importing path"), r.stderr());
+        assertInvalid(path);
+        assertEquals(404, http("/nar/" + nix32(hash) + ".nar.zst").statusCode());
+    }
+
+    @Test
+    @Order(7)
+    void anUploadKilledHalfWayLeavesNothing() throws Exception {
+        String big = build("-killed", BIG, "big");
+        String hash = pathInfo(src, big).get(big).get("narHash").asText();
+        ProcessBuilder pb = nixProcess("nix", "copy", "--from", src, "--to", stdioStore, big);
+        pb.redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
+        Process copy = pb.start();
+        for (int i = 0; i < 300 && copy.isAlive() && !read(tmp.resolve("killed.log")).contains("copying path"); i++) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(300); // a few dozen MiB into the 256 MiB NAR
+        assertTrue(copy.isAlive(), "the copy finished before it could be killed: " + read(tmp.resolve("killed.log")));
+        copy.descendants().forEach(ProcessHandle::destroyForcibly);
+        copy.destroyForcibly().waitFor();
+        Thread.sleep(1000); // the proxy notices the dropped connection and aborts the upload
+        assertInvalid(big);
+        assertEquals(404, http("/nar/" + nix32(hash) + ".nar.zst").statusCode());
+        // and Cumulus goes on serving
+        nixOk("nix", "store", "ping", "--store", socketStore);
+    }
+
+    // --- helpers ---
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private void assertInvalid(String path) throws Exception {
+        Run info = nix("nix", "path-info", "--store", socketStore, path);
+        assertNotEquals(0, info.exit(), info.out());
+        assertTrue(info.stderr().contains("is not valid"), info.stderr());
+        assertEquals(404, http("/" + path.substring(11, 43) + ".narinfo").statusCode());
+    }
+
+    private static String nix32(String sriOrNix) {
+        if (sriOrNix.startsWith("sha256-")) {
+            return dev.cumulus.model.hash.Hash.parseAny(sriOrNix).encode(dev.cumulus.model.hash.HashFormat.NIX32);
+        }
+        return sriOrNix.substring("sha256:".length());
+    }
+
+    private HttpResponse<Void> http(String key) throws Exception {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(HttpRequest.newBuilder(URI.create(bucketUrl + key)).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    /** Builds an attribute of closure.nix in the source store and signs its closure with the key Cumulus trusts, except "unsigned". */
+    private String build(String salt, long bigSize, String attr) {
+        return signed(attr, nixOk("nix-build", "--store", src, "--no-out-link", expression.toString(), "-A", attr,
+                "--argstr", "salt", salt, "--arg", "big", Long.toString(bigSize)).trim());
+    }
+
+    private String buildSalted(String salt, int count) {
+        return signed("top", nixOk("nix-build", "--store", src, "--no-out-link", expression.toString(), "-A", "top",
+                "--argstr", "salt", salt, "--arg", "big", "1048576", "--arg", "count", Integer.toString(count)).trim());
+    }
+
+    private String signed(String attr, String path) {
+        if (!attr.equals("unsigned")) {
+            nixOk("nix", "store", "sign", "--store", src, "-r", "--key-file", signingKey.toString(), path);
+        }
+        return path;
+    }
+
+    /** Path → the fields both stores must agree on. */
+    private Map<String, JsonNode> pathInfo(String store, String path) throws IOException {
+        Map<String, JsonNode> out = new TreeMap<>();
+        for (JsonNode p : JSON.readTree(nixOk("nix", "path-info", "--json", "-r", "--store", store, path))) {
+            var node = JSON.createObjectNode();
+            node.set("narHash", p.get("narHash"));
+            node.set("narSize", p.get("narSize"));
+            node.set("references", p.get("references"));
+            node.put("ca", p.path("ca").asText(""));
+            out.put(p.get("path").asText(), node);
+        }
+        return out;
+    }
+
+    record Run(int exit, String out, String stderr) {}
+
+    private ProcessBuilder nixProcess(String... command) {
+        return nixProcess(false, command);
+    }
+
+    /** With {@code realSsh}, ssh-ng:// runs OpenSSH against the embedded server; else the stdio stand-in. */
+    private ProcessBuilder nixProcess(boolean realSsh, String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.put("NIX_CONFIG", "substituters =\nexperimental-features = nix-command ca-derivations\n"
+                + "sandbox = true\nsandbox-paths = /bin /lib /lib64 /usr\nnarinfo-cache-negative-ttl = 0\n");
+        env.put("HOME", tmp.resolve("home").toString());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        if (!realSsh) {
+            env.put("PATH", CliTest.shared().resolve("nix-2.8-captures/tools/bin").toAbsolutePath() + ":" + System.getenv("PATH"));
+        }
+        env.put("NIX_SSHOPTS", "-p " + sshPort + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                + "-o LogLevel=ERROR -o BatchMode=yes");
+        return pb;
+    }
+
+    private Run nix(String... command) throws Exception {
+        return run(false, null, command);
+    }
+
+    private Run run(byte[] stdin, String... command) throws Exception {
+        return run(false, stdin, command);
+    }
+
+    private Run run(boolean realSsh, byte[] stdin, String... command) throws Exception {
+        CliTest.Run r = CliTest.run(stdin, nixProcess(realSsh, command));
+        return new Run(r.exit(), r.out(), r.stderr());
+    }
+
+    private String nixOk(String... command) {
+        return nixOk(false, command);
+    }
+
+    private String nixOk(boolean realSsh, String... command) {
+        try {
+            Run r = run(realSsh, null, command);
+            if (r.exit() != 0) {
+                throw new AssertionError(String.join(" ", command) + " failed (" + r.exit() + "):\n" + r.stderr()
+                        + "\n--- cumulus local's stderr:\n" + read(tmp.resolve("cumulus.err")));
+            }
+            return r.out();
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ")";
+        }
+    }
+}

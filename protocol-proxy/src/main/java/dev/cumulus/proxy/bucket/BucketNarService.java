@@ -1,0 +1,245 @@
+package dev.cumulus.proxy.bucket;
+
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.AddSignatures;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.nar.NarReader;
+import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.model.nar.NarWriter;
+import dev.cumulus.model.narinfo.NarInfo;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.ContentAddressMethod;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.Stderr;
+import dev.cumulus.proxy.TeeInputStream;
+import dev.cumulus.proxy.backend.NarService;
+import dev.cumulus.proxy.backend.Session;
+import dev.cumulus.proxy.backend.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+
+/**
+ * NARs in the store bucket, laid out as a Nix binary cache. A path is added by streaming its NAR
+ * into the bucket while checking it (syntax, hash, size), then registering it with the store
+ * functions, then writing its narinfo: so a path is valid only once its NAR is wholly in the bucket,
+ * and a narinfo only describes a valid path. A NAR that fails its checks is aborted and leaves no
+ * object; one that arrived whole but whose registration is refused stays as a stray object for the
+ * garbage collector (another path with the same NAR may already use it).
+ */
+public final class BucketNarService implements NarService {
+    private final Bucket bucket;
+    private final StoreFunctionClient functions;
+    private final StoreDir storeDir;
+    private final NarCompression compression;
+    private final Optional<SecretKey> signingKey;
+
+    public BucketNarService(Bucket bucket, StoreFunctionClient functions, StoreDir storeDir, NarCompression compression,
+                            Optional<SecretKey> signingKey) {
+        this.bucket = bucket;
+        this.functions = functions;
+        this.storeDir = storeDir;
+        this.compression = compression;
+        this.signingKey = signingKey;
+    }
+
+    /** Writes {@code nix-cache-info} unless the bucket has one, so Nix can use the bucket as a substituter. */
+    public void writeCacheInfo() {
+        try {
+            if (bucket.size(BinaryCacheLayout.CACHE_INFO).isEmpty()) {
+                bucket.put(BinaryCacheLayout.CACHE_INFO,
+                        BinaryCacheLayout.cacheInfo(storeDir, 40).getBytes(StandardCharsets.UTF_8), "text/x-nix-cache-info");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void addToStore(Session session, PathInfo info, InputStream nar, boolean repair, boolean checkSigs) {
+        if (info.narHash().algorithm() != HashAlgorithm.SHA256) {
+            throw new StoreException("the NAR hash of '" + storeDir.print(info.path()) + "' must be sha256, not "
+                    + info.narHash().algorithm().nixName());
+        }
+        String key = BinaryCacheLayout.narKey(info.narHash(), compression);
+        long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
+                "storing '" + storeDir.print(info.path()) + "' in the bucket",
+                List.of(storeDir.print(info.path()), "", "s3"), 0);
+        try {
+            boolean present = !repair && bucket.size(key).isPresent();
+            try (NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().name().endsWith(".drv"),
+                    done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)))) {
+                if (!upload.narHash().equals(info.narHash())) {
+                    throw new StoreException("hash mismatch importing path '" + storeDir.print(info.path()) + "';\n  specified: "
+                            + info.narHash().toString(HashFormat.NIX32) + "\n  got:       "
+                            + upload.narHash().toString(HashFormat.NIX32));
+                }
+                if (upload.narSize() != info.narSize()) {
+                    throw new StoreException("size mismatch importing path '" + storeDir.print(info.path()) + "';\n  specified: "
+                            + info.narSize() + "\n  got:       " + upload.narSize());
+                }
+                upload.commit();
+                // Compression is deterministic, so when the object was there already it holds these very bytes.
+                NarObject object = new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
+                        upload.fileSize());
+                register(session, info, object, derivationOutputs(info.path(), upload.rootFile()), checkSigs);
+            }
+        } catch (IOException e) {
+            throw new StoreException("storing the NAR of '" + storeDir.print(info.path()) + "': " + e.getMessage(), e);
+        } finally {
+            session.logger().stopActivity(activity);
+        }
+    }
+
+    /**
+     * Registers the path as the client sent it (its signatures are what the functions check), then
+     * signs it with the store's key: signing first would let any upload vouch for itself.
+     */
+    private void register(Session session, PathInfo info, NarObject object, Map<String, String> outputs, boolean checkSigs)
+            throws IOException {
+        var registered = call(() -> functions.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(session.caller().trusted(),
+                checkSigs, List.of(new NewPath(PathInfoEvent.of(storeDir, info), object, outputs)))));
+        if (registered.registered().isEmpty()) {
+            return; // already valid with this NAR: its narinfo is there
+        }
+        PathInfo signed = info;
+        if (signingKey.isPresent() && info.signatures().stream().noneMatch(s -> s.keyName().equals(signingKey.get().name()))) {
+            signed = info.sign(storeDir, signingKey.get());
+            Signature ours = signed.signatures().getLast();
+            call(() -> functions.call(StoreFunction.ADD_SIGNATURES,
+                    new AddSignatures(storeDir.print(info.path()), List.of(ours.render()))));
+        }
+        NarInfo narInfo = new NarInfo(signed, object.key(), object.compression(),
+                Optional.ofNullable(object.fileHash()).map(Hash::parseAny), object.fileSize(), "");
+        bucket.put(BinaryCacheLayout.narInfoKey(info.path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
+                BinaryCacheLayout.NARINFO_TYPE);
+    }
+
+    /** A derivation's outputs, so that QueryDerivationOutputMap and QueryValidDerivers know them. */
+    private Map<String, String> derivationOutputs(StorePath path, Optional<byte[]> contents) {
+        if (contents.isEmpty()) {
+            return Map.of();
+        }
+        Derivation drv;
+        try {
+            drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(path), contents.get());
+        } catch (RuntimeException e) {
+            return Map.of(); // a file named .drv that is not a derivation is just a file
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        drv.outputPaths(storeDir).forEach((name, out) -> outputs.put(name, out.map(storeDir::print).orElse(null)));
+        return outputs;
+    }
+
+    @Override
+    public PathInfo addContentAddressed(Session session, String name, ContentAddressMethod method, HashAlgorithm hashAlgorithm,
+                                        SortedSet<StorePath> references, InputStream data, boolean repair) {
+        Path contents = null;
+        Path nar = null;
+        try {
+            HashSink caHash = new HashSink(hashAlgorithm);
+            if (method == ContentAddressMethod.NAR) {
+                // The data is a NAR already: spool it while checking it.
+                nar = Files.createTempFile("cumulus-ca", ".nar");
+                try (OutputStream o = Files.newOutputStream(nar)) {
+                    NarReader.read(new TeeInputStream(new TeeInputStream(data, o), caHash), new NarVisitor() { });
+                }
+            } else {
+                // Flat and text data is the file itself; its NAR is a single non-executable file.
+                contents = Files.createTempFile("cumulus-ca", ".data");
+                try (OutputStream o = Files.newOutputStream(contents)) {
+                    new TeeInputStream(data, caHash).transferTo(o);
+                }
+                nar = Files.createTempFile("cumulus-ca", ".nar");
+                try (OutputStream o = Files.newOutputStream(nar)) {
+                    NarWriter.dump(contents, o);
+                }
+            }
+            ContentAddress ca = new ContentAddress(method, caHash.finish());
+            StorePath path;
+            try {
+                path = storeDir.makeFixedOutputPathFromCA(name, ca, references, false);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException(e.getMessage());
+            }
+            HashSink narHash = new HashSink(HashAlgorithm.SHA256);
+            try (InputStream in = Files.newInputStream(nar)) {
+                in.transferTo(narHash);
+            }
+            PathInfo info = PathInfo.of(path, narHash.finish(), narHash.size(), references).withCa(Optional.of(ca));
+            try (InputStream in = Files.newInputStream(nar)) {
+                addToStore(session, info, in, repair, true);
+            }
+            return info;
+        } catch (IOException e) {
+            throw new StoreException("adding '" + name + "': " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(contents);
+            deleteQuietly(nar);
+        }
+    }
+
+    @Override
+    public void narFromPath(StorePath path, OutputStream out) {
+        var answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(storeDir.print(path))));
+        if (answer.info() == null) {
+            throw new StoreException("path '" + storeDir.print(path) + "' is not valid");
+        }
+        NarObject object = answer.nar();
+        if (object == null) {
+            throw new StoreException("path '" + storeDir.print(path) + "' has no NAR in the bucket");
+        }
+        try (InputStream stored = bucket.open(object.key()).orElseThrow(() -> new StoreException(
+                "the NAR of '" + storeDir.print(path) + "' is missing from the bucket (" + object.key() + ")"));
+             InputStream nar = NarCompression.parse(object.compression()).decompress(stored)) {
+            nar.transferTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sending the NAR of '" + storeDir.print(path) + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T call(java.util.function.Supplier<T> invocation) {
+        try {
+            return invocation.get();
+        } catch (FunctionFailedException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // a temporary file; the OS cleans its temp dir
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.cumulus.proxy.bucket;
+
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.BucketUpload;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.nar.NarReader;
+import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.proxy.TeeInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * One NAR on its way from a client into the bucket: read exactly one NAR off {@code in}, checking
+ * its syntax, hashing it, compressing it and streaming the compressed bytes into an upload that
+ * becomes visible only when the caller {@link #commit()}s. Nothing is kept whole in memory except,
+ * for a {@code .drv}, the derivation file (bounded by {@link #MAX_DRV_SIZE}).
+ */
+final class NarUpload implements AutoCloseable {
+    static final long MAX_DRV_SIZE = 64L * 1024 * 1024;
+    private static final long PROGRESS_STEP = 16L * 1024 * 1024;
+
+    private final BucketUpload upload;
+    private final HashSink narHash = new HashSink(HashAlgorithm.SHA256);
+    private final HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
+    private byte[] rootFile;
+    private Hash narHashValue;
+    private Hash fileHashValue;
+
+    private NarUpload(BucketUpload upload) {
+        this.upload = upload;
+    }
+
+    /**
+     * Reads the NAR from {@code in} into an upload to {@code key}, or into nothing when
+     * {@code upload} is false (the object is there already: the NAR is still read and checked).
+     * {@code keepRootFile} keeps the contents of a NAR that is one regular file (a derivation).
+     */
+    static NarUpload read(Bucket bucket, String key, boolean upload, NarCompression compression, InputStream in,
+                          boolean keepRootFile, LongConsumer progress) throws IOException {
+        NarUpload u = new NarUpload(upload ? bucket.upload(key, "application/x-nix-nar") : null);
+        try {
+            OutputStream compressed = u.upload == null ? OutputStream.nullOutputStream() : u.upload;
+            OutputStream compressor = compression.compress(new TeeOutputStream(compressed, u.fileHash));
+            InputStream counted = new ProgressInputStream(in, progress);
+            NarReader.read(new TeeInputStream(counted, new TeeOutputStream(u.narHash, compressor)), new NarVisitor() {
+                @Override
+                public void regularFile(String path, boolean executable, long size, InputStream contents) throws IOException {
+                    if (keepRootFile && path.isEmpty() && size <= MAX_DRV_SIZE) {
+                        ByteArrayOutputStream b = new ByteArrayOutputStream((int) size);
+                        contents.transferTo(b);
+                        u.rootFile = b.toByteArray();
+                    }
+                }
+            });
+            compressor.close();
+            u.narHashValue = u.narHash.finish();
+            u.fileHashValue = u.fileHash.finish();
+            return u;
+        } catch (IOException | RuntimeException e) {
+            u.close();
+            throw e;
+        }
+    }
+
+    Hash narHash() {
+        return narHashValue;
+    }
+
+    long narSize() {
+        return narHash.size();
+    }
+
+    Hash fileHash() {
+        return fileHashValue;
+    }
+
+    long fileSize() {
+        return fileHash.size();
+    }
+
+    Optional<byte[]> rootFile() {
+        return Optional.ofNullable(rootFile);
+    }
+
+    void commit() throws IOException {
+        if (upload != null) {
+            upload.commit();
+        }
+    }
+
+    /** Throws the upload away unless it was committed. */
+    @Override
+    public void close() throws IOException {
+        if (upload != null) {
+            upload.close();
+        }
+    }
+
+    /** Writes to two sinks. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeOutputStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+    }
+
+    /** Reports every {@value #PROGRESS_STEP} bytes read, so the client's progress bar moves. */
+    private static final class ProgressInputStream extends java.io.FilterInputStream {
+        private final LongConsumer progress;
+        private long read;
+        private long reported;
+
+        ProgressInputStream(InputStream in, LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) {
+            read += n;
+            if (read - reported >= PROGRESS_STEP) {
+                reported = read;
+                progress.accept(read);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.cumulus.model.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The store bucket as Cumulus needs it: named objects that appear whole or not at all. S3 in the
+ * cloud, S3Proxy on a laptop; the binary cache's layout on top of it is {@link BinaryCacheLayout}.
+ */
+public interface Bucket {
+    /** The object's bytes as a stream, or empty when there is no such object. */
+    Optional<InputStream> open(String key) throws IOException;
+
+    /** The object's size, or empty when there is no such object. */
+    OptionalLong size(String key) throws IOException;
+
+    void put(String key, byte[] content, String contentType) throws IOException;
+
+    /**
+     * Starts a streamed upload of an object of unknown length: nothing is visible under {@code key}
+     * until {@link BucketUpload#commit()}, and closing the upload without committing leaves nothing.
+     */
+    BucketUpload upload(String key, String contentType) throws IOException;
+
+    /** Removes the object; removing one that is absent is not an error. */
+    void delete(String key) throws IOException;
+}
