@@ -1,5 +1,7 @@
 package dev.cumulus.cli;
 
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.functions.BinaryCacheIngest;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
@@ -14,7 +16,9 @@ import dev.cumulus.proxy.ProxyConfig;
 import dev.cumulus.proxy.SshServer;
 import dev.cumulus.proxy.UnixSocketServer;
 import dev.cumulus.proxy.backend.Backends;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -84,7 +88,20 @@ final class LocalCommand implements Callable<Integer> {
         // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS.
         List<PublicKey> trusted = FunctionsConfig.fromEnvironment(System.getenv()).trustedKeys();
         FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), trusted, List.of());
-        InProcessInvoker functions = new InProcessInvoker(StoreFunctions.of(stack.clients().dynamoDb(), functionsConfig));
+        StoreFunctions storeFunctions = StoreFunctions.of(stack.clients().dynamoDb(), functionsConfig);
+        InProcessInvoker functions = new InProcessInvoker(storeFunctions);
+        // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.
+        String bucketName = CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix());
+        BinaryCacheIngest ingest = new BinaryCacheIngest(new S3Bucket(stack.clients().s3(), bucketName), storeFunctions, dir);
+        stack.onObjectCreated((bucket, key) -> {
+            if (bucket.equals(bucketName)) {
+                try {
+                    ingest.objectCreated(key);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
         Backends backends = CloudBackends.of(stack.clients(), functions, dir, NarCompression.parse(compression),
                 Optional.of(signingKey));
         ProxyConfig config = new ProxyConfig(dir, backends, WireLimits.DEFAULT);

@@ -225,7 +225,31 @@ class LocalEndToEndTest {
         nixOk("nix", "store", "ping", "--store", socketStore);
     }
 
+    @Test
+    @Order(8)
+    void aBinaryCacheUploadIntoTheBucketBecomesValidThroughTheIngestFunction() throws Exception {
+        String top = buildSalted("-http", 5);
+        nixOk("nix", "copy", "--from", src, "--to", bucketUrl, top);
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+
+        // An upload nobody trusted signed is stored by S3 but never registered: its narinfo is moved aside.
+        String unsigned = build("-http", 1024, "unsigned");
+        nixOk("nix", "copy", "--from", src, "--to", bucketUrl, unsigned);
+        assertInvalid(unsigned);
+        String hashPart = unsigned.substring(11, 43);
+        assertEquals(200, http("/rejected/" + hashPart + ".narinfo").statusCode());
+        String reason = get("/rejected/" + hashPart + ".narinfo.reason");
+        assertTrue(reason.contains("signature"), reason);
+    }
+
     // --- helpers ---
+
+    private String get(String key) throws Exception {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(HttpRequest.newBuilder(URI.create(bucketUrl + key)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
 
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);

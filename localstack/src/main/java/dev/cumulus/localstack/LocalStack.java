@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -38,8 +39,10 @@ public final class LocalStack implements AutoCloseable {
     private final SQSRestServer sqs;
     private final S3Proxy s3;
     private final AwsConfig config;
+    private final ObjectCreatedEvents events;
 
-    private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, AwsConfig config) {
+    private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, AwsConfig config, ObjectCreatedEvents events) {
+        this.events = events;
         this.dynamoDb = dynamoDb;
         this.sqs = sqs;
         this.s3 = s3;
@@ -59,16 +62,25 @@ public final class LocalStack implements AutoCloseable {
         try {
             sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().withAWSRegion(REGION).start();
             int sqsPort = sqs.waitUntilStarted().localAddress().getPort();
-            s3 = startS3(stateDir.map(d -> d.resolve("s3")));
+            ObjectCreatedEvents events = new ObjectCreatedEvents();
+            s3 = startS3(stateDir.map(d -> d.resolve("s3")), events);
             AwsConfig config = new AwsConfig(REGION, Optional.of(uri(dynamoDb.server().getURI().getPort())),
                     Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), prefix);
-            LocalStack stack = new LocalStack(dynamoDb, sqs, s3, config);
+            LocalStack stack = new LocalStack(dynamoDb, sqs, s3, config, events);
             ResourceCreator.createAll(new AwsClients(config), prefix);
             return stack;
         } catch (Exception | Error e) {
             stopQuietly(dynamoDb, sqs, s3);
             throw e;
         }
+    }
+
+    /**
+     * Calls {@code listener} with (bucket, key) for every object created in the emulated S3, as S3's
+     * event notifications do in AWS; it runs before the upload is answered.
+     */
+    public void onObjectCreated(BiConsumer<String, String> listener) {
+        events.add(listener);
     }
 
     /** Endpoints, region and prefix: what every Cumulus component needs to find these services. */
@@ -142,7 +154,7 @@ public final class LocalStack implements AutoCloseable {
         return new DynamoDbLocal(server, requests);
     }
 
-    private static S3Proxy startS3(Optional<Path> dir) throws Exception {
+    private static S3Proxy startS3(Optional<Path> dir, ObjectCreatedEvents events) throws Exception {
         BlobStore store;
         if (dir.isPresent()) {
             Files.createDirectories(dir.get());
@@ -151,7 +163,7 @@ public final class LocalStack implements AutoCloseable {
             store = new TransientNio2BlobStore();
         }
         // No authentication: SDK-signed requests pass, and so do Nix's plain GET/HEAD/PUT of a binary cache.
-        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+        S3Proxy proxy = S3Proxy.builder().blobStore(events.wrap(store)).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.NONE, null, null).stopTimeout(100).build();
         proxy.start();
         while (!"STARTED".equals(proxy.getState())) {

@@ -6,6 +6,7 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.io.TeeInputStream;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.store.ContentAddressMethod;
 import dev.cumulus.model.store.PathInfo;

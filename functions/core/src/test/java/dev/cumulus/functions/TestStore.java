@@ -38,13 +38,15 @@ final class TestStore {
     final LocalStack stack;
     final StoreTables tables;
     final StoreFunctionClient client;
+    final StoreFunctions functions;
 
     TestStore(LocalStack stack, List<URI> substituters) {
         this.stack = stack;
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
-        this.client = new StoreFunctionClient(new InProcessInvoker(new StoreFunctions(tables, config, Clock.systemUTC())));
+        this.functions = new StoreFunctions(tables, config, Clock.systemUTC());
+        this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 
     TestStore(LocalStack stack) {

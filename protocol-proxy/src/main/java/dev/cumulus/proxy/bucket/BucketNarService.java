@@ -3,7 +3,6 @@ package dev.cumulus.proxy.bucket;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
-import dev.cumulus.model.derivation.Derivation;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
@@ -29,7 +28,7 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.Stderr;
-import dev.cumulus.proxy.TeeInputStream;
+import dev.cumulus.model.io.TeeInputStream;
 import dev.cumulus.proxy.backend.NarService;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
@@ -40,7 +39,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,7 +107,8 @@ public final class BucketNarService implements NarService {
                 // Compression is deterministic, so when the object was there already it holds these very bytes.
                 NarObject object = new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
                         upload.fileSize());
-                register(session, info, object, derivationOutputs(info.path(), upload.rootFile()), checkSigs);
+                register(session, info, object,
+                        NewPath.derivationOutputs(storeDir, info.path(), upload.rootFile().orElse(null)), checkSigs);
             }
         } catch (IOException e) {
             throw new StoreException("storing the NAR of '" + storeDir.print(info.path()) + "': " + e.getMessage(), e);
@@ -140,22 +139,6 @@ public final class BucketNarService implements NarService {
                 Optional.ofNullable(object.fileHash()).map(Hash::parseAny), object.fileSize(), "");
         bucket.put(BinaryCacheLayout.narInfoKey(info.path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
                 BinaryCacheLayout.NARINFO_TYPE);
-    }
-
-    /** A derivation's outputs, so that QueryDerivationOutputMap and QueryValidDerivers know them. */
-    private Map<String, String> derivationOutputs(StorePath path, Optional<byte[]> contents) {
-        if (contents.isEmpty()) {
-            return Map.of();
-        }
-        Derivation drv;
-        try {
-            drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(path), contents.get());
-        } catch (RuntimeException e) {
-            return Map.of(); // a file named .drv that is not a derivation is just a file
-        }
-        Map<String, String> outputs = new LinkedHashMap<>();
-        drv.outputPaths(storeDir).forEach((name, out) -> outputs.put(name, out.map(storeDir::print).orElse(null)));
-        return outputs;
     }
 
     @Override

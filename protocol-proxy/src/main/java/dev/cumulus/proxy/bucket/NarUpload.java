@@ -8,7 +8,7 @@ import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.nar.NarVisitor;
-import dev.cumulus.proxy.TeeInputStream;
+import dev.cumulus.model.io.TeeInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,10 @@
 package dev.cumulus.model.event;
 
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.util.LinkedHashMap;
+
 import java.util.Map;
 
 /**
@@ -10,5 +15,25 @@ public record NewPath(PathInfoEvent info, NarObject nar, Map<String, String> der
 
     public NewPath {
         derivationOutputs = derivationOutputs == null ? Map.of() : derivationOutputs;
+    }
+
+    /**
+     * The {@code derivationOutputs} of a path whose NAR is the single file {@code contents}: its
+     * outputs when the path is a {@code .drv} that parses as a derivation, else none (a file named
+     * {@code .drv} that is not a derivation is just a file).
+     */
+    public static Map<String, String> derivationOutputs(StoreDir storeDir, StorePath path, byte[] contents) {
+        if (!path.isDerivation() || contents == null) {
+            return Map.of();
+        }
+        Derivation drv;
+        try {
+            drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(path), contents);
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        drv.outputPaths(storeDir).forEach((name, out) -> outputs.put(name, out.map(storeDir::print).orElse(null)));
+        return outputs;
     }
 }

@@ -1,10 +1,10 @@
-package dev.cumulus.proxy;
+package dev.cumulus.model.io;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** Copies what is read to a sink: a NAR parsed off the connection is spooled as it is checked. */
+/** Copies what is read to a sink: a NAR read off a connection or out of a bucket is hashed, spooled or uploaded as it is checked. */
 public final class TeeInputStream extends InputStream {
     private final InputStream in;
     private final OutputStream copy;

@@ -1,0 +1,176 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.io.TeeInputStream;
+import dev.cumulus.model.nar.NarReader;
+import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.model.narinfo.NarInfo;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A binary-cache upload straight into the store bucket ({@code nix copy --to http://…} against the
+ * local stack, {@code s3://…} in AWS) becomes a store path: the bucket's object-created event for a
+ * {@code <hash>.narinfo} lands here. The narinfo is checked (it parses and names its own key; its
+ * NAR file is there and decompresses to the NAR hash and size it claims) and registered as an
+ * untrusted upload, so the functions also demand a trusted signature (or a content address) and
+ * valid references. A narinfo that fails is moved under {@code rejected/} with the reason beside it.
+ */
+public final class BinaryCacheIngest {
+    private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
+    private static final long MAX_DRV_SIZE = 64L * 1024 * 1024;
+
+    /** What became of one object. */
+    public sealed interface Outcome {
+        record Ignored() implements Outcome {}
+
+        record AlreadyValid(String path) implements Outcome {}
+
+        record Registered(String path) implements Outcome {}
+
+        record Rejected(String reason) implements Outcome {}
+    }
+
+    private final Bucket bucket;
+    private final StoreFunctions functions;
+    private final StoreDir storeDir;
+
+    public BinaryCacheIngest(Bucket bucket, StoreFunctions functions, StoreDir storeDir) {
+        this.bucket = bucket;
+        this.functions = functions;
+        this.storeDir = storeDir;
+    }
+
+    /** Handles the creation of object {@code key}; anything but a top-level narinfo is ignored. */
+    public Outcome objectCreated(String key) throws IOException {
+        String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(key);
+        if (hashPart == null) {
+            return new Outcome.Ignored();
+        }
+        Optional<InputStream> object = bucket.open(key);
+        if (object.isEmpty()) {
+            return new Outcome.Ignored(); // deleted since
+        }
+        byte[] text;
+        try (InputStream in = object.get()) {
+            text = in.readAllBytes();
+        }
+        try {
+            return ingest(hashPart, new String(text, StandardCharsets.UTF_8));
+        } catch (Rejection r) {
+            reject(key, text, r.getMessage());
+            return new Outcome.Rejected(r.getMessage());
+        }
+    }
+
+    private Outcome ingest(String hashPart, String text) throws IOException {
+        NarInfo narInfo;
+        try {
+            narInfo = NarInfo.parse(storeDir, text);
+        } catch (RuntimeException e) {
+            throw new Rejection("it is not a valid narinfo: " + e.getMessage());
+        }
+        PathInfo info = narInfo.info();
+        String path = storeDir.print(info.path());
+        if (!info.path().hashPart().equals(hashPart)) {
+            throw new Rejection("it describes '" + path + "', whose narinfo is not " + hashPart + ".narinfo");
+        }
+        PathInfoEvent existing = functions.queryPathInfo(new PathQuery(path)).info();
+        if (existing != null && Hash.parseAny(existing.narHash()).equals(info.narHash())) {
+            return new Outcome.AlreadyValid(path); // the proxy wrote it, or the same path came twice
+        }
+        NarCompression compression;
+        try {
+            compression = NarCompression.parse(narInfo.compression());
+        } catch (IllegalArgumentException e) {
+            throw new Rejection(e.getMessage());
+        }
+        Checked nar = check(narInfo, compression);
+        if (!nar.narHash().equals(info.narHash()) || nar.narSize() != info.narSize()) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' holds a NAR with hash "
+                    + nar.narHash().toString(HashFormat.NIX32) + " and size " + nar.narSize() + ", not "
+                    + info.narHash().toString(HashFormat.NIX32) + " and " + info.narSize());
+        }
+        if (narInfo.fileHash().isPresent() && !narInfo.fileHash().get().equals(nar.fileHash())) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' does not have the FileHash it claims");
+        }
+        NarObject object = new NarObject(narInfo.url(), compression.nixName(), nar.fileHash().toString(HashFormat.NIX32),
+                nar.fileSize());
+        try {
+            functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info), object,
+                    NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
+        } catch (StoreException e) {
+            throw new Rejection(e.getMessage());
+        }
+        return new Outcome.Registered(path);
+    }
+
+    private record Checked(Hash narHash, long narSize, Hash fileHash, long fileSize, byte[] rootFile) {}
+
+    /** Reads the NAR file once: the compressed bytes' hash and size, and the NAR's, checking its syntax. */
+    private Checked check(NarInfo narInfo, NarCompression compression) throws IOException {
+        Optional<InputStream> file = bucket.open(narInfo.url());
+        if (file.isEmpty()) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' is not in the bucket");
+        }
+        HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
+        HashSink narHash = new HashSink(HashAlgorithm.SHA256);
+        ByteArrayOutputStream rootFile = new ByteArrayOutputStream();
+        boolean drv = narInfo.info().path().isDerivation();
+        try (InputStream compressed = new TeeInputStream(file.get(), fileHash); InputStream nar = new TeeInputStream(compression.decompress(compressed), narHash)) {
+            NarReader.read(nar, new NarVisitor() {
+                @Override
+                public void regularFile(String path, boolean executable, long size, InputStream contents) throws IOException {
+                    if (drv && path.isEmpty() && size <= MAX_DRV_SIZE) {
+                        contents.transferTo(rootFile);
+                    }
+                }
+            });
+            if (nar.read() != -1) {
+                throw new Rejection("its NAR file '" + narInfo.url() + "' has data after the NAR");
+            }
+            compressed.transferTo(OutputStream.nullOutputStream()); // the whole file is hashed
+        } catch (Rejection r) {
+            throw r;
+        } catch (IOException e) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' does not hold a valid NAR: " + e.getMessage());
+        }
+        return new Checked(narHash.finish(), narHash.size(), fileHash.finish(), fileHash.size(),
+                drv ? rootFile.toByteArray() : null);
+    }
+
+    private void reject(String key, byte[] narInfo, String reason) throws IOException {
+        LOG.log(Level.WARNING, "rejected " + key + ": " + reason);
+        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key, narInfo, BinaryCacheLayout.NARINFO_TYPE);
+        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason", (reason + "\n").getBytes(StandardCharsets.UTF_8),
+                "text/plain");
+        bucket.delete(key);
+    }
+
+    /** Why a narinfo is not registered. */
+    private static final class Rejection extends IOException {
+        Rejection(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.cumulus.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.nar.NarWriter;
+import dev.cumulus.model.narinfo.NarInfo;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Binary-cache uploads into the bucket: what the ingest registers and what it moves aside, and why. */
+@ExtendWith(LocalStackExtension.class)
+class BinaryCacheIngestTest {
+    @TempDir
+    Path tmp;
+
+    TestStore store;
+    S3Bucket bucket;
+    BinaryCacheIngest ingest;
+
+    @BeforeEach
+    void setUp(LocalStack stack) {
+        store = new TestStore(stack);
+        bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix()));
+        ingest = new BinaryCacheIngest(bucket, store.functions, TestStore.STORE);
+    }
+
+    /** Uploads a NAR of one file as Nix's binary cache store would, and returns its narinfo (not yet uploaded). */
+    private NarInfo upload(String contents, SecretKey key) throws Exception {
+        Path file = tmp.resolve("f" + System.nanoTime());
+        Files.writeString(file, contents);
+        ByteArrayOutputStream nar = new ByteArrayOutputStream();
+        NarWriter.dump(file, nar);
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (OutputStream c = NarCompression.XZ.compress(xz)) {
+            c.write(nar.toByteArray());
+        }
+        Hash fileHash = Hash.of(HashAlgorithm.SHA256, xz.toByteArray());
+        Hash narHash = Hash.of(HashAlgorithm.SHA256, nar.toByteArray());
+        StorePath path = TestStore.randomPath("uploaded");
+        String url = "nar/" + fileHash.encode(HashFormat.NIX32) + ".nar.xz";
+        bucket.put(url, xz.toByteArray(), BinaryCacheLayout.NAR_TYPE);
+        PathInfo info = PathInfo.of(path, narHash, nar.size(), List.of()).sign(TestStore.STORE, key);
+        return new NarInfo(info, url, "xz", Optional.of(fileHash), xz.size(), "");
+    }
+
+    private BinaryCacheIngest.Outcome put(NarInfo n) throws Exception {
+        String key = BinaryCacheLayout.narInfoKey(n.info().path());
+        bucket.put(key, n.render(TestStore.STORE).getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        return ingest.objectCreated(key);
+    }
+
+    private boolean valid(StorePath p) {
+        return store.functions.queryPathInfo(new PathQuery(TestStore.print(p))).info() != null;
+    }
+
+    @Test
+    void aSignedUploadIsRegisteredOnceAndOtherObjectsAreIgnored() throws Exception {
+        NarInfo n = upload("hello", TestStore.TRUSTED);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(n));
+        assertTrue(valid(n.info().path()));
+        var nar = store.functions.queryPathInfo(new PathQuery(TestStore.print(n.info().path()))).nar();
+        assertEquals(n.url(), nar.key());
+        assertEquals("xz", nar.compression());
+        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, put(n));
+        assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated(n.url()));
+    }
+
+    @Test
+    void failuresAreMovedAsideWithTheirReasonAndNeverRegistered() throws Exception {
+        NarInfo stranger = upload("signed by a stranger", TestStore.STRANGER);
+        NarInfo good = upload("honest", TestStore.TRUSTED);
+        NarInfo wrongHash = new NarInfo(PathInfo.of(TestStore.randomPath("liar"), Hash.sha256("other"), good.info().narSize(),
+                List.of()).sign(TestStore.STORE, TestStore.TRUSTED), good.url(), "xz", good.fileHash(), good.fileSize(), "");
+        NarInfo noNar = new NarInfo(upload("x", TestStore.TRUSTED).info(), "nar/absent.nar.xz", "xz", Optional.empty(), 1, "");
+        StorePath missingRef = TestStore.randomPath("missing");
+        NarInfo danglingRef = upload("refers", TestStore.TRUSTED);
+        danglingRef = new NarInfo(PathInfo.of(danglingRef.info().path(), danglingRef.info().narHash(), danglingRef.info().narSize(),
+                List.of(missingRef)).sign(TestStore.STORE, TestStore.TRUSTED), danglingRef.url(), "xz", danglingRef.fileHash(),
+                danglingRef.fileSize(), "");
+
+        for (var c : List.of(List.of(stranger, "signature"), List.of(wrongHash, "holds a NAR with hash"),
+                List.of(noNar, "is not in the bucket"), List.of(danglingRef, TestStore.print(missingRef)))) {
+            NarInfo n = (NarInfo) c.get(0);
+            var outcome = put(n);
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, outcome);
+            assertTrue(rejected.reason().contains((String) c.get(1)), rejected.reason());
+            assertFalse(valid(n.info().path()));
+            String key = BinaryCacheLayout.narInfoKey(n.info().path());
+            assertTrue(bucket.size(key).isEmpty(), "moved away");
+            assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "kept aside");
+            assertTrue(new String(bucket.open(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason").orElseThrow().readAllBytes(),
+                    StandardCharsets.UTF_8).contains((String) c.get(1)));
+        }
+    }
+}
