@@ -1,6 +1,7 @@
 # The closures the end-to-end suite copies: built with /bin/sh in a chroot store, so nothing
 # outside this machine is needed. `salt` makes distinct paths for each test that needs its own.
-{ salt ? "", big ? 1048576, count ? 30 }:
+# `chunk` adds that many random bytes to each link of the chain (the benchmark's bulk).
+{ salt ? "", big ? 1048576, count ? 30, chunk ? 0 }:
 let
   mk = name: script: deps: derivation {
     name = "${name}${salt}";
@@ -23,6 +24,7 @@ let
   bigFile = mk "big-file" "head -c ${toString big} /dev/urandom > $out" [];
   chain = builtins.foldl' (prev: i: mk "chain-${toString i}" ''
     mkdir $out; echo ${prev} > $out/prev; echo ${leaf} > $out/leaf; echo ${toString i} > $out/n
+    head -c ${toString chunk} /dev/urandom > $out/data
   '' [ prev ]) leaf (builtins.genList (i: i) count);
   # a floating content-addressed derivation: copying its output registers its realisation
   ca = derivation {

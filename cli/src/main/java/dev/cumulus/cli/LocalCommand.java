@@ -145,19 +145,27 @@ final class LocalCommand implements Callable<Integer> {
      * socket: the {@code remote-program} of an {@code ssh-ng://} store.
      */
     private static Path remoteProgram(Path state, Path socket) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String script = "#!/bin/sh\n"
-                + "# Written by 'cumulus local': relays the nix-daemon protocol on stdio to " + socket + "\n"
-                + "exec " + quote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
-                + quote(System.getProperty("java.class.path")) + " " + Main.class.getName() + " relay --socket "
-                + quote(socket.toString()) + "\n";
         Path file = state.resolve("remote-program");
-        Files.writeString(file, script);
+        Files.writeString(file, relayScript(socket, state.resolve("relay.jsa")));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         return file;
     }
 
-    private static String quote(String s) {
+    /**
+     * A shell script that runs {@link StdioRelay} on {@code socket}: C1 only, and a class-data
+     * archive made on first use, so each connection's JVM starts in a fraction of a second.
+     */
+    static String relayScript(Path socket, Path archive) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return "#!/bin/sh\n"
+                + "# Written by 'cumulus': relays the nix-daemon protocol on stdio to " + socket + "\n"
+                + "exec " + quote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k"
+                + " -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + quote(archive.toString()) + " -cp "
+                + quote(System.getProperty("java.class.path")) + " " + StdioRelay.class.getName() + " "
+                + quote(socket.toString()) + "\n";
+    }
+
+    static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
