@@ -1,9 +1,10 @@
 package dev.cumulus.proxy.bucket;
 
+import static dev.cumulus.proxy.functions.FunctionCalls.call;
+
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
-import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
@@ -205,14 +206,6 @@ public final class BucketNarService implements NarService {
             nar.transferTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException("sending the NAR of '" + storeDir.print(path) + "': " + e.getMessage(), e);
-        }
-    }
-
-    private static <T> T call(java.util.function.Supplier<T> invocation) {
-        try {
-            return invocation.get();
-        } catch (FunctionFailedException e) {
-            throw new StoreException(e.getMessage(), e);
         }
     }
 

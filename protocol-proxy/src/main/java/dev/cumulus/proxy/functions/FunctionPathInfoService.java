@@ -1,6 +1,7 @@
 package dev.cumulus.proxy.functions;
 
-import dev.cumulus.model.event.FunctionFailedException;
+import static dev.cumulus.proxy.functions.FunctionCalls.call;
+
 import dev.cumulus.model.event.Requests.AddSignatures;
 import dev.cumulus.model.event.Requests.HashPartQuery;
 import dev.cumulus.model.event.Requests.PageQuery;
@@ -14,7 +15,6 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.proxy.backend.PathInfoService;
-import dev.cumulus.proxy.backend.StoreException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +23,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Supplier;
 
 /** Path-info operations answered by the store functions (Lambda in AWS, in process locally). */
 public final class FunctionPathInfoService implements PathInfoService {
@@ -110,14 +109,5 @@ public final class FunctionPathInfoService implements PathInfoService {
         SortedSet<StorePath> out = new TreeSet<>();
         paths.forEach(p -> out.add(storeDir.parse(p)));
         return out;
-    }
-
-    /** A function's refusal reaches the client as an error on this operation; the connection goes on. */
-    static <T> T call(Supplier<T> invocation) {
-        try {
-            return invocation.get();
-        } catch (FunctionFailedException e) {
-            throw new StoreException(e.getMessage(), e);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.cumulus.proxy.functions;
 
-import static dev.cumulus.proxy.functions.FunctionPathInfoService.call;
+import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
