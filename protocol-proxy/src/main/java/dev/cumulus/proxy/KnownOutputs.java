@@ -9,7 +9,7 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.nar.NarReader;
-import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.model.nar.SingleFileCapture;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.proxy.backend.Backends;
@@ -17,7 +17,6 @@ import dev.cumulus.proxy.backend.StoreException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
@@ -33,9 +32,6 @@ import java.util.TreeSet;
  * derivation and its inputs: they are read from the store).
  */
 final class KnownOutputs {
-    /** A derivation file larger than this is not a derivation anyone wrote. */
-    private static final int MAX_DRV_SIZE = 64 * 1024 * 1024;
-
     private final StoreDir storeDir;
     private final Backends backends;
 
@@ -98,18 +94,11 @@ final class KnownOutputs {
     private Derivation read(StorePath drvPath) {
         ByteArrayOutputStream nar = new ByteArrayOutputStream();
         backends.nars().narFromPath(drvPath, nar);
-        ByteArrayOutputStream contents = new ByteArrayOutputStream();
+        SingleFileCapture file = new SingleFileCapture(SingleFileCapture.DERIVATION_LIMIT);
         try {
-            NarReader.read(new ByteArrayInputStream(nar.toByteArray()), new NarVisitor() {
-                @Override
-                public void regularFile(String path, boolean executable, long size, InputStream data) throws IOException {
-                    if (!path.isEmpty() || size > MAX_DRV_SIZE) {
-                        throw new IOException("it is not a single file");
-                    }
-                    data.transferTo(contents);
-                }
-            });
-            return Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), contents.toByteArray());
+            NarReader.read(new ByteArrayInputStream(nar.toByteArray()), file);
+            byte[] contents = file.contents().orElseThrow(() -> new IOException("it is not a single file"));
+            return Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), contents);
         } catch (IOException e) {
             throw new StoreException("'" + storeDir.print(drvPath) + "' is not a derivation: " + e.getMessage());
         } catch (RuntimeException e) {

@@ -14,11 +14,10 @@ import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.io.TeeInputStream;
 import dev.cumulus.model.nar.NarReader;
-import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.model.nar.SingleFileCapture;
 import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +37,6 @@ import java.util.logging.Logger;
  */
 public final class BinaryCacheIngest {
     private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
-    private static final long MAX_DRV_SIZE = 64L * 1024 * 1024;
 
     /** What became of one object. */
     public sealed interface Outcome {
@@ -135,17 +133,10 @@ public final class BinaryCacheIngest {
         }
         HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
         HashSink narHash = new HashSink(HashAlgorithm.SHA256);
-        ByteArrayOutputStream rootFile = new ByteArrayOutputStream();
         boolean drv = narInfo.info().path().isDerivation();
+        SingleFileCapture rootFile = new SingleFileCapture(drv ? SingleFileCapture.DERIVATION_LIMIT : -1);
         try (InputStream compressed = new TeeInputStream(file.get(), fileHash); InputStream nar = new TeeInputStream(compression.decompress(compressed), narHash)) {
-            NarReader.read(nar, new NarVisitor() {
-                @Override
-                public void regularFile(String path, boolean executable, long size, InputStream contents) throws IOException {
-                    if (drv && path.isEmpty() && size <= MAX_DRV_SIZE) {
-                        contents.transferTo(rootFile);
-                    }
-                }
-            });
+            NarReader.read(nar, rootFile);
             if (nar.read() != -1) {
                 throw new Rejection("its NAR file '" + narInfo.url() + "' has data after the NAR");
             }
@@ -156,7 +147,7 @@ public final class BinaryCacheIngest {
             throw new Rejection("its NAR file '" + narInfo.url() + "' does not hold a valid NAR: " + e.getMessage());
         }
         return new Checked(narHash.finish(), narHash.size(), fileHash.finish(), fileHash.size(),
-                drv ? rootFile.toByteArray() : null);
+                rootFile.contents().orElse(null));
     }
 
     private void reject(String key, byte[] narInfo, String reason) throws IOException {

@@ -30,6 +30,7 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.io.TeeInputStream;
+import dev.cumulus.model.io.TeeOutputStream;
 import dev.cumulus.proxy.backend.NarService;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
@@ -93,7 +94,7 @@ public final class BucketNarService implements NarService {
                 List.of(storeDir.print(info.path()), "", "s3"), 0);
         try {
             boolean present = !repair && bucket.size(key).isPresent();
-            try (NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().name().endsWith(".drv"),
+            try (NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().isDerivation(),
                     done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)))) {
                 if (!upload.narHash().equals(info.narHash())) {
                     throw new StoreException("hash mismatch importing path '" + storeDir.print(info.path()) + "';\n  specified: "
@@ -149,11 +150,13 @@ public final class BucketNarService implements NarService {
         Path nar = null;
         try {
             HashSink caHash = new HashSink(hashAlgorithm);
+            HashSink narHash = new HashSink(HashAlgorithm.SHA256);
             if (method == ContentAddressMethod.NAR) {
-                // The data is a NAR already: spool it while checking it.
+                // The data is a NAR already: spool it while checking and hashing it.
                 nar = Files.createTempFile("cumulus-ca", ".nar");
                 try (OutputStream o = Files.newOutputStream(nar)) {
-                    NarReader.read(new TeeInputStream(new TeeInputStream(data, o), caHash), new NarVisitor() { });
+                    NarReader.read(new TeeInputStream(data, new TeeOutputStream(o, new TeeOutputStream(caHash, narHash))),
+                            new NarVisitor() { });
                 }
             } else {
                 // Flat and text data is the file itself; its NAR is a single non-executable file.
@@ -163,7 +166,7 @@ public final class BucketNarService implements NarService {
                 }
                 nar = Files.createTempFile("cumulus-ca", ".nar");
                 try (OutputStream o = Files.newOutputStream(nar)) {
-                    NarWriter.dump(contents, o);
+                    NarWriter.dump(contents, new TeeOutputStream(o, narHash));
                 }
             }
             ContentAddress ca = new ContentAddress(method, caHash.finish());
@@ -172,10 +175,6 @@ public final class BucketNarService implements NarService {
                 path = storeDir.makeFixedOutputPathFromCA(name, ca, references, false);
             } catch (IllegalArgumentException e) {
                 throw new StoreException(e.getMessage());
-            }
-            HashSink narHash = new HashSink(HashAlgorithm.SHA256);
-            try (InputStream in = Files.newInputStream(nar)) {
-                in.transferTo(narHash);
             }
             PathInfo info = PathInfo.of(path, narHash.finish(), narHash.size(), references).withCa(Optional.of(ca));
             try (InputStream in = Files.newInputStream(nar)) {

@@ -7,9 +7,9 @@ import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.nar.NarReader;
-import dev.cumulus.model.nar.NarVisitor;
+import dev.cumulus.model.nar.SingleFileCapture;
 import dev.cumulus.model.io.TeeInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.cumulus.model.io.TeeOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,16 +20,15 @@ import java.util.function.LongConsumer;
  * One NAR on its way from a client into the bucket: read exactly one NAR off {@code in}, checking
  * its syntax, hashing it, compressing it and streaming the compressed bytes into an upload that
  * becomes visible only when the caller {@link #commit()}s. Nothing is kept whole in memory except,
- * for a {@code .drv}, the derivation file (bounded by {@link #MAX_DRV_SIZE}).
+ * for a {@code .drv}, the derivation file (bounded by {@link SingleFileCapture#DERIVATION_LIMIT}).
  */
 final class NarUpload implements AutoCloseable {
-    static final long MAX_DRV_SIZE = 64L * 1024 * 1024;
     private static final long PROGRESS_STEP = 16L * 1024 * 1024;
 
     private final BucketUpload upload;
     private final HashSink narHash = new HashSink(HashAlgorithm.SHA256);
     private final HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
-    private byte[] rootFile;
+    private Optional<byte[]> rootFile = Optional.empty();
     private Hash narHashValue;
     private Hash fileHashValue;
 
@@ -49,16 +48,9 @@ final class NarUpload implements AutoCloseable {
             OutputStream compressed = u.upload == null ? OutputStream.nullOutputStream() : u.upload;
             OutputStream compressor = compression.compress(new TeeOutputStream(compressed, u.fileHash));
             InputStream counted = new ProgressInputStream(in, progress);
-            NarReader.read(new TeeInputStream(counted, new TeeOutputStream(u.narHash, compressor)), new NarVisitor() {
-                @Override
-                public void regularFile(String path, boolean executable, long size, InputStream contents) throws IOException {
-                    if (keepRootFile && path.isEmpty() && size <= MAX_DRV_SIZE) {
-                        ByteArrayOutputStream b = new ByteArrayOutputStream((int) size);
-                        contents.transferTo(b);
-                        u.rootFile = b.toByteArray();
-                    }
-                }
-            });
+            SingleFileCapture capture = new SingleFileCapture(keepRootFile ? SingleFileCapture.DERIVATION_LIMIT : -1);
+            NarReader.read(new TeeInputStream(counted, new TeeOutputStream(u.narHash, compressor)), capture);
+            u.rootFile = capture.contents();
             compressor.close();
             u.narHashValue = u.narHash.finish();
             u.fileHashValue = u.fileHash.finish();
@@ -86,7 +78,7 @@ final class NarUpload implements AutoCloseable {
     }
 
     Optional<byte[]> rootFile() {
-        return Optional.ofNullable(rootFile);
+        return rootFile;
     }
 
     void commit() throws IOException {
@@ -100,29 +92,6 @@ final class NarUpload implements AutoCloseable {
     public void close() throws IOException {
         if (upload != null) {
             upload.close();
-        }
-    }
-
-    /** Writes to two sinks. */
-    private static final class TeeOutputStream extends OutputStream {
-        private final OutputStream a;
-        private final OutputStream b;
-
-        TeeOutputStream(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int x) throws IOException {
-            a.write(x);
-            b.write(x);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
         }
     }
 
