@@ -242,6 +242,23 @@ class LocalEndToEndTest {
         assertTrue(reason.contains("signature"), reason);
     }
 
+    @Test
+    @Order(9)
+    void contentAddressedAddsComputeTheSamePathsAsNix() throws Exception {
+        Path dir = tmp.resolve("added");
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub/x"), "recursive " + tmp);
+        Path file = tmp.resolve("flat.txt");
+        Files.writeString(file, "flat " + tmp);
+        String local = "local?root=" + tmp.resolve("adds");
+        for (String[] add : List.of(new String[] {"nix-store", "--add", dir.toString()},
+                new String[] {"nix", "store", "add-file", file.toString()})) {
+            String expected = nixOk(concat(add, "--store", local)).trim();
+            assertEquals(expected, nixOk(concat(add, "--store", stdioStore)).trim());
+            assertEquals(pathInfo(local, expected), pathInfo(stdioStore, expected));
+        }
+    }
+
     // --- helpers ---
 
     private String get(String key) throws Exception {
