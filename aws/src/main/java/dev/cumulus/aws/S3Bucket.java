@@ -2,14 +2,15 @@ package dev.cumulus.aws;
 
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.BucketUpload;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,20 +25,51 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The store bucket on S3. Uploads stream as multipart uploads: parts of {@value #PART_SIZE} bytes
- * go up on their own threads, at most {@value #PARTS_IN_FLIGHT} at a time, so an upload of any size
- * holds at most {@code (PARTS_IN_FLIGHT + 1) × PART_SIZE} bytes. An upload smaller than one part is
- * a single PutObject.
+ * go up on their own threads, at most {@value #PARTS_IN_FLIGHT} at a time per upload. An upload
+ * smaller than one part is a single PutObject.
+ *
+ * <p>Part buffers come from one pool of {@value #BUFFERED_PARTS} for all uploads through this
+ * bucket, reused rather than allocated per part: however many connections upload at once, parts
+ * hold at most {@code BUFFERED_PARTS × PART_SIZE} bytes, and a writer that finds the pool empty
+ * waits for a part to finish (back-pressure onto the client's socket). Every upload holds one
+ * buffer while it fills and each part in flight holds its own, and parts in flight always finish,
+ * so waiting for a buffer cannot deadlock.
  */
 public final class S3Bucket implements Bucket {
     static final int PART_SIZE = 8 * 1024 * 1024;
     static final int PARTS_IN_FLIGHT = 4;
+    static final int BUFFERED_PARTS = 12;
 
     private final S3Client s3;
     private final String bucket;
+    private final Semaphore freeBuffers = new Semaphore(BUFFERED_PARTS);
+    private final ConcurrentLinkedQueue<byte[]> pooled = new ConcurrentLinkedQueue<>();
 
     public S3Bucket(S3Client s3, String bucket) {
         this.s3 = s3;
         this.bucket = bucket;
+    }
+
+    private byte[] takeBuffer(String key) throws InterruptedIOException {
+        try {
+            freeBuffers.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for a buffer to upload " + key);
+        }
+        byte[] b = pooled.poll();
+        return b != null ? b : new byte[PART_SIZE];
+    }
+
+    private void giveBack(byte[] buffer) {
+        pooled.offer(buffer);
+        freeBuffers.release();
+    }
+
+    /** A request body over part of a buffer: the SDK's byte-array bodies copy it, this one reads it in place. */
+    private static RequestBody body(byte[] buffer, int length) {
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length,
+                "application/octet-stream");
     }
 
     public String name() {
@@ -101,7 +133,7 @@ public final class S3Bucket implements Bucket {
         private final List<Future<CompletedPart>> parts = new ArrayList<>();
         private ExecutorService uploaders;
         private String uploadId;
-        private byte[] buffer = new byte[64 * 1024];
+        private byte[] buffer;
         private int filled;
         private long size;
         private boolean done;
@@ -118,12 +150,11 @@ public final class S3Bucket implements Bucket {
             }
             size += len;
             while (len > 0) {
-                if (filled == buffer.length) {
-                    if (buffer.length < PART_SIZE) {
-                        buffer = Arrays.copyOf(buffer, Math.min(PART_SIZE, buffer.length * 4));
-                    } else {
-                        sendPart();
-                    }
+                if (buffer == null) {
+                    buffer = takeBuffer(key);
+                } else if (filled == buffer.length) {
+                    sendPart();
+                    buffer = takeBuffer(key);
                 }
                 int n = Math.min(len, buffer.length - filled);
                 System.arraycopy(b, off, buffer, filled, n);
@@ -155,17 +186,18 @@ public final class S3Bucket implements Bucket {
             int length = filled;
             int number = parts.size() + 1;
             String id = uploadId;
+            buffer = null;
+            filled = 0;
             parts.add(uploaders.submit(() -> {
                 try {
                     String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(number),
-                            RequestBody.fromByteBuffer(java.nio.ByteBuffer.wrap(part, 0, length))).eTag();
+                            body(part, length)).eTag();
                     return CompletedPart.builder().partNumber(number).eTag(etag).build();
                 } finally {
+                    giveBack(part);
                     inFlight.release();
                 }
             }));
-            buffer = new byte[PART_SIZE];
-            filled = 0;
         }
 
         @Override
@@ -175,7 +207,12 @@ public final class S3Bucket implements Bucket {
             }
             try {
                 if (uploadId == null) {
-                    put(key, Arrays.copyOf(buffer, filled), contentType);
+                    try {
+                        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType),
+                                buffer == null ? RequestBody.empty() : body(buffer, filled));
+                    } finally {
+                        releaseBuffer();
+                    }
                 } else {
                     if (filled > 0) {
                         sendPart();
@@ -196,21 +233,29 @@ public final class S3Bucket implements Bucket {
             } catch (SdkException e) {
                 throw new IOException("completing the upload of s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
             } finally {
+                releaseBuffer();
                 if (uploaders != null) {
                     uploaders.shutdown();
                 }
             }
         }
 
+        private void releaseBuffer() {
+            if (buffer != null) {
+                giveBack(buffer);
+                buffer = null;
+            }
+        }
+
         @Override
         public void close() throws IOException {
-            buffer = null;
+            releaseBuffer();
             if (done) {
                 return;
             }
             done = true;
             if (uploadId != null) {
-                parts.forEach(p -> p.cancel(true));
+                // Interrupting, not cancelling: a part cancelled before it ran would never give its buffer back.
                 uploaders.shutdownNow();
                 try {
                     s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
