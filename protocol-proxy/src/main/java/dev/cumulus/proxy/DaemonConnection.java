@@ -34,6 +34,7 @@ import dev.cumulus.model.wire.WorkerRequestReader;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
 import dev.cumulus.proxy.backend.ClientLogger;
+import dev.cumulus.proxy.backend.NarService.PathBatch;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
 import java.io.BufferedInputStream;
@@ -296,8 +297,11 @@ public final class DaemonConnection implements Session {
             }
             case AddToStoreNar r -> {
                 PathInfo info = caller.trusted() ? r.info() : withoutUltimate(r.info());
-                backends.nars().addToStore(this, info, payload.stream(), r.repair() && caller.trusted(),
-                        !(r.dontCheckSigs() && caller.trusted()));
+                try (PathBatch batch = backends.nars().addPaths(this, r.repair() && caller.trusted(),
+                        !(r.dontCheckSigs() && caller.trusted()))) {
+                    batch.add(info, payload.stream());
+                    batch.finish();
+                }
                 yield NOTHING;
             }
             case AddMultipleToStore r -> {
@@ -494,14 +498,17 @@ public final class DaemonConnection implements Session {
         WireReader r = new WireReader(framed, in.limits());
         WorkerCodec at16 = new WorkerCodec(storeDir, ProtocolVersion.of(16));
         long count = r.readNum(Integer.MAX_VALUE, "the number of paths");
-        for (long i = 0; i < count; i++) {
-            PathInfo info = withoutUltimate(at16.readPathInfo(r));
-            LimitedInputStream nar = new LimitedInputStream(framed, info.narSize());
-            backends.nars().addToStore(this, info, nar, repair, checkSigs);
-            if (nar.drain() != 0) {
-                throw new StoreException("the NAR of '" + storeDir.print(info.path()) + "' is longer than its declared size "
-                        + info.narSize());
+        try (PathBatch batch = backends.nars().addPaths(this, repair, checkSigs)) {
+            for (long i = 0; i < count; i++) {
+                PathInfo info = withoutUltimate(at16.readPathInfo(r));
+                LimitedInputStream nar = new LimitedInputStream(framed, info.narSize());
+                batch.add(info, nar);
+                if (nar.drain() != 0) {
+                    throw new StoreException("the NAR of '" + storeDir.print(info.path()) + "' is longer than its declared size "
+                            + info.narSize());
+                }
             }
+            batch.finish();
         }
     }
 
@@ -509,30 +516,33 @@ public final class DaemonConnection implements Session {
     private List<StorePath> importPaths(InputStream pulled) throws IOException {
         WireReader r = new WireReader(pulled, in.limits());
         List<StorePath> imported = new ArrayList<>();
-        while (r.readNum() == 1) {
-            Path spool = Files.createTempFile("cumulus-import", ".nar");
-            try {
-                HashSink sink = new HashSink(HashAlgorithm.SHA256);
-                try (OutputStream file = Files.newOutputStream(spool)) {
-                    NarReader.read(new TeeInputStream(new TeeInputStream(pulled, file), sink), new dev.cumulus.model.nar.NarVisitor() { });
+        try (PathBatch batch = backends.nars().addPaths(this, false, !caller.trusted())) {
+            while (r.readNum() == 1) {
+                Path spool = Files.createTempFile("cumulus-import", ".nar");
+                try {
+                    HashSink sink = new HashSink(HashAlgorithm.SHA256);
+                    try (OutputStream file = Files.newOutputStream(spool)) {
+                        NarReader.read(new TeeInputStream(new TeeInputStream(pulled, file), sink), new dev.cumulus.model.nar.NarVisitor() { });
+                    }
+                    if (r.readNum() != EXPORT_MAGIC) {
+                        throw new WireFormatException("the export record lacks its magic number");
+                    }
+                    StorePath path = codec.readStorePath(r);
+                    SortedSet<StorePath> refs = codec.readStorePaths(r);
+                    Optional<StorePath> deriver = codec.readOptionalStorePath(r);
+                    if (r.readNum() != 0) {
+                        throw new StoreException("signed export records (Nix before 2.0) are not supported");
+                    }
+                    PathInfo info = new PathInfo(path, deriver, sink.finish(), sink.size(), refs, 0, false, List.of(), Optional.empty());
+                    try (InputStream nar = Files.newInputStream(spool)) {
+                        batch.add(info, nar);
+                    }
+                    imported.add(path);
+                } finally {
+                    Files.deleteIfExists(spool);
                 }
-                if (r.readNum() != EXPORT_MAGIC) {
-                    throw new WireFormatException("the export record lacks its magic number");
-                }
-                StorePath path = codec.readStorePath(r);
-                SortedSet<StorePath> refs = codec.readStorePaths(r);
-                Optional<StorePath> deriver = codec.readOptionalStorePath(r);
-                if (r.readNum() != 0) {
-                    throw new StoreException("signed export records (Nix before 2.0) are not supported");
-                }
-                PathInfo info = new PathInfo(path, deriver, sink.finish(), sink.size(), refs, 0, false, List.of(), Optional.empty());
-                try (InputStream nar = Files.newInputStream(spool)) {
-                    backends.nars().addToStore(this, info, nar, false, !caller.trusted());
-                }
-                imported.add(path);
-            } finally {
-                Files.deleteIfExists(spool);
             }
+            batch.finish();
         }
         return imported;
     }

@@ -5,6 +5,8 @@ import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
@@ -32,11 +34,12 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * topological order, each of which is consistent on its own.
  *
  * <p>Before the transaction: every reference must be valid or in the batch, every input-addressed
- * path needs a signature by a trusted key unless a trusted caller waived the check, and a path
- * already valid must have the same NAR hash (then it is left as it is).
+ * path needs a signature by a trusted key unless a trusted caller waived the check (the store's own
+ * signatures are added after that check, not counted by it), and a path already valid must have the
+ * same NAR hash (then it is left as it is).
  */
 public final class PathRegistration {
-    public static final int MAX_BATCH = 100;
+    public static final int MAX_BATCH = RegisterPaths.MAX_PATHS;
 
     private final StoreTables tables;
     private final FunctionsConfig config;
@@ -48,8 +51,16 @@ public final class PathRegistration {
         this.clock = clock;
     }
 
-    /** One path to register: its info, its NAR's object, and for a derivation its outputs. */
-    public record Candidate(PathInfo info, Optional<NarObject> nar, Optional<DerivationOutputsTable.Outputs> outputs) {}
+    /**
+     * One path to register: its info, its NAR's object, for a derivation its outputs, and the store's
+     * own signatures to add once the path passed its checks.
+     */
+    public record Candidate(PathInfo info, Optional<NarObject> nar, Optional<DerivationOutputsTable.Outputs> outputs,
+                            List<Signature> storeSignatures) {
+        public Candidate(PathInfo info, Optional<NarObject> nar, Optional<DerivationOutputsTable.Outputs> outputs) {
+            this(info, nar, outputs, List.of());
+        }
+    }
 
     public record Result(List<StorePath> registered, List<StorePath> alreadyValid) {}
 
@@ -83,8 +94,10 @@ public final class PathRegistration {
                 throw new StoreException("cannot add path '" + storeDir.print(info.path())
                         + "' because it lacks a signature by a trusted key");
             }
+            List<Signature> signatures = new ArrayList<>(info.signatures());
+            c.storeSignatures().stream().filter(s -> !signatures.contains(s)).forEach(signatures::add);
             PathInfo stamped = new PathInfo(info.path(), info.deriver(), info.narHash(), info.narSize(),
-                    info.references(), now, trusted && info.ultimate(), info.signatures(), info.ca());
+                    info.references(), now, trusted && info.ultimate(), signatures, info.ca());
             fresh.add(new Candidate(stamped, c.nar(), c.outputs()));
         }
 

@@ -144,7 +144,8 @@ public final class StoreFunctions {
             p.derivationOutputs().forEach((name, out) -> byName.put(name, Optional.ofNullable(out).map(storeDir::parse)));
             outputs = Optional.of(new DerivationOutputsTable.Outputs(info.path(), byName));
         }
-        return new PathRegistration.Candidate(info, Optional.ofNullable(p.nar()), outputs);
+        return new PathRegistration.Candidate(info, Optional.ofNullable(p.nar()), outputs,
+                p.storeSignatures().stream().map(Signature::parse).toList());
     }
 
     private StorePath path(String printed) {

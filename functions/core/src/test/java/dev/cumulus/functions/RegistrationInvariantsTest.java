@@ -13,6 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.StoreFunction;
@@ -94,6 +97,26 @@ class RegistrationInvariantsTest {
         // A path that claims a content address it does not have is input-addressed.
         PathInfo liar = unsigned("liar").withCa(source.ca());
         assertThrows(FunctionFailedException.class, () -> store.register(false, true, liar));
+    }
+
+    /** The store's own signature is added after the check: it cannot stand in for a trusted one. */
+    @Test
+    void storeSignaturesAreAddedNotCounted(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo bare = unsigned("store-signed");
+        String ours = bare.sign(STORE, TestStore.TRUSTED).signatures().getLast().render();
+        NewPath withOurs = new NewPath(PathInfoEvent.of(STORE, bare), null, Map.of(), List.of(ours));
+        var e = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.REGISTER_PATHS,
+                new RegisterPaths(false, true, List.of(withOurs))));
+        assertTrue(e.getMessage().contains("lacks a signature by a trusted key"), e.getMessage());
+        assertFalse(store.valid(bare.path()));
+
+        PathInfo strangers = unsigned("store-signed-too").sign(STORE, TestStore.STRANGER);
+        String ours2 = strangers.sign(STORE, TestStore.TRUSTED).signatures().getLast().render();
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(true, false,
+                List.of(new NewPath(PathInfoEvent.of(STORE, strangers), null, Map.of(), List.of(ours2)))));
+        assertEquals(List.of(strangers.signatures().getFirst().render(), ours2),
+                store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(strangers.path()))).info().signatures());
     }
 
     @Test

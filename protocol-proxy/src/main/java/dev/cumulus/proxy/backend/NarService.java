@@ -11,10 +11,26 @@ import java.util.SortedSet;
 /** NAR ingest and egress: adding paths with their contents, and streaming a path's NAR back. */
 public interface NarService {
     /**
-     * Adds a path whose NAR is {@code nar}; checks the NAR against {@code info}'s hash and size and,
-     * when {@code checkSigs}, its signatures. Returns once the path is valid.
+     * Starts adding paths whose NARs arrive one after another (AddMultipleToStore, ImportPaths; a
+     * single AddToStoreNar is a batch of one), in an order where references come first.
      */
-    void addToStore(Session session, PathInfo info, InputStream nar, boolean repair, boolean checkSigs);
+    PathBatch addPaths(Session session, boolean repair, boolean checkSigs);
+
+    /**
+     * Paths being added. {@link #add} reads one NAR and checks it against its info's hash and size;
+     * the path becomes valid then or later, with paths added before it, and every path added is
+     * valid once {@link #finish} returns. Signatures are checked when the batch was started with
+     * {@code checkSigs}. Closing without finishing (the stream broke) still makes valid what
+     * arrived whole before the break, as a daemon that adds each path as it comes would have.
+     */
+    interface PathBatch extends AutoCloseable {
+        void add(PathInfo info, InputStream nar);
+
+        void finish();
+
+        @Override
+        void close();
+    }
 
     /**
      * Adds content-addressed data ({@code data} is a NAR for {@code NAR}, the file itself for flat

@@ -6,29 +6,20 @@ import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
-import dev.cumulus.model.event.NewPath;
-import dev.cumulus.model.event.PathInfoEvent;
-import dev.cumulus.model.event.Requests.AddSignatures;
 import dev.cumulus.model.event.Requests.PathQuery;
-import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
-import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
-import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.nar.NarVisitor;
 import dev.cumulus.model.nar.NarWriter;
-import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.signing.SecretKey;
-import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
 import dev.cumulus.model.store.ContentAddressMethod;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
-import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.io.TeeInputStream;
 import dev.cumulus.model.io.TeeOutputStream;
 import dev.cumulus.proxy.backend.NarService;
@@ -41,18 +32,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 
 /**
  * NARs in the store bucket, laid out as a Nix binary cache. A path is added by streaming its NAR
  * into the bucket while checking it (syntax, hash, size), then registering it with the store
- * functions, then writing its narinfo: so a path is valid only once its NAR is wholly in the bucket,
- * and a narinfo only describes a valid path. A NAR that fails its checks is aborted and leaves no
- * object; one that arrived whole but whose registration is refused stays as a stray object for the
- * garbage collector (another path with the same NAR may already use it).
+ * functions, then writing its narinfo ({@link BucketPathBatch}): so a path is valid only once its
+ * NAR is wholly in the bucket, and a narinfo only describes a valid path. A NAR that fails its
+ * checks is aborted and leaves no object; one that arrived whole but whose registration is refused
+ * stays as a stray object for the garbage collector (another path with the same NAR may use it).
  */
 public final class BucketNarService implements NarService {
     private final Bucket bucket;
@@ -83,64 +72,8 @@ public final class BucketNarService implements NarService {
     }
 
     @Override
-    public void addToStore(Session session, PathInfo info, InputStream nar, boolean repair, boolean checkSigs) {
-        if (info.narHash().algorithm() != HashAlgorithm.SHA256) {
-            throw new StoreException("the NAR hash of '" + storeDir.print(info.path()) + "' must be sha256, not "
-                    + info.narHash().algorithm().nixName());
-        }
-        String key = BinaryCacheLayout.narKey(info.narHash(), compression);
-        long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
-                "storing '" + storeDir.print(info.path()) + "' in the bucket",
-                List.of(storeDir.print(info.path()), "", "s3"), 0);
-        try {
-            boolean present = !repair && bucket.size(key).isPresent();
-            try (NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().isDerivation(),
-                    done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)))) {
-                if (!upload.narHash().equals(info.narHash())) {
-                    throw new StoreException("hash mismatch importing path '" + storeDir.print(info.path()) + "';\n  specified: "
-                            + info.narHash().toString(HashFormat.NIX32) + "\n  got:       "
-                            + upload.narHash().toString(HashFormat.NIX32));
-                }
-                if (upload.narSize() != info.narSize()) {
-                    throw new StoreException("size mismatch importing path '" + storeDir.print(info.path()) + "';\n  specified: "
-                            + info.narSize() + "\n  got:       " + upload.narSize());
-                }
-                upload.commit();
-                // Compression is deterministic, so when the object was there already it holds these very bytes.
-                NarObject object = new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
-                        upload.fileSize());
-                register(session, info, object,
-                        NewPath.derivationOutputs(storeDir, info.path(), upload.rootFile().orElse(null)), checkSigs);
-            }
-        } catch (IOException e) {
-            throw new StoreException("storing the NAR of '" + storeDir.print(info.path()) + "': " + e.getMessage(), e);
-        } finally {
-            session.logger().stopActivity(activity);
-        }
-    }
-
-    /**
-     * Registers the path as the client sent it (its signatures are what the functions check), then
-     * signs it with the store's key: signing first would let any upload vouch for itself.
-     */
-    private void register(Session session, PathInfo info, NarObject object, Map<String, String> outputs, boolean checkSigs)
-            throws IOException {
-        var registered = call(() -> functions.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(session.caller().trusted(),
-                checkSigs, List.of(new NewPath(PathInfoEvent.of(storeDir, info), object, outputs)))));
-        if (registered.registered().isEmpty()) {
-            return; // already valid with this NAR: its narinfo is there
-        }
-        PathInfo signed = info;
-        if (signingKey.isPresent() && info.signatures().stream().noneMatch(s -> s.keyName().equals(signingKey.get().name()))) {
-            signed = info.sign(storeDir, signingKey.get());
-            Signature ours = signed.signatures().getLast();
-            call(() -> functions.call(StoreFunction.ADD_SIGNATURES,
-                    new AddSignatures(storeDir.print(info.path()), List.of(ours.render()))));
-        }
-        NarInfo narInfo = new NarInfo(signed, object.key(), object.compression(),
-                Optional.ofNullable(object.fileHash()).map(Hash::parseAny), object.fileSize(), "");
-        bucket.put(BinaryCacheLayout.narInfoKey(info.path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
-                BinaryCacheLayout.NARINFO_TYPE);
+    public PathBatch addPaths(Session session, boolean repair, boolean checkSigs) {
+        return new BucketPathBatch(bucket, functions, storeDir, compression, signingKey, session, repair, checkSigs);
     }
 
     @Override
@@ -177,8 +110,9 @@ public final class BucketNarService implements NarService {
                 throw new StoreException(e.getMessage());
             }
             PathInfo info = PathInfo.of(path, narHash.finish(), narHash.size(), references).withCa(Optional.of(ca));
-            try (InputStream in = Files.newInputStream(nar)) {
-                addToStore(session, info, in, repair, true);
+            try (InputStream in = Files.newInputStream(nar); PathBatch batch = addPaths(session, repair, true)) {
+                batch.add(info, in);
+                batch.finish();
             }
             return info;
         } catch (IOException e) {

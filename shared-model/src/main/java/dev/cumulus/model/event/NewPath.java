@@ -4,17 +4,26 @@ import dev.cumulus.model.derivation.Derivation;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.util.LinkedHashMap;
+import java.util.List;
 
 import java.util.Map;
 
 /**
  * A path to register: its info, where its NAR is, and, for a {@code .drv}, its outputs by name (the
- * value is null for an output whose path is only known once built).
+ * value is null for an output whose path is only known once built). {@code storeSignatures} are the
+ * store's own signatures, added once the path is accepted: they are not what the signature check
+ * looks at, so an upload cannot vouch for itself by passing through the proxy that signs it.
  */
-public record NewPath(PathInfoEvent info, NarObject nar, Map<String, String> derivationOutputs) {
+public record NewPath(PathInfoEvent info, NarObject nar, Map<String, String> derivationOutputs,
+                      List<String> storeSignatures) {
 
     public NewPath {
         derivationOutputs = derivationOutputs == null ? Map.of() : derivationOutputs;
+        storeSignatures = storeSignatures == null ? List.of() : List.copyOf(storeSignatures);
+    }
+
+    public NewPath(PathInfoEvent info, NarObject nar, Map<String, String> derivationOutputs) {
+        this(info, nar, derivationOutputs, List.of());
     }
 
     /**

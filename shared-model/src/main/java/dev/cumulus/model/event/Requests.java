@@ -31,6 +31,9 @@ public final class Requests {
      * {@code checkSigs} false (trusted callers only) registers unsigned input-addressed paths.
      */
     public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths) {
+        /** The most paths one registration takes: one DynamoDB transaction's worth. */
+        public static final int MAX_PATHS = 100;
+
         public RegisterPaths {
             paths = paths == null ? List.of() : List.copyOf(paths);
         }
