@@ -9,10 +9,14 @@ import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
+import dev.cumulus.proxy.backend.CachedPathInfoService;
+import dev.cumulus.proxy.backend.PathInfoService;
 import dev.cumulus.proxy.bucket.BucketNarService;
 import dev.cumulus.proxy.bucket.BucketRealisationService;
 import dev.cumulus.proxy.functions.FunctionPathInfoService;
 import dev.cumulus.proxy.functions.FunctionRealisationService;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -20,6 +24,9 @@ import java.util.Optional;
  * NARs in the store bucket. One assembly for {@code cumulus proxy} and {@code cumulus local}.
  */
 final class CloudBackends {
+    static final int PATH_INFO_CACHE_ENTRIES = 50_000;
+    static final Duration PATH_INFO_CACHE_TTL = Duration.ofSeconds(30);
+
     private CloudBackends() {}
 
     static Backends of(AwsClients clients, FunctionInvoker invoker, StoreDir storeDir, NarCompression compression,
@@ -30,7 +37,10 @@ final class CloudBackends {
         BucketNarService nars = new BucketNarService(bucket, functions, storeDir, compression, signingKey);
         nars.writeCacheInfo();
         Backends none = Backends.unavailable();
-        return new Backends(new FunctionPathInfoService(functions, storeDir), nars, none.builds(),
+        // Valid paths' infos are cached for a while: see CachedPathInfoService for what that bounds.
+        PathInfoService pathInfo = new CachedPathInfoService(new FunctionPathInfoService(functions, storeDir),
+                PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC());
+        return new Backends(pathInfo, nars, none.builds(),
                 new BucketRealisationService(new FunctionRealisationService(functions, storeDir), bucket), none.roots());
     }
 }

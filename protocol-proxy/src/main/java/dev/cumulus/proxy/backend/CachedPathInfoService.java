@@ -1,0 +1,126 @@
+package dev.cumulus.proxy.backend;
+
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * A {@link PathInfoService} with a cache of valid paths' infos in front: {@code nix path-info -r}
+ * and a copy's validity checks ask one question per path, and each answer from the store costs a
+ * function call and a table read. A path's info changes only by gaining signatures (through this
+ * service, which forgets the entry) or by the path being collected; so entries live at most
+ * {@code ttl}, which bounds how long a collected path can still be reported valid here. Only valid
+ * paths are cached: a path that was invalid a moment ago may have been added since.
+ */
+public final class CachedPathInfoService implements PathInfoService {
+    private record Cached(PathInfo info, long expires) {}
+
+    private final PathInfoService store;
+    private final long ttlMillis;
+    private final Clock clock;
+    private final Map<StorePath, Cached> entries;
+
+    public CachedPathInfoService(PathInfoService store, int maxEntries, Duration ttl, Clock clock) {
+        this.store = store;
+        this.ttlMillis = ttl.toMillis();
+        this.clock = clock;
+        this.entries = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<StorePath, Cached> eldest) {
+                return size() > maxEntries;
+            }
+        };
+    }
+
+    @Override
+    public Optional<PathInfo> queryPathInfo(StorePath path) {
+        Optional<PathInfo> cached = cached(path);
+        if (cached.isPresent()) {
+            return cached;
+        }
+        Optional<PathInfo> info = store.queryPathInfo(path);
+        info.ifPresent(this::remember);
+        return info;
+    }
+
+    @Override
+    public SortedSet<StorePath> queryValidPaths(Set<StorePath> paths) {
+        SortedSet<StorePath> valid = new TreeSet<>();
+        Set<StorePath> unknown = new HashSet<>();
+        for (StorePath p : paths) {
+            (cached(p).isPresent() ? valid : unknown).add(p);
+        }
+        if (!unknown.isEmpty()) {
+            valid.addAll(store.queryValidPaths(unknown));
+        }
+        return valid;
+    }
+
+    @Override
+    public void addSignatures(StorePath path, List<Signature> signatures) {
+        forget(path);
+        store.addSignatures(path, signatures);
+        forget(path);
+    }
+
+    private synchronized Optional<PathInfo> cached(StorePath path) {
+        Cached e = entries.get(path);
+        if (e == null) {
+            return Optional.empty();
+        }
+        if (e.expires() <= clock.millis()) {
+            entries.remove(path);
+            return Optional.empty();
+        }
+        return Optional.of(e.info());
+    }
+
+    private synchronized void remember(PathInfo info) {
+        entries.put(info.path(), new Cached(info, clock.millis() + ttlMillis));
+    }
+
+    private synchronized void forget(StorePath path) {
+        entries.remove(path);
+    }
+
+    @Override
+    public Optional<StorePath> queryPathFromHashPart(String hashPart) {
+        return store.queryPathFromHashPart(hashPart);
+    }
+
+    @Override
+    public SortedSet<StorePath> queryReferrers(StorePath path) {
+        return store.queryReferrers(path);
+    }
+
+    @Override
+    public SortedSet<StorePath> queryValidDerivers(StorePath path) {
+        return store.queryValidDerivers(path);
+    }
+
+    @Override
+    public SortedMap<String, Optional<StorePath>> queryDerivationOutputMap(StorePath drvPath) {
+        return store.queryDerivationOutputMap(drvPath);
+    }
+
+    @Override
+    public SortedSet<StorePath> queryAllValidPaths() {
+        return store.queryAllValidPaths();
+    }
+
+    @Override
+    public SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths) {
+        return store.querySubstitutablePaths(paths);
+    }
+}
