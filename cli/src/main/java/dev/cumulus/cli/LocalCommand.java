@@ -110,7 +110,7 @@ final class LocalCommand implements Callable<Integer> {
         running.add(socket);
         SshServer ssh = new SshServer(config, "127.0.0.1", sshPort, authorizedKeys, state.resolve("ssh_host_key"));
         running.add(ssh);
-        Path remoteProgram = remoteProgram(state, socket.socket());
+        Path remoteProgram = RemoteProgram.write(state.resolve("remote-program"), socket.socket());
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
                 signingKey.publicKey());
@@ -138,35 +138,6 @@ final class LocalCommand implements Callable<Integer> {
                     + "# Put '" + SshServer.TRUSTED_OPTION + " ' before a key to make its holder a trusted user.\n");
         }
         return file;
-    }
-
-    /**
-     * An executable that speaks the worker protocol on stdio by relaying to the running proxy's
-     * socket: the {@code remote-program} of an {@code ssh-ng://} store.
-     */
-    private static Path remoteProgram(Path state, Path socket) throws Exception {
-        Path file = state.resolve("remote-program");
-        Files.writeString(file, relayScript(socket, state.resolve("relay.jsa")));
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return file;
-    }
-
-    /**
-     * A shell script that runs {@link StdioRelay} on {@code socket}: C1 only, and a class-data
-     * archive made on first use, so each connection's JVM starts in a fraction of a second.
-     */
-    static String relayScript(Path socket, Path archive) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return "#!/bin/sh\n"
-                + "# Written by 'cumulus': relays the nix-daemon protocol on stdio to " + socket + "\n"
-                + "exec " + quote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k"
-                + " -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + quote(archive.toString()) + " -cp "
-                + quote(System.getProperty("java.class.path")) + " " + StdioRelay.class.getName() + " "
-                + quote(socket.toString()) + "\n";
-    }
-
-    static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,

@@ -141,7 +141,7 @@ class LocalEndToEndTest {
     @Test
     @Order(2)
     void copyOverSshNgWithTheStdioStandIn() throws Exception {
-        String top = buildSalted("-stdio", 10);
+        String top = buildSalted("-stdio", 110); // more paths than one registration takes
         nixOk("nix", "copy", "--from", src, "--to", stdioStore, top);
         assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
     }
