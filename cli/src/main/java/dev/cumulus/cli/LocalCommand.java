@@ -95,11 +95,7 @@ final class LocalCommand implements Callable<Integer> {
         BinaryCacheIngest ingest = new BinaryCacheIngest(new S3Bucket(stack.clients().s3(), bucketName), storeFunctions, dir);
         stack.onObjectCreated((bucket, key) -> {
             if (bucket.equals(bucketName)) {
-                try {
-                    ingest.objectCreated(key);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                ingestObject(ingest, key);
             }
         });
         Backends backends = CloudBackends.of(stack.clients(), functions, dir, NarCompression.parse(compression),
@@ -138,6 +134,36 @@ final class LocalCommand implements Callable<Integer> {
                     + "# Put '" + SshServer.TRUSTED_OPTION + " ' before a key to make its holder a trusted user.\n");
         }
         return file;
+    }
+
+    /** Seconds between deliveries of an event whose path waits for a reference, as Lambda retries it. */
+    static final int[] INGEST_RETRY_SECONDS = {1, 5, 25};
+
+    /**
+     * Hands a created object to the ingest, as the bucket's notification would, and delivers it
+     * again later while its path waits for a reference (an upload whose events came out of order).
+     */
+    private static void ingestObject(BinaryCacheIngest ingest, String key) {
+        try {
+            if (!(ingest.objectCreated(key) instanceof BinaryCacheIngest.Outcome.Deferred)) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                for (int seconds : INGEST_RETRY_SECONDS) {
+                    Thread.sleep(seconds * 1000L);
+                    if (!(ingest.objectCreated(key) instanceof BinaryCacheIngest.Outcome.Deferred)) {
+                        return;
+                    }
+                }
+                System.err.println("cumulus: " + key + " still refers to paths that are not valid; left unregistered");
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.err.println("cumulus: ingesting " + key + ": " + e.getMessage());
+            }
+        });
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,

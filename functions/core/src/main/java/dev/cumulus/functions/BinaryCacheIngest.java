@@ -33,7 +33,9 @@ import java.util.logging.Logger;
  * {@code <hash>.narinfo} lands here. The narinfo is checked (it parses and names its own key; its
  * NAR file is there and decompresses to the NAR hash and size it claims) and registered as an
  * untrusted upload, so the functions also demand a trusted signature (or a content address) and
- * valid references. A narinfo that fails is moved under {@code rejected/} with the reason beside it.
+ * valid references. A narinfo that fails is moved under {@code rejected/} with the reason beside it,
+ * except for a missing reference: events come in no particular order, so that one is
+ * {@link Outcome.Deferred} and left in place for the event to be delivered again.
  */
 public final class BinaryCacheIngest {
     private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
@@ -47,6 +49,9 @@ public final class BinaryCacheIngest {
         record Registered(String path) implements Outcome {}
 
         record Rejected(String reason) implements Outcome {}
+
+        /** Not registered yet: a reference is not valid (its own narinfo's event may still be on its way). */
+        record Deferred(String reason) implements Outcome {}
     }
 
     private final Bucket bucket;
@@ -117,6 +122,8 @@ public final class BinaryCacheIngest {
         try {
             functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info), object,
                     NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
+        } catch (MissingReferenceException e) {
+            return new Outcome.Deferred(e.getMessage());
         } catch (StoreException e) {
             throw new Rejection(e.getMessage());
         }

@@ -136,7 +136,7 @@ public final class PathRegistration {
         for (Candidate c : fresh) {
             for (StorePath r : c.info().references()) {
                 if (!inBatch.contains(r) && !valid.contains(r)) {
-                    throw new StoreException("cannot add path '" + config.storeDir().print(c.info().path())
+                    throw new MissingReferenceException("cannot add path '" + config.storeDir().print(c.info().path())
                             + "' because its reference '" + config.storeDir().print(r) + "' is not valid");
                 }
             }

@@ -97,14 +97,9 @@ class BinaryCacheIngestTest {
         NarInfo wrongHash = new NarInfo(PathInfo.of(TestStore.randomPath("liar"), Hash.sha256("other"), good.info().narSize(),
                 List.of()).sign(TestStore.STORE, TestStore.TRUSTED), good.url(), "xz", good.fileHash(), good.fileSize(), "");
         NarInfo noNar = new NarInfo(upload("x", TestStore.TRUSTED).info(), "nar/absent.nar.xz", "xz", Optional.empty(), 1, "");
-        StorePath missingRef = TestStore.randomPath("missing");
-        NarInfo danglingRef = upload("refers", TestStore.TRUSTED);
-        danglingRef = new NarInfo(PathInfo.of(danglingRef.info().path(), danglingRef.info().narHash(), danglingRef.info().narSize(),
-                List.of(missingRef)).sign(TestStore.STORE, TestStore.TRUSTED), danglingRef.url(), "xz", danglingRef.fileHash(),
-                danglingRef.fileSize(), "");
 
         for (var c : List.of(List.of(stranger, "signature"), List.of(wrongHash, "holds a NAR with hash"),
-                List.of(noNar, "is not in the bucket"), List.of(danglingRef, TestStore.print(missingRef)))) {
+                List.of(noNar, "is not in the bucket"))) {
             NarInfo n = (NarInfo) c.get(0);
             var outcome = put(n);
             var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, outcome);
@@ -116,5 +111,24 @@ class BinaryCacheIngestTest {
             assertTrue(new String(bucket.open(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason").orElseThrow().readAllBytes(),
                     StandardCharsets.UTF_8).contains((String) c.get(1)));
         }
+    }
+
+    /** Events come in any order: a path seen before its reference waits, in place, and registers once it is valid. */
+    @Test
+    void aPathWhoseReferenceIsNotValidYetIsDeferredNotRejected() throws Exception {
+        NarInfo ref = upload("referred to", TestStore.TRUSTED);
+        NarInfo refers = upload("refers", TestStore.TRUSTED);
+        refers = new NarInfo(PathInfo.of(refers.info().path(), refers.info().narHash(), refers.info().narSize(),
+                List.of(ref.info().path())).sign(TestStore.STORE, TestStore.TRUSTED), refers.url(), "xz", refers.fileHash(),
+                refers.fileSize(), "");
+        var deferred = assertInstanceOf(BinaryCacheIngest.Outcome.Deferred.class, put(refers));
+        assertTrue(deferred.reason().contains(TestStore.print(ref.info().path())), deferred.reason());
+        String key = BinaryCacheLayout.narInfoKey(refers.info().path());
+        assertTrue(bucket.size(key).isPresent(), "left in place");
+        assertFalse(valid(refers.info().path()));
+
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(ref));
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(key)); // delivered again
+        assertTrue(valid(refers.info().path()));
     }
 }

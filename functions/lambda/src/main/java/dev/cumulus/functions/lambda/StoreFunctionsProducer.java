@@ -2,8 +2,11 @@ package dev.cumulus.functions.lambda;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.functions.BinaryCacheIngest;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.model.resources.CloudResources;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.util.HashMap;
@@ -24,17 +27,31 @@ public class StoreFunctionsProducer {
             "CUMULUS_SQS_ENDPOINT", "CUMULUS_S3_ENDPOINT", "CUMULUS_LAMBDA_ENDPOINT", "CUMULUS_RESOURCE_PREFIX",
             "CUMULUS_STORE_DIR", "CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS");
 
+    private final Map<String, String> env = environment();
+
     @Produces
     @ApplicationScoped
     StoreFunctions storeFunctions() {
+        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)).dynamoDb(),
+                FunctionsConfig.fromEnvironment(env));
+    }
+
+    /** The ingest of binary-cache uploads, on the store bucket named by the resource prefix. */
+    @Produces
+    @ApplicationScoped
+    BinaryCacheIngest binaryCacheIngest(StoreFunctions functions) {
+        AwsConfig aws = AwsConfig.fromEnvironment(env);
+        S3Bucket bucket = new S3Bucket(new AwsClients(aws).s3(), CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix()));
+        return new BinaryCacheIngest(bucket, functions, FunctionsConfig.fromEnvironment(env).storeDir());
+    }
+
+    private static Map<String, String> environment() {
         Config config = ConfigProvider.getConfig();
         Map<String, String> env = new HashMap<>();
         for (String variable : VARIABLES) {
             config.getOptionalValue(variable.toLowerCase(Locale.ROOT).replace('_', '.'), String.class)
                     .ifPresent(v -> env.put(variable, v));
         }
-        AwsConfig aws = AwsConfig.fromEnvironment(env);
-        FunctionsConfig functions = FunctionsConfig.fromEnvironment(env);
-        return StoreFunctions.of(new AwsClients(aws).dynamoDb(), functions);
+        return env;
     }
 }
