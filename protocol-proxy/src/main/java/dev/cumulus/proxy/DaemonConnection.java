@@ -297,11 +297,8 @@ public final class DaemonConnection implements Session {
             }
             case AddToStoreNar r -> {
                 PathInfo info = caller.trusted() ? r.info() : withoutUltimate(r.info());
-                try (PathBatch batch = backends.nars().addPaths(this, r.repair() && caller.trusted(),
-                        !(r.dontCheckSigs() && caller.trusted()))) {
-                    batch.add(info, payload.stream());
-                    batch.finish();
-                }
+                backends.nars().addPath(this, info, payload.stream(), r.repair() && caller.trusted(),
+                        !(r.dontCheckSigs() && caller.trusted()));
                 yield NOTHING;
             }
             case AddMultipleToStore r -> {

@@ -69,9 +69,8 @@ public final class CachedPathInfoService implements PathInfoService {
 
     @Override
     public void addSignatures(StorePath path, List<Signature> signatures) {
-        forget(path);
         store.addSignatures(path, signatures);
-        forget(path);
+        forget(path); // after, so a query racing the change cannot leave the old info behind
     }
 
     private synchronized Optional<PathInfo> cached(StorePath path) {

@@ -16,6 +16,14 @@ public interface NarService {
      */
     PathBatch addPaths(Session session, boolean repair, boolean checkSigs);
 
+    /** Adds one path (AddToStoreNar, a content-addressed add): a batch of one, valid on return. */
+    default void addPath(Session session, PathInfo info, InputStream nar, boolean repair, boolean checkSigs) {
+        try (PathBatch batch = addPaths(session, repair, checkSigs)) {
+            batch.add(info, nar);
+            batch.finish();
+        }
+    }
+
     /**
      * Paths being added. {@link #add} reads one NAR and checks it against its info's hash and size;
      * the path becomes valid then or later, with paths added before it, and every path added is

@@ -110,9 +110,8 @@ public final class BucketNarService implements NarService {
                 throw new StoreException(e.getMessage());
             }
             PathInfo info = PathInfo.of(path, narHash.finish(), narHash.size(), references).withCa(Optional.of(ca));
-            try (InputStream in = Files.newInputStream(nar); PathBatch batch = addPaths(session, repair, true)) {
-                batch.add(info, in);
-                batch.finish();
+            try (InputStream in = Files.newInputStream(nar)) {
+                addPath(session, info, in, repair, true);
             }
             return info;
         } catch (IOException e) {
