@@ -19,7 +19,6 @@ import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.FramedInputStream;
 import dev.cumulus.model.wire.HandshakeInfo;
 import dev.cumulus.model.wire.KeyedBuildResult;
-import dev.cumulus.model.wire.Payload;
 import dev.cumulus.model.wire.ProtocolVersion;
 import dev.cumulus.model.wire.ServerHandshake;
 import dev.cumulus.model.wire.WireFormatException;
