@@ -11,8 +11,10 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.CachedPathInfoService;
 import dev.cumulus.proxy.backend.PathInfoService;
+import dev.cumulus.proxy.backend.StoreDerivations;
 import dev.cumulus.proxy.bucket.BucketNarService;
 import dev.cumulus.proxy.bucket.BucketRealisationService;
+import dev.cumulus.proxy.functions.FunctionBuildService;
 import dev.cumulus.proxy.functions.FunctionPathInfoService;
 import dev.cumulus.proxy.functions.FunctionRealisationService;
 import java.time.Clock;
@@ -40,7 +42,10 @@ final class CloudBackends {
         // Valid paths' infos are cached for a while: see CachedPathInfoService for what that bounds.
         PathInfoService pathInfo = new CachedPathInfoService(new FunctionPathInfoService(functions, storeDir),
                 PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC());
-        return new Backends(pathInfo, nars, none.builds(),
-                new BucketRealisationService(new FunctionRealisationService(functions, storeDir), bucket), none.roots());
+        BucketRealisationService realisations = new BucketRealisationService(new FunctionRealisationService(functions, storeDir),
+                bucket);
+        FunctionBuildService builds = new FunctionBuildService(functions, storeDir, pathInfo, realisations,
+                new StoreDerivations(storeDir, nars), bucket);
+        return new Backends(pathInfo, nars, builds, realisations, none.roots());
     }
 }

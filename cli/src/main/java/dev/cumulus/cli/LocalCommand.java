@@ -56,6 +56,15 @@ final class LocalCommand implements Callable<Integer> {
             description = "How NARs are compressed in the bucket: zstd, xz or none (default: ${DEFAULT-VALUE}).")
     String compression;
 
+    @Option(names = "--runners", paramLabel = "N", defaultValue = "1",
+            description = "How many build-runner processes to start (0: none; default: ${DEFAULT-VALUE}).")
+    int runners;
+
+    @Option(names = "--runner-visibility", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long a build taken by a runner that died stays hidden before another runner retries it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int runnerVisibility;
+
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
@@ -88,7 +97,7 @@ final class LocalCommand implements Callable<Integer> {
         // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS.
         List<PublicKey> trusted = FunctionsConfig.fromEnvironment(System.getenv()).trustedKeys();
         FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), trusted, List.of());
-        StoreFunctions storeFunctions = StoreFunctions.of(stack.clients().dynamoDb(), functionsConfig);
+        StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.
         String bucketName = CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix());
@@ -107,6 +116,18 @@ final class LocalCommand implements Callable<Integer> {
         SshServer ssh = new SshServer(config, "127.0.0.1", sshPort, authorizedKeys, state.resolve("ssh_host_key"));
         running.add(ssh);
         Path remoteProgram = RemoteProgram.write(state.resolve("remote-program"), socket.socket());
+
+        java.util.Map<String, String> stackEnv = new java.util.TreeMap<>(stack.config().toEnvironment());
+        stackEnv.put("CUMULUS_STORE_DIR", dir.path());
+        stackEnv.put("CUMULUS_NAR_COMPRESSION", compression);
+        StackEnvironment.write(state, stackEnv);
+        java.util.Map<String, String> runnerEnv = new java.util.TreeMap<>(stackEnv);
+        runnerEnv.put("CUMULUS_SIGNING_KEY_FILE", state.resolve("signing-key").toString());
+        running.add(new DeadLetterWatcher(stack.clients().sqs(), stack.config().resourcePrefix(),
+                new dev.cumulus.model.event.StoreFunctionClient(functions)));
+        for (int i = 1; i <= runners; i++) {
+            running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility));
+        }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
                 signingKey.publicKey());

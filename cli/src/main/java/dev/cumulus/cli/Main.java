@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cumulus", mixinStandardHelpOptions = true, version = "cumulus 0.1.0",
         description = "A serverless Nix store and build farm on AWS.",
         subcommands = {NarCommand.class, KeyCommand.class, RefscanCommand.class, ProxyCommand.class,
-                LocalStackCommand.class, LocalCommand.class, RemoteProgramCommand.class})
+                LocalStackCommand.class, LocalCommand.class, RemoteProgramCommand.class, RunnerCommand.class, BuildCommand.class,
+                BuildsCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -37,7 +37,7 @@ enum StoreFunctionsOption {
                 NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")), signingKey(env));
     }
 
-    private static Optional<SecretKey> signingKey(Map<String, String> env) {
+    static Optional<SecretKey> signingKey(Map<String, String> env) {
         String file = env.get("CUMULUS_SIGNING_KEY_FILE");
         if (file == null || file.isBlank()) {
             return Optional.empty();
@@ -49,7 +49,7 @@ enum StoreFunctionsOption {
         }
     }
 
-    private FunctionInvoker invoker(AwsClients clients, StoreDir storeDir, Map<String, String> env) {
+    FunctionInvoker invoker(AwsClients clients, StoreDir storeDir, Map<String, String> env) {
         if (this == LAMBDA) {
             return new LambdaInvoker(clients);
         }
@@ -57,6 +57,6 @@ enum StoreFunctionsOption {
         if (!config.storeDir().equals(storeDir)) {
             config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters());
         }
-        return new InProcessInvoker(StoreFunctions.of(clients.dynamoDb(), config));
+        return new InProcessInvoker(StoreFunctions.of(clients, config));
     }
 }

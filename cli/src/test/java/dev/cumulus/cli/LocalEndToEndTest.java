@@ -314,6 +314,103 @@ class LocalEndToEndTest {
     }
 
     /** Path → the fields both stores must agree on. */
+    // Builds (issue 6): the runner `cumulus local` starts builds under bubblewrap.
+
+    private Path builds() throws IOException {
+        Path file = tmp.resolve("builds.nix");
+        if (!Files.exists(file)) {
+            try (InputStream in = getClass().getResourceAsStream("/e2e/builds.nix")) {
+                Files.write(file, in.readAllBytes());
+            }
+        }
+        return file;
+    }
+
+    private String builtOut(String json) throws IOException {
+        return JSON.readTree(json).get(0).get("outputs").get("out").asText();
+    }
+
+    @Test
+    @Order(20)
+    void aChainOfFiveBuildsOnCumulusWithTheReferencesTheDaemonFinds() throws Exception {
+        String remote = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "chain",
+                "--argstr", "salt", "chain", "--no-link", "--json"));
+        String local = builtOut(nixOk("nix", "build", "--store", src, "-f", builds().toString(), "chain",
+                "--argstr", "salt", "chain", "--no-link", "--json"));
+        assertEquals(local, remote);
+        Map<String, JsonNode> daemon = pathInfo(src, local);
+        Map<String, JsonNode> cumulus = pathInfo(stdioStore, remote);
+        assertEquals(5, cumulus.size(), cumulus.keySet().toString());
+        assertEquals(daemon.keySet(), cumulus.keySet());
+        for (String path : daemon.keySet()) {
+            assertEquals(daemon.get(path).get("references"), cumulus.get(path).get("references"), path);
+            assertEquals(daemon.get(path).get("narHash"), cumulus.get(path).get("narHash"), path);
+        }
+        // The outputs are signed by the store and pass Nix's own check.
+        nixOk("nix", "store", "verify", "--store", stdioStore, "-r", "--no-trust", remote,
+                "--trusted-public-keys", Files.readString(state.resolve("signing-key.pub")).trim());
+    }
+
+    @Test
+    @Order(21)
+    void remoteBuildersBuildOnCumulusAndTheResultAppearsLocally() throws Exception {
+        String out = nixOk("nix", "build", "--store", src, "-f", builds().toString(), "chain", "--argstr", "salt", "remote",
+                "--no-link", "--json", "--max-jobs", "0", "--builders", stdioStore + " x86_64-linux");
+        String path = builtOut(out);
+        assertTrue(nixOk("nix", "path-info", "--store", src, "-r", path).lines().count() >= 5);
+        assertEquals(pathInfo(src, path), pathInfo(stdioStore, path));
+    }
+
+    @Test
+    @Order(22)
+    void aContentAddressedDerivationBuildsOnceAndGetsTheDaemonsPath() throws Exception {
+        String remote = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "caDrv",
+                "--argstr", "salt", "ca", "--no-link", "--json"));
+        String local = builtOut(nixOk("nix", "build", "--store", src, "-f", builds().toString(), "caDrv",
+                "--argstr", "salt", "ca", "--no-link", "--json"));
+        assertEquals(local, remote, "the final path of a floating content-addressed output follows from its content");
+        assertEquals(pathInfo(src, local), pathInfo(stdioStore, remote));
+        String again = nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "caDrv",
+                "--argstr", "salt", "ca", "--no-link", "--json", "-L");
+        assertEquals(remote, builtOut(again));
+        long caBuilds = cumulusOk("builds").lines().filter(l -> l.endsWith("-ca.drv")).count();
+        assertEquals(1, caBuilds, "building it again ran no builder");
+    }
+
+    @Test
+    @Order(23)
+    void aFailingBuilderGivesNixsFailureAndTheLogTail() throws Exception {
+        Run r = nix("nix", "build", "--store", stdioStore, "-f", builds().toString(), "fails", "--argstr", "salt", "fails",
+                "--no-link");
+        assertEquals(1, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("failed with exit code 3"), r.stderr());
+        assertTrue(r.stderr().contains("second line"), r.stderr());
+        String failed = cumulusOk("builds").lines().filter(l -> l.contains("-fails.drv")).findFirst().orElseThrow();
+        assertTrue(failed.contains(" failed ") && failed.contains("PermanentFailure"), failed);
+        assertTrue(cumulusOk("builds", "log", failed.split(" ")[0]).contains("about to fail"));
+    }
+
+    @Test
+    @Order(24)
+    void cumulusBuildRunsADerivationWithNoClientConnected() throws Exception {
+        String drv = nixOk("nix", "eval", "--store", stdioStore, "--raw", "-f", builds().toString(), "chain.drvPath",
+                "--argstr", "salt", "no-client").trim();
+        String out = cumulusOk("build", drv);
+        String path = out.lines().filter(l -> l.startsWith("/nix/store/")).findFirst().orElseThrow(() -> new AssertionError(out));
+        assertTrue(path.endsWith("-c5"), out);
+        assertEquals(5, pathInfo(stdioStore, path).size());
+    }
+
+    private String cumulusOk(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--state-dir", state.toString()));
+        CliTest.Run r = CliTest.run(null, new ProcessBuilder(command));
+        assertEquals(0, r.exit(), () -> String.join(" ", args) + ": " + r.stderr());
+        return r.out();
+    }
+
     private Map<String, JsonNode> pathInfo(String store, String path) throws IOException {
         Map<String, JsonNode> out = new TreeMap<>();
         for (JsonNode p : JSON.readTree(nixOk("nix", "path-info", "--json", "-r", "--store", store, path))) {

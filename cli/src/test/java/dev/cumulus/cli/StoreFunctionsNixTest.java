@@ -52,7 +52,7 @@ class StoreFunctionsNixTest {
         PathInfo app = PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256("app " + tmp), "app"),
                 Hash.sha256("app nar " + tmp), 5678, List.of(lib.path())).sign(STORE, key);
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(), List.of(key.publicKey()), List.of());
-        new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(), config)))
+        new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()), config)))
                 .call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(
                         new NewPath(PathInfoEvent.of(STORE, lib), null, Map.of()),
                         new NewPath(PathInfoEvent.of(STORE, app), null, Map.of()))));

@@ -8,16 +8,10 @@ import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.hash.Hash;
-import dev.cumulus.model.nar.NarReader;
-import dev.cumulus.model.nar.SingleFileCapture;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.proxy.backend.Backends;
-import dev.cumulus.proxy.backend.StoreException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.cumulus.proxy.backend.StoreDerivations;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -92,20 +86,6 @@ final class KnownOutputs {
     }
 
     private Derivation read(StorePath drvPath) {
-        ByteArrayOutputStream nar = new ByteArrayOutputStream();
-        backends.nars().narFromPath(drvPath, nar);
-        SingleFileCapture file = new SingleFileCapture(SingleFileCapture.DERIVATION_LIMIT);
-        try {
-            NarReader.read(new ByteArrayInputStream(nar.toByteArray()), file);
-            byte[] contents = file.contents().orElseThrow(() -> new IOException("it is not a single file"));
-            return Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), contents);
-        } catch (IOException e) {
-            throw new StoreException("'" + storeDir.print(drvPath) + "' is not a derivation: " + e.getMessage());
-        } catch (RuntimeException e) {
-            if (e instanceof StoreException || e instanceof UncheckedIOException) {
-                throw e;
-            }
-            throw new StoreException("'" + storeDir.print(drvPath) + "' is not a derivation: " + e.getMessage());
-        }
+        return new StoreDerivations(storeDir, backends.nars()).read(drvPath);
     }
 }

@@ -30,6 +30,13 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.QUERY_REALISATION, f::queryRealisation);
         bind(StoreFunction.ADD_SIGNATURES, f::addSignatures);
         bind(StoreFunction.REGISTER_PATHS, f::registerPaths);
+        bind(StoreFunction.SUBMIT_BUILD, f::submitBuild);
+        bind(StoreFunction.QUERY_BUILD, f::queryBuild);
+        bind(StoreFunction.BUILD_STARTED, f::buildStarted);
+        bind(StoreFunction.APPEND_BUILD_LOG, f::appendBuildLog);
+        bind(StoreFunction.COMPLETE_BUILD, f::completeBuild);
+        bind(StoreFunction.FAIL_BUILD, f::failBuild);
+        bind(StoreFunction.LIST_BUILDS, f::listBuilds);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
             if (!byName.containsKey(each.name())) {
                 throw new IllegalStateException("store function " + each.name() + " has no handler");

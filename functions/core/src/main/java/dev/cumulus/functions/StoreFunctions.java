@@ -3,7 +3,19 @@ package dev.cumulus.functions;
 import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.PathInfoTable;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.aws.AwsClients;
 import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.BuildEvents.BuildClaim;
+import dev.cumulus.model.event.BuildEvents.BuildList;
+import dev.cumulus.model.event.BuildEvents.BuildLog;
+import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildStarted;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.CompleteBuild;
+import dev.cumulus.model.event.BuildEvents.FailBuild;
+import dev.cumulus.model.event.BuildEvents.ListBuilds;
+import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.Requests.AddSignatures;
@@ -32,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Every store function as a plain method from its request event to its response event. The Lambda
@@ -45,19 +56,25 @@ public final class StoreFunctions {
     private final PathRegistration registration;
     private final Realisations realisations;
     private final Substituters substituters;
+    private final Builds builds;
 
-    public StoreFunctions(StoreTables tables, FunctionsConfig config, Clock clock) {
+    public StoreFunctions(StoreTables tables, FunctionsConfig config, BuildQueue buildQueue, Clock clock) {
         this.storeDir = config.storeDir();
         this.tables = tables;
         this.queries = new PathQueries(tables, storeDir);
         this.registration = new PathRegistration(tables, config, clock);
         this.realisations = new Realisations(tables, config);
         this.substituters = new Substituters(config.substituters());
+        this.builds = new Builds(tables, config, registration, buildQueue, clock);
     }
 
-    /** The functions over the tables of {@code config}'s installation in {@code db}, on the system clock. */
-    public static StoreFunctions of(DynamoDbClient db, FunctionsConfig config) {
-        return new StoreFunctions(StoreTables.of(db, config.resourcePrefix(), config.storeDir()), config,
+    /**
+     * The functions over the tables and build queue of {@code config}'s installation, on the system
+     * clock.
+     */
+    public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
+        return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()), config,
+                new SqsBuildQueue(clients.sqs(), CloudResources.BUILD_REQUESTS.physicalName(config.resourcePrefix())),
                 Clock.systemUTC());
     }
 
@@ -131,6 +148,34 @@ public final class StoreFunctions {
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch);
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
                 result.alreadyValid().stream().map(storeDir::print).toList());
+    }
+
+    public BuildState submitBuild(SubmitBuild s) {
+        return builds.submit(s);
+    }
+
+    public BuildState queryBuild(BuildQuery q) {
+        return builds.query(q);
+    }
+
+    public BuildClaim buildStarted(BuildStarted s) {
+        return builds.started(s);
+    }
+
+    public BuildClaim appendBuildLog(BuildLog l) {
+        return builds.log(l);
+    }
+
+    public BuildState completeBuild(CompleteBuild c) {
+        return builds.complete(c);
+    }
+
+    public BuildState failBuild(FailBuild f) {
+        return builds.fail(f);
+    }
+
+    public BuildList listBuilds(ListBuilds l) {
+        return builds.list(l);
     }
 
     private PathRegistration.Candidate candidate(NewPath p) {

@@ -45,7 +45,7 @@ final class TestStore {
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
-        this.functions = new StoreFunctions(tables, config, Clock.systemUTC());
+        this.functions = new StoreFunctions(tables, config, BuildQueue.NONE, Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 

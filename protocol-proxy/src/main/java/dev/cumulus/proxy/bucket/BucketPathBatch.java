@@ -1,5 +1,7 @@
 package dev.cumulus.proxy.bucket;
 
+import dev.cumulus.model.cache.NarUpload;
+
 import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
 import dev.cumulus.model.cache.BinaryCacheLayout;

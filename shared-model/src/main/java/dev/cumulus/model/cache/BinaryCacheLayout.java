@@ -41,6 +41,11 @@ public final class BinaryCacheLayout {
      * compressed file's hash): the name is then known before the upload starts, so the upload can
      * stream straight to its final key, and identical NARs are stored once.
      */
+    /** A build log as Nix's binary cache stores it ({@code nix log} reads it): {@code log/<drv base name>}. */
+    public static String logKey(StorePath drvPath) {
+        return "log/" + drvPath.baseName();
+    }
+
     public static String narKey(Hash narHash, NarCompression compression) {
         return "nar/" + narHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
     }

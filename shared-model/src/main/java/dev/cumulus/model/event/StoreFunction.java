@@ -52,8 +52,24 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
     public static final StoreFunction<RegisterPaths, Registered> REGISTER_PATHS =
             new StoreFunction<>("register-paths", RegisterPaths.class, Registered.class);
 
+    public static final StoreFunction<BuildEvents.SubmitBuild, BuildEvents.BuildState> SUBMIT_BUILD =
+            new StoreFunction<>("submit-build", BuildEvents.SubmitBuild.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.BuildQuery, BuildEvents.BuildState> QUERY_BUILD =
+            new StoreFunction<>("query-build", BuildEvents.BuildQuery.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.BuildStarted, BuildEvents.BuildClaim> BUILD_STARTED =
+            new StoreFunction<>("build-started", BuildEvents.BuildStarted.class, BuildEvents.BuildClaim.class);
+    public static final StoreFunction<BuildEvents.BuildLog, BuildEvents.BuildClaim> APPEND_BUILD_LOG =
+            new StoreFunction<>("append-build-log", BuildEvents.BuildLog.class, BuildEvents.BuildClaim.class);
+    public static final StoreFunction<BuildEvents.CompleteBuild, BuildEvents.BuildState> COMPLETE_BUILD =
+            new StoreFunction<>("complete-build", BuildEvents.CompleteBuild.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.FailBuild, BuildEvents.BuildState> FAIL_BUILD =
+            new StoreFunction<>("fail-build", BuildEvents.FailBuild.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.ListBuilds, BuildEvents.BuildList> LIST_BUILDS =
+            new StoreFunction<>("list-builds", BuildEvents.ListBuilds.class, BuildEvents.BuildList.class);
+
     public static final List<StoreFunction<?, ?>> ALL = List.of(IS_VALID_PATH, QUERY_VALID_PATHS, QUERY_PATH_INFO,
             QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
-            REGISTER_PATHS);
+            REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
+            LIST_BUILDS);
 }

@@ -40,22 +40,35 @@ public final class CloudResources {
     public static final TableSpec GC_ROOTS = new TableSpec("gc-roots", string("root"), Optional.empty(), List.of(),
             Optional.of("expiresAt"));
 
-    public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS);
+    /**
+     * One item per build request (its id is the hash of the request, so identical outstanding
+     * requests are one build): its derivation, state, attempts and outcome. Finished builds expire.
+     */
+    public static final TableSpec BUILDS = new TableSpec("builds", string("id"), Optional.empty(), List.of(),
+            Optional.of("expiresAt"));
+
+    /** A build's log as runners send it, a chunk of lines per item in order; expires with the build. */
+    public static final TableSpec BUILD_LOGS = new TableSpec("build-logs", string("build"),
+            Optional.of(TableSpec.number("seq")), List.of(), Optional.of("expiresAt"));
+
+    public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS,
+            BUILDS, BUILD_LOGS);
 
     /** Build requests that failed {@link #BUILD_REQUESTS}' receive count land here. */
     public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),
             Duration.ofDays(14), Optional.empty(), 0);
 
-    /** Generic build requests for build-runners; a runner that dies lets its message reappear. */
-    public static final QueueSpec BUILD_REQUESTS = new QueueSpec("build-requests", Duration.ofMinutes(15),
+    /**
+     * Generic build requests for build-runners. A runner keeps its message hidden while it builds
+     * (extending the visibility timeout as it goes), so a runner that dies lets the message reappear
+     * within a minute; after three receives it goes to {@link #BUILD_REQUESTS_DEAD}. Runners report
+     * results by calling the complete-build function.
+     */
+    public static final QueueSpec BUILD_REQUESTS = new QueueSpec("build-requests", Duration.ofMinutes(1),
             Duration.ofDays(4), Optional.of(BUILD_REQUESTS_DEAD.name()), 3);
 
-    /** Build results from runners for the completion function. */
-    public static final QueueSpec BUILD_RESULTS = new QueueSpec("build-results", Duration.ofMinutes(5),
-            Duration.ofDays(4), Optional.empty(), 0);
-
     /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
-    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, BUILD_RESULTS);
+    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS);
 
     public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);
 }

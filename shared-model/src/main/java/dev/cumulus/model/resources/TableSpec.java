@@ -31,4 +31,8 @@ public record TableSpec(String name, Key partitionKey, Optional<Key> sortKey, Li
     static Key string(String name) {
         return new Key(name, KeyType.STRING);
     }
+
+    static Key number(String name) {
+        return new Key(name, KeyType.NUMBER);
+    }
 }

@@ -24,6 +24,14 @@ public enum ContentAddressMethod {
         return prefix;
     }
 
+    /** The method of a derivation's hashAlgo field ({@code r:sha256} is NAR); the rest is the algorithm. */
+    public static ContentAddressMethod fromPrefixed(String methodAlgo) {
+        if (methodAlgo.startsWith(NAR.prefix)) {
+            return NAR;
+        }
+        return methodAlgo.startsWith(TEXT.prefix) ? TEXT : FLAT;
+    }
+
     public static ContentAddressMethod fromJsonName(String name) {
         for (ContentAddressMethod m : values()) {
             if (m.jsonName.equals(name)) {

@@ -61,7 +61,7 @@ public class StoreQueryBenchmark {
     public void setUp() throws Exception {
         stack = LocalStack.start(Optional.empty(), "bench-");
         FunctionsConfig config = new FunctionsConfig(STORE, "bench-", List.of(), List.of());
-        client = new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(), config)));
+        client = new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()), config)));
         paths = new ArrayList<>();
         List<NewPath> batch = new ArrayList<>();
         for (int i = 0; i < PATHS; i++) {

@@ -32,7 +32,7 @@ public class StoreFunctionsProducer {
     @Produces
     @ApplicationScoped
     StoreFunctions storeFunctions() {
-        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)).dynamoDb(),
+        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)),
                 FunctionsConfig.fromEnvironment(env));
     }
 

@@ -48,7 +48,6 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     static StoreFunctionClient seeder() {
         FunctionsConfig config = new FunctionsConfig(StoreDir.DEFAULT, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), List.of());
-        return new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()).dynamoDb(),
-                config)));
+        return new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()), config)));
     }
 }

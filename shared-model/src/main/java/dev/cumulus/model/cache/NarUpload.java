@@ -1,8 +1,5 @@
-package dev.cumulus.proxy.bucket;
+package dev.cumulus.model.cache;
 
-import dev.cumulus.model.cache.Bucket;
-import dev.cumulus.model.cache.BucketUpload;
-import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashSink;
@@ -17,12 +14,12 @@ import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
- * One NAR on its way from a client into the bucket: read exactly one NAR off {@code in}, checking
+ * One NAR on its way into the bucket (from a client, or from a build): read exactly one NAR off {@code in}, checking
  * its syntax, hashing it, compressing it and streaming the compressed bytes into an upload that
  * becomes visible only when the caller {@link #commit()}s. Nothing is kept whole in memory except,
  * for a {@code .drv}, the derivation file (bounded by {@link SingleFileCapture#DERIVATION_LIMIT}).
  */
-final class NarUpload implements AutoCloseable {
+public final class NarUpload implements AutoCloseable {
     private static final long PROGRESS_STEP = 16L * 1024 * 1024;
 
     private final BucketUpload upload;
@@ -41,7 +38,7 @@ final class NarUpload implements AutoCloseable {
      * {@code upload} is false (the object is there already: the NAR is still read and checked).
      * {@code keepRootFile} keeps the contents of a NAR that is one regular file (a derivation).
      */
-    static NarUpload read(Bucket bucket, String key, boolean upload, NarCompression compression, InputStream in,
+    public static NarUpload read(Bucket bucket, String key, boolean upload, NarCompression compression, InputStream in,
                           boolean keepRootFile, LongConsumer progress) throws IOException {
         NarUpload u = new NarUpload(upload ? bucket.upload(key, "application/x-nix-nar") : null);
         try {
@@ -61,27 +58,27 @@ final class NarUpload implements AutoCloseable {
         }
     }
 
-    Hash narHash() {
+    public Hash narHash() {
         return narHashValue;
     }
 
-    long narSize() {
+    public long narSize() {
         return narHash.size();
     }
 
-    Hash fileHash() {
+    public Hash fileHash() {
         return fileHashValue;
     }
 
-    long fileSize() {
+    public long fileSize() {
         return fileHash.size();
     }
 
-    Optional<byte[]> rootFile() {
+    public Optional<byte[]> rootFile() {
         return rootFile;
     }
 
-    void commit() throws IOException {
+    public void commit() throws IOException {
         if (upload != null) {
             upload.commit();
         }

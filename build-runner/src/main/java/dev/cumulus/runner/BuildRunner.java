@@ -1,0 +1,245 @@
+package dev.cumulus.runner;
+
+import dev.cumulus.model.build.BuildReport;
+import dev.cumulus.model.build.BuildReport.BuiltOutput;
+import dev.cumulus.model.build.BuildRequest;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.BuildEvents.BuildClaim;
+import dev.cumulus.model.event.BuildEvents.BuildLog;
+import dev.cumulus.model.event.BuildEvents.BuildStarted;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.CompleteBuild;
+import dev.cumulus.model.event.BuildEvents.QueuedBuild;
+import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.narinfo.NarInfo;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.BuildStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * A build-runner: takes build requests off the queue one at a time and builds them. While it
+ * builds it keeps the message hidden (extending its visibility), ships the log in chunks (the answer
+ * says whether anyone still wants the build), and at the end reports through the complete-build
+ * function, uploads the whole log as {@code log/<drv>} and deletes the message. If the runner dies
+ * the message reappears and another runner takes it; a message that keeps failing goes to the
+ * dead-letter queue. A failing builder is a result, not a fault: it is reported and the message goes.
+ */
+public final class BuildRunner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BuildRunner.class.getName());
+    private static final Duration LOG_EVERY = Duration.ofMillis(300);
+    /** The most log lines kept for the uploaded log; Nix's tail shown on failure is far shorter. */
+    private static final int MAX_LOG_LINES = 200_000;
+
+    /** How the runner runs: its name, where it works, the host paths builders see, its visibility lease. */
+    public record Config(String name, Path workDir, List<String> sandboxPaths, Duration visibility,
+                         NarCompression compression, Optional<SecretKey> signingKey) {}
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final Bucket bucket;
+    private final StoreFunctionClient functions;
+    private final Config config;
+    private final Sandbox sandbox;
+    private final OutputCollector outputs;
+    private final Map<String, InputStore> inputStores = new LinkedHashMap<>();
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofVirtual().factory());
+    private volatile boolean closed;
+
+    public BuildRunner(SqsClient sqs, String queueUrl, Bucket bucket, StoreFunctionClient functions, Config config) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.bucket = bucket;
+        this.functions = functions;
+        this.config = config;
+        this.sandbox = new Sandbox(Sandbox.findBwrap(), config.sandboxPaths());
+        this.outputs = new OutputCollector(bucket, config.compression(), config.signingKey());
+    }
+
+    /** Builds until closed. */
+    public void run() {
+        while (!closed) {
+            try {
+                pollOnce(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "receiving builds: " + e.getMessage(), e);
+                    sleep(Duration.ofSeconds(2));
+                }
+            }
+        }
+    }
+
+    /** Takes at most one message, waiting up to {@code wait}, and builds it; false when none came. */
+    public boolean pollOnce(Duration wait) {
+        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(1)
+                .waitTimeSeconds((int) wait.toSeconds()).visibilityTimeout((int) config.visibility().toSeconds())
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+        if (messages.isEmpty()) {
+            return false;
+        }
+        process(messages.getFirst());
+        return true;
+    }
+
+    private void process(Message message) {
+        QueuedBuild queued;
+        try {
+            queued = EventJson.read(message.body().getBytes(StandardCharsets.UTF_8), QueuedBuild.class);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "dropping a message that is not a build request: " + e.getMessage());
+            delete(message);
+            return;
+        }
+        int attempt = Integer.parseInt(message.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
+        BuildClaim claim = functions.call(StoreFunction.BUILD_STARTED, new BuildStarted(queued.id(), config.name(), attempt));
+        if (!claim.run()) {
+            delete(message);
+            return;
+        }
+        long lease = Math.max(1, config.visibility().toMillis() / 3);
+        var heartbeat = timers.scheduleAtFixedRate(() -> extend(message), lease, lease, TimeUnit.MILLISECONDS);
+        BuildLogShipper log = new BuildLogShipper(functions, queued.id(), attempt, MAX_LOG_LINES);
+        var shipping = timers.scheduleAtFixedRate(log::ship, LOG_EVERY.toMillis(), LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            BuildReport report = build(queued, attempt, log);
+            shipping.cancel(false);
+            log.ship();
+            BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
+            if ("built".equals(state.state())) {
+                writeNarInfos(queued.request(), state, report);
+            }
+            uploadLog(state.drvPath(), log);
+            delete(message);
+        } catch (RuntimeException | IOException e) {
+            // The runner's own fault (the bucket, the functions): leave the message to come back.
+            LOG.log(System.Logger.Level.WARNING, "build " + queued.id() + " attempt " + attempt + " could not finish: "
+                    + e.getMessage(), e);
+        } finally {
+            shipping.cancel(false);
+            heartbeat.cancel(false);
+        }
+    }
+
+    private BuildReport build(QueuedBuild queued, int attempt, BuildLogShipper log) throws IOException {
+        BuildRequest request = queued.request();
+        long start = System.currentTimeMillis() / 1000;
+        Path top = config.workDir().resolve("builds").resolve(queued.id() + "-" + attempt);
+        InputStore.delete(top);
+        try {
+            StoreDir storeDir = new StoreDir(request.storeDir());
+            InputStore inputs = inputStore(storeDir);
+            Map<String, Path> present = new LinkedHashMap<>();
+            for (String input : request.inputs()) {
+                present.put(input, inputs.materialise(storeDir.parse(input)));
+            }
+            Path storeRoot = Files.createDirectories(top.resolve("store"));
+            Path buildDir = Files.createDirectories(top.resolve("build"));
+            Path etc = top.resolve("etc");
+            Sandbox.writeEtc(etc, request.workingDir());
+            List<String> command = sandbox.command(request.storeDir(), storeRoot, present, request.workingDir(), buildDir, etc,
+                    request.constraints().network(), request.command());
+            try {
+                BuilderProcess.run(command, request.environment(), request.constraints().timeoutSeconds(),
+                        request.constraints().maxSilentSeconds(), log::line, log::wanted);
+                List<BuiltOutput> built = outputs.collect(request, storeRoot, Files.createDirectories(top.resolve("nars")));
+                return new BuildReport(queued.id(), BuildStatus.BUILT.jsonName(), null, built, start, now());
+            } catch (BuildFailure f) {
+                log.line("cumulus: " + f.getMessage());
+                return new BuildReport(queued.id(), f.status().jsonName(), f.getMessage(), List.of(), start, now());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        } finally {
+            InputStore.delete(top);
+        }
+    }
+
+    private synchronized InputStore inputStore(StoreDir storeDir) throws IOException {
+        InputStore s = inputStores.get(storeDir.path());
+        if (s == null) {
+            s = new InputStore(config.workDir().resolve("inputs").resolve(Integer.toHexString(storeDir.path().hashCode())),
+                    bucket, functions, storeDir);
+            inputStores.put(storeDir.path(), s);
+        }
+        return s;
+    }
+
+    /** The built outputs' narinfos, so that the bucket serves them as a binary cache. */
+    private void writeNarInfos(BuildRequest request, BuildState state, BuildReport report) throws IOException {
+        StoreDir storeDir = new StoreDir(request.storeDir());
+        for (BuiltOutput o : report.outputs()) {
+            PathInfo info = new PathInfo(storeDir.parse(o.path()), Optional.of(storeDir.parse(state.drvPath())),
+                    Hash.parseAny(o.narHash()), o.narSize(), new TreeSet<>(o.references().stream().map(storeDir::parse).toList()),
+                    0, false, o.signatures().stream().map(Signature::parse).toList(),
+                    Optional.ofNullable(o.ca()).map(ContentAddress::parse));
+            NarInfo narInfo = new NarInfo(info, o.nar().key(), o.nar().compression(),
+                    Optional.ofNullable(o.nar().fileHash()).map(Hash::parseAny), o.nar().fileSize(), "");
+            bucket.put(BinaryCacheLayout.narInfoKey(info.path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
+                    BinaryCacheLayout.NARINFO_TYPE);
+        }
+    }
+
+    private void uploadLog(String drvPath, BuildLogShipper log) throws IOException {
+        StorePath drv = StorePath.parseBaseName(drvPath.substring(drvPath.lastIndexOf('/') + 1));
+        bucket.put(BinaryCacheLayout.logKey(drv), String.join("\n", log.all()).concat("\n").getBytes(StandardCharsets.UTF_8),
+                "text/plain; charset=utf-8");
+    }
+
+    private void extend(Message message) {
+        try {
+            sqs.changeMessageVisibility(c -> c.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+                    .visibilityTimeout((int) config.visibility().toSeconds()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "extending a build's lease: " + e.getMessage());
+        }
+    }
+
+    private void delete(Message message) {
+        sqs.deleteMessage(d -> d.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        timers.shutdownNow();
+    }
+}

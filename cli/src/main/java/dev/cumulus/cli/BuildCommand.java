@@ -1,0 +1,63 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derived.DerivedPath;
+import dev.cumulus.model.derived.OutputsSpec;
+import dev.cumulus.model.derived.SingleDerivedPath;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.wire.BuildMode;
+import dev.cumulus.model.wire.KeyedBuildResult;
+import dev.cumulus.proxy.backend.Backends;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./cumulus build DRV_PATH}: builds a derivation already in the store, with no Nix client,
+ * through the same build service the proxy uses (inputs first, valid outputs not rebuilt).
+ */
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = "Builds a derivation that is in the store (its inputs first) and prints its outputs.")
+final class BuildCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DRV_PATH", description = "The derivation's store path.")
+    String drvPath;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
+            description = "The state directory of a running 'cumulus local' (default: ${DEFAULT-VALUE}); "
+                    + "without its stack.env the environment says where AWS is.")
+    Path stateDir;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyCommand.quietLibraries();
+        Map<String, String> env = StackEnvironment.read(stateDir);
+        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
+        Backends backends = CloudBackends.of(clients, StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env), storeDir,
+                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")), Optional.empty());
+        DerivedPath target = new DerivedPath.Built(new SingleDerivedPath.Opaque(storeDir.parse(drvPath)), new OutputsSpec.All());
+        List<KeyedBuildResult> results = backends.builds().build(new CommandSession(System.err), List.of(target),
+                BuildMode.NORMAL);
+        boolean ok = true;
+        for (KeyedBuildResult r : results) {
+            if (r.result().isSuccess()) {
+                r.result().builtOutputs().values().forEach(o -> System.out.println(storeDir.print(o.outPath())));
+                if (r.result().builtOutputs().isEmpty()) {
+                    backends.pathInfo().queryDerivationOutputMap(storeDir.parse(drvPath)).values()
+                            .forEach(p -> p.ifPresent(x -> System.out.println(storeDir.print(x))));
+                }
+            } else {
+                ok = false;
+                System.err.println("error: " + r.result().errorMsg());
+            }
+        }
+        return ok ? 0 : 1;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.model.event.BuildEvents.BuildList;
+import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.ListBuilds;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.store.StoreDir;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ./cumulus builds}: the builds with their state; {@code ./cumulus builds log ID}: one build's log. */
+@Command(name = "builds", mixinStandardHelpOptions = true,
+        description = {"Lists builds (newest first) with their state, or with 'log ID' prints a build's log."})
+final class BuildsCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "log ID", arity = "0..2", description = "'log' and a build's id: print that build's log.")
+    List<String> words = new ArrayList<>();
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
+            description = "The state directory of a running 'cumulus local' (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyCommand.quietLibraries();
+        Map<String, String> env = StackEnvironment.read(stateDir);
+        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
+        StoreFunctionClient functions = new StoreFunctionClient(StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env));
+        if (!words.isEmpty()) {
+            if (words.size() != 2 || !words.get(0).equals("log")) {
+                System.err.println("usage: cumulus builds [log ID]");
+                return 2;
+            }
+            BuildState state = functions.call(StoreFunction.QUERY_BUILD, new BuildQuery(words.get(1), 0));
+            state.log().forEach(System.out::println);
+            return 0;
+        }
+        List<BuildState> all = new ArrayList<>();
+        String after = null;
+        do {
+            BuildList page = functions.call(StoreFunction.LIST_BUILDS, new ListBuilds(after, 100));
+            all.addAll(page.builds());
+            after = page.next();
+        } while (after != null);
+        all.sort(Comparator.comparingLong(BuildState::submittedAt).reversed());
+        for (BuildState b : all) {
+            System.out.printf("%s  %-8s %-16s %s  %s%s%n", b.id(), b.state(), b.status() == null ? "-" : b.status(),
+                    Instant.ofEpochSecond(b.submittedAt()), b.drvPath(), b.error() == null ? "" : "  (" + b.error() + ")");
+        }
+        return 0;
+    }
+}

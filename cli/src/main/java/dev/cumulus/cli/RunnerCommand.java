@@ -1,0 +1,71 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.runner.BuildRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./cumulus runner}: one build-runner, as the Fargate task runs it. AWS endpoints and the
+ * functions' settings come from the environment ({@code CUMULUS_SQS_ENDPOINT}, …), the store's
+ * signing key from {@code CUMULUS_SIGNING_KEY_FILE}; {@code cumulus local} starts these itself.
+ */
+@Command(name = "runner", mixinStandardHelpOptions = true,
+        description = "Runs a build-runner: takes builds off the build queue and runs them under bubblewrap until stopped.")
+final class RunnerCommand implements Callable<Integer> {
+    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "runner",
+            description = "Where inputs are cached and builds run (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The runner's name in the builds table (default: host and pid).")
+    String name;
+
+    @Option(names = "--sandbox-path", paramLabel = "PATH", split = ",",
+            defaultValue = "/bin,/usr,/lib,/lib64",
+            description = "Host paths builders see read-only, as Nix's sandbox-paths (default: ${DEFAULT-VALUE}).")
+    List<String> sandboxPaths;
+
+    @Option(names = "--visibility", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a taken build stays hidden from other runners between the runner's renewals "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int visibilitySeconds;
+
+    @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "IN_PROCESS",
+            description = "Where the store functions run: IN_PROCESS (against DynamoDB) or LAMBDA (default: ${DEFAULT-VALUE}).")
+    StoreFunctionsOption functionsOption;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyCommand.quietLibraries();
+        Map<String, String> env = System.getenv();
+        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
+        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        String prefix = clients.config().resourcePrefix();
+        String queueUrl = clients.sqs().getQueueUrl(g -> g.queueName(CloudResources.BUILD_REQUESTS.physicalName(prefix)))
+                .queueUrl();
+        BuildRunner.Config config = new BuildRunner.Config(
+                name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid(),
+                workDir.toAbsolutePath(), sandboxPaths, Duration.ofSeconds(visibilitySeconds),
+                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")),
+                StoreFunctionsOption.signingKey(env));
+        try (BuildRunner runner = new BuildRunner(clients.sqs(), queueUrl,
+                new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)),
+                new StoreFunctionClient(functionsOption.invoker(clients, storeDir, env)), config)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+            System.err.println("cumulus runner " + config.name() + ": taking builds from " + queueUrl);
+            runner.run();
+        }
+        return 0;
+    }
+}

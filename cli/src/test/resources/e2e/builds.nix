@@ -1,0 +1,31 @@
+# Derivations the end-to-end build tests send to Cumulus. Builders use the host's /bin/sh through
+# sandbox-paths; `salt` makes each test's derivations its own.
+{ salt ? "0" }:
+let
+  sh = script: [ "-c" ("export PATH=/usr/bin:/bin; " + script) ];
+  mk = name: script: derivation {
+    inherit name;
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = sh script;
+    inherit salt;
+  };
+  link = name: dep: mk name "mkdir $out; echo ${name} > $out/name; ln -s ${dep} $out/dep; echo ${dep} > $out/dep-path";
+  c1 = mk "c1" "mkdir $out; echo first > $out/name; echo $out > $out/self";
+  c2 = link "c2" c1;
+  c3 = link "c3" c2;
+  c4 = link "c4" c3;
+  c5 = mk "c5" "mkdir $out; echo ${c4} ${c2} > $out/refs";
+in {
+  chain = c5;
+  fails = mk "fails" "echo about to fail; echo second line; exit 3";
+  caDrv = derivation {
+    name = "ca";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = sh "mkdir $out; echo ${salt} > $out/salt; echo $out > $out/self; echo ${c1} > $out/ref";
+    __contentAddressed = true;
+    outputHashMode = "recursive";
+    outputHashAlgo = "sha256";
+  };
+}

@@ -1,0 +1,269 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.functions.tables.BuildLogTable;
+import dev.cumulus.functions.tables.BuildsTable;
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.functions.tables.StoredPath;
+import dev.cumulus.model.build.BuildReport;
+import dev.cumulus.model.build.BuildReport.BuiltOutput;
+import dev.cumulus.model.build.BuildRequest;
+import dev.cumulus.model.build.DerivationBuildRequest;
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.BuildEvents.BuildClaim;
+import dev.cumulus.model.event.BuildEvents.BuildList;
+import dev.cumulus.model.event.BuildEvents.BuildLog;
+import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildStarted;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.CompleteBuild;
+import dev.cumulus.model.event.BuildEvents.FailBuild;
+import dev.cumulus.model.event.BuildEvents.ListBuilds;
+import dev.cumulus.model.event.BuildEvents.QueuedBuild;
+import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.ContentAddress;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.BuildStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The build functions: submitting a derivation (translated into a generic {@link BuildRequest},
+ * recorded, queued), a runner's start, log and completion, failing a build from outside, and queries.
+ * Completion registers the outputs with the same invariants as an upload: their NARs are in the
+ * bucket already and every reference is valid or another output of the same build.
+ */
+public final class Builds {
+    /** How long a finished build and its log are kept. */
+    static final Duration KEEP_FINISHED = Duration.ofDays(30);
+    /** Log chunk numbers of one attempt; attempts follow each other in the sequence. */
+    static final long CHUNKS_PER_ATTEMPT = 1_000_000L;
+
+    private final StoreTables tables;
+    private final StoreDir storeDir;
+    private final PathRegistration registration;
+    private final BuildQueue queue;
+    private final Clock clock;
+
+    public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, BuildQueue queue, Clock clock) {
+        this.tables = tables;
+        this.storeDir = config.storeDir();
+        this.registration = registration;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    public BuildState submit(SubmitBuild s) {
+        StorePath drvPath = path(s.drvPath(), "drvPath");
+        if (s.derivation() == null) {
+            throw new StoreException("'derivation' is missing");
+        }
+        Derivation drv;
+        BuildRequest request;
+        try {
+            drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), s.derivation());
+            List<StorePath> inputs = s.inputs().stream().map(storeDir::parse).toList();
+            request = DerivationBuildRequest.of(storeDir, drvPath, drv, closure(drvPath, inputs),
+                    new DerivationBuildRequest.Settings(s.timeoutSeconds(), s.maxSilentSeconds(), Math.max(1, s.cores())));
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+        String id = Hash.sha256(new String(EventJson.write(request), java.nio.charset.StandardCharsets.UTF_8)).toNix32()
+                .substring(0, 32);
+        Map<String, String> outputs = new TreeMap<>();
+        List<String> names = new ArrayList<>(drv.outputs().keySet());
+        for (int i = 0; i < names.size(); i++) {
+            outputs.put(names.get(i), request.outputs().get(i).path());
+        }
+        long now = clock.instant().getEpochSecond();
+        BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildsTable.QUEUED, null, null, outputs,
+                s.outputHashes(), 0, now, 0, 0, List.of(), 0);
+        Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh);
+        if (outstanding.isPresent()) {
+            return outstanding.get();
+        }
+        try {
+            queue.send(new QueuedBuild(id, request));
+        } catch (RuntimeException e) {
+            fail(new FailBuild(id, BuildStatus.MISC_FAILURE.jsonName(), "queueing the build failed: " + e.getMessage()));
+            throw e instanceof StoreException se ? se : new StoreException("queueing the build failed: " + e.getMessage(), e);
+        }
+        return fresh;
+    }
+
+    /** The closure of {@code inputs}, each of which must be valid. */
+    private Set<StorePath> closure(StorePath drvPath, List<StorePath> inputs) {
+        Set<StorePath> seen = new TreeSet<>(inputs);
+        List<StorePath> frontier = new ArrayList<>(seen);
+        while (!frontier.isEmpty()) {
+            Map<String, StoredPath> found = new HashMap<>();
+            for (int i = 0; i < frontier.size(); i += 100) {
+                found.putAll(tables.paths().getAll(frontier.subList(i, Math.min(frontier.size(), i + 100)).stream()
+                        .map(StorePath::hashPart).toList()));
+            }
+            List<StorePath> next = new ArrayList<>();
+            for (StorePath p : frontier) {
+                StoredPath stored = found.get(p.hashPart());
+                if (stored == null || !stored.info().path().equals(p)) {
+                    throw new StoreException("cannot build '" + storeDir.print(drvPath) + "': its input '" + storeDir.print(p)
+                            + "' is not valid in this store");
+                }
+                for (StorePath r : stored.info().references()) {
+                    if (seen.add(r)) {
+                        next.add(r);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        return seen;
+    }
+
+    public BuildState query(BuildQuery q) {
+        BuildState state = get(q.id());
+        BuildLogTable.Lines lines = tables.buildLogs().read(q.id(), q.logFrom());
+        return new BuildState(state.id(), state.drvPath(), state.state(), state.status(), state.error(), state.outputs(),
+                state.outputHashes(), state.attempts(), state.submittedAt(), state.startTime(), state.stopTime(),
+                lines.lines(), lines.next());
+    }
+
+    public BuildClaim started(BuildStarted s) {
+        get(s.id());
+        return new BuildClaim(tables.builds().start(s.id(), s.runner() == null ? "" : s.runner(), s.attempt(),
+                clock.instant().getEpochSecond()));
+    }
+
+    /** Stores a chunk of log; the answer tells the runner whether the build is still wanted. */
+    public BuildClaim log(BuildLog l) {
+        if (l.seq() < 0 || l.seq() >= CHUNKS_PER_ATTEMPT || l.attempt() < 0) {
+            throw new StoreException("log chunk " + l.seq() + " of attempt " + l.attempt() + " is out of range");
+        }
+        BuildState state = get(l.id());
+        tables.buildLogs().put(l.id(), l.attempt() * CHUNKS_PER_ATTEMPT + l.seq(), l.lines(), expiry());
+        return new BuildClaim(!state.finished());
+    }
+
+    public BuildState complete(CompleteBuild c) {
+        BuildReport report = c.report();
+        if (report == null || report.build() == null) {
+            throw new StoreException("'report' is missing or names no build");
+        }
+        BuildState build = get(report.build());
+        if (build.finished()) {
+            return build;
+        }
+        if (!report.succeeded()) {
+            return finish(build.id(), BuildsTable.FAILED, report.status(), report.error(), Map.of());
+        }
+        Map<String, String> nameByScratch = new HashMap<>();
+        build.outputs().forEach((name, scratch) -> nameByScratch.put(scratch, name));
+        Map<String, String> finalPaths = new TreeMap<>();
+        List<PathRegistration.Candidate> candidates = new ArrayList<>();
+        StorePath drvPath = storeDir.parse(build.drvPath());
+        for (BuiltOutput o : report.outputs()) {
+            String name = nameByScratch.get(o.scratchPath());
+            if (name == null) {
+                throw new StoreException("build " + build.id() + " has no output at '" + o.scratchPath() + "'");
+            }
+            finalPaths.put(name, o.path());
+            PathInfo info = new PathInfo(path(o.path(), "path"), Optional.of(drvPath), Hash.parseAny(o.narHash()), o.narSize(),
+                    new TreeSet<>(o.references().stream().map(storeDir::parse).toList()), 0, true, List.of(),
+                    Optional.ofNullable(o.ca()).map(ContentAddress::parse));
+            candidates.add(new PathRegistration.Candidate(info, Optional.ofNullable(o.nar()), Optional.empty(),
+                    o.signatures().stream().map(Signature::parse).toList()));
+        }
+        if (!finalPaths.keySet().equals(build.outputs().keySet())) {
+            return finish(build.id(), BuildsTable.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(),
+                    "the runner reported outputs " + finalPaths.keySet() + " instead of " + build.outputs().keySet(), Map.of());
+        }
+        try {
+            registration.register(true, false, referencesFirst(candidates));
+        } catch (StoreException e) {
+            return finish(build.id(), BuildsTable.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
+        }
+        finalPaths.forEach((name, path) -> {
+            String hash = build.outputHashes().get(name);
+            if (hash != null) {
+                tables.realisations().putIfConsistent(Realisation.of(new DrvOutput.ByHash(Hash.parseAny(hash), name),
+                        storeDir.parse(path)));
+            }
+        });
+        return finish(build.id(), BuildsTable.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths);
+    }
+
+    /** Outputs that refer to other outputs of the same build come after them. */
+    private static List<PathRegistration.Candidate> referencesFirst(List<PathRegistration.Candidate> candidates) {
+        Map<StorePath, PathRegistration.Candidate> left = new LinkedHashMap<>();
+        candidates.forEach(c -> left.put(c.info().path(), c));
+        List<PathRegistration.Candidate> ordered = new ArrayList<>();
+        Set<StorePath> placed = new HashSet<>();
+        while (!left.isEmpty()) {
+            boolean progress = false;
+            for (var it = left.values().iterator(); it.hasNext(); ) {
+                PathRegistration.Candidate c = it.next();
+                boolean ready = c.info().references().stream()
+                        .allMatch(r -> r.equals(c.info().path()) || placed.contains(r) || !left.containsKey(r));
+                if (ready) {
+                    ordered.add(c);
+                    placed.add(c.info().path());
+                    it.remove();
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                throw new StoreException("the outputs refer to each other in a cycle");
+            }
+        }
+        return ordered;
+    }
+
+    public BuildState fail(FailBuild f) {
+        get(f.id());
+        String status = f.status() == null ? BuildStatus.MISC_FAILURE.jsonName() : f.status();
+        BuildStatus.fromJsonName(status);
+        return finish(f.id(), BuildsTable.FAILED, status, f.error(), Map.of());
+    }
+
+    public BuildList list(ListBuilds l) {
+        BuildsTable.Page page = tables.builds().list(Optional.ofNullable(l.after()), l.limit() <= 0 ? 100 : l.limit());
+        return new BuildList(page.builds(), page.next().orElse(null));
+    }
+
+    private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs) {
+        return tables.builds().finish(id, state, status, error, outputs, clock.instant().getEpochSecond(), expiry());
+    }
+
+    private long expiry() {
+        return clock.instant().plus(KEEP_FINISHED).getEpochSecond();
+    }
+
+    private BuildState get(String id) {
+        if (id == null) {
+            throw new StoreException("'id' is missing");
+        }
+        return tables.builds().get(id).orElseThrow(() -> new StoreException("there is no build '" + id + "'"));
+    }
+
+    private StorePath path(String printed, String what) {
+        if (printed == null) {
+            throw new StoreException("'" + what + "' is missing");
+        }
+        return storeDir.parse(printed);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+/**
+ * The builds table: one item per build request, keyed by the request's hash. Its {@code state}
+ * moves queued → running → built or failed, each step a conditional write, so that two runners,
+ * a runner and a dead-letter handler, or two submitters never both win.
+ */
+public final class BuildsTable {
+    public static final String QUEUED = "queued";
+    public static final String RUNNING = "running";
+    public static final String BUILT = "built";
+    public static final String FAILED = "failed";
+
+    private final DynamoDbClient db;
+    private final String table;
+
+    public BuildsTable(DynamoDbClient db, String table) {
+        this.db = db;
+        this.table = table;
+    }
+
+    /**
+     * Records a new queued build unless the same request is queued or running already.
+     *
+     * @return empty when recorded; the outstanding build otherwise
+     */
+    public Optional<BuildState> putIfNotOutstanding(BuildState build) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("id", AttributeValue.fromS(build.id()));
+        item.put("drvPath", AttributeValue.fromS(build.drvPath()));
+        item.put("state", AttributeValue.fromS(QUEUED));
+        item.put("attempts", Attributes.num(0));
+        item.put("submittedAt", Attributes.num(build.submittedAt()));
+        item.put("outputs", map(build.outputs()));
+        item.put("outputHashes", map(build.outputHashes()));
+        try {
+            db.putItem(p -> p.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(id) OR (#s <> :q AND #s <> :r)")
+                    .expressionAttributeNames(Map.of("#s", "state"))
+                    .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(QUEUED), ":r", AttributeValue.fromS(RUNNING))));
+            return Optional.empty();
+        } catch (ConditionalCheckFailedException outstanding) {
+            return get(build.id());
+        }
+    }
+
+    public Optional<BuildState> get(String id) {
+        var response = db.getItem(g -> g.tableName(table).key(key(id)).consistentRead(true));
+        return response.hasItem() && !response.item().isEmpty() ? Optional.of(state(response.item())) : Optional.empty();
+    }
+
+    /** Marks the build running for this attempt; false when it has ended meanwhile. */
+    public boolean start(String id, String runner, int attempt, long now) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(key(id))
+                    .updateExpression("SET #s = :r, attempts = :a, startTime = :t, runner = :w")
+                    .conditionExpression("#s IN (:q, :r)")
+                    .expressionAttributeNames(Map.of("#s", "state"))
+                    .expressionAttributeValues(Map.of(":r", AttributeValue.fromS(RUNNING), ":q", AttributeValue.fromS(QUEUED),
+                            ":a", Attributes.num(attempt), ":t", Attributes.num(now), ":w", AttributeValue.fromS(runner))));
+            return true;
+        } catch (ConditionalCheckFailedException ended) {
+            return false;
+        }
+    }
+
+    /**
+     * Ends an outstanding build as built or failed; {@code expiresAt} is when the item may go.
+     *
+     * @return the build as it ended, or as it was when it had ended already
+     */
+    public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
+                             long stopTime, long expiresAt) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":s", AttributeValue.fromS(state));
+        values.put(":st", AttributeValue.fromS(status));
+        values.put(":e", AttributeValue.fromS(error == null ? "" : error));
+        values.put(":o", map(outputs));
+        values.put(":t", Attributes.num(stopTime));
+        values.put(":x", Attributes.num(expiresAt));
+        values.put(":q", AttributeValue.fromS(QUEUED));
+        values.put(":r", AttributeValue.fromS(RUNNING));
+        try {
+            var updated = db.updateItem(u -> u.tableName(table).key(key(id))
+                    .updateExpression("SET #s = :s, #status = :st, #error = :e, outputs = :o, stopTime = :t, expiresAt = :x")
+                    .conditionExpression("#s IN (:q, :r)")
+                    .expressionAttributeNames(Map.of("#s", "state", "#status", "status", "#error", "error"))
+                    .expressionAttributeValues(values)
+                    .returnValues(ReturnValue.ALL_NEW));
+            return state(updated.attributes());
+        } catch (ConditionalCheckFailedException ended) {
+            return get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded"));
+        }
+    }
+
+    public record Page(List<BuildState> builds, Optional<String> next) {}
+
+    /** Up to {@code limit} builds, in no particular order, after the page token {@code after}. */
+    public Page list(Optional<String> after, int limit) {
+        ScanResponse r = db.scan(s -> {
+            s.tableName(table).limit(limit).consistentRead(true);
+            after.ifPresent(a -> s.exclusiveStartKey(key(a)));
+        });
+        List<BuildState> builds = new ArrayList<>();
+        r.items().forEach(i -> builds.add(state(i)));
+        Optional<String> next = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
+                ? Optional.of(r.lastEvaluatedKey().get("id").s()) : Optional.empty();
+        return new Page(builds, next);
+    }
+
+    private static Map<String, AttributeValue> key(String id) {
+        return Map.of("id", AttributeValue.fromS(id));
+    }
+
+    private static AttributeValue map(Map<String, String> m) {
+        Map<String, AttributeValue> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(k, AttributeValue.fromS(v)));
+        return AttributeValue.fromM(out);
+    }
+
+    private static Map<String, String> strings(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        Map<String, String> out = new HashMap<>();
+        if (v != null && v.hasM()) {
+            v.m().forEach((k, s) -> out.put(k, s.s()));
+        }
+        return out;
+    }
+
+    private static BuildState state(Map<String, AttributeValue> item) {
+        return new BuildState(Attributes.string(item, "id"), Attributes.string(item, "drvPath"),
+                Attributes.string(item, "state"), Attributes.optionalString(item, "status").orElse(null),
+                Attributes.optionalString(item, "error").filter(e -> !e.isEmpty()).orElse(null),
+                strings(item, "outputs"), strings(item, "outputHashes"), (int) Attributes.number(item, "attempts"),
+                Attributes.number(item, "submittedAt"), Attributes.number(item, "startTime"),
+                Attributes.number(item, "stopTime"), List.of(), 0);
+    }
+}

@@ -1,0 +1,344 @@
+package dev.cumulus.proxy.functions;
+
+import static dev.cumulus.proxy.functions.FunctionCalls.call;
+
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.derivation.DerivationHasher;
+import dev.cumulus.model.derivation.DerivationInput;
+import dev.cumulus.model.derived.DerivedPath;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.OutputsSpec;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.derived.SingleDerivedPath;
+import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.FailBuild;
+import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.BuildMode;
+import dev.cumulus.model.wire.BuildResult;
+import dev.cumulus.model.wire.BuildStatus;
+import dev.cumulus.model.wire.KeyedBuildResult;
+import dev.cumulus.model.wire.MissingPaths;
+import dev.cumulus.model.wire.Stderr;
+import dev.cumulus.proxy.backend.BuildService;
+import dev.cumulus.proxy.backend.PathInfoService;
+import dev.cumulus.proxy.backend.RealisationService;
+import dev.cumulus.proxy.backend.Session;
+import dev.cumulus.proxy.backend.StoreDerivations;
+import dev.cumulus.proxy.backend.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Builds through the build functions: each derivation that is not built yet is submitted (its
+ * inputs first, independent ones side by side), and the proxy waits for it, passing the log lines
+ * on to the client as they arrive. Outputs that are valid already are not rebuilt.
+ */
+public final class FunctionBuildService implements BuildService {
+    static final Duration POLL = Duration.ofMillis(200);
+    /** Log lines quoted in a failed build's error, as Nix's log-lines setting defaults to. */
+    static final int TAIL_LINES = 10;
+
+    private final StoreFunctionClient functions;
+    private final StoreDir storeDir;
+    private final PathInfoService paths;
+    private final RealisationService realisations;
+    private final StoreDerivations derivations;
+    private final Bucket bucket;
+
+    public FunctionBuildService(StoreFunctionClient functions, StoreDir storeDir, PathInfoService paths,
+                                RealisationService realisations, StoreDerivations derivations, Bucket bucket) {
+        this.functions = functions;
+        this.storeDir = storeDir;
+        this.paths = paths;
+        this.realisations = realisations;
+        this.derivations = derivations;
+        this.bucket = bucket;
+    }
+
+    @Override
+    public BuildResult buildDerivation(Session session, StorePath drvPath, Derivation derivation, BuildMode mode) {
+        TreeSet<StorePath> inputs = new TreeSet<>(derivation.inputSrcs());
+        for (Map.Entry<StorePath, DerivationInput> in : derivation.inputDrvs().entrySet()) {
+            Map<String, Optional<StorePath>> outs = paths.queryDerivationOutputMap(in.getKey());
+            for (String name : in.getValue().outputs()) {
+                inputs.add(outs.getOrDefault(name, Optional.empty()).orElseThrow(() -> new StoreException(
+                        "input '" + storeDir.print(in.getKey()) + "^" + name + "' of '" + storeDir.print(drvPath) + "' is not built")));
+            }
+        }
+        return submitAndWait(session, drvPath, derivation, inputs, outputHashes(derivation));
+    }
+
+    @Override
+    public List<KeyedBuildResult> build(Session session, List<DerivedPath> targets, BuildMode mode) {
+        Map<StorePath, CompletableFuture<BuildResult>> realising = new ConcurrentHashMap<>();
+        List<KeyedBuildResult> results = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<BuildResult>> futures = new ArrayList<>();
+            for (DerivedPath t : targets) {
+                if (!(t instanceof DerivedPath.Built b) || !(b.drvPath() instanceof SingleDerivedPath.Opaque drv)) {
+                    futures.add(CompletableFuture.completedFuture(failure(BuildStatus.MISC_FAILURE,
+                            "Cumulus builds derivations named by their store path only, not '" + t.render(storeDir) + "'")));
+                    continue;
+                }
+                futures.add(realise(session, drv.path(), realising, threads));
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                BuildResult r = futures.get(i).join();
+                if (r.isSuccess() && targets.get(i) instanceof DerivedPath.Built b && b.outputs() instanceof OutputsSpec.Names names) {
+                    TreeMap<String, Realisation> wanted = new TreeMap<>(r.builtOutputs());
+                    wanted.keySet().retainAll(names.names());
+                    r = new BuildResult(r.status(), r.errorMsg(), r.timesBuilt(), r.isNonDeterministic(), r.startTime(),
+                            r.stopTime(), r.cpuUser(), r.cpuSystem(), wanted);
+                }
+                results.add(new KeyedBuildResult(targets.get(i), r));
+            }
+        }
+        return results;
+    }
+
+    /** The derivation built, its inputs first; each derivation once per call however often it is needed. */
+    private CompletableFuture<BuildResult> realise(Session session, StorePath drvPath,
+                                                   Map<StorePath, CompletableFuture<BuildResult>> realising, ExecutorService threads) {
+        CompletableFuture<BuildResult> existing = realising.get(drvPath);
+        if (existing != null) {
+            return existing;
+        }
+        CompletableFuture<BuildResult> mine = new CompletableFuture<>();
+        existing = realising.putIfAbsent(drvPath, mine);
+        if (existing != null) {
+            return existing;
+        }
+        threads.submit(() -> {
+            try {
+                mine.complete(realiseNow(session, drvPath, realising, threads));
+            } catch (RuntimeException e) {
+                mine.complete(failure(BuildStatus.MISC_FAILURE, e.getMessage()));
+            }
+        });
+        return mine;
+    }
+
+    private BuildResult realiseNow(Session session, StorePath drvPath,
+                                   Map<StorePath, CompletableFuture<BuildResult>> realising, ExecutorService threads) {
+        Derivation drv = derivations.read(drvPath);
+        Optional<SortedMap<String, StorePath>> valid = validOutputs(drvPath, drv);
+        if (valid.isPresent()) {
+            long now = System.currentTimeMillis() / 1000;
+            return new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now, Optional.empty(), Optional.empty(),
+                    realisationsOf(drv, valid.get()));
+        }
+        Map<StorePath, CompletableFuture<BuildResult>> inputs = new TreeMap<>();
+        drv.inputDrvs().keySet().forEach(in -> inputs.put(in, realise(session, in, realising, threads)));
+        TreeSet<StorePath> inputPaths = new TreeSet<>(drv.inputSrcs());
+        for (Map.Entry<StorePath, CompletableFuture<BuildResult>> in : inputs.entrySet()) {
+            BuildResult r = in.getValue().join();
+            if (!r.isSuccess()) {
+                return failure(BuildStatus.DEPENDENCY_FAILED, "dependency '" + storeDir.print(in.getKey()) + "' of '"
+                        + storeDir.print(drvPath) + "' failed: " + r.errorMsg());
+            }
+            for (String name : drv.inputDrvs().get(in.getKey()).outputs()) {
+                Realisation out = r.builtOutputs().get(name);
+                if (out == null) {
+                    return failure(BuildStatus.DEPENDENCY_FAILED, "dependency '" + storeDir.print(in.getKey())
+                            + "' has no output '" + name + "'");
+                }
+                inputPaths.add(out.outPath());
+            }
+        }
+        return submitAndWait(session, drvPath, drv, inputPaths, outputHashes(drv));
+    }
+
+    /** The outputs' paths when all are valid already (floating ones through their realisations). */
+    private Optional<SortedMap<String, StorePath>> validOutputs(StorePath drvPath, Derivation drv) {
+        SortedMap<String, StorePath> found = new TreeMap<>();
+        SortedMap<String, Hash> hashes = null;
+        for (Map.Entry<String, Optional<StorePath>> e : drv.outputPaths(storeDir).entrySet()) {
+            if (e.getValue().isPresent()) {
+                found.put(e.getKey(), e.getValue().get());
+                continue;
+            }
+            if (hashes == null) {
+                hashes = outputHashes(drv);
+            }
+            Hash h = hashes.get(e.getKey());
+            Optional<Realisation> r = h == null ? Optional.empty() : realisations.query(new DrvOutput.ByHash(h, e.getKey()));
+            if (r.isEmpty()) {
+                return Optional.empty();
+            }
+            found.put(e.getKey(), r.get().outPath());
+        }
+        return paths.queryValidPaths(new TreeSet<>(found.values())).size() == new TreeSet<>(found.values()).size()
+                ? Optional.of(found) : Optional.empty();
+    }
+
+    private SortedMap<String, Hash> outputHashes(Derivation drv) {
+        try {
+            return new DerivationHasher(storeDir, derivations::read).hashModulo(drv, true).outputHashes();
+        } catch (RuntimeException e) {
+            return new TreeMap<>();
+        }
+    }
+
+    private SortedMap<String, Realisation> realisationsOf(Derivation drv, Map<String, StorePath> outputs) {
+        SortedMap<String, Hash> hashes = outputHashes(drv);
+        SortedMap<String, Realisation> r = new TreeMap<>();
+        outputs.forEach((name, path) -> {
+            Hash h = hashes.get(name);
+            if (h != null) {
+                r.put(name, Realisation.of(new DrvOutput.ByHash(h, name), path));
+            }
+        });
+        return r;
+    }
+
+    private BuildResult submitAndWait(Session session, StorePath drvPath, Derivation drv, TreeSet<StorePath> inputs,
+                                      SortedMap<String, Hash> hashes) {
+        Map<String, String> hashTexts = new TreeMap<>();
+        hashes.forEach((name, h) -> hashTexts.put(name, h.toString()));
+        long timeout = parseLong(session.options().overrides().get("timeout"));
+        BuildState state = call(() -> functions.call(StoreFunction.SUBMIT_BUILD, new SubmitBuild(storeDir.print(drvPath),
+                drv.toAterm(storeDir), inputs.stream().map(storeDir::print).toList(), hashTexts, timeout,
+                session.options().maxSilentTime(), (int) session.options().buildCores())));
+        String id = state.id();
+        String printed = storeDir.print(drvPath);
+        long activity = session.logger().startActivity(Stderr.LVL_INFO, Stderr.ACT_BUILD, "building '" + printed + "'",
+                List.of(printed, "", 1L, 1L), 0);
+        ArrayDeque<String> tail = new ArrayDeque<>();
+        long logFrom = 0;
+        try {
+            while (true) {
+                long from = logFrom;
+                state = call(() -> functions.call(StoreFunction.QUERY_BUILD, new BuildQuery(id, from)));
+                logFrom = state.logNext();
+                for (String line : state.log()) {
+                    session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
+                    tail.addLast(line);
+                    if (tail.size() > TAIL_LINES) {
+                        tail.removeFirst();
+                    }
+                }
+                if (state.finished()) {
+                    break;
+                }
+                sleep();
+            }
+        } catch (RuntimeException e) {
+            // The client is gone (or the proxy stops): nobody wants this build any more.
+            try {
+                functions.call(StoreFunction.FAIL_BUILD, new FailBuild(id, BuildStatus.MISC_FAILURE.jsonName(),
+                        "its client went away"));
+            } catch (RuntimeException ignored) {
+                // best effort: the build ends on its own anyway
+            }
+            throw e;
+        } finally {
+            session.logger().stopActivity(activity);
+        }
+        return result(drv, state, tail);
+    }
+
+    private BuildResult result(Derivation drv, BuildState state, ArrayDeque<String> tail) {
+        BuildStatus status = state.status() == null ? BuildStatus.MISC_FAILURE : BuildStatus.fromJsonName(state.status());
+        if (!status.isSuccess()) {
+            String message = "builder for '" + state.drvPath() + "' " + (state.error() == null ? "failed" : state.error());
+            if (!tail.isEmpty()) {
+                message += ";\nlast " + tail.size() + " log lines:\n> " + String.join("\n> ", tail);
+            }
+            return new BuildResult(status, message, state.attempts(), false, state.startTime(), state.stopTime(),
+                    Optional.empty(), Optional.empty(), new TreeMap<>());
+        }
+        SortedMap<String, StorePath> outputs = new TreeMap<>();
+        state.outputs().forEach((name, path) -> outputs.put(name, storeDir.parse(path)));
+        return new BuildResult(status, "", 1, false, state.startTime(), state.stopTime(), Optional.empty(), Optional.empty(),
+                realisationsOf(drv, outputs));
+    }
+
+    private static BuildResult failure(BuildStatus status, String message) {
+        long now = System.currentTimeMillis() / 1000;
+        return new BuildResult(status, message, 0, false, now, now, Optional.empty(), Optional.empty(), new TreeMap<>());
+    }
+
+    @Override
+    public void ensurePath(Session session, StorePath path) {
+        if (paths.queryPathInfo(path).isEmpty()) {
+            throw new StoreException("path '" + storeDir.print(path) + "' is not valid in this store and it has no substituters");
+        }
+    }
+
+    @Override
+    public MissingPaths queryMissing(List<DerivedPath> targets) {
+        TreeSet<StorePath> willBuild = new TreeSet<>();
+        TreeSet<StorePath> unknown = new TreeSet<>();
+        ArrayDeque<StorePath> todo = new ArrayDeque<>();
+        for (DerivedPath t : targets) {
+            if (t instanceof DerivedPath.Built b && b.drvPath() instanceof SingleDerivedPath.Opaque drv) {
+                todo.add(drv.path());
+            }
+        }
+        TreeSet<StorePath> seen = new TreeSet<>();
+        while (!todo.isEmpty()) {
+            StorePath drvPath = todo.removeFirst();
+            if (!seen.add(drvPath)) {
+                continue;
+            }
+            if (paths.queryPathInfo(drvPath).isEmpty()) {
+                unknown.add(drvPath);
+                continue;
+            }
+            Derivation drv = derivations.read(drvPath);
+            if (validOutputs(drvPath, drv).isEmpty()) {
+                willBuild.add(drvPath);
+                todo.addAll(drv.inputDrvs().keySet());
+            }
+        }
+        return new MissingPaths(willBuild, new TreeSet<>(), unknown, 0, 0);
+    }
+
+    @Override
+    public void addBuildLog(StorePath drvPath, InputStream log) {
+        try {
+            bucket.put(BinaryCacheLayout.logKey(drvPath), log.readAllBytes(), "text/plain; charset=utf-8");
+        } catch (IOException e) {
+            throw new UncheckedIOException("storing the log of '" + storeDir.print(drvPath) + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a build");
+        }
+    }
+}

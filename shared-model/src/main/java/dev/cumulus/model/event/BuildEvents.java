@@ -1,0 +1,83 @@
+package dev.cumulus.model.event;
+
+import dev.cumulus.model.build.BuildReport;
+import dev.cumulus.model.build.BuildRequest;
+import java.util.List;
+import java.util.Map;
+
+/** The requests and responses of the build functions. Paths are full store paths. */
+public final class BuildEvents {
+    private BuildEvents() {}
+
+    /**
+     * Build a derivation. {@code derivation} is its ATerm (a BuildDerivation's basic derivation, or
+     * the {@code .drv}'s contents); {@code inputs} the store paths it needs (its input sources and its
+     * input derivations' outputs, resolved by the caller); {@code outputHashes} each output's hash
+     * modulo ({@code sha256:…}), for the realisations of content-addressed outputs; the limits and
+     * cores as the client's settings say.
+     */
+    public record SubmitBuild(String drvPath, String derivation, List<String> inputs, Map<String, String> outputHashes,
+                              long timeoutSeconds, long maxSilentSeconds, int cores) {
+        public SubmitBuild {
+            inputs = inputs == null ? List.of() : List.copyOf(inputs);
+            outputHashes = outputHashes == null ? Map.of() : Map.copyOf(outputHashes);
+        }
+    }
+
+    /** A build's state and the log lines from {@code logFrom} on (0: from the start). */
+    public record BuildQuery(String id, long logFrom) {}
+
+    /** A runner took a build's message; {@code attempt} is how many times the message was received. */
+    public record BuildStarted(String id, String runner, int attempt) {}
+
+    /** Lines of a build's log, the {@code seq}-th chunk a runner sends for this attempt. */
+    public record BuildLog(String id, int attempt, long seq, List<String> lines) {
+        public BuildLog {
+            lines = lines == null ? List.of() : List.copyOf(lines);
+        }
+    }
+
+    /** A runner's report; the outputs are in the bucket already. */
+    public record CompleteBuild(BuildReport report) {}
+
+    /** Ends a build as failed from outside its runner (its message dead-lettered, a cancellation). */
+    public record FailBuild(String id, String status, String error) {}
+
+    /** Up to {@code limit} builds after {@code after} (null: from the start). */
+    public record ListBuilds(String after, int limit) {}
+
+    /**
+     * A build: {@code state} is queued, running, built or failed; {@code status} Nix's name for how it
+     * ended; {@code outputs} output name to path (the path it is built at until it is built, then
+     * its final path); {@code log} the lines asked for, and
+     * {@code logNext} where to ask from next.
+     */
+    public record BuildState(String id, String drvPath, String state, String status, String error,
+                             Map<String, String> outputs, Map<String, String> outputHashes, int attempts,
+                             long submittedAt, long startTime, long stopTime, List<String> log, long logNext) {
+        public BuildState {
+            outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+            outputHashes = outputHashes == null ? Map.of() : Map.copyOf(outputHashes);
+            log = log == null ? List.of() : List.copyOf(log);
+        }
+
+        public boolean finished() {
+            return "built".equals(state) || "failed".equals(state);
+        }
+    }
+
+    /** Whether the runner should build: false when the build ended meanwhile (done, failed, cancelled). */
+    public record BuildClaim(boolean run) {}
+
+    public record BuildList(List<BuildState> builds, String next) {
+        public BuildList {
+            builds = builds == null ? List.of() : List.copyOf(builds);
+        }
+    }
+
+    /** The message on the build queue: the build's id and what to run. */
+    public record QueuedBuild(String id, BuildRequest request) {}
+
+    /** An answer with nothing in it. */
+    public record Done() {}
+}
