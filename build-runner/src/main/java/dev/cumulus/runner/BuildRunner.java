@@ -131,7 +131,7 @@ public final class BuildRunner implements AutoCloseable {
             shipping.cancel(false);
             log.ship();
             BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
-            if ("built".equals(state.state())) {
+            if (state.built()) {
                 writeNarInfos(queued.request(), state, report);
             }
             uploadLog(state.drvPath(), log);

@@ -17,9 +17,10 @@ import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -43,7 +44,7 @@ final class InputStore {
     /** Where {@code path} is on this machine, fetched first if needed. */
     synchronized Path materialise(StorePath path) throws IOException {
         Path target = dir.resolve(path.baseName());
-        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return target;
         }
         String printed = storeDir.print(path);
@@ -72,23 +73,19 @@ final class InputStore {
         }
     }
 
+    /** Deletes a tree; read-only directories (builders and unpacked store paths have them) are opened first. */
     static void delete(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> all = Files.walk(p)) {
-            for (Path each : all.sorted(Comparator.reverseOrder()).toList()) {
-                if (Files.isDirectory(each, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    each.toFile().setWritable(true);
-                }
-                Files.delete(each);
-            }
-        } catch (java.nio.file.AccessDeniedException e) {
-            // Read-only directories (store paths are) must be made writable before their entries go.
-            try (Stream<Path> dirs = Files.walk(p)) {
-                dirs.filter(Files::isDirectory).forEach(d -> d.toFile().setWritable(true));
-            }
-            delete(p);
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(p)) {
+            all = walk.toList();
+        }
+        all.stream().filter(each -> Files.isDirectory(each, LinkOption.NOFOLLOW_LINKS))
+                .forEach(dir -> dir.toFile().setWritable(true));
+        for (Path each : all.reversed()) {
+            Files.delete(each);
         }
     }
 }

@@ -2,7 +2,7 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
-import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.model.derived.DerivedPath;
 import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.SingleDerivedPath;
@@ -38,10 +38,10 @@ final class BuildCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
         Map<String, String> env = StackEnvironment.read(stateDir);
-        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         Backends backends = CloudBackends.of(clients, StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env), storeDir,
-                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")), Optional.empty());
+                StoreFunctionsOption.compression(env), Optional.empty());
         DerivedPath target = new DerivedPath.Built(new SingleDerivedPath.Opaque(storeDir.parse(drvPath)), new OutputsSpec.All());
         List<KeyedBuildResult> results = backends.builds().build(new CommandSession(System.err), List.of(target),
                 BuildMode.NORMAL);

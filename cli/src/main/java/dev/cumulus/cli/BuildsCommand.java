@@ -2,6 +2,7 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
@@ -35,7 +36,7 @@ final class BuildsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
         Map<String, String> env = StackEnvironment.read(stateDir);
-        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         StoreFunctionClient functions = new StoreFunctionClient(StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env));
         if (!words.isEmpty()) {

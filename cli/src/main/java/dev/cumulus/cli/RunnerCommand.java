@@ -2,8 +2,8 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.aws.S3Bucket;
-import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
@@ -50,14 +50,14 @@ final class RunnerCommand implements Callable<Integer> {
         ProxyCommand.quietLibraries();
         Map<String, String> env = System.getenv();
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
-        StoreDir storeDir = new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path()));
+        StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
         String prefix = clients.config().resourcePrefix();
         String queueUrl = clients.sqs().getQueueUrl(g -> g.queueName(CloudResources.BUILD_REQUESTS.physicalName(prefix)))
                 .queueUrl();
         BuildRunner.Config config = new BuildRunner.Config(
                 name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid(),
                 workDir.toAbsolutePath(), sandboxPaths, Duration.ofSeconds(visibilitySeconds),
-                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")),
+                StoreFunctionsOption.compression(env),
                 StoreFunctionsOption.signingKey(env));
         try (BuildRunner runner = new BuildRunner(clients.sqs(), queueUrl,
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)),

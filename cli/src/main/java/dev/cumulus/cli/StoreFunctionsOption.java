@@ -34,7 +34,12 @@ enum StoreFunctionsOption {
         }
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         return CloudBackends.of(clients, invoker(clients, storeDir, env), storeDir,
-                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd")), signingKey(env));
+                compression(env), signingKey(env));
+    }
+
+    /** How NARs are compressed in the bucket: {@code CUMULUS_NAR_COMPRESSION}, zstd by default. */
+    static NarCompression compression(Map<String, String> env) {
+        return NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd"));
     }
 
     static Optional<SecretKey> signingKey(Map<String, String> env) {

@@ -24,6 +24,7 @@ import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
 import dev.cumulus.model.store.PathInfo;
@@ -84,15 +85,14 @@ public final class Builds {
         } catch (IllegalArgumentException e) {
             throw new StoreException(e.getMessage(), e);
         }
-        String id = Hash.sha256(new String(EventJson.write(request), java.nio.charset.StandardCharsets.UTF_8)).toNix32()
-                .substring(0, 32);
+        String id = Hash.of(HashAlgorithm.SHA256, EventJson.write(request)).toNix32().substring(0, 32);
         Map<String, String> outputs = new TreeMap<>();
         List<String> names = new ArrayList<>(drv.outputs().keySet());
         for (int i = 0; i < names.size(); i++) {
             outputs.put(names.get(i), request.outputs().get(i).path());
         }
         long now = clock.instant().getEpochSecond();
-        BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildsTable.QUEUED, null, null, outputs,
+        BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildState.QUEUED, null, null, outputs,
                 s.outputHashes(), 0, now, 0, 0, List.of(), 0);
         Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh);
         if (outstanding.isPresent()) {
@@ -112,11 +112,7 @@ public final class Builds {
         Set<StorePath> seen = new TreeSet<>(inputs);
         List<StorePath> frontier = new ArrayList<>(seen);
         while (!frontier.isEmpty()) {
-            Map<String, StoredPath> found = new HashMap<>();
-            for (int i = 0; i < frontier.size(); i += 100) {
-                found.putAll(tables.paths().getAll(frontier.subList(i, Math.min(frontier.size(), i + 100)).stream()
-                        .map(StorePath::hashPart).toList()));
-            }
+            Map<String, StoredPath> found = tables.paths().getAll(frontier.stream().map(StorePath::hashPart).toList());
             List<StorePath> next = new ArrayList<>();
             for (StorePath p : frontier) {
                 StoredPath stored = found.get(p.hashPart());
@@ -169,7 +165,7 @@ public final class Builds {
             return build;
         }
         if (!report.succeeded()) {
-            return finish(build.id(), BuildsTable.FAILED, report.status(), report.error(), Map.of());
+            return finish(build.id(), BuildState.FAILED, report.status(), report.error(), Map.of());
         }
         Map<String, String> nameByScratch = new HashMap<>();
         build.outputs().forEach((name, scratch) -> nameByScratch.put(scratch, name));
@@ -189,13 +185,13 @@ public final class Builds {
                     o.signatures().stream().map(Signature::parse).toList()));
         }
         if (!finalPaths.keySet().equals(build.outputs().keySet())) {
-            return finish(build.id(), BuildsTable.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(),
+            return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(),
                     "the runner reported outputs " + finalPaths.keySet() + " instead of " + build.outputs().keySet(), Map.of());
         }
         try {
             registration.register(true, false, referencesFirst(candidates));
         } catch (StoreException e) {
-            return finish(build.id(), BuildsTable.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
+            return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
         }
         finalPaths.forEach((name, path) -> {
             String hash = build.outputHashes().get(name);
@@ -204,7 +200,7 @@ public final class Builds {
                         storeDir.parse(path)));
             }
         });
-        return finish(build.id(), BuildsTable.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths);
+        return finish(build.id(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths);
     }
 
     /** Outputs that refer to other outputs of the same build come after them. */
@@ -237,7 +233,7 @@ public final class Builds {
         get(f.id());
         String status = f.status() == null ? BuildStatus.MISC_FAILURE.jsonName() : f.status();
         BuildStatus.fromJsonName(status);
-        return finish(f.id(), BuildsTable.FAILED, status, f.error(), Map.of());
+        return finish(f.id(), BuildState.FAILED, status, f.error(), Map.of());
     }
 
     public BuildList list(ListBuilds l) {

@@ -49,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Builds through the build functions: each derivation that is not built yet is submitted (its
@@ -87,7 +88,7 @@ public final class FunctionBuildService implements BuildService {
                         "input '" + storeDir.print(in.getKey()) + "^" + name + "' of '" + storeDir.print(drvPath) + "' is not built")));
             }
         }
-        return submitAndWait(session, drvPath, derivation, inputs, outputHashes(derivation));
+        return submitAndWait(session, drvPath, derivation, inputs, outputHashes(derivation).get());
     }
 
     @Override
@@ -143,11 +144,12 @@ public final class FunctionBuildService implements BuildService {
     private BuildResult realiseNow(Session session, StorePath drvPath,
                                    Map<StorePath, CompletableFuture<BuildResult>> realising, ExecutorService threads) {
         Derivation drv = derivations.read(drvPath);
-        Optional<SortedMap<String, StorePath>> valid = validOutputs(drvPath, drv);
+        Supplier<SortedMap<String, Hash>> hashes = outputHashes(drv);
+        Optional<SortedMap<String, StorePath>> valid = validOutputs(drv, hashes);
         if (valid.isPresent()) {
             long now = System.currentTimeMillis() / 1000;
             return new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now, Optional.empty(), Optional.empty(),
-                    realisationsOf(drv, valid.get()));
+                    realisationsOf(hashes.get(), valid.get()));
         }
         Map<StorePath, CompletableFuture<BuildResult>> inputs = new TreeMap<>();
         drv.inputDrvs().keySet().forEach(in -> inputs.put(in, realise(session, in, realising, threads)));
@@ -167,22 +169,21 @@ public final class FunctionBuildService implements BuildService {
                 inputPaths.add(out.outPath());
             }
         }
-        return submitAndWait(session, drvPath, drv, inputPaths, outputHashes(drv));
+        return submitAndWait(session, drvPath, drv, inputPaths, hashes.get());
     }
 
-    /** The outputs' paths when all are valid already (floating ones through their realisations). */
-    private Optional<SortedMap<String, StorePath>> validOutputs(StorePath drvPath, Derivation drv) {
+    /**
+     * The outputs' paths when all are valid already (floating ones through their realisations, for
+     * which the derivation is hashed: {@code hashes} is asked only then).
+     */
+    private Optional<SortedMap<String, StorePath>> validOutputs(Derivation drv, Supplier<SortedMap<String, Hash>> hashes) {
         SortedMap<String, StorePath> found = new TreeMap<>();
-        SortedMap<String, Hash> hashes = null;
         for (Map.Entry<String, Optional<StorePath>> e : drv.outputPaths(storeDir).entrySet()) {
             if (e.getValue().isPresent()) {
                 found.put(e.getKey(), e.getValue().get());
                 continue;
             }
-            if (hashes == null) {
-                hashes = outputHashes(drv);
-            }
-            Hash h = hashes.get(e.getKey());
+            Hash h = hashes.get().get(e.getKey());
             Optional<Realisation> r = h == null ? Optional.empty() : realisations.query(new DrvOutput.ByHash(h, e.getKey()));
             if (r.isEmpty()) {
                 return Optional.empty();
@@ -193,16 +194,29 @@ public final class FunctionBuildService implements BuildService {
                 ? Optional.of(found) : Optional.empty();
     }
 
-    private SortedMap<String, Hash> outputHashes(Derivation drv) {
-        try {
-            return new DerivationHasher(storeDir, derivations::read).hashModulo(drv, true).outputHashes();
-        } catch (RuntimeException e) {
-            return new TreeMap<>();
-        }
+    /**
+     * Each output's hash modulo, computed on first use and then kept: hashing reads the input
+     * derivations from the store, so one realisation hashes each derivation once.
+     */
+    private Supplier<SortedMap<String, Hash>> outputHashes(Derivation drv) {
+        return new Supplier<>() {
+            private SortedMap<String, Hash> hashes;
+
+            @Override
+            public SortedMap<String, Hash> get() {
+                if (hashes == null) {
+                    try {
+                        hashes = new DerivationHasher(storeDir, derivations::read).hashModulo(drv, true).outputHashes();
+                    } catch (RuntimeException e) {
+                        hashes = new TreeMap<>();
+                    }
+                }
+                return hashes;
+            }
+        };
     }
 
-    private SortedMap<String, Realisation> realisationsOf(Derivation drv, Map<String, StorePath> outputs) {
-        SortedMap<String, Hash> hashes = outputHashes(drv);
+    private static SortedMap<String, Realisation> realisationsOf(SortedMap<String, Hash> hashes, Map<String, StorePath> outputs) {
         SortedMap<String, Realisation> r = new TreeMap<>();
         outputs.forEach((name, path) -> {
             Hash h = hashes.get(name);
@@ -256,10 +270,10 @@ public final class FunctionBuildService implements BuildService {
         } finally {
             session.logger().stopActivity(activity);
         }
-        return result(drv, state, tail);
+        return result(hashes, state, tail);
     }
 
-    private BuildResult result(Derivation drv, BuildState state, ArrayDeque<String> tail) {
+    private BuildResult result(SortedMap<String, Hash> hashes, BuildState state, ArrayDeque<String> tail) {
         BuildStatus status = state.status() == null ? BuildStatus.MISC_FAILURE : BuildStatus.fromJsonName(state.status());
         if (!status.isSuccess()) {
             String message = "builder for '" + state.drvPath() + "' " + (state.error() == null ? "failed" : state.error());
@@ -272,7 +286,7 @@ public final class FunctionBuildService implements BuildService {
         SortedMap<String, StorePath> outputs = new TreeMap<>();
         state.outputs().forEach((name, path) -> outputs.put(name, storeDir.parse(path)));
         return new BuildResult(status, "", 1, false, state.startTime(), state.stopTime(), Optional.empty(), Optional.empty(),
-                realisationsOf(drv, outputs));
+                realisationsOf(hashes, outputs));
     }
 
     private static BuildResult failure(BuildStatus status, String message) {
@@ -308,7 +322,7 @@ public final class FunctionBuildService implements BuildService {
                 continue;
             }
             Derivation drv = derivations.read(drvPath);
-            if (validOutputs(drvPath, drv).isEmpty()) {
+            if (validOutputs(drv, outputHashes(drv)).isEmpty()) {
                 willBuild.add(drvPath);
                 todo.addAll(drv.inputDrvs().keySet());
             }

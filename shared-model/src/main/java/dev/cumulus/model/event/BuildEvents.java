@@ -55,6 +55,11 @@ public final class BuildEvents {
     public record BuildState(String id, String drvPath, String state, String status, String error,
                              Map<String, String> outputs, Map<String, String> outputHashes, int attempts,
                              long submittedAt, long startTime, long stopTime, List<String> log, long logNext) {
+        public static final String QUEUED = "queued";
+        public static final String RUNNING = "running";
+        public static final String BUILT = "built";
+        public static final String FAILED = "failed";
+
         public BuildState {
             outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
             outputHashes = outputHashes == null ? Map.of() : Map.copyOf(outputHashes);
@@ -62,7 +67,11 @@ public final class BuildEvents {
         }
 
         public boolean finished() {
-            return "built".equals(state) || "failed".equals(state);
+            return BUILT.equals(state) || FAILED.equals(state);
+        }
+
+        public boolean built() {
+            return BUILT.equals(state);
         }
     }
 

@@ -18,11 +18,6 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  * a runner and a dead-letter handler, or two submitters never both win.
  */
 public final class BuildsTable {
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String BUILT = "built";
-    public static final String FAILED = "failed";
-
     private final DynamoDbClient db;
     private final String table;
 
@@ -40,7 +35,7 @@ public final class BuildsTable {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("id", AttributeValue.fromS(build.id()));
         item.put("drvPath", AttributeValue.fromS(build.drvPath()));
-        item.put("state", AttributeValue.fromS(QUEUED));
+        item.put("state", AttributeValue.fromS(BuildState.QUEUED));
         item.put("attempts", Attributes.num(0));
         item.put("submittedAt", Attributes.num(build.submittedAt()));
         item.put("outputs", map(build.outputs()));
@@ -49,7 +44,8 @@ public final class BuildsTable {
             db.putItem(p -> p.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(id) OR (#s <> :q AND #s <> :r)")
                     .expressionAttributeNames(Map.of("#s", "state"))
-                    .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(QUEUED), ":r", AttributeValue.fromS(RUNNING))));
+                    .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(BuildState.QUEUED),
+                            ":r", AttributeValue.fromS(BuildState.RUNNING))));
             return Optional.empty();
         } catch (ConditionalCheckFailedException outstanding) {
             return get(build.id());
@@ -68,7 +64,8 @@ public final class BuildsTable {
                     .updateExpression("SET #s = :r, attempts = :a, startTime = :t, runner = :w")
                     .conditionExpression("#s IN (:q, :r)")
                     .expressionAttributeNames(Map.of("#s", "state"))
-                    .expressionAttributeValues(Map.of(":r", AttributeValue.fromS(RUNNING), ":q", AttributeValue.fromS(QUEUED),
+                    .expressionAttributeValues(Map.of(":r", AttributeValue.fromS(BuildState.RUNNING),
+                            ":q", AttributeValue.fromS(BuildState.QUEUED),
                             ":a", Attributes.num(attempt), ":t", Attributes.num(now), ":w", AttributeValue.fromS(runner))));
             return true;
         } catch (ConditionalCheckFailedException ended) {
@@ -90,8 +87,8 @@ public final class BuildsTable {
         values.put(":o", map(outputs));
         values.put(":t", Attributes.num(stopTime));
         values.put(":x", Attributes.num(expiresAt));
-        values.put(":q", AttributeValue.fromS(QUEUED));
-        values.put(":r", AttributeValue.fromS(RUNNING));
+        values.put(":q", AttributeValue.fromS(BuildState.QUEUED));
+        values.put(":r", AttributeValue.fromS(BuildState.RUNNING));
         try {
             var updated = db.updateItem(u -> u.tableName(table).key(key(id))
                     .updateExpression("SET #s = :s, #status = :st, #error = :e, outputs = :o, stopTime = :t, expiresAt = :x")
