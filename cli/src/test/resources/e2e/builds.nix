@@ -1,6 +1,6 @@
 # Derivations the end-to-end build tests send to Cumulus. Builders use the host's /bin/sh through
 # sandbox-paths; `salt` makes each test's derivations its own.
-{ salt ? "0" }:
+{ salt ? "0", seconds ? "1" }:
 let
   sh = script: [ "-c" ("export PATH=/usr/bin:/bin; " + script) ];
   mk = name: script: derivation {
@@ -19,6 +19,10 @@ let
 in {
   chain = c5;
   fails = mk "fails" "echo about to fail; echo second line; exit 3";
+  # Sleeps `seconds` (the e2e tests find it by that argument), then succeeds.
+  sleeps = mk "sleeps" "echo started; sleep ${seconds}; mkdir $out; echo slept > $out/done";
+  # Prints a line every half second for `seconds`: busy, never silent.
+  chatters = mk "chatters" "i=0; while [ $i -lt $((${seconds} * 2)) ]; do echo tick $i; sleep 0.5; i=$((i + 1)); done; mkdir $out";
   caDrv = derivation {
     name = "ca";
     system = "x86_64-linux";

@@ -1,6 +1,7 @@
 package dev.cumulus.runner;
 
 import dev.cumulus.model.event.BuildEvents.BuildLog;
+import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ final class BuildLogShipper {
     private final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
     private long seq;
     private volatile boolean wanted = true;
+    private volatile boolean shippedSinceCheck;
 
     BuildLogShipper(StoreFunctionClient functions, String build, int attempt, int maxKept) {
         this.functions = functions;
@@ -50,6 +52,7 @@ final class BuildLogShipper {
         }
         try {
             wanted = functions.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build, attempt, n, chunk)).run();
+            shippedSinceCheck = true;
             synchronized (this) {
                 pending.subList(0, chunk.size()).clear();
                 seq++;
@@ -57,6 +60,23 @@ final class BuildLogShipper {
         } catch (RuntimeException e) {
             System.getLogger(BuildLogShipper.class.getName()).log(System.Logger.Level.WARNING,
                     "sending the log of " + build + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Asks whether the build is still wanted when no chunk went out since the last call: a silent
+     * builder sends no log, yet a cancelled build must stop.
+     */
+    void checkWanted() {
+        if (shippedSinceCheck) {
+            shippedSinceCheck = false;
+            return;
+        }
+        try {
+            wanted = !functions.call(StoreFunction.QUERY_BUILD, new BuildQuery(build, Long.MAX_VALUE)).finished();
+        } catch (RuntimeException e) {
+            System.getLogger(BuildLogShipper.class.getName()).log(System.Logger.Level.WARNING,
+                    "asking after " + build + ": " + e.getMessage());
         }
     }
 

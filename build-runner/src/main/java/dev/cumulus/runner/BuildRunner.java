@@ -122,9 +122,12 @@ public final class BuildRunner implements AutoCloseable {
             delete(message);
             return;
         }
-        long lease = Math.max(1, config.visibility().toMillis() / 3);
-        var heartbeat = timers.scheduleAtFixedRate(() -> extend(message), lease, lease, TimeUnit.MILLISECONDS);
         BuildLogShipper log = new BuildLogShipper(functions, queued.id(), attempt, MAX_LOG_LINES);
+        long lease = Math.max(1, config.visibility().toMillis() / 3);
+        var heartbeat = timers.scheduleAtFixedRate(() -> {
+            extend(message);
+            log.checkWanted();
+        }, lease, lease, TimeUnit.MILLISECONDS);
         var shipping = timers.scheduleAtFixedRate(log::ship, LOG_EVERY.toMillis(), LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         try {
             BuildReport report = build(queued, attempt, log);

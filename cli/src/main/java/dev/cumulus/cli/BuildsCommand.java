@@ -57,8 +57,9 @@ final class BuildsCommand implements Callable<Integer> {
         } while (after != null);
         all.sort(Comparator.comparingLong(BuildState::submittedAt).reversed());
         for (BuildState b : all) {
-            System.out.printf("%s  %-8s %-16s %s  %s%s%n", b.id(), b.state(), b.status() == null ? "-" : b.status(),
-                    Instant.ofEpochSecond(b.submittedAt()), b.drvPath(), b.error() == null ? "" : "  (" + b.error() + ")");
+            System.out.printf("%s  %-8s %-16s %d %-8s %s  %s%s%n", b.id(), b.state(), b.status() == null ? "-" : b.status(),
+                    b.attempts(), b.attempts() == 1 ? "attempt" : "attempts", Instant.ofEpochSecond(b.submittedAt()),
+                    b.drvPath(), b.error() == null ? "" : "  (" + b.error() + ")");
         }
         return 0;
     }

@@ -38,6 +38,12 @@ final class CommandSession implements Session, ClientLogger {
         return id;
     }
 
+    /** The operator's command waits until the build ends (Ctrl-C stops the command, not the build). */
+    @Override
+    public boolean clientGone() {
+        return false;
+    }
+
     @Override
     public void log(long level, String text) {
         if (level <= Stderr.LVL_INFO) {

@@ -94,9 +94,11 @@ final class LocalCommand implements Callable<Integer> {
 
         LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX);
         running.add(stack);
-        // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS.
-        List<PublicKey> trusted = FunctionsConfig.fromEnvironment(System.getenv()).trustedKeys();
-        FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), trusted, List.of());
+        // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS; builds run
+        // under CUMULUS_BUILD_TIMEOUT and CUMULUS_BUILD_MAX_SILENT_TIME.
+        FunctionsConfig fromEnv = FunctionsConfig.fromEnvironment(System.getenv());
+        FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), fromEnv.trustedKeys(),
+                List.of(), fromEnv.buildLimits());
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.

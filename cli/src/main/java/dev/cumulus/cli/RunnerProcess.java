@@ -43,11 +43,6 @@ final class RunnerProcess implements AutoCloseable {
         return r;
     }
 
-    /** The running process, for tests that kill a runner mid-build. */
-    ProcessHandle handle() {
-        return process.toHandle();
-    }
-
     private void launch() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -60,7 +60,8 @@ enum StoreFunctionsOption {
         }
         FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
         if (!config.storeDir().equals(storeDir)) {
-            config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters());
+            config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters(),
+                    config.buildLimits());
         }
         return new InProcessInvoker(StoreFunctions.of(clients, config));
     }

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalEndToEndTest {
     static final long BIG = 256L * 1024 * 1024;
     static final ObjectMapper JSON = new ObjectMapper();
+    static final int RUNNER_VISIBILITY = 4;
 
     /** Static: JUnit fills it in before a per-class {@code @BeforeAll}. */
     @TempDir
@@ -83,7 +86,9 @@ class LocalEndToEndTest {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "local",
-                "--state-dir", state.toString(), "--ssh-port", "0"));
+                "--state-dir", state.toString(), "--ssh-port", "0",
+                // A short lease, so that a killed runner's build comes back within seconds.
+                "--runner-visibility", Integer.toString(RUNNER_VISIBILITY)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey);
         pb.redirectOutput(tmp.resolve("cumulus.out").toFile());
@@ -399,6 +404,106 @@ class LocalEndToEndTest {
         String path = out.lines().filter(l -> l.startsWith("/nix/store/")).findFirst().orElseThrow(() -> new AssertionError(out));
         assertTrue(path.endsWith("-c5"), out);
         assertEquals(5, pathInfo(stdioStore, path).size());
+    }
+
+    @Test
+    @Order(25)
+    void aBuilderPastItsTimeoutOrSilenceLimitIsStoppedWithNixsTimedOut() throws Exception {
+        // Over the unix socket: Nix 2.8 sends its settings (SetOptions) there, not over ssh-ng.
+        long start = System.nanoTime();
+        Run silent = nix("nix", "build", "--store", socketStore, "-f", builds().toString(), "sleeps", "--argstr", "salt", "silent",
+                "--argstr", "seconds", "60.25", "--no-link", "--max-silent-time", "2");
+        assertNotEquals(0, silent.exit(), silent.stderr());
+        assertTrue(silent.stderr().contains("timed out after 2 seconds of silence"), silent.stderr());
+        Run busy = nix("nix", "build", "--store", socketStore, "-f", builds().toString(), "chatters", "--argstr", "salt", "busy",
+                "--argstr", "seconds", "60", "--no-link", "--timeout", "3", "-L");
+        assertNotEquals(0, busy.exit(), busy.stderr());
+        assertTrue(busy.stderr().contains("timed out after 3 seconds"), busy.stderr());
+        assertTrue(busy.stderr().contains("tick 1"), "the log came while it ran: " + busy.stderr());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(40), "both stopped long before their builders would");
+        assertTrue(cumulusOk("builds").lines().filter(l -> l.contains("-sleeps.drv") || l.contains("-chatters.drv"))
+                .allMatch(l -> l.contains("TimedOut")));
+        assertTrue(builderProcesses("60.25").isEmpty(), "no builder is left running");
+    }
+
+    @Test
+    @Order(26)
+    void aBuildWhoseRunnerIsKilledComesBackAndIsBuiltByTheNextRunner() throws Exception {
+        Process client = nixInBackground("killed", "nix", "build", "--store", stdioStore, "-f", builds().toString(), "sleeps",
+                "--argstr", "salt", "killed", "--argstr", "seconds", "3.5", "--no-link", "--json");
+        ProcessHandle runner = runnerBuilding("3.5", Set.of());
+        runner.destroyForcibly();
+        assertTrue(client.waitFor(90, TimeUnit.SECONDS), "the client got an answer");
+        assertEquals(0, client.exitValue(), read(tmp.resolve("killed.err")));
+        String out = builtOut(read(tmp.resolve("killed.out")));
+        assertEquals("slept\n", nixOk("nix", "store", "cat", "--store", stdioStore, out + "/done"));
+        String line = cumulusOk("builds").lines().filter(l -> l.contains("-sleeps.drv") && l.contains(" built "))
+                .findFirst().orElseThrow();
+        assertTrue(line.contains(" 2 attempts "), "built on its second attempt: " + line);
+    }
+
+    @Test
+    @Order(27)
+    void aBuildThatKeepsLosingItsRunnerIsDeadLetteredAndTheClientGetsAClearFailure() throws Exception {
+        Process client = nixInBackground("dead", "nix", "build", "--store", stdioStore, "-f", builds().toString(), "sleeps",
+                "--argstr", "salt", "dead", "--argstr", "seconds", "60.5", "--no-link");
+        Set<Long> killed = new java.util.HashSet<>();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            ProcessHandle runner = runnerBuilding("60.5", killed);
+            killed.add(runner.pid());
+            runner.destroyForcibly();
+        }
+        assertTrue(client.waitFor(90, TimeUnit.SECONDS), "the client got an answer, not a hang");
+        String stderr = read(tmp.resolve("dead.err"));
+        assertNotEquals(0, client.exitValue(), stderr);
+        assertTrue(stderr.contains("no build-runner finished it in 3 attempts"), stderr);
+        assertTrue(builderProcesses("60.5").isEmpty(), "no builder is left running");
+    }
+
+    @Test
+    @Order(28)
+    void aClientThatHangsUpCancelsItsBuild() throws Exception {
+        Process client = nixInBackground("gone", "nix", "build", "--store", stdioStore, "-f", builds().toString(), "sleeps",
+                "--argstr", "salt", "gone", "--argstr", "seconds", "60.75", "--no-link");
+        runnerBuilding("60.75", Set.of());
+        client.descendants().forEach(ProcessHandle::destroyForcibly);
+        client.destroyForcibly();
+        for (int i = 0; i < 300 && !builderProcesses("60.75").isEmpty(); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(builderProcesses("60.75").isEmpty(), "the builder was stopped");
+        String line = cumulusOk("builds").lines().filter(l -> l.contains("-sleeps.drv") && l.contains("cancelled"))
+                .findFirst().orElseThrow();
+        assertTrue(line.contains(" failed "), line);
+    }
+
+    /** Starts a nix command with its output in {@code NAME.out} and {@code NAME.err}. */
+    private Process nixInBackground(String name, String... command) throws IOException {
+        return nixProcess(command).redirectOutput(tmp.resolve(name + ".out").toFile())
+                .redirectError(tmp.resolve(name + ".err").toFile()).start();
+    }
+
+    /** The builders (under cumulus local's runners) whose command line ends with {@code sleep ARG}. */
+    private List<ProcessHandle> builderProcesses(String sleepArgument) {
+        return cumulus.descendants().filter(p -> p.info().commandLine().orElse("").endsWith("sleep " + sleepArgument)).toList();
+    }
+
+    /** The runner process (a direct child of cumulus local) running the builder that sleeps {@code ARG}, not one of {@code except}. */
+    private ProcessHandle runnerBuilding(String sleepArgument, Set<Long> except) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            for (ProcessHandle builder : builderProcesses(sleepArgument)) {
+                Optional<ProcessHandle> p = builder.parent();
+                while (p.isPresent() && p.get().parent().map(ProcessHandle::pid).orElse(-1L) != cumulus.pid()) {
+                    p = p.get().parent();
+                }
+                if (p.isPresent() && !except.contains(p.get().pid())) {
+                    return p.get();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no runner started the builder 'sleep " + sleepArgument + "'; cumulus local's stderr:\n"
+                + read(tmp.resolve("cumulus.err")));
     }
 
     private String cumulusOk(String... args) throws Exception {

@@ -74,6 +74,7 @@ public final class DaemonConnection implements Session {
     private final StoreDir storeDir;
     private final Backends backends;
     private final Caller caller;
+    private final HangupWatchingInputStream input;
     private final WireReader in;
     private final WireWriter out;
     private final String id = UUID.randomUUID().toString();
@@ -85,7 +86,8 @@ public final class DaemonConnection implements Session {
         this.storeDir = storeDir;
         this.backends = backends;
         this.caller = caller;
-        this.in = new WireReader(new BufferedInputStream(in, 64 * 1024), limits);
+        this.input = new HangupWatchingInputStream(new BufferedInputStream(in, 64 * 1024));
+        this.in = new WireReader(input, limits);
         this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
     }
 
@@ -107,6 +109,11 @@ public final class DaemonConnection implements Session {
     @Override
     public String connectionId() {
         return id;
+    }
+
+    @Override
+    public boolean clientGone() {
+        return input.hungUp();
     }
 
     /** Serves until the client hangs up or breaks the protocol; never throws. */

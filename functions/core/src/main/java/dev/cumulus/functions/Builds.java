@@ -11,7 +11,12 @@ import dev.cumulus.model.build.DerivationBuildRequest;
 import dev.cumulus.model.derivation.Derivation;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildClaim;
+import dev.cumulus.model.event.BuildEvents.DeadLetter;
+import dev.cumulus.model.event.BuildEvents.DeadLetters;
+import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
+import dev.cumulus.model.event.BuildEvents.ItemFailure;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
@@ -24,6 +29,7 @@ import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
@@ -31,6 +37,7 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildStatus;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +65,7 @@ public final class Builds {
 
     private final StoreTables tables;
     private final StoreDir storeDir;
+    private final FunctionsConfig.BuildLimits limits;
     private final PathRegistration registration;
     private final BuildQueue queue;
     private final Clock clock;
@@ -65,6 +73,7 @@ public final class Builds {
     public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, BuildQueue queue, Clock clock) {
         this.tables = tables;
         this.storeDir = config.storeDir();
+        this.limits = config.buildLimits();
         this.registration = registration;
         this.queue = queue;
         this.clock = clock;
@@ -81,7 +90,10 @@ public final class Builds {
             drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), s.derivation());
             List<StorePath> inputs = s.inputs().stream().map(storeDir::parse).toList();
             request = DerivationBuildRequest.of(storeDir, drvPath, drv, closure(drvPath, inputs),
-                    new DerivationBuildRequest.Settings(s.timeoutSeconds(), s.maxSilentSeconds(), Math.max(1, s.cores())));
+                    new DerivationBuildRequest.Settings(
+                            FunctionsConfig.BuildLimits.effective(s.timeoutSeconds(), limits.timeoutSeconds()),
+                            FunctionsConfig.BuildLimits.effective(s.maxSilentSeconds(), limits.maxSilentSeconds()),
+                            Math.max(1, s.cores())));
         } catch (IllegalArgumentException e) {
             throw new StoreException(e.getMessage(), e);
         }
@@ -93,7 +105,7 @@ public final class Builds {
         }
         long now = clock.instant().getEpochSecond();
         BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildState.QUEUED, null, null, outputs,
-                s.outputHashes(), 0, now, 0, 0, List.of(), 0);
+                s.outputHashes(), 0, now, 0, 0, 1, List.of(), 0);
         Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh);
         if (outstanding.isPresent()) {
             return outstanding.get();
@@ -136,7 +148,7 @@ public final class Builds {
         BuildLogTable.Lines lines = tables.buildLogs().read(q.id(), q.logFrom());
         return new BuildState(state.id(), state.drvPath(), state.state(), state.status(), state.error(), state.outputs(),
                 state.outputHashes(), state.attempts(), state.submittedAt(), state.startTime(), state.stopTime(),
-                lines.lines(), lines.next());
+                state.waiters(), lines.lines(), lines.next());
     }
 
     public BuildClaim started(BuildStarted s) {
@@ -234,6 +246,42 @@ public final class Builds {
         String status = f.status() == null ? BuildStatus.MISC_FAILURE.jsonName() : f.status();
         BuildStatus.fromJsonName(status);
         return finish(f.id(), BuildState.FAILED, status, f.error(), Map.of());
+    }
+
+    /** A waiter left; the build is cancelled if it was the last (see {@link BuildsTable#abandon}). */
+    public BuildState abandon(AbandonBuild a) {
+        get(a.id());
+        return tables.builds().abandon(a.id(), BuildStatus.MISC_FAILURE.jsonName(),
+                "was cancelled: no client waits for it any more", clock.instant().getEpochSecond(), expiry());
+    }
+
+    /**
+     * Fails the builds whose messages were dead-lettered: no runner finished them in the queue's
+     * receive limit (each runner died or lost its lease), so their waiters get an error, not a hang.
+     * A body that is not a queued build is dropped (it can never succeed); a failure to record the
+     * end sends the message back.
+     */
+    public DeadLettersHandled failDeadLettered(DeadLetters d) {
+        List<ItemFailure> again = new ArrayList<>();
+        for (DeadLetter m : d.records()) {
+            QueuedBuild build;
+            try {
+                build = EventJson.read(m.body() == null ? new byte[0] : m.body().getBytes(StandardCharsets.UTF_8),
+                        QueuedBuild.class);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            try {
+                if (build.id() != null && tables.builds().get(build.id()).isPresent()) {
+                    finish(build.id(), BuildState.FAILED, BuildStatus.MISC_FAILURE.jsonName(),
+                            "failed: no build-runner finished it in " + CloudResources.BUILD_REQUESTS.maxReceiveCount()
+                                    + " attempts", Map.of());
+                }
+            } catch (RuntimeException e) {
+                again.add(new ItemFailure(m.messageId()));
+            }
+        }
+        return new DeadLettersHandled(again);
     }
 
     public BuildList list(ListBuilds l) {

@@ -11,25 +11,65 @@ import java.util.Map;
 /**
  * What the store functions need besides their tables: the store directory paths are printed in, the
  * keys whose signatures make an input-addressed path or a realisation acceptable from an untrusted
- * caller, and the binary caches QuerySubstitutablePaths asks.
+ * caller, the binary caches QuerySubstitutablePaths asks, and the limits every build runs under.
  */
 public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys,
-                              List<URI> substituters) {
+                              List<URI> substituters, BuildLimits buildLimits) {
+
+    /**
+     * The longest a build may run and stay silent, in seconds (0: no limit). A client's own
+     * {@code timeout} and {@code max-silent-time} apply when shorter; Nix 2.8 sends none over
+     * ssh-ng, and a builder that hangs must not hold a runner forever. Hydra's defaults.
+     */
+    public record BuildLimits(long timeoutSeconds, long maxSilentSeconds) {
+        public static final BuildLimits DEFAULT = new BuildLimits(36_000, 7_200);
+
+        /** The client's limit when it set one within ours, else ours. */
+        static long effective(long client, long store) {
+            if (client <= 0) {
+                return store;
+            }
+            return store <= 0 ? client : Math.min(client, store);
+        }
+    }
 
     public FunctionsConfig {
         trustedKeys = List.copyOf(trustedKeys);
         substituters = List.copyOf(substituters);
     }
 
+    public FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys, List<URI> substituters) {
+        this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT);
+    }
+
     /**
      * From {@code CUMULUS_STORE_DIR}, {@code CUMULUS_RESOURCE_PREFIX}, {@code CUMULUS_TRUSTED_PUBLIC_KEYS}
-     * and {@code CUMULUS_SUBSTITUTERS} (both space-separated, as in nix.conf).
+     * and {@code CUMULUS_SUBSTITUTERS} (both space-separated, as in nix.conf), {@code CUMULUS_BUILD_TIMEOUT}
+     * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds).
      */
     public static FunctionsConfig fromEnvironment(Map<String, String> env) {
         return new FunctionsConfig(new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path())),
                 env.getOrDefault("CUMULUS_RESOURCE_PREFIX", CloudResources.DEFAULT_PREFIX),
                 words(env.get("CUMULUS_TRUSTED_PUBLIC_KEYS")).stream().map(PublicKey::parse).toList(),
-                words(env.get("CUMULUS_SUBSTITUTERS")).stream().map(URI::create).toList());
+                words(env.get("CUMULUS_SUBSTITUTERS")).stream().map(URI::create).toList(),
+                new BuildLimits(seconds(env, "CUMULUS_BUILD_TIMEOUT", BuildLimits.DEFAULT.timeoutSeconds()),
+                        seconds(env, "CUMULUS_BUILD_MAX_SILENT_TIME", BuildLimits.DEFAULT.maxSilentSeconds())));
+    }
+
+    private static long seconds(Map<String, String> env, String name, long otherwise) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return otherwise;
+        }
+        try {
+            long s = Long.parseLong(v.trim());
+            if (s < 0) {
+                throw new NumberFormatException();
+            }
+            return s;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number of seconds (0: no limit), not '" + v + "'");
+        }
     }
 
     private static List<String> words(String text) {

@@ -36,6 +36,8 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.APPEND_BUILD_LOG, f::appendBuildLog);
         bind(StoreFunction.COMPLETE_BUILD, f::completeBuild);
         bind(StoreFunction.FAIL_BUILD, f::failBuild);
+        bind(StoreFunction.ABANDON_BUILD, f::abandonBuild);
+        bind(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, f::failDeadLetteredBuilds);
         bind(StoreFunction.LIST_BUILDS, f::listBuilds);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
             if (!byName.containsKey(each.name())) {

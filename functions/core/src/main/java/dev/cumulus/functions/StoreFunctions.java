@@ -6,7 +6,10 @@ import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.BuildEvents.BuildClaim;
+import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildList;
+import dev.cumulus.model.event.BuildEvents.DeadLetters;
+import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
@@ -172,6 +175,14 @@ public final class StoreFunctions {
 
     public BuildState failBuild(FailBuild f) {
         return builds.fail(f);
+    }
+
+    public BuildState abandonBuild(AbandonBuild a) {
+        return builds.abandon(a);
+    }
+
+    public DeadLettersHandled failDeadLetteredBuilds(DeadLetters d) {
+        return builds.failDeadLettered(d);
     }
 
     public BuildList listBuilds(ListBuilds l) {

@@ -41,11 +41,15 @@ final class TestStore {
     final StoreFunctions functions;
 
     TestStore(LocalStack stack, List<URI> substituters) {
+        this(stack, substituters, BuildQueue.NONE);
+    }
+
+    TestStore(LocalStack stack, List<URI> substituters, BuildQueue queue) {
         this.stack = stack;
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
-        this.functions = new StoreFunctions(tables, config, BuildQueue.NONE, Clock.systemUTC());
+        this.functions = new StoreFunctions(tables, config, queue, Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 

@@ -15,4 +15,10 @@ public interface Session {
 
     /** Unique per connection; temporary roots live as long as it. */
     String connectionId();
+
+    /**
+     * Whether the client has hung up, for operations that wait long without talking to it (a
+     * build nobody waits for any more is cancelled). Never blocks.
+     */
+    boolean clientGone();
 }

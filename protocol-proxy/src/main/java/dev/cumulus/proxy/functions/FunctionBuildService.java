@@ -12,9 +12,9 @@ import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.derived.SingleDerivedPath;
+import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
-import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
@@ -256,13 +256,15 @@ public final class FunctionBuildService implements BuildService {
                 if (state.finished()) {
                     break;
                 }
+                if (session.clientGone()) {
+                    throw new StoreException("the client hung up while '" + printed + "' was building");
+                }
                 sleep();
             }
         } catch (RuntimeException e) {
-            // The client is gone (or the proxy stops): nobody wants this build any more.
+            // The client is gone (or the proxy stops): this waiter leaves; the build is cancelled if it was the last.
             try {
-                functions.call(StoreFunction.FAIL_BUILD, new FailBuild(id, BuildStatus.MISC_FAILURE.jsonName(),
-                        "its client went away"));
+                functions.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(id));
             } catch (RuntimeException ignored) {
                 // best effort: the build ends on its own anyway
             }
@@ -276,7 +278,9 @@ public final class FunctionBuildService implements BuildService {
     private BuildResult result(SortedMap<String, Hash> hashes, BuildState state, ArrayDeque<String> tail) {
         BuildStatus status = state.status() == null ? BuildStatus.MISC_FAILURE : BuildStatus.fromJsonName(state.status());
         if (!status.isSuccess()) {
-            String message = "builder for '" + state.drvPath() + "' " + (state.error() == null ? "failed" : state.error());
+            // Nix's wording: a builder "failed with exit code N"; a timeout is the build's ("building of … timed out").
+            String message = (status == BuildStatus.TIMED_OUT ? "building of '" : "builder for '") + state.drvPath() + "' "
+                    + (state.error() == null ? "failed" : state.error());
             if (!tail.isEmpty()) {
                 message += ";\nlast " + tail.size() + " log lines:\n> " + String.join("\n> ", tail);
             }

@@ -43,18 +43,50 @@ public final class BuildEvents {
     /** Ends a build as failed from outside its runner (its message dead-lettered, a cancellation). */
     public record FailBuild(String id, String status, String error) {}
 
+    /**
+     * A client that waited for a build no longer does (it hung up). The build is cancelled when
+     * nobody else waits for it: identical requests share one build, and each submitter is a waiter.
+     */
+    public record AbandonBuild(String id) {}
+
+    /**
+     * Messages of the build queue's dead-letter queue, in the shape of SQS's Lambda event (an
+     * event source mapping delivers exactly this; {@code cumulus local} polls and sends the same).
+     * Each body is a {@link QueuedBuild} that no runner finished in the queue's receive limit.
+     */
+    public record DeadLetters(@com.fasterxml.jackson.annotation.JsonProperty("Records") List<DeadLetter> records) {
+        public DeadLetters {
+            records = records == null ? List.of() : List.copyOf(records);
+        }
+    }
+
+    public record DeadLetter(String messageId, String body) {}
+
+    /**
+     * SQS's partial batch answer: the messages that could not be handled and must come back
+     * (the event source mapping reports batch item failures).
+     */
+    public record DeadLettersHandled(List<ItemFailure> batchItemFailures) {
+        public DeadLettersHandled {
+            batchItemFailures = batchItemFailures == null ? List.of() : List.copyOf(batchItemFailures);
+        }
+    }
+
+    public record ItemFailure(String itemIdentifier) {}
+
     /** Up to {@code limit} builds after {@code after} (null: from the start). */
     public record ListBuilds(String after, int limit) {}
 
     /**
      * A build: {@code state} is queued, running, built or failed; {@code status} Nix's name for how it
      * ended; {@code outputs} output name to path (the path it is built at until it is built, then
-     * its final path); {@code log} the lines asked for, and
+     * its final path); {@code waiters} how many submitters wait for it; {@code log} the lines asked for, and
      * {@code logNext} where to ask from next.
      */
     public record BuildState(String id, String drvPath, String state, String status, String error,
                              Map<String, String> outputs, Map<String, String> outputHashes, int attempts,
-                             long submittedAt, long startTime, long stopTime, List<String> log, long logNext) {
+                             long submittedAt, long startTime, long stopTime, long waiters, List<String> log,
+                             long logNext) {
         public static final String QUEUED = "queued";
         public static final String RUNNING = "running";
         public static final String BUILT = "built";

@@ -64,6 +64,10 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("complete-build", BuildEvents.CompleteBuild.class, BuildEvents.BuildState.class);
     public static final StoreFunction<BuildEvents.FailBuild, BuildEvents.BuildState> FAIL_BUILD =
             new StoreFunction<>("fail-build", BuildEvents.FailBuild.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.AbandonBuild, BuildEvents.BuildState> ABANDON_BUILD =
+            new StoreFunction<>("abandon-build", BuildEvents.AbandonBuild.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.DeadLetters, BuildEvents.DeadLettersHandled> FAIL_DEAD_LETTERED_BUILDS =
+            new StoreFunction<>("fail-dead-lettered-builds", BuildEvents.DeadLetters.class, BuildEvents.DeadLettersHandled.class);
     public static final StoreFunction<BuildEvents.ListBuilds, BuildEvents.BuildList> LIST_BUILDS =
             new StoreFunction<>("list-builds", BuildEvents.ListBuilds.class, BuildEvents.BuildList.class);
 
@@ -71,5 +75,5 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
-            LIST_BUILDS);
+            ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS);
 }

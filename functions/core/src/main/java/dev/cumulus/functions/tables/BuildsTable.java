@@ -27,16 +27,35 @@ public final class BuildsTable {
     }
 
     /**
-     * Records a new queued build unless the same request is queued or running already.
+     * Records a new queued build with one waiter unless the same request is queued or running
+     * already, in which case the submitter becomes one more waiter of that build.
      *
      * @return empty when recorded; the outstanding build otherwise
      */
     public Optional<BuildState> putIfNotOutstanding(BuildState build) {
+        for (int tries = 0; ; tries++) {
+            Optional<BuildState> outstanding = tryPut(build);
+            if (outstanding.isEmpty()) {
+                return outstanding;
+            }
+            try {
+                return Optional.of(addWaiters(build.id(), 1));
+            } catch (ConditionalCheckFailedException ended) {
+                // it ended between the two writes: record it anew
+                if (tries == 3) {
+                    throw ended;
+                }
+            }
+        }
+    }
+
+    private Optional<BuildState> tryPut(BuildState build) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("id", AttributeValue.fromS(build.id()));
         item.put("drvPath", AttributeValue.fromS(build.drvPath()));
         item.put("state", AttributeValue.fromS(BuildState.QUEUED));
         item.put("attempts", Attributes.num(0));
+        item.put("waiters", Attributes.num(1));
         item.put("submittedAt", Attributes.num(build.submittedAt()));
         item.put("outputs", map(build.outputs()));
         item.put("outputHashes", map(build.outputHashes()));
@@ -50,6 +69,35 @@ public final class BuildsTable {
         } catch (ConditionalCheckFailedException outstanding) {
             return get(build.id());
         }
+    }
+
+    private BuildState addWaiters(String id, int delta) {
+        return state(db.updateItem(u -> u.tableName(table).key(key(id))
+                .updateExpression("ADD waiters :d")
+                .conditionExpression("#s IN (:q, :r)")
+                .expressionAttributeNames(Map.of("#s", "state"))
+                .expressionAttributeValues(Map.of(":d", Attributes.num(delta),
+                        ":q", AttributeValue.fromS(BuildState.QUEUED), ":r", AttributeValue.fromS(BuildState.RUNNING)))
+                .returnValues(ReturnValue.ALL_NEW)).attributes());
+    }
+
+    /**
+     * One waiter of an outstanding build no longer waits; when it was the last, the build ends as
+     * failed with {@code error} (unless a new waiter came meanwhile: the end is conditional on none).
+     *
+     * @return the build as it is afterwards
+     */
+    public BuildState abandon(String id, String status, String error, long stopTime, long expiresAt) {
+        BuildState left;
+        try {
+            left = addWaiters(id, -1);
+        } catch (ConditionalCheckFailedException ended) {
+            return get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded"));
+        }
+        if (left.waiters() > 0) {
+            return left;
+        }
+        return finish(id, BuildState.FAILED, status, error, Map.of(), stopTime, expiresAt, true);
     }
 
     public Optional<BuildState> get(String id) {
@@ -80,6 +128,11 @@ public final class BuildsTable {
      */
     public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
                              long stopTime, long expiresAt) {
+        return finish(id, state, status, error, outputs, stopTime, expiresAt, false);
+    }
+
+    private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
+                              long stopTime, long expiresAt, boolean onlyUnwaited) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":s", AttributeValue.fromS(state));
         values.put(":st", AttributeValue.fromS(status));
@@ -89,10 +142,13 @@ public final class BuildsTable {
         values.put(":x", Attributes.num(expiresAt));
         values.put(":q", AttributeValue.fromS(BuildState.QUEUED));
         values.put(":r", AttributeValue.fromS(BuildState.RUNNING));
+        if (onlyUnwaited) {
+            values.put(":none", Attributes.num(0));
+        }
         try {
             var updated = db.updateItem(u -> u.tableName(table).key(key(id))
                     .updateExpression("SET #s = :s, #status = :st, #error = :e, outputs = :o, stopTime = :t, expiresAt = :x")
-                    .conditionExpression("#s IN (:q, :r)")
+                    .conditionExpression(onlyUnwaited ? "#s IN (:q, :r) AND waiters <= :none" : "#s IN (:q, :r)")
                     .expressionAttributeNames(Map.of("#s", "state", "#status", "status", "#error", "error"))
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW));
@@ -142,6 +198,6 @@ public final class BuildsTable {
                 Attributes.optionalString(item, "error").filter(e -> !e.isEmpty()).orElse(null),
                 strings(item, "outputs"), strings(item, "outputHashes"), (int) Attributes.number(item, "attempts"),
                 Attributes.number(item, "submittedAt"), Attributes.number(item, "startTime"),
-                Attributes.number(item, "stopTime"), List.of(), 0);
+                Attributes.number(item, "stopTime"), Attributes.number(item, "waiters"), List.of(), 0);
     }
 }
