@@ -130,15 +130,19 @@ public final class BuildRunner implements AutoCloseable {
         }, lease, lease, TimeUnit.MILLISECONDS);
         var shipping = timers.scheduleAtFixedRate(log::ship, LOG_EVERY.toMillis(), LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            BuildReport report = build(queued, attempt, log);
+            Phases phases = new Phases();
+            BuildReport report = build(queued, attempt, log, phases);
             shipping.cancel(false);
             log.ship();
             BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
+            phases.end("report");
             if (state.built()) {
                 writeNarInfos(queued.request(), state, report);
             }
             uploadLog(state.drvPath(), log);
             delete(message);
+            phases.end("narinfos, log");
+            LOG.log(System.Logger.Level.INFO, "build " + queued.id() + " attempt " + attempt + " " + state.state() + ": " + phases);
         } catch (RuntimeException | IOException e) {
             // The runner's own fault (the bucket, the functions): leave the message to come back.
             LOG.log(System.Logger.Level.WARNING, "build " + queued.id() + " attempt " + attempt + " could not finish: "
@@ -149,7 +153,24 @@ public final class BuildRunner implements AutoCloseable {
         }
     }
 
-    private BuildReport build(QueuedBuild queued, int attempt, BuildLogShipper log) throws IOException {
+    /** Where a build's time went, for the runner's log. */
+    private static final class Phases {
+        private final StringBuilder text = new StringBuilder();
+        private long start = System.nanoTime();
+
+        void end(String phase) {
+            long now = System.nanoTime();
+            text.append(text.isEmpty() ? "" : ", ").append(phase).append(' ').append((now - start) / 1_000_000).append(" ms");
+            start = now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+
+    private BuildReport build(QueuedBuild queued, int attempt, BuildLogShipper log, Phases phases) throws IOException {
         BuildRequest request = queued.request();
         long start = System.currentTimeMillis() / 1000;
         Path top = config.workDir().resolve("builds").resolve(queued.id() + "-" + attempt);
@@ -161,6 +182,7 @@ public final class BuildRunner implements AutoCloseable {
             for (String input : request.inputs()) {
                 present.put(input, inputs.materialise(storeDir.parse(input)));
             }
+            phases.end("inputs");
             Path storeRoot = Files.createDirectories(top.resolve("store"));
             Path buildDir = Files.createDirectories(top.resolve("build"));
             Path etc = top.resolve("etc");
@@ -170,7 +192,9 @@ public final class BuildRunner implements AutoCloseable {
             try {
                 BuilderProcess.run(command, request.environment(), request.constraints().timeoutSeconds(),
                         request.constraints().maxSilentSeconds(), log::line, log::wanted);
+                phases.end("builder");
                 List<BuiltOutput> built = outputs.collect(request, storeRoot, Files.createDirectories(top.resolve("nars")));
+                phases.end("outputs");
                 return new BuildReport(queued.id(), BuildStatus.BUILT.jsonName(), null, built, start, now());
             } catch (BuildFailure f) {
                 log.line("cumulus: " + f.getMessage());

@@ -112,9 +112,17 @@ final class ProxyCommand implements Callable<Integer> {
 
     /** SSHD logs every session at INFO; only problems belong on the terminal. */
     static void quietLibraries() {
+        quietLibrariesBut(null);
+    }
+
+    /** As {@link #quietLibraries()}, but {@code ours} (a logger name, or null) still logs at INFO. */
+    static void quietLibrariesBut(String ours) {
         Logger.getLogger("").setLevel(Level.WARNING);
         for (var h : Logger.getLogger("").getHandlers()) {
-            h.setLevel(Level.WARNING);
+            h.setLevel(ours == null ? Level.WARNING : Level.INFO);
+        }
+        if (ours != null) {
+            Logger.getLogger(ours).setLevel(Level.INFO);
         }
     }
 }

@@ -47,7 +47,8 @@ final class RunnerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProxyCommand.quietLibraries();
+        // A line per build (where its time went) belongs in the runner's log.
+        ProxyCommand.quietLibrariesBut("dev.cumulus.runner");
         Map<String, String> env = System.getenv();
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();

@@ -57,7 +57,15 @@ import java.util.function.Supplier;
  * on to the client as they arrive. Outputs that are valid already are not rebuilt.
  */
 public final class FunctionBuildService implements BuildService {
-    static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * How often a build is asked after: often for its first second (most builds are short, and each
+     * poll's wait is latency the client sees), then less and less often (a poll is a function call
+     * and two reads), but often while log lines come.
+     */
+    static final Duration QUICK_POLL = Duration.ofMillis(25);
+    static final Duration QUICK_FOR = Duration.ofSeconds(1);
+    static final Duration LOG_POLL = Duration.ofMillis(100);
+    static final Duration MAX_POLL = Duration.ofMillis(500);
     /** Log lines quoted in a failed build's error, as Nix's log-lines setting defaults to. */
     static final int TAIL_LINES = 10;
 
@@ -241,6 +249,8 @@ public final class FunctionBuildService implements BuildService {
                 List.of(printed, "", 1L, 1L), 0);
         ArrayDeque<String> tail = new ArrayDeque<>();
         long logFrom = 0;
+        long pollMillis = QUICK_POLL.toMillis();
+        long submitted = System.nanoTime();
         try {
             while (true) {
                 long from = logFrom;
@@ -259,7 +269,14 @@ public final class FunctionBuildService implements BuildService {
                 if (session.clientGone()) {
                     throw new StoreException("the client hung up while '" + printed + "' was building");
                 }
-                sleep();
+                sleep(pollMillis);
+                if (System.nanoTime() - submitted < QUICK_FOR.toNanos()) {
+                    pollMillis = QUICK_POLL.toMillis();
+                } else if (!state.log().isEmpty()) {
+                    pollMillis = LOG_POLL.toMillis();
+                } else {
+                    pollMillis = Math.min(MAX_POLL.toMillis(), pollMillis * 3 / 2);
+                }
             }
         } catch (RuntimeException e) {
             // The client is gone (or the proxy stops): this waiter leaves; the build is cancelled if it was the last.
@@ -351,9 +368,9 @@ public final class FunctionBuildService implements BuildService {
         }
     }
 
-    private static void sleep() {
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(POLL);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a build");
