@@ -393,6 +393,16 @@ class LocalEndToEndTest {
         String failed = cumulusOk("builds").lines().filter(l -> l.contains("-fails.drv")).findFirst().orElseThrow();
         assertTrue(failed.contains(" failed ") && failed.contains("PermanentFailure"), failed);
         assertTrue(cumulusOk("builds", "log", failed.split(" ")[0]).contains("about to fail"));
+        // The log is in the bucket, where `nix log` finds it (Nix 2.8 cannot ask an ssh-ng store for logs).
+        String drv = nixOk("nix", "eval", "--store", stdioStore, "--raw", "-f", builds().toString(), "fails.drvPath",
+                "--argstr", "salt", "fails").trim();
+        // The runner stores it right after reporting the failure, so it may take a moment.
+        Run log = nix("nix", "log", "--store", bucketUrl, drv);
+        for (int i = 0; i < 20 && log.exit() != 0; i++) {
+            Thread.sleep(250);
+            log = nix("nix", "log", "--store", bucketUrl, drv);
+        }
+        assertTrue(log.out().contains("about to fail"), log.stderr());
     }
 
     @Test
