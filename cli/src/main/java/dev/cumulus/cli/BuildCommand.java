@@ -1,7 +1,5 @@
 package dev.cumulus.cli;
 
-import dev.cumulus.aws.AwsClients;
-import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.model.derived.DerivedPath;
 import dev.cumulus.model.derived.OutputsSpec;
@@ -10,13 +8,11 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.BuildMode;
 import dev.cumulus.model.wire.KeyedBuildResult;
 import dev.cumulus.proxy.backend.Backends;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -29,19 +25,15 @@ final class BuildCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DRV_PATH", description = "The derivation's store path.")
     String drvPath;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
-            description = "The state directory of a running 'cumulus local' (default: ${DEFAULT-VALUE}); "
-                    + "without its stack.env the environment says where AWS is.")
-    Path stateDir;
+    @Mixin
+    StateDirOption state;
 
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        Map<String, String> env = StackEnvironment.read(stateDir);
+        Map<String, String> env = state.environment();
         StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
-        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
-        Backends backends = CloudBackends.of(clients, StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env), storeDir,
-                StoreFunctionsOption.compression(env), Optional.empty());
+        Backends backends = StoreFunctionsOption.IN_PROCESS.backends(storeDir, env);
         DerivedPath target = new DerivedPath.Built(new SingleDerivedPath.Opaque(storeDir.parse(drvPath)), new OutputsSpec.All());
         List<KeyedBuildResult> results = backends.builds().build(new CommandSession(System.err), List.of(target),
                 BuildMode.NORMAL);

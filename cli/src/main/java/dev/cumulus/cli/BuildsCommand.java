@@ -1,16 +1,11 @@
 package dev.cumulus.cli;
 
-import dev.cumulus.aws.AwsClients;
-import dev.cumulus.aws.AwsConfig;
-import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.ListBuilds;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
-import dev.cumulus.model.store.StoreDir;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code ./cumulus builds}: the builds with their state; {@code ./cumulus builds log ID}: one build's log. */
@@ -28,17 +23,14 @@ final class BuildsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "log ID", arity = "0..2", description = "'log' and a build's id: print that build's log.")
     List<String> words = new ArrayList<>();
 
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
-            description = "The state directory of a running 'cumulus local' (default: ${DEFAULT-VALUE}).")
-    Path stateDir;
+    @Mixin
+    StateDirOption state;
 
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        Map<String, String> env = StackEnvironment.read(stateDir);
-        StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
-        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
-        StoreFunctionClient functions = new StoreFunctionClient(StoreFunctionsOption.IN_PROCESS.invoker(clients, storeDir, env));
+        Map<String, String> env = state.environment();
+        StoreFunctionClient functions = StoreFunctionsOption.IN_PROCESS.client(env);
         if (!words.isEmpty()) {
             if (words.size() != 2 || !words.get(0).equals("log")) {
                 System.err.println("usage: cumulus builds [log ID]");

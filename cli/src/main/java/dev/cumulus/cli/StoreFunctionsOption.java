@@ -8,6 +8,7 @@ import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
@@ -35,6 +36,12 @@ enum StoreFunctionsOption {
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         return CloudBackends.of(clients, invoker(clients, storeDir, env), storeDir,
                 compression(env), signingKey(env));
+    }
+
+    /** A client of the functions the environment points at. */
+    StoreFunctionClient client(Map<String, String> env) {
+        AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
+        return new StoreFunctionClient(invoker(clients, FunctionsConfig.fromEnvironment(env).storeDir(), env));
     }
 
     /** How NARs are compressed in the bucket: {@code CUMULUS_NAR_COMPRESSION}, zstd by default. */
