@@ -34,9 +34,8 @@ public final class BuildsTable {
      */
     public Optional<BuildState> putIfNotOutstanding(BuildState build) {
         for (int tries = 0; ; tries++) {
-            Optional<BuildState> outstanding = tryPut(build);
-            if (outstanding.isEmpty()) {
-                return outstanding;
+            if (tryPut(build)) {
+                return Optional.empty();
             }
             try {
                 return Optional.of(addWaiters(build.id(), 1));
@@ -49,7 +48,8 @@ public final class BuildsTable {
         }
     }
 
-    private Optional<BuildState> tryPut(BuildState build) {
+    /** Whether the build was recorded (false: the same request is outstanding). */
+    private boolean tryPut(BuildState build) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("id", AttributeValue.fromS(build.id()));
         item.put("drvPath", AttributeValue.fromS(build.drvPath()));
@@ -65,9 +65,9 @@ public final class BuildsTable {
                     .expressionAttributeNames(Map.of("#s", "state"))
                     .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(BuildState.QUEUED),
                             ":r", AttributeValue.fromS(BuildState.RUNNING))));
-            return Optional.empty();
+            return true;
         } catch (ConditionalCheckFailedException outstanding) {
-            return get(build.id());
+            return false;
         }
     }
 
