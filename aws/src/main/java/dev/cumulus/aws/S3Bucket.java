@@ -20,6 +20,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -39,6 +40,8 @@ public final class S3Bucket implements Bucket {
     static final int PART_SIZE = 8 * 1024 * 1024;
     static final int PARTS_IN_FLIGHT = 4;
     static final int BUFFERED_PARTS = 12;
+    static final java.time.Duration TOUCH_FRESH = java.time.Duration.ofMinutes(5);
+    private static final long MAX_COPY_SIZE = 5L << 30;
 
     private final S3Client s3;
     private final String bucket;
@@ -118,6 +121,48 @@ public final class S3Bucket implements Bucket {
             s3.deleteObject(b -> b.bucket(bucket).key(key));
         } catch (SdkException e) {
             throw new IOException("deleting s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void list(String prefix, IOConsumer<StoredObject> each) throws IOException {
+        try {
+            for (var page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
+                for (var o : page.contents()) {
+                    each.accept(new StoredObject(o.key(), o.size(), o.lastModified()));
+                }
+            }
+        } catch (SdkException e) {
+            throw new IOException("listing s3://" + bucket + "/" + prefix + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A copy of the object onto itself renews its modification time. Objects touched in the last
+     * {@link #TOUCH_FRESH} are left as they are (one HEAD), and so are objects larger than one
+     * CopyObject can copy (5 GiB); those rely on the collector's grace period alone.
+     */
+    @Override
+    public boolean touch(String key) throws IOException {
+        try {
+            var head = s3.headObject(b -> b.bucket(bucket).key(key));
+            if (head.lastModified().isAfter(java.time.Instant.now().minus(TOUCH_FRESH))
+                    || head.contentLength() > MAX_COPY_SIZE) {
+                return true;
+            }
+            s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(key)
+                    .metadataDirective(MetadataDirective.REPLACE).contentType(head.contentType())
+                    .metadata(java.util.Map.of("touched", java.time.Instant.now().toString())));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw new IOException("touching s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new IOException("touching s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
         }
     }
 

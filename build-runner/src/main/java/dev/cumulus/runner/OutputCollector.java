@@ -152,7 +152,7 @@ final class OutputCollector {
 
     private NarObject upload(Path nar, Hash narHash) throws IOException {
         String key = BinaryCacheLayout.narKey(narHash, compression);
-        boolean present = bucket.size(key).isPresent();
+        boolean present = bucket.touch(key);
         try (InputStream in = Files.newInputStream(nar);
              NarUpload upload = NarUpload.read(bucket, key, !present, compression, in, false, n -> { })) {
             if (!upload.narHash().equals(narHash)) {

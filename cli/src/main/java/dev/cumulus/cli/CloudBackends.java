@@ -17,13 +17,14 @@ import dev.cumulus.proxy.bucket.BucketRealisationService;
 import dev.cumulus.proxy.functions.FunctionBuildService;
 import dev.cumulus.proxy.functions.FunctionPathInfoService;
 import dev.cumulus.proxy.functions.FunctionRealisationService;
+import dev.cumulus.proxy.functions.FunctionRootService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The proxy's backends over the cloud parts: path info and realisations from the store functions,
- * NARs in the store bucket. One assembly for {@code cumulus proxy} and {@code cumulus local}.
+ * The proxy's backends over the cloud parts: path info, realisations, builds and roots from the
+ * store functions, NARs in the store bucket. One assembly for {@code cumulus proxy} and {@code cumulus local}.
  */
 final class CloudBackends {
     static final int PATH_INFO_CACHE_ENTRIES = 50_000;
@@ -38,7 +39,6 @@ final class CloudBackends {
                 CloudResources.STORE_BUCKET.physicalName(clients.config().resourcePrefix()));
         BucketNarService nars = new BucketNarService(bucket, functions, storeDir, compression, signingKey);
         nars.writeCacheInfo();
-        Backends none = Backends.unavailable();
         // Valid paths' infos are cached for a while: see CachedPathInfoService for what that bounds.
         PathInfoService pathInfo = new CachedPathInfoService(new FunctionPathInfoService(functions, storeDir),
                 PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC());
@@ -46,6 +46,6 @@ final class CloudBackends {
                 bucket);
         FunctionBuildService builds = new FunctionBuildService(functions, storeDir, pathInfo, realisations,
                 new StoreDerivations(storeDir, nars), bucket);
-        return new Backends(pathInfo, nars, builds, realisations, none.roots());
+        return new Backends(pathInfo, nars, builds, realisations, new FunctionRootService(functions, storeDir));
     }
 }

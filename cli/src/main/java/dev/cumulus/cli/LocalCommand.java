@@ -98,7 +98,7 @@ final class LocalCommand implements Callable<Integer> {
         // under CUMULUS_BUILD_TIMEOUT and CUMULUS_BUILD_MAX_SILENT_TIME.
         FunctionsConfig fromEnv = FunctionsConfig.fromEnvironment(System.getenv());
         FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), fromEnv.trustedKeys(),
-                List.of(), fromEnv.buildLimits());
+                List.of(), fromEnv.buildLimits(), fromEnv.gcGraceSeconds());
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "A serverless Nix store and build farm on AWS.",
         subcommands = {NarCommand.class, KeyCommand.class, RefscanCommand.class, ProxyCommand.class,
                 LocalStackCommand.class, LocalCommand.class, RemoteProgramCommand.class, RunnerCommand.class, BuildCommand.class,
-                BuildsCommand.class})
+                BuildsCommand.class, RootsCommand.class, GcCommand.class, VerifyCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -68,7 +68,7 @@ enum StoreFunctionsOption {
         FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
         if (!config.storeDir().equals(storeDir)) {
             config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters(),
-                    config.buildLimits());
+                    config.buildLimits(), config.gcGraceSeconds());
         }
         return new InProcessInvoker(StoreFunctions.of(clients, config));
     }

@@ -13,6 +13,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -485,6 +487,94 @@ class LocalEndToEndTest {
         String line = cumulusOk("builds").lines().filter(l -> l.contains("-sleeps.drv") && l.contains("cancelled"))
                 .findFirst().orElseThrow();
         assertTrue(line.contains(" failed "), line);
+    }
+
+    // Garbage collection (issue 8). These run last: a collection deletes every path no root holds.
+
+    @Test
+    @Order(30)
+    void nixStoreGcRemovesExactlyTheUnreachablePathsAndKeepsRootedClosuresIntact() throws Exception {
+        String kept = buildSalted("-gc-kept", 6);
+        String doomed = buildSalted("-gc-doomed", 6);
+        nixOk("nix", "copy", "--from", src, "--to", stdioStore, kept, doomed);
+        cumulusOk("roots", "add", "e2e-kept", kept);
+        assertTrue(cumulusOk("roots").contains("e2e-kept -> " + kept));
+
+        Set<String> all = Set.copyOf(nixOk("nix", "path-info", "--all", "--store", stdioStore).lines().toList());
+        Set<String> dead = Set.copyOf(nixOk("nix-store", "--store", stdioStore, "--gc", "--print-dead").lines().toList());
+        Set<String> live = Set.copyOf(nixOk("nix-store", "--store", stdioStore, "--gc", "--print-live").lines().toList());
+        Set<String> keptClosure = pathInfo(stdioStore, kept).keySet();
+        Set<String> doomedOnly = new java.util.HashSet<>(pathInfo(stdioStore, doomed).keySet());
+        doomedOnly.removeAll(keptClosure); // the two closures share their leaf-most paths
+        assertTrue(live.containsAll(keptClosure), "the rooted closure is live");
+        assertTrue(dead.containsAll(doomedOnly) && !doomedOnly.isEmpty(), "the unrooted closure is dead");
+        Set<String> both = new java.util.HashSet<>(dead);
+        both.retainAll(live);
+        assertEquals(Set.of(), both);
+        Set<String> union = new java.util.HashSet<>(dead);
+        union.addAll(live);
+        assertEquals(all, union, "every valid path is either live or dead");
+
+        nixOk("nix", "store", "gc", "--store", stdioStore);
+        Set<String> after = Set.copyOf(nixOk("nix", "path-info", "--all", "--store", stdioStore).lines().toList());
+        assertEquals(live, after, "exactly the dead paths went");
+        for (String p : doomedOnly) {
+            assertEquals(404, http("/" + p.substring(11, 43) + ".narinfo").statusCode(), "its narinfo went too");
+        }
+        String dst = "local?root=" + tmp.resolve("dst-gc");
+        nixOk("nix", "copy", "--from", stdioStore, "--to", dst, "--no-check-sigs", kept);
+        nixOk("nix-store", "--store", dst, "--verify", "--check-contents");
+        assertEquals(pathInfo(src, kept), pathInfo(dst, kept));
+        cumulusOk("verify", "--check-contents");
+
+        cumulusOk("roots", "remove", "e2e-kept");
+        assertTrue(cumulusOk("gc").contains(kept), "without its root the closure goes");
+        // (The proxy's path-info cache may still report it valid for up to 30 s; the store does not.)
+        assertEquals(404, http("/" + kept.substring(11, 43) + ".narinfo").statusCode());
+        assertFalse(cumulusOk("gc", "--print-live").contains(kept));
+    }
+
+    @Test
+    @Order(31)
+    void collectionsWhileAnotherClientUploadsAClosureLoseNothingOfIt() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            String top = buildSalted("-gc-race-" + round, 40);
+            Map<String, JsonNode> closure = pathInfo(src, top);
+            // The copy's own temporary roots end with its connection, and a collection overlapping its
+            // end may then rightly delete the closure; this connection roots it (before it exists, as
+            // Nix allows) until the check is done.
+            try (SocketChannel holder = tempRoots(closure.keySet())) {
+                String name = "race-" + round;
+                Process copy = nixInBackground(name, "nix", "copy", "--from", src, "--to", stdioStore, top);
+                int collections = 0;
+                while (copy.isAlive() || collections == 0) {
+                    cumulusOk("gc");
+                    collections++;
+                }
+                assertEquals(0, copy.waitFor(), () -> read(tmp.resolve(name + ".err")));
+                assertEquals(closure, pathInfo(stdioStore, top), "round " + round + ", " + collections + " collections");
+            }
+            cumulusOk("verify");
+        }
+    }
+
+    /** A daemon connection over the socket that holds {@code paths} as temporary roots until closed. */
+    private SocketChannel tempRoots(Set<String> paths) throws IOException {
+        SocketChannel channel = SocketChannel.open(java.net.UnixDomainSocketAddress.of(state.resolve("daemon.sock")));
+        var w = new dev.cumulus.model.wire.WireWriter(new java.io.BufferedOutputStream(Channels.newOutputStream(channel)));
+        var r = new dev.cumulus.model.wire.WireReader(Channels.newInputStream(channel));
+        w.writeNum(dev.cumulus.model.wire.Stderr.WORKER_MAGIC_1).flush();
+        assertEquals(dev.cumulus.model.wire.Stderr.WORKER_MAGIC_2, r.readNum());
+        r.readNum(); // the daemon's version
+        w.writeNum(0x122).writeNum(0).writeNum(0).flush(); // 1.34, no CPU affinity, no reserved space
+        r.readString(); // daemon version string (1.33+)
+        assertEquals(dev.cumulus.model.wire.Stderr.LAST, r.readNum()); // no "trusted" flag below 1.35
+        for (String p : paths) {
+            w.writeNum(11).writeString(p).flush(); // AddTempRoot
+            assertEquals(dev.cumulus.model.wire.Stderr.LAST, r.readNum());
+            assertEquals(1, r.readNum());
+        }
+        return channel;
     }
 
     /** Starts a nix command with its output in {@code NAME.out} and {@code NAME.err}. */

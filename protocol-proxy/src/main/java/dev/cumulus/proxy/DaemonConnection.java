@@ -126,6 +126,7 @@ public final class DaemonConnection implements Session {
             logger.startWork();
             logger.stopWork();
             out.flush();
+            backends.roots().connectionOpened(this);
             WorkerRequestReader requests = new WorkerRequestReader(codec);
             for (OptionalLong opId; (opId = in.readNumOrEnd()).isPresent(); ) {
                 if (!serve(requests, opId.getAsLong())) {
@@ -402,10 +403,10 @@ public final class DaemonConnection implements Session {
             }
             case SyncWithGc r -> ONE;
             case FindRoots r -> {
-                Map<String, StorePath> roots = backends.roots().findRoots(this);
+                List<Map.Entry<String, StorePath>> roots = backends.roots().findRoots(this);
                 yield w -> {
                     w.writeNum(roots.size());
-                    for (Map.Entry<String, StorePath> e : roots.entrySet()) {
+                    for (Map.Entry<String, StorePath> e : roots) {
                         w.writeString(e.getKey());
                         codec.writeStorePath(w, e.getValue());
                     }

@@ -106,7 +106,20 @@ public final class Builds {
         long now = clock.instant().getEpochSecond();
         BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildState.QUEUED, null, null, outputs,
                 s.outputHashes(), 0, now, 0, 0, 1, List.of(), 0);
-        Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh);
+        List<StorePath> held = new ArrayList<>(s.inputs().stream().map(storeDir::parse).toList());
+        held.add(drvPath);
+        Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh,
+                held.stream().map(storeDir::print).toList());
+        // The build now holds its inputs; a collection that marked one of them meanwhile must not delete it.
+        Set<StorePath> revived = new HashSet<>(tables.paths().revive(request.inputs().stream().map(storeDir::parse).toList()));
+        for (String input : request.inputs()) {
+            if (!revived.contains(storeDir.parse(input))) {
+                fail(new FailBuild(outstanding.map(BuildState::id).orElse(id), BuildStatus.MISC_FAILURE.jsonName(),
+                        "its input '" + input + "' was garbage-collected while the build was submitted"));
+                throw new StoreException("cannot build '" + storeDir.print(drvPath) + "': its input '" + input
+                        + "' was garbage-collected while the build was submitted");
+            }
+        }
         if (outstanding.isPresent()) {
             return outstanding.get();
         }
@@ -201,7 +214,7 @@ public final class Builds {
                     "the runner reported outputs " + finalPaths.keySet() + " instead of " + build.outputs().keySet(), Map.of());
         }
         try {
-            registration.register(true, false, referencesFirst(candidates));
+            registration.register(true, false, candidates);
         } catch (StoreException e) {
             return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
         }
@@ -213,32 +226,6 @@ public final class Builds {
             }
         });
         return finish(build.id(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths);
-    }
-
-    /** Outputs that refer to other outputs of the same build come after them. */
-    private static List<PathRegistration.Candidate> referencesFirst(List<PathRegistration.Candidate> candidates) {
-        Map<StorePath, PathRegistration.Candidate> left = new LinkedHashMap<>();
-        candidates.forEach(c -> left.put(c.info().path(), c));
-        List<PathRegistration.Candidate> ordered = new ArrayList<>();
-        Set<StorePath> placed = new HashSet<>();
-        while (!left.isEmpty()) {
-            boolean progress = false;
-            for (var it = left.values().iterator(); it.hasNext(); ) {
-                PathRegistration.Candidate c = it.next();
-                boolean ready = c.info().references().stream()
-                        .allMatch(r -> r.equals(c.info().path()) || placed.contains(r) || !left.containsKey(r));
-                if (ready) {
-                    ordered.add(c);
-                    placed.add(c.info().path());
-                    it.remove();
-                    progress = true;
-                }
-            }
-            if (!progress) {
-                throw new StoreException("the outputs refer to each other in a cycle");
-            }
-        }
-        return ordered;
     }
 
     public BuildState fail(FailBuild f) {

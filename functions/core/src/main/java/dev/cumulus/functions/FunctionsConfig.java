@@ -14,7 +14,13 @@ import java.util.Map;
  * caller, the binary caches QuerySubstitutablePaths asks, and the limits every build runs under.
  */
 public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys,
-                              List<URI> substituters, BuildLimits buildLimits) {
+                              List<URI> substituters, BuildLimits buildLimits, long gcGraceSeconds) {
+    /**
+     * How old a NAR or narinfo object that no path refers to must be before a collection removes
+     * it: longer than any upload takes from its first byte to its path's registration.
+     */
+    public static final long DEFAULT_GC_GRACE_SECONDS = 3600;
+
 
     /**
      * The longest a build may run and stay silent, in seconds (0: no limit). A client's own
@@ -39,13 +45,13 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
     }
 
     public FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys, List<URI> substituters) {
-        this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT);
+        this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT, DEFAULT_GC_GRACE_SECONDS);
     }
 
     /**
      * From {@code CUMULUS_STORE_DIR}, {@code CUMULUS_RESOURCE_PREFIX}, {@code CUMULUS_TRUSTED_PUBLIC_KEYS}
      * and {@code CUMULUS_SUBSTITUTERS} (both space-separated, as in nix.conf), {@code CUMULUS_BUILD_TIMEOUT}
-     * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds).
+     * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds), {@code CUMULUS_GC_GRACE} (seconds).
      */
     public static FunctionsConfig fromEnvironment(Map<String, String> env) {
         return new FunctionsConfig(new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path())),
@@ -53,7 +59,8 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
                 words(env.get("CUMULUS_TRUSTED_PUBLIC_KEYS")).stream().map(PublicKey::parse).toList(),
                 words(env.get("CUMULUS_SUBSTITUTERS")).stream().map(URI::create).toList(),
                 new BuildLimits(seconds(env, "CUMULUS_BUILD_TIMEOUT", BuildLimits.DEFAULT.timeoutSeconds()),
-                        seconds(env, "CUMULUS_BUILD_MAX_SILENT_TIME", BuildLimits.DEFAULT.maxSilentSeconds())));
+                        seconds(env, "CUMULUS_BUILD_MAX_SILENT_TIME", BuildLimits.DEFAULT.maxSilentSeconds())),
+                seconds(env, "CUMULUS_GC_GRACE", DEFAULT_GC_GRACE_SECONDS));
     }
 
     private static long seconds(Map<String, String> env, String name, long otherwise) {

@@ -39,6 +39,13 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.ABANDON_BUILD, f::abandonBuild);
         bind(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, f::failDeadLetteredBuilds);
         bind(StoreFunction.LIST_BUILDS, f::listBuilds);
+        bind(StoreFunction.ADD_TEMP_ROOTS, f::addTempRoots);
+        bind(StoreFunction.RELEASE_TEMP_ROOTS, f::releaseTempRoots);
+        bind(StoreFunction.ADD_ROOT, f::addRoot);
+        bind(StoreFunction.REMOVE_ROOT, f::removeRoot);
+        bind(StoreFunction.LIST_ROOTS, f::listRoots);
+        bind(StoreFunction.COLLECT_GARBAGE, f::collectGarbage);
+        bind(StoreFunction.VERIFY_STORE, f::verifyStore);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
             if (!byName.containsKey(each.name())) {
                 throw new IllegalStateException("store function " + each.name() + " has no handler");

@@ -24,19 +24,20 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
- * Makes a batch of paths valid, all together or not at all.
+ * Makes a batch of paths valid, references first.
  *
  * <p>The order of writes is what keeps readers safe: referrer edges and derivation outputs are
- * written first (readers ignore them until their path is valid), then one DynamoDB transaction puts
- * every path item on the condition that none exists. A path item is the commit point of its path,
- * and the transaction makes the batch's items appear together. A batch is therefore bounded by
- * DynamoDB's transaction size ({@value #MAX_BATCH} items); callers with more send batches in
- * topological order, each of which is consistent on its own.
+ * written first (readers ignore them until their path is valid), then DynamoDB transactions put the
+ * path items on the condition that none exists, each with a check that the references outside it
+ * are valid and not marked by a garbage collection. A path item is the commit point of its path.
+ * A batch (at most {@value #MAX_BATCH} paths) is usually one transaction; when its paths and outside
+ * references exceed DynamoDB's {@value #MAX_BATCH} items it is several, references first, each
+ * consistent on its own.
  *
- * <p>Before the transaction: every reference must be valid or in the batch, every input-addressed
+ * <p>Before the transactions: every reference must be valid or in the batch, every input-addressed
  * path needs a signature by a trusted key unless a trusted caller waived the check (the store's own
  * signatures are added after that check, not counted by it), and a path already valid must have the
- * same NAR hash (then it is left as it is).
+ * same NAR hash (then it is left as it is, and revived if a collection had marked it).
  */
 public final class PathRegistration {
     public static final int MAX_BATCH = RegisterPaths.MAX_PATHS;
@@ -65,6 +66,14 @@ public final class PathRegistration {
     public record Result(List<StorePath> registered, List<StorePath> alreadyValid) {}
 
     public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch) {
+        return register(trusted, checkSigs, batch, Optional.empty());
+    }
+
+    /**
+     * As {@link #register(boolean, boolean, List)}; with {@code tempRootsOf}, the batch's paths first
+     * become temporary roots of that connection, so that no collection deletes them before it ends.
+     */
+    public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf) {
         StoreDir storeDir = config.storeDir();
         Map<StorePath, Candidate> byPath = new LinkedHashMap<>();
         for (Candidate c : batch) {
@@ -86,6 +95,8 @@ public final class PathRegistration {
         }
         boolean verify = !trusted || checkSigs; // an untrusted caller cannot waive signature checks
         long now = clock.instant().getEpochSecond();
+        tempRootsOf.ifPresent(session -> tables.roots().addTempRoots(session, byPath.keySet(),
+                now + GcRoots.LEASE_SECONDS));
         List<Candidate> fresh = new ArrayList<>();
         for (Candidate c : byPath.values()) {
             PathInfo info = c.info();
@@ -112,6 +123,15 @@ public final class PathRegistration {
             alreadyValid.add(c.info().path());
             return true;
         });
+        if (!alreadyValid.isEmpty()) {
+            // Valid already, and now rooted (or about to be referred to): no collection may take them now.
+            Set<StorePath> kept = new HashSet<>(tables.paths().revive(alreadyValid));
+            List<StorePath> collected = alreadyValid.stream().filter(p -> !kept.contains(p)).toList();
+            if (!collected.isEmpty()) {
+                throw new StoreException("'" + config.storeDir().print(collected.getFirst())
+                        + "' was garbage-collected while it was being registered; send it again");
+            }
+        }
         checkReferences(fresh, byPath.keySet());
         if (fresh.isEmpty()) {
             return new Result(List.of(), alreadyValid);
@@ -132,7 +152,8 @@ public final class PathRegistration {
         if (outside.isEmpty()) {
             return;
         }
-        Set<StorePath> valid = new HashSet<>(tables.paths().valid(outside));
+        // revive: these are about to be referred to, so a collection that marked one must keep it
+        Set<StorePath> valid = new HashSet<>(tables.paths().revive(outside));
         for (Candidate c : fresh) {
             for (StorePath r : c.info().references()) {
                 if (!inBatch.contains(r) && !valid.contains(r)) {
@@ -144,29 +165,117 @@ public final class PathRegistration {
     }
 
     /**
-     * The transaction. A path that another registration made valid in the meantime is dropped from
-     * it if its NAR hash matches (and the batch fails if not); conflicts and throttling are retried.
+     * The transactions. Each puts paths on the condition that they are absent, and checks that the
+     * references they have outside it are valid and unmarked by any garbage collection (a marked
+     * reference is revived and the transaction retried). Paths go in reference order, as many per
+     * transaction as DynamoDB's {@value #MAX_BATCH} items allow; usually the whole batch is one.
+     * A path that another registration made valid in the meantime is dropped if its NAR hash
+     * matches (and the batch fails if not); conflicts and throttling are retried.
      */
     private List<StorePath> commit(List<Candidate> fresh, List<StorePath> alreadyValid) {
-        List<Candidate> pending = new ArrayList<>(fresh);
+        List<StorePath> registered = new ArrayList<>();
+        List<Candidate> ordered = referencesFirst(fresh);
+        int from = 0;
+        while (from < ordered.size()) {
+            List<Candidate> chunk = new ArrayList<>();
+            Set<StorePath> inChunk = new HashSet<>();
+            Set<StorePath> checks = new TreeSet<>();
+            for (int k = from; k < ordered.size(); k++) {
+                Candidate c = ordered.get(k);
+                Set<StorePath> more = new TreeSet<>(checks);
+                c.info().references().stream().filter(r -> !inChunk.contains(r) && !r.equals(c.info().path()))
+                        .forEach(more::add);
+                more.remove(c.info().path());
+                if (!chunk.isEmpty() && chunk.size() + 1 + more.size() > MAX_BATCH) {
+                    break;
+                }
+                chunk.add(c);
+                inChunk.add(c.info().path());
+                checks = more;
+                checks.removeAll(inChunk);
+            }
+            from += chunk.size();
+            registered.addAll(commitChunk(chunk, new ArrayList<>(checks), alreadyValid));
+        }
+        return registered;
+    }
+
+    /** Orders a batch so that each path comes after the paths of the batch it references. */
+    private static List<Candidate> referencesFirst(List<Candidate> batch) {
+        Map<StorePath, Candidate> byPath = new LinkedHashMap<>();
+        batch.forEach(c -> byPath.put(c.info().path(), c));
+        List<Candidate> out = new ArrayList<>();
+        Set<StorePath> placed = new HashSet<>();
+        for (Candidate c : batch) {
+            place(c, byPath, placed, new HashSet<>(), out);
+        }
+        return out;
+    }
+
+    private static void place(Candidate c, Map<StorePath, Candidate> byPath, Set<StorePath> placed,
+                              Set<StorePath> visiting, List<Candidate> out) {
+        StorePath p = c.info().path();
+        if (placed.contains(p)) {
+            return;
+        }
+        if (!visiting.add(p)) {
+            throw new StoreException("'" + p.baseName() + "' is part of a cycle of references");
+        }
+        for (StorePath r : c.info().references()) {
+            Candidate dep = byPath.get(r);
+            if (dep != null && !r.equals(p)) {
+                place(dep, byPath, placed, visiting, out);
+            }
+        }
+        placed.add(p);
+        out.add(c);
+    }
+
+    private List<StorePath> commitChunk(List<Candidate> chunk, List<StorePath> checks, List<StorePath> alreadyValid) {
+        List<Candidate> pending = new ArrayList<>(chunk);
         for (int round = 1; ; round++) {
-            List<TransactWriteItem> puts = pending.stream()
-                    .map(c -> tables.paths().putIfAbsent(new StoredPath(c.info(), c.nar()))).toList();
+            List<TransactWriteItem> items = new ArrayList<>();
+            pending.forEach(c -> items.add(tables.paths().putIfAbsent(new StoredPath(c.info(), c.nar()))));
+            int firstCheck = items.size();
+            List<StorePath> checked = checks.size() + items.size() > MAX_BATCH
+                    ? checks.subList(0, MAX_BATCH - items.size()) : checks;
+            checked.forEach(r -> items.add(tables.paths().unmarked(r)));
             try {
-                tables.db().transactWriteItems(t -> t.transactItems(puts));
+                tables.db().transactWriteItems(t -> t.transactItems(items));
+                if (checked.size() < checks.size()) {
+                    verifyAfterCommit(pending, checks.subList(checked.size(), checks.size()));
+                }
                 return pending.stream().map(c -> c.info().path()).toList();
             } catch (TransactionCanceledException cancelled) {
                 List<CancellationReason> reasons = cancelled.hasCancellationReasons()
                         ? cancelled.cancellationReasons() : List.of();
                 List<Candidate> taken = new ArrayList<>();
+                List<StorePath> marked = new ArrayList<>();
                 boolean retry = reasons.isEmpty();
-                for (int i = 0; i < reasons.size() && i < pending.size(); i++) {
+                for (int i = 0; i < reasons.size() && i < items.size(); i++) {
                     String code = reasons.get(i).code();
                     if ("ConditionalCheckFailed".equals(code)) {
-                        taken.add(pending.get(i));
+                        if (i < firstCheck) {
+                            taken.add(pending.get(i));
+                        } else {
+                            marked.add(checked.get(i - firstCheck));
+                        }
                     } else if (code != null && !"None".equals(code)) {
                         retry = true; // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded
                     }
+                }
+                if (!marked.isEmpty()) {
+                    Set<StorePath> revived = new HashSet<>(tables.paths().revive(marked));
+                    for (StorePath r : marked) {
+                        if (!revived.contains(r)) {
+                            throw new MissingReferenceException("cannot add path '" + config.storeDir().print(
+                                    pending.stream().filter(c -> c.info().references().contains(r)).findFirst()
+                                            .map(c -> c.info().path()).orElse(r))
+                                    + "' because its reference '" + config.storeDir().print(r)
+                                    + "' was garbage-collected meanwhile");
+                        }
+                    }
+                    retry = true;
                 }
                 if (!taken.isEmpty()) {
                     Map<String, StoredPath> now = tables.paths().getAll(taken.stream()
@@ -190,6 +299,24 @@ public final class PathRegistration {
                 }
             }
         }
+    }
+
+    /**
+     * A path with more references than one transaction can check has the rest checked after its
+     * commit: if a collection took one meanwhile, the path is withdrawn again and the registration
+     * fails, so it is never left valid without its references.
+     */
+    private void verifyAfterCommit(List<Candidate> committed, List<StorePath> references) {
+        Set<StorePath> revived = new HashSet<>(tables.paths().revive(references));
+        List<StorePath> gone = references.stream().filter(r -> !revived.contains(r)).toList();
+        if (gone.isEmpty()) {
+            return;
+        }
+        for (Candidate c : committed) {
+            tables.paths().withdraw(c.info().path().hashPart(), c.info().registrationTime());
+        }
+        throw new MissingReferenceException("cannot add paths: the reference '" + config.storeDir().print(gone.getFirst())
+                + "' was garbage-collected while they were registered");
     }
 
     private void checkSame(StoredPath old, Candidate c) {

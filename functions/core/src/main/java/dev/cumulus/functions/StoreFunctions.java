@@ -1,5 +1,17 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.event.RootEvents.AddRoot;
+import dev.cumulus.model.event.RootEvents.AddTempRoots;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
+import dev.cumulus.model.event.RootEvents.RemoveRoot;
+import dev.cumulus.model.event.RootEvents.Roots;
+import dev.cumulus.model.event.RootEvents.StoreVerified;
+import dev.cumulus.model.event.RootEvents.VerifyStore;
 import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.PathInfoTable;
 import dev.cumulus.functions.tables.StoreTables;
@@ -60,8 +72,11 @@ public final class StoreFunctions {
     private final Realisations realisations;
     private final Substituters substituters;
     private final Builds builds;
+    private final GcRoots roots;
+    private final GarbageCollector collector;
+    private final StoreVerifier verifier;
 
-    public StoreFunctions(StoreTables tables, FunctionsConfig config, BuildQueue buildQueue, Clock clock) {
+    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, BuildQueue buildQueue, Clock clock) {
         this.storeDir = config.storeDir();
         this.tables = tables;
         this.queries = new PathQueries(tables, storeDir);
@@ -69,14 +84,18 @@ public final class StoreFunctions {
         this.realisations = new Realisations(tables, config);
         this.substituters = new Substituters(config.substituters());
         this.builds = new Builds(tables, config, registration, buildQueue, clock);
+        this.roots = new GcRoots(tables, storeDir, clock);
+        this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
+        this.verifier = new StoreVerifier(tables, bucket, storeDir);
     }
 
     /**
-     * The functions over the tables and build queue of {@code config}'s installation, on the system
-     * clock.
+     * The functions over the tables, bucket and build queue of {@code config}'s installation, on the
+     * system clock.
      */
     public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
-        return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()), config,
+        return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()),
+                new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())), config,
                 new SqsBuildQueue(clients.sqs(), CloudResources.BUILD_REQUESTS.physicalName(config.resourcePrefix())),
                 Clock.systemUTC());
     }
@@ -148,7 +167,8 @@ public final class StoreFunctions {
 
     public Registered registerPaths(RegisterPaths r) {
         List<PathRegistration.Candidate> batch = r.paths().stream().map(this::candidate).toList();
-        PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch);
+        PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
+                Optional.ofNullable(r.tempRootsOf()));
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
                 result.alreadyValid().stream().map(storeDir::print).toList());
     }
@@ -187,6 +207,34 @@ public final class StoreFunctions {
 
     public BuildList listBuilds(ListBuilds l) {
         return builds.list(l);
+    }
+
+    public Roots addTempRoots(AddTempRoots a) {
+        return roots.addTempRoots(a);
+    }
+
+    public Roots releaseTempRoots(ReleaseTempRoots r) {
+        return roots.releaseTempRoots(r.session());
+    }
+
+    public Roots addRoot(AddRoot a) {
+        return roots.addRoot(a);
+    }
+
+    public Roots removeRoot(RemoveRoot r) {
+        return roots.removeRoot(r.name());
+    }
+
+    public Roots listRoots(ListRoots l) {
+        return roots.list();
+    }
+
+    public GarbageCollected collectGarbage(CollectGarbage c) {
+        return collector.collect(c);
+    }
+
+    public StoreVerified verifyStore(VerifyStore v) {
+        return verifier.verify(v.checkContents());
     }
 
     private PathRegistration.Candidate candidate(NewPath p) {

@@ -1,6 +1,8 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
@@ -39,6 +41,7 @@ final class TestStore {
     final StoreTables tables;
     final StoreFunctionClient client;
     final StoreFunctions functions;
+    final S3Bucket bucket;
 
     TestStore(LocalStack stack, List<URI> substituters) {
         this(stack, substituters, BuildQueue.NONE);
@@ -49,7 +52,8 @@ final class TestStore {
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
-        this.functions = new StoreFunctions(tables, config, queue, Clock.systemUTC());
+        this.bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+        this.functions = new StoreFunctions(tables, bucket, config, queue, Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 

@@ -95,7 +95,9 @@ class ThrottlingTest {
         FunctionsConfig functions = new FunctionsConfig(STORE, config.resourcePrefix(), List.of(TestStore.TRUSTED.publicKey()),
                 List.of());
         StoreTables tables = StoreTables.of(db, config.resourcePrefix(), STORE);
-        StoreFunctions store = new StoreFunctions(tables, functions, BuildQueue.NONE, Clock.systemUTC());
+        StoreFunctions store = new StoreFunctions(tables, new dev.cumulus.aws.S3Bucket(stack.clients().s3(),
+                dev.cumulus.model.resources.CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())),
+                functions, BuildQueue.NONE, Clock.systemUTC());
 
         PathInfo lib = TestStore.signed("lib");
         PathInfo app = TestStore.signed("app", lib.path());

@@ -25,7 +25,7 @@ public record Backends(PathInfoService pathInfo, NarService nars, BuildService b
                     return System.identityHashCode(proxy);
                 case "equals":
                     return proxy == args[0];
-                case "connectionClosed":
+                case "connectionOpened", "connectionClosed":
                     return null;
                 default:
                     throw new StoreException("this Cumulus store has no " + what + " backend configured, so '"

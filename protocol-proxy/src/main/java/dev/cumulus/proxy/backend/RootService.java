@@ -3,7 +3,8 @@ package dev.cumulus.proxy.backend;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.GcOptions;
 import dev.cumulus.model.wire.GcResult;
-import java.util.SortedMap;
+import java.util.List;
+import java.util.Map;
 
 /** GC roots and store maintenance: temporary, indirect and permanent roots, collection, verification. */
 public interface RootService {
@@ -14,8 +15,8 @@ public interface RootService {
     /** Returns the root's name as stored. */
     String addPermRoot(Session session, StorePath path, String name);
 
-    /** Root name (link) to the path it keeps alive. */
-    SortedMap<String, StorePath> findRoots(Session session);
+    /** Each root's name (link) and the path it keeps alive; temporary roots share their connection's name. */
+    List<Map.Entry<String, StorePath>> findRoots(Session session);
 
     GcResult collectGarbage(Session session, GcOptions options);
 
@@ -23,6 +24,9 @@ public interface RootService {
     boolean verifyStore(Session session, boolean checkContents, boolean repair);
 
     void optimiseStore(Session session);
+
+    /** Called when a connection starts (after its handshake): temporary roots it adds live as long as it. */
+    void connectionOpened(Session session);
 
     /** Called when a connection ends: its temporary roots go. */
     void connectionClosed(Session session);

@@ -95,7 +95,7 @@ final class BucketPathBatch implements PathBatch {
         long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
                 "storing '" + printed + "' in the bucket", List.of(printed, "", "s3"), 0);
         try {
-            boolean present = !repair && bucket.size(key).isPresent();
+            boolean present = !repair && bucket.touch(key);
             NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().isDerivation(),
                     done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)));
             try {
@@ -176,7 +176,8 @@ final class BucketPathBatch implements PathBatch {
             }
         }
         Registered registered = call(() -> functions.call(StoreFunction.REGISTER_PATHS,
-                new RegisterPaths(session.caller().trusted(), checkSigs, batch.stream().map(Arrival::newPath).toList())));
+                new RegisterPaths(session.caller().trusted(), checkSigs, batch.stream().map(Arrival::newPath).toList(),
+                        session.connectionId())));
         // A path that was valid already has its narinfo.
         Set<String> fresh = new HashSet<>(registered.registered());
         List<CompletableFuture<Void>> narInfos = new ArrayList<>();

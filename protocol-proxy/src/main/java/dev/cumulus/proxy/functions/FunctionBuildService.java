@@ -16,6 +16,7 @@ import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.event.RootEvents;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
@@ -288,6 +289,13 @@ public final class FunctionBuildService implements BuildService {
             throw e;
         } finally {
             session.logger().stopActivity(activity);
+        }
+        if (BuildState.BUILT.equals(state.state()) && !state.outputs().isEmpty()) {
+            // Built outputs are the connection's temporary roots, as paths it added (a collection keeps a
+            // finished build's outputs for a while on its own, long enough for this call).
+            List<String> outputs = List.copyOf(state.outputs().values());
+            call(() -> functions.call(StoreFunction.ADD_TEMP_ROOTS,
+                    new RootEvents.AddTempRoots(session.connectionId(), outputs, 0)));
         }
         return result(hashes, state, tail);
     }

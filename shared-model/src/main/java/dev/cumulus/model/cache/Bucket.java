@@ -2,6 +2,7 @@ package dev.cumulus.model.cache;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -26,4 +27,24 @@ public interface Bucket {
 
     /** Removes the object; removing one that is absent is not an error. */
     void delete(String key) throws IOException;
+
+    /** An object as a listing shows it. */
+    record StoredObject(String key, long size, Instant lastModified) {}
+
+    /** Every object whose key starts with {@code prefix}, in key order, a page at a time. */
+    void list(String prefix, IOConsumer<StoredObject> each) throws IOException;
+
+    /**
+     * Makes an existing object's modification time recent, as if it had just been uploaded, so the
+     * garbage collector's grace period protects it again (a NAR that a new path shares with an old
+     * one is not uploaded twice, but must not be swept as unreferenced before its path is registered).
+     *
+     * @return whether the object exists
+     */
+    boolean touch(String key) throws IOException;
+
+    @FunctionalInterface
+    interface IOConsumer<T> {
+        void accept(T t) throws IOException;
+    }
 }

@@ -27,15 +27,21 @@ public final class Requests {
     public record DrvOutputQuery(String id) {}
 
     /**
-     * Register paths all together or not at all. {@code trusted} is whether the caller is trusted;
+     * Register paths, references first. {@code trusted} is whether the caller is trusted;
      * {@code checkSigs} false (trusted callers only) registers unsigned input-addressed paths.
+     * {@code tempRootsOf}, when set, is the connection whose temporary roots the paths become
+     * (written before they are committed, so a collection never sees them unrooted).
      */
-    public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths) {
+    public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths, String tempRootsOf) {
         /** The most paths one registration takes: one DynamoDB transaction's worth. */
         public static final int MAX_PATHS = 100;
 
         public RegisterPaths {
             paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+
+        public RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths) {
+            this(trusted, checkSigs, paths, null);
         }
     }
 

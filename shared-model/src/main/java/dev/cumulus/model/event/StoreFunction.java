@@ -71,9 +71,25 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
     public static final StoreFunction<BuildEvents.ListBuilds, BuildEvents.BuildList> LIST_BUILDS =
             new StoreFunction<>("list-builds", BuildEvents.ListBuilds.class, BuildEvents.BuildList.class);
 
+    public static final StoreFunction<RootEvents.AddTempRoots, RootEvents.Roots> ADD_TEMP_ROOTS =
+            new StoreFunction<>("add-temp-roots", RootEvents.AddTempRoots.class, RootEvents.Roots.class);
+    public static final StoreFunction<RootEvents.ReleaseTempRoots, RootEvents.Roots> RELEASE_TEMP_ROOTS =
+            new StoreFunction<>("release-temp-roots", RootEvents.ReleaseTempRoots.class, RootEvents.Roots.class);
+    public static final StoreFunction<RootEvents.AddRoot, RootEvents.Roots> ADD_ROOT =
+            new StoreFunction<>("add-root", RootEvents.AddRoot.class, RootEvents.Roots.class);
+    public static final StoreFunction<RootEvents.RemoveRoot, RootEvents.Roots> REMOVE_ROOT =
+            new StoreFunction<>("remove-root", RootEvents.RemoveRoot.class, RootEvents.Roots.class);
+    public static final StoreFunction<RootEvents.ListRoots, RootEvents.Roots> LIST_ROOTS =
+            new StoreFunction<>("list-roots", RootEvents.ListRoots.class, RootEvents.Roots.class);
+    public static final StoreFunction<RootEvents.CollectGarbage, RootEvents.GarbageCollected> COLLECT_GARBAGE =
+            new StoreFunction<>("collect-garbage", RootEvents.CollectGarbage.class, RootEvents.GarbageCollected.class);
+    public static final StoreFunction<RootEvents.VerifyStore, RootEvents.StoreVerified> VERIFY_STORE =
+            new StoreFunction<>("verify-store", RootEvents.VerifyStore.class, RootEvents.StoreVerified.class);
+
     public static final List<StoreFunction<?, ?>> ALL = List.of(IS_VALID_PATH, QUERY_VALID_PATHS, QUERY_PATH_INFO,
             QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
-            ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS);
+            ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
+            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, VERIFY_STORE);
 }

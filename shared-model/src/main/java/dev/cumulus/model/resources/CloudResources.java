@@ -36,9 +36,12 @@ public final class CloudResources {
     public static final TableSpec REALISATIONS = new TableSpec("realisations", string("id"), Optional.empty(), List.of(),
             Optional.empty());
 
-    /** Named and temporary GC roots; temporary ones expire through TTL if their connection dies. */
-    public static final TableSpec GC_ROOTS = new TableSpec("gc-roots", string("root"), Optional.empty(), List.of(),
-            Optional.of("expiresAt"));
+    /**
+     * GC roots by owner: {@code named} holds the named roots, {@code session#<id>} a connection's
+     * temporary roots and its lease. A lease that is not renewed expires (and TTL removes the items).
+     */
+    public static final TableSpec GC_ROOTS = new TableSpec("gc-roots", string("owner"), Optional.of(string("root")),
+            List.of(), Optional.of("expiresAt"));
 
     /**
      * One item per build request (its id is the hash of the request, so identical outstanding

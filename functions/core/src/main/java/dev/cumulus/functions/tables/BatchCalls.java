@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
@@ -87,11 +88,19 @@ final class BatchCalls {
 
     /** Unconditional puts; fine for items whose content is a function of their key. */
     static void putAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> items) {
-        for (int from = 0; from < items.size(); from += WRITE_LIMIT) {
-            List<WriteRequest> chunk = new ArrayList<>();
-            for (Map<String, AttributeValue> item : items.subList(from, Math.min(items.size(), from + WRITE_LIMIT))) {
-                chunk.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
-            }
+        writeAll(db, table, items.stream()
+                .map(i -> WriteRequest.builder().putRequest(PutRequest.builder().item(i).build()).build()).toList());
+    }
+
+    /** Unconditional deletes of the items with {@code keys}; absent ones are no error. */
+    static void deleteAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> keys) {
+        writeAll(db, table, keys.stream()
+                .map(k -> WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(k).build()).build()).toList());
+    }
+
+    private static void writeAll(DynamoDbClient db, String table, List<WriteRequest> writes) {
+        for (int from = 0; from < writes.size(); from += WRITE_LIMIT) {
+            List<WriteRequest> chunk = new ArrayList<>(writes.subList(from, Math.min(writes.size(), from + WRITE_LIMIT)));
             Map<String, List<WriteRequest>> pending = new HashMap<>(Map.of(table, chunk));
             for (int attempt = 0; !pending.isEmpty(); attempt++) {
                 if (attempt > 0) {

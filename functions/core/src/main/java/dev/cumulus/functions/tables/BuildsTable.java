@@ -32,9 +32,9 @@ public final class BuildsTable {
      *
      * @return empty when recorded; the outstanding build otherwise
      */
-    public Optional<BuildState> putIfNotOutstanding(BuildState build) {
+    public Optional<BuildState> putIfNotOutstanding(BuildState build, List<String> inputs) {
         for (int tries = 0; ; tries++) {
-            if (tryPut(build)) {
+            if (tryPut(build, inputs)) {
                 return Optional.empty();
             }
             try {
@@ -49,8 +49,9 @@ public final class BuildsTable {
     }
 
     /** Whether the build was recorded (false: the same request is outstanding). */
-    private boolean tryPut(BuildState build) {
+    private boolean tryPut(BuildState build, List<String> inputs) {
         Map<String, AttributeValue> item = new HashMap<>();
+        item.put("inputs", AttributeValue.fromL(inputs.stream().map(AttributeValue::fromS).toList()));
         item.put("id", AttributeValue.fromS(build.id()));
         item.put("drvPath", AttributeValue.fromS(build.drvPath()));
         item.put("state", AttributeValue.fromS(BuildState.QUEUED));
@@ -171,6 +172,33 @@ public final class BuildsTable {
         Optional<String> next = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
                 ? Optional.of(r.lastEvaluatedKey().get("id").s()) : Optional.empty();
         return new Page(builds, next);
+    }
+
+    /**
+     * What a build keeps alive for the garbage collector: its inputs while it is queued or running
+     * (the runner fetches them), its outputs once built (until the waiting clients root them).
+     */
+    public record Held(String state, long stopTime, List<String> inputs, List<String> outputs) {}
+
+    /** Every build's held paths, read consistently. */
+    public List<Held> scanHeld() {
+        List<Held> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            ScanResponse page = db.scan(s -> {
+                s.tableName(table).consistentRead(true);
+                if (from != null) {
+                    s.exclusiveStartKey(from);
+                }
+            });
+            for (Map<String, AttributeValue> i : page.items()) {
+                out.add(new Held(Attributes.string(i, "state"), Attributes.number(i, "stopTime"),
+                        Attributes.strings(i, "inputs"), List.copyOf(strings(i, "outputs").values())));
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
     }
 
     private static Map<String, AttributeValue> key(String id) {

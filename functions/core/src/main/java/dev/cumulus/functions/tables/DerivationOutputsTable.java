@@ -62,4 +62,12 @@ public final class DerivationOutputsTable {
                 i -> out.add(StorePath.parseBaseName(Attributes.string(i, "drv"))));
         return out;
     }
+
+    /** Removes a deleted derivation's outputs. */
+    public void delete(StorePath drv) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        outputs(drv).keySet().forEach(name -> keys.add(Map.of("drv", AttributeValue.fromS(drv.baseName()),
+                "output", AttributeValue.fromS(name))));
+        BatchCalls.deleteAll(db, table, keys);
+    }
 }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
@@ -31,6 +32,9 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * base names; the store directory is the caller's business.
  */
 public final class PathInfoTable {
+    /** The attribute a garbage collection's mark is kept in: the collection's id. */
+    static final String MARK = "gcPending";
+
     private final DynamoDbClient db;
     private final String table;
 
@@ -94,6 +98,119 @@ public final class PathInfoTable {
     public TransactWriteItem putIfAbsent(StoredPath path) {
         return TransactWriteItem.builder().put(Put.builder().tableName(table).item(write(path))
                 .conditionExpression("attribute_not_exists(hashPart)").build()).build();
+    }
+
+    /*
+     * Garbage collection. A collection first marks a dead path (gcPending = its id, on the condition
+     * that the item is the one it scanned and unmarked), then re-reads what could have made the path
+     * live since its scan, then deletes it on the condition that its mark is still there. Whoever
+     * makes a path live again (a root, a temporary root, a build, a new referrer) writes that fact
+     * first and then clears any mark ({@link #revive}); a registration also commits only on the
+     * condition that its references are unmarked ({@link #unmarked}). Either the collection sees the
+     * fact, or its conditional delete fails, or the path is gone before the fact's writer looks (and
+     * the writer reports it missing).
+     */
+
+    /** A path as a collection scans it: the stored path and whether a collection has marked it. */
+    public record Scanned(StoredPath stored, boolean marked) {}
+
+    /** Every valid path, read consistently, a page at a time. */
+    public void scanAll(java.util.function.Consumer<Scanned> each) {
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            ScanResponse page = db.scan(s -> {
+                s.tableName(table).consistentRead(true);
+                if (from != null) {
+                    s.exclusiveStartKey(from);
+                }
+            });
+            page.items().forEach(i -> each.accept(new Scanned(read(i), i.containsKey(MARK))));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+    }
+
+    /** Marks a path for deletion by collection {@code gc}, if it is still as scanned and unmarked. */
+    public boolean mark(StoredPath scanned, String gc) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(key(scanned.info().path().hashPart()))
+                    .updateExpression("SET #m = :gc")
+                    .conditionExpression("registrationTime = :rt AND attribute_not_exists(#m)")
+                    .expressionAttributeNames(Map.of("#m", MARK))
+                    .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc),
+                            ":rt", num(scanned.info().registrationTime()))));
+            return true;
+        } catch (ConditionalCheckFailedException changed) {
+            return false;
+        }
+    }
+
+    /** Takes collection {@code gc}'s mark off a path it decided to keep. */
+    public void unmark(String hashPart, String gc) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(key(hashPart)).updateExpression("REMOVE #m")
+                    .conditionExpression("#m = :gc").expressionAttributeNames(Map.of("#m", MARK))
+                    .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))));
+        } catch (ConditionalCheckFailedException gone) {
+            // revived or deleted meanwhile: nothing of ours is left on it
+        }
+    }
+
+    /** Deletes a path still marked by collection {@code gc}; false if someone revived it. */
+    public boolean deleteMarked(String hashPart, String gc) {
+        try {
+            db.deleteItem(d -> d.tableName(table).key(key(hashPart)).conditionExpression("#m = :gc")
+                    .expressionAttributeNames(Map.of("#m", MARK))
+                    .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))));
+            return true;
+        } catch (ConditionalCheckFailedException revived) {
+            return false;
+        }
+    }
+
+    /**
+     * The valid paths among {@code paths}, with any collection's mark taken off them: for a caller
+     * that has just written something that keeps them alive. A path missing from the answer is not
+     * valid (or was collected before the caller's fact was written).
+     */
+    public List<StorePath> revive(Collection<StorePath> paths) {
+        Map<String, StorePath> byHash = new HashMap<>();
+        paths.forEach(p -> byHash.put(p.hashPart(), p));
+        List<StorePath> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : BatchCalls.getAll(db, table, keys(byHash.keySet()), "#p, hashPart, #m",
+                Map.of("#p", "path", "#m", MARK))) {
+            StorePath stored = StorePath.parseBaseName(Attributes.string(item, "path"));
+            if (!stored.equals(byHash.get(stored.hashPart()))) {
+                continue;
+            }
+            if (item.containsKey(MARK)) {
+                try {
+                    db.updateItem(u -> u.tableName(table).key(key(stored.hashPart())).updateExpression("REMOVE #m")
+                            .conditionExpression("attribute_exists(hashPart)").expressionAttributeNames(Map.of("#m", MARK)));
+                } catch (ConditionalCheckFailedException collected) {
+                    continue;
+                }
+            }
+            out.add(stored);
+        }
+        return out;
+    }
+
+    /** Takes back a path this registration committed (the same registration time), if it is still there. */
+    public void withdraw(String hashPart, long registrationTime) {
+        try {
+            db.deleteItem(d -> d.tableName(table).key(key(hashPart)).conditionExpression("registrationTime = :rt")
+                    .expressionAttributeValues(Map.of(":rt", num(registrationTime))));
+        } catch (ConditionalCheckFailedException other) {
+            // not ours any more
+        }
+    }
+
+    /** A transaction's check that a path is valid and no collection has marked it. */
+    public TransactWriteItem unmarked(StorePath path) {
+        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
+                .key(key(path.hashPart())).conditionExpression("attribute_exists(hashPart) AND attribute_not_exists(#m)")
+                .expressionAttributeNames(Map.of("#m", MARK)).build()).build();
     }
 
     /**

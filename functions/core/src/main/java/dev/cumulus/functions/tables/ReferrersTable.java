@@ -44,4 +44,11 @@ public final class ReferrersTable {
                 i -> out.add(StorePath.parseBaseName(Attributes.string(i, "referrer"))));
         return out;
     }
+
+    /** Removes the edges of a deleted path's references. */
+    public void deleteEdges(PathInfo info) {
+        BatchCalls.deleteAll(db, table, info.references().stream()
+                .map(ref -> Map.of("path", AttributeValue.fromS(ref.baseName()),
+                        "referrer", AttributeValue.fromS(info.path().baseName()))).toList());
+    }
 }

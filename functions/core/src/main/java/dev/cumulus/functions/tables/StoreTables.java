@@ -7,7 +7,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /** The store's tables of one installation, by their physical names under a resource prefix. */
 public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable referrers,
                           DerivationOutputsTable derivationOutputs, RealisationTable realisations, BuildsTable builds,
-                          BuildLogTable buildLogs) {
+                          BuildLogTable buildLogs, RootsTable roots) {
 
     public static StoreTables of(DynamoDbClient db, String prefix, StoreDir storeDir) {
         return new StoreTables(db,
@@ -16,6 +16,7 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
                 new DerivationOutputsTable(db, CloudResources.DERIVATION_OUTPUTS.physicalName(prefix)),
                 new RealisationTable(db, CloudResources.REALISATIONS.physicalName(prefix), storeDir),
                 new BuildsTable(db, CloudResources.BUILDS.physicalName(prefix)),
-                new BuildLogTable(db, CloudResources.BUILD_LOGS.physicalName(prefix)));
+                new BuildLogTable(db, CloudResources.BUILD_LOGS.physicalName(prefix)),
+                new RootsTable(db, CloudResources.GC_ROOTS.physicalName(prefix)));
     }
 }

@@ -25,7 +25,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class StoreFunctionsProducer {
     private static final List<String> VARIABLES = List.of("AWS_REGION", "CUMULUS_DYNAMODB_ENDPOINT",
             "CUMULUS_SQS_ENDPOINT", "CUMULUS_S3_ENDPOINT", "CUMULUS_LAMBDA_ENDPOINT", "CUMULUS_RESOURCE_PREFIX",
-            "CUMULUS_STORE_DIR", "CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS");
+            "CUMULUS_STORE_DIR", "CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS", "CUMULUS_BUILD_TIMEOUT",
+            "CUMULUS_BUILD_MAX_SILENT_TIME", "CUMULUS_GC_GRACE");
 
     private final Map<String, String> env = environment();
 

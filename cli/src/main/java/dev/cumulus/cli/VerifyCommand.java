@@ -1,0 +1,31 @@
+package dev.cumulus.cli;
+
+import dev.cumulus.model.event.RootEvents.StoreVerified;
+import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.StoreFunction;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ./cumulus verify}: checks the store's invariants; exit status 1 when any is violated. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Checks that every valid path's NAR file is in the bucket (and, with --check-contents, "
+                + "has the recorded hash) and that every path it references is valid."})
+final class VerifyCommand implements Callable<Integer> {
+    @Option(names = "--check-contents", description = "Read and hash every NAR, not only look for it.")
+    boolean checkContents;
+
+    @Mixin
+    StateDirOption state;
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyCommand.quietLibraries();
+        StoreVerified verified = StoreFunctionsOption.IN_PROCESS.client(state.environment())
+                .call(StoreFunction.VERIFY_STORE, new VerifyStore(checkContents));
+        verified.violations().forEach(System.out::println);
+        System.err.printf("%d paths checked, %d violations%n", verified.pathsChecked(), verified.violations().size());
+        return verified.violations().isEmpty() ? 0 : 1;
+    }
+}

@@ -1,0 +1,300 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.functions.tables.BuildsTable;
+import dev.cumulus.functions.tables.PathInfoTable.Scanned;
+import dev.cumulus.functions.tables.RootsTable;
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Closure-aware garbage collection of the store, safe against uploads and builds running meanwhile.
+ *
+ * <p>A path is live if a root reaches it through references: a named root, a temporary root of a
+ * connection whose lease holds, an input of a queued or running build, an output of a build that
+ * finished in the last {@value #FINISHED_BUILD_HOLD_SECONDS} seconds (its clients root it when they
+ * hear of it), and, as Nix's {@code keep-derivations}, the deriver of a live path.
+ *
+ * <p>The protocol against concurrent writers (the other half is in {@code PathInfoTable}):
+ * <ol>
+ * <li>scan every path, then the roots and builds (so a path scanned was rooted, if at all, before
+ *     the roots were read: registrations write temporary roots before committing);</li>
+ * <li>mark each dead path with this collection's id, on the condition that it is as scanned;</li>
+ * <li>read the roots and builds again: a path rooted since is unmarked and kept;</li>
+ * <li>in referrers-first order, keep a marked path that has a valid referrer (one registered after
+ *     the scan: its registration checked the reference unmarked), else delete it on the condition
+ *     that it is still marked by us (whoever roots or refers to a path clears marks first);</li>
+ * <li>after a path's item, its edges, derivation outputs, realisations and narinfo go: the item is
+ *     the commit point, so the path is never valid without its NAR;</li>
+ * <li>NAR and narinfo objects that no path refers to and older than the grace period go last.</li>
+ * </ol>
+ */
+public final class GarbageCollector {
+    static final long FINISHED_BUILD_HOLD_SECONDS = 600;
+    private static final Logger LOG = Logger.getLogger(GarbageCollector.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final StoreTables tables;
+    private final Bucket bucket;
+    private final StoreDir storeDir;
+    private final long defaultGraceSeconds;
+    private final Clock clock;
+
+    public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock) {
+        this.tables = tables;
+        this.bucket = bucket;
+        this.storeDir = storeDir;
+        this.defaultGraceSeconds = defaultGraceSeconds;
+        this.clock = clock;
+    }
+
+    public GarbageCollected collect(CollectGarbage request) {
+        String action = request.action() == null ? CollectGarbage.DELETE_DEAD : request.action();
+        long now = clock.instant().getEpochSecond();
+        long maxFreed = request.maxFreed() < 0 ? Long.MAX_VALUE : request.maxFreed();
+
+        Map<StorePath, Scanned> scanned = new LinkedHashMap<>();
+        tables.paths().scanAll(s -> scanned.put(s.stored().info().path(), s));
+        Set<StorePath> live = closure(roots(now), scanned);
+        List<StorePath> dead = scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList();
+
+        return switch (action) {
+            case CollectGarbage.RETURN_LIVE -> new GarbageCollected(print(new TreeSet<>(live).stream()
+                    .filter(scanned::containsKey).toList()), 0, List.of());
+            case CollectGarbage.RETURN_DEAD -> new GarbageCollected(print(dead), 0, List.of());
+            case CollectGarbage.DELETE_DEAD -> {
+                Deletion deletion = delete(referrersFirst(dead, scanned), scanned, maxFreed, now);
+                List<String> removed = maxFreed == Long.MAX_VALUE || deletion.bytesFreed < maxFreed
+                        ? sweepBucket(scanned, deletion.deleted, now - grace(request)) : List.of();
+                yield new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, removed);
+            }
+            case CollectGarbage.DELETE_SPECIFIC -> {
+                Set<StorePath> targets = new TreeSet<>();
+                for (String printed : request.paths()) {
+                    StorePath p = storeDir.parse(printed);
+                    if (live.contains(p)) {
+                        throw new StoreException("cannot delete path '" + printed
+                                + "' since it is still alive. To find out why, use: nix-store --query --roots");
+                    }
+                    if (scanned.containsKey(p)) {
+                        targets.addAll(deadReferrers(p, scanned, live));
+                    }
+                }
+                Deletion deletion = delete(referrersFirst(targets, scanned), scanned, maxFreed, now);
+                yield new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, List.of());
+            }
+            default -> throw new StoreException("unknown garbage collector action '" + action + "'");
+        };
+    }
+
+    private long grace(CollectGarbage request) {
+        return request.graceSeconds() >= 0 ? request.graceSeconds() : defaultGraceSeconds;
+    }
+
+    /** The paths the roots name directly: named roots, live temporary roots, builds' held paths. */
+    private Set<StorePath> roots(long now) {
+        Set<StorePath> roots = new HashSet<>();
+        RootsTable.Snapshot snapshot = tables.roots().scan();
+        roots.addAll(snapshot.named().values());
+        snapshot.liveTemporary(now).values().forEach(roots::addAll);
+        for (BuildsTable.Held held : tables.builds().scanHeld()) {
+            if (held.state().equals(BuildState.QUEUED) || held.state().equals(BuildState.RUNNING)) {
+                held.inputs().forEach(p -> roots.add(storeDir.parse(p)));
+            } else if (held.state().equals(BuildState.BUILT) && held.stopTime() >= now - FINISHED_BUILD_HOLD_SECONDS) {
+                held.outputs().forEach(p -> roots.add(storeDir.parse(p)));
+            }
+        }
+        return roots;
+    }
+
+    /** Everything the roots reach through references, and the derivers of what they reach. */
+    private static Set<StorePath> closure(Set<StorePath> roots, Map<StorePath, Scanned> scanned) {
+        Set<StorePath> live = new HashSet<>();
+        List<StorePath> frontier = new ArrayList<>(roots);
+        while (!frontier.isEmpty()) {
+            StorePath p = frontier.removeLast();
+            Scanned s = scanned.get(p);
+            if (s == null || !live.add(p)) {
+                continue;
+            }
+            PathInfo info = s.stored().info();
+            frontier.addAll(info.references());
+            info.deriver().filter(scanned::containsKey).ifPresent(frontier::add);
+        }
+        return live;
+    }
+
+    /** {@code path} and every dead path that refers to it, directly or not (they must go first). */
+    private static Set<StorePath> deadReferrers(StorePath path, Map<StorePath, Scanned> scanned, Set<StorePath> live) {
+        Map<StorePath, List<StorePath>> referrers = new HashMap<>();
+        scanned.forEach((p, s) -> s.stored().info().references()
+                .forEach(r -> referrers.computeIfAbsent(r, k -> new ArrayList<>()).add(p)));
+        Set<StorePath> out = new TreeSet<>();
+        List<StorePath> frontier = new ArrayList<>(List.of(path));
+        while (!frontier.isEmpty()) {
+            StorePath p = frontier.removeLast();
+            if (!live.contains(p) && out.add(p)) {
+                frontier.addAll(referrers.getOrDefault(p, List.of()));
+            }
+        }
+        return out;
+    }
+
+    /** Referrers before the paths they refer to. */
+    private static List<StorePath> referrersFirst(Iterable<StorePath> paths, Map<StorePath, Scanned> scanned) {
+        Set<StorePath> among = new HashSet<>();
+        paths.forEach(among::add);
+        List<StorePath> referencesFirst = new ArrayList<>();
+        Set<StorePath> placed = new HashSet<>();
+        for (StorePath p : new TreeSet<>(among)) {
+            place(p, among, scanned, placed, referencesFirst);
+        }
+        Collections.reverse(referencesFirst);
+        return referencesFirst;
+    }
+
+    private static void place(StorePath p, Set<StorePath> among, Map<StorePath, Scanned> scanned, Set<StorePath> placed,
+                              List<StorePath> out) {
+        if (!placed.add(p)) {
+            return; // placed, or in progress: a cycle cannot form among valid paths other than a self-reference
+        }
+        for (StorePath r : scanned.get(p).stored().info().references()) {
+            if (among.contains(r) && !r.equals(p)) {
+                place(r, among, scanned, placed, out);
+            }
+        }
+        out.add(p);
+    }
+
+    private record Deletion(List<StorePath> deleted, long bytesFreed) {}
+
+    private Deletion delete(List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now) {
+        String gc = "gc-" + now + "-" + Long.toHexString(RANDOM.nextLong());
+        List<Scanned> marked = new ArrayList<>();
+        long planned = 0;
+        for (StorePath p : ordered) {
+            if (planned >= maxFreed) {
+                break;
+            }
+            Scanned s = scanned.get(p);
+            if (!s.marked() && tables.paths().mark(s.stored(), gc)) {
+                marked.add(s);
+                planned += s.stored().info().narSize();
+            }
+        }
+        if (marked.isEmpty()) {
+            return new Deletion(List.of(), 0);
+        }
+        // Roots written since the first reading, now that our marks are on: their writers revive
+        // what they root after writing, so what is rooted and not seen here will fail our delete.
+        Set<StorePath> rootedSince = roots(now);
+        Map<String, List<String>> realisationsByOutput = new HashMap<>();
+        tables.realisations().scanOutPaths().forEach((id, out) ->
+                realisationsByOutput.computeIfAbsent(out, k -> new ArrayList<>()).add(id));
+
+        List<StorePath> deleted = new ArrayList<>();
+        long freed = 0;
+        for (Scanned s : marked) {
+            PathInfo info = s.stored().info();
+            String hashPart = info.path().hashPart();
+            if (rootedSince.contains(info.path()) || hasValidReferrer(info.path())) {
+                tables.paths().unmark(hashPart, gc);
+                continue;
+            }
+            if (!tables.paths().deleteMarked(hashPart, gc)) {
+                continue; // revived
+            }
+            deleted.add(info.path());
+            freed += info.narSize();
+            forget(info, realisationsByOutput.getOrDefault(info.path().baseName(), List.of()));
+        }
+        LOG.info(() -> "collection " + gc + ": " + marked.size() + " paths marked, " + deleted.size() + " deleted");
+        return new Deletion(deleted, freed);
+    }
+
+    private boolean hasValidReferrer(StorePath path) {
+        List<StorePath> referrers = tables.referrers().referrers(path).stream().filter(r -> !r.equals(path)).toList();
+        return !referrers.isEmpty() && !tables.paths().valid(referrers).isEmpty();
+    }
+
+    /** What a deleted path leaves behind: its edges, derivation outputs, realisations and narinfo. */
+    private void forget(PathInfo info, List<String> realisationIds) {
+        tables.referrers().deleteEdges(info);
+        if (info.path().isDerivation()) {
+            tables.derivationOutputs().delete(info.path());
+        }
+        try {
+            for (String id : realisationIds) {
+                tables.realisations().delete(id);
+                if (!id.contains("^")) {
+                    bucket.delete(BinaryCacheLayout.realisationKey(DrvOutput.ByHash.parse(id)));
+                }
+            }
+            bucket.delete(BinaryCacheLayout.narInfoKey(info.path()));
+        } catch (IOException e) {
+            // The path is gone; an object left behind is swept as unreferenced by a later collection.
+            LOG.log(Level.WARNING, "removing the bucket objects of " + info.path().baseName() + " failed", e);
+        }
+    }
+
+    /**
+     * Removes NAR files no path refers to and narinfos of paths that are not valid, if older than
+     * {@code cutoff}: aborted uploads, and what deleted paths left. A path registered after the scan
+     * has its NAR uploaded or touched and its narinfo written recently, so the grace period keeps them.
+     */
+    private List<String> sweepBucket(Map<StorePath, Scanned> scanned, List<StorePath> deleted, long cutoff) {
+        Set<StorePath> gone = new HashSet<>(deleted);
+        Set<String> nars = new HashSet<>();
+        Set<String> hashParts = new HashSet<>();
+        scanned.forEach((p, s) -> {
+            if (!gone.contains(p)) {
+                s.stored().nar().ifPresent(n -> nars.add(n.key()));
+                hashParts.add(p.hashPart());
+            }
+        });
+        List<String> removed = new ArrayList<>();
+        try {
+            bucket.list("", o -> {
+                if (o.lastModified().getEpochSecond() >= cutoff) {
+                    return;
+                }
+                String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(o.key());
+                boolean orphan = o.key().startsWith("nar/") ? !nars.contains(o.key())
+                        : hashPart != null && !hashParts.contains(hashPart);
+                if (orphan) {
+                    bucket.delete(o.key());
+                    removed.add(o.key());
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
+        }
+        return removed;
+    }
+
+    private List<String> print(List<StorePath> paths) {
+        return paths.stream().map(storeDir::print).toList();
+    }
+}

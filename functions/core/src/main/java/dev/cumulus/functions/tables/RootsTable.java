@@ -1,0 +1,125 @@
+package dev.cumulus.functions.tables;
+
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+/**
+ * The gc-roots table, keyed by owner and root. Owner {@code named} holds named roots (root: the
+ * name). Owner {@code session#<id>} holds one connection's temporary roots (root: the path's base
+ * name) and its lease (root: {@value #LEASE}, {@code expiresAt}: until when the connection is taken
+ * to be alive). A temporary root counts only while its lease holds, so a proxy that dies leaves no
+ * root behind for longer than a lease; TTL removes the items later.
+ */
+public final class RootsTable {
+    static final String NAMED = "named";
+    static final String LEASE = "lease";
+    private static final String SESSION = "session#";
+    /** Temporary roots outlive their lease in the table only for TTL to find them; the lease decides. */
+    private static final long TEMP_ROOT_TTL_SECONDS = 7 * 24 * 3600;
+
+    private final DynamoDbClient db;
+    private final String table;
+
+    public RootsTable(DynamoDbClient db, String table) {
+        this.db = db;
+        this.table = table;
+    }
+
+    /** Everything in the table at one moment (a strongly consistent scan). */
+    public record Snapshot(Map<String, StorePath> named, Map<String, List<StorePath>> temporary,
+                           Map<String, Long> leases) {
+        /** The temporary roots of connections whose lease holds at {@code now} (epoch seconds). */
+        public Map<String, List<StorePath>> liveTemporary(long now) {
+            Map<String, List<StorePath>> out = new TreeMap<>();
+            temporary.forEach((session, paths) -> {
+                if (leases.getOrDefault(session, 0L) > now) {
+                    out.put(session, paths);
+                }
+            });
+            return out;
+        }
+    }
+
+    /** Makes {@code paths} temporary roots of {@code session} and sets its lease to {@code leaseUntil}. */
+    public void addTempRoots(String session, Collection<StorePath> paths, long leaseUntil) {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        items.add(lease(session, leaseUntil));
+        long ttl = leaseUntil + TEMP_ROOT_TTL_SECONDS;
+        for (StorePath p : new java.util.TreeSet<>(paths)) {
+            items.add(Map.of("owner", AttributeValue.fromS(SESSION + session), "root", AttributeValue.fromS(p.baseName()),
+                    "path", AttributeValue.fromS(p.baseName()), "expiresAt", Attributes.num(ttl)));
+        }
+        BatchCalls.putAll(db, table, items);
+    }
+
+    /** Removes a connection's lease and temporary roots. */
+    public void release(String session) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        QueryPages.forEach(db, q -> q.tableName(table).keyConditionExpression("#o = :o").projectionExpression("#o, #r")
+                        .expressionAttributeNames(Map.of("#o", "owner", "#r", "root"))
+                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(SESSION + session))),
+                i -> keys.add(Map.of("owner", i.get("owner"), "root", i.get("root"))));
+        BatchCalls.deleteAll(db, table, keys);
+    }
+
+    public void putNamed(String name, StorePath path) {
+        db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(NAMED),
+                "root", AttributeValue.fromS(name), "path", AttributeValue.fromS(path.baseName()))));
+    }
+
+    /** The path the named root kept alive, or empty if there was no such root. */
+    public Optional<StorePath> removeNamed(String name) {
+        var response = db.deleteItem(d -> d.tableName(table).key(Map.of("owner", AttributeValue.fromS(NAMED),
+                "root", AttributeValue.fromS(name))).returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD));
+        return response.hasAttributes() && !response.attributes().isEmpty()
+                ? Optional.of(StorePath.parseBaseName(Attributes.string(response.attributes(), "path")))
+                : Optional.empty();
+    }
+
+    public Snapshot scan() {
+        Map<String, StorePath> named = new TreeMap<>();
+        Map<String, List<StorePath>> temporary = new TreeMap<>();
+        Map<String, Long> leases = new HashMap<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            ScanResponse page = db.scan(s -> {
+                s.tableName(table).consistentRead(true);
+                if (from != null) {
+                    s.exclusiveStartKey(from);
+                }
+            });
+            for (Map<String, AttributeValue> item : page.items()) {
+                String owner = Attributes.string(item, "owner");
+                String root = Attributes.string(item, "root");
+                if (owner.equals(NAMED)) {
+                    named.put(root, StorePath.parseBaseName(Attributes.string(item, "path")));
+                } else if (owner.startsWith(SESSION)) {
+                    String session = owner.substring(SESSION.length());
+                    if (root.equals(LEASE)) {
+                        leases.put(session, Attributes.number(item, "expiresAt"));
+                    } else {
+                        temporary.computeIfAbsent(session, s -> new ArrayList<>())
+                                .add(StorePath.parseBaseName(Attributes.string(item, "path")));
+                    }
+                }
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return new Snapshot(named, temporary, leases);
+    }
+
+    private static Map<String, AttributeValue> lease(String session, long until) {
+        return Map.of("owner", AttributeValue.fromS(SESSION + session), "root", AttributeValue.fromS(LEASE),
+                "expiresAt", Attributes.num(until));
+    }
+}

@@ -1,0 +1,251 @@
+package dev.cumulus.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.RootEvents.AddRoot;
+import dev.cumulus.model.event.RootEvents.AddTempRoots;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
+import dev.cumulus.model.event.RootEvents.RemoveRoot;
+import dev.cumulus.model.event.RootEvents.Root;
+import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.nar.NarWriter;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Collection against DynamoDB Local and S3Proxy. The tables are shared with other test classes, so
+ * assertions are about this test's own paths.
+ */
+@ExtendWith(LocalStackExtension.class)
+class GarbageCollectorTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void onlyWhatNoRootReachesIsCollectedWithItsNarinfoAndNarFile(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo leaf = withNar(store, "leaf");
+        PathInfo top = withNar(store, "top", leaf.path());
+        PathInfo orphanLib = withNar(store, "orphan-lib");
+        PathInfo orphan = withNar(store, "orphan", orphanLib.path());
+        PathInfo held = withNar(store, "held");
+        PathInfo expired = withNar(store, "expired");
+        register(store, leaf, top, orphanLib, orphan, held, expired);
+        for (PathInfo p : List.of(leaf, top, orphanLib, orphan, held, expired)) {
+            store.bucket.put(BinaryCacheLayout.narInfoKey(p.path()), "narinfo".getBytes(), BinaryCacheLayout.NARINFO_TYPE);
+        }
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot("profile-" + top.path().hashPart(), print(top)));
+        store.client.call(StoreFunction.ADD_TEMP_ROOTS, new AddTempRoots("open-" + held.path().hashPart(),
+                List.of(print(held)), 3 * 3600));
+        // a connection whose proxy died: its lease ran out a second ago
+        store.tables.roots().addTempRoots("dead-" + expired.path().hashPart(), List.of(expired.path()),
+                Clock.systemUTC().instant().getEpochSecond() - 1);
+
+        Set<String> live = new TreeSet<>(collect(store, CollectGarbage.RETURN_LIVE).paths());
+        Set<String> dead = new TreeSet<>(collect(store, CollectGarbage.RETURN_DEAD).paths());
+        assertTrue(live.containsAll(List.of(print(top), print(leaf), print(held))), live.toString());
+        assertTrue(dead.containsAll(List.of(print(orphan), print(orphanLib), print(expired))), dead.toString());
+        assertFalse(dead.contains(print(leaf)) || live.contains(print(orphan)));
+        assertTrue(store.valid(orphan.path()), "listing deletes nothing");
+
+        GarbageCollected done = collect(store, CollectGarbage.DELETE_DEAD);
+        assertTrue(done.paths().containsAll(List.of(print(orphan), print(orphanLib), print(expired))));
+        assertTrue(done.paths().indexOf(print(orphan)) < done.paths().indexOf(print(orphanLib)), "referrers go first");
+        assertTrue(done.bytesFreed() >= orphan.narSize() + orphanLib.narSize() + expired.narSize());
+        for (PathInfo p : List.of(orphan, orphanLib, expired)) {
+            assertFalse(store.valid(p.path()));
+            assertTrue(store.bucket.size(BinaryCacheLayout.narInfoKey(p.path())).isEmpty(), "its narinfo went with it");
+            assertTrue(store.bucket.size(narKey(p)).isPresent(), "its NAR file waits for the grace period");
+        }
+        for (PathInfo p : List.of(leaf, top, held)) {
+            assertTrue(store.valid(p.path()));
+            assertTrue(store.bucket.size(BinaryCacheLayout.narInfoKey(p.path())).isPresent());
+        }
+        assertEquals(List.of(), store.client.call(StoreFunction.QUERY_REFERRERS,
+                new dev.cumulus.model.event.Requests.PathQuery(print(orphanLib))).paths());
+
+        // Two hours on, with the default hour of grace: the unreferenced NAR files go, the live ones stay.
+        GarbageCollector later = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,
+                FunctionsConfig.DEFAULT_GC_GRACE_SECONDS, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)));
+        GarbageCollected swept = later.collect(new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(), -1, -1));
+        assertTrue(swept.removedObjects().containsAll(List.of(narKey(orphan), narKey(orphanLib), narKey(expired))),
+                swept.removedObjects().toString());
+        for (PathInfo p : List.of(leaf, top, held)) {
+            assertTrue(store.bucket.size(narKey(p)).isPresent());
+        }
+        assertEquals(List.of(), ours(store, List.of(leaf, top, held)), "the store verifies");
+
+        // The root goes: so does its closure, on the next collection.
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("profile-" + top.path().hashPart()));
+        store.client.call(StoreFunction.RELEASE_TEMP_ROOTS, new ReleaseTempRoots("open-" + held.path().hashPart()));
+        assertTrue(collect(store, CollectGarbage.DELETE_DEAD).paths().containsAll(List.of(print(top), print(leaf), print(held))));
+    }
+
+    @Test
+    void namedRootsAreListedAndDeletingALivePathIsRefused(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo kept = withNar(store, "kept");
+        PathInfo doomed = withNar(store, "doomed");
+        PathInfo user = withNar(store, "user", doomed.path());
+        register(store, kept, doomed, user);
+        String name = "/home/alice/result-" + kept.path().hashPart();
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot(name, print(kept)));
+        List<Root> roots = store.client.call(StoreFunction.LIST_ROOTS, new ListRoots()).roots();
+        assertTrue(roots.contains(new Root(name, print(kept), false)), roots.toString());
+        var e = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(kept)), -1, -1)));
+        assertTrue(e.getMessage().contains("since it is still alive"), e.getMessage());
+        assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.ADD_ROOT,
+                new AddRoot("ghost", TestStore.print(TestStore.randomPath("ghost")))));
+
+        // Deleting a dead path takes its dead referrers with it, first.
+        GarbageCollected done = store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), -1, -1));
+        assertEquals(List.of(print(user), print(doomed)), done.paths());
+        assertTrue(store.valid(kept.path()));
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot(name));
+    }
+
+    /**
+     * The race: a client registers a closure (in batches, references first, as its temporary roots)
+     * on top of an old path no root holds, while collections run. Whatever the interleaving, nothing
+     * of what it registered is lost, and no path is ever valid without its references.
+     */
+    @Test
+    void collectionsRunningWhileAClosureIsRegisteredLoseNothingOfIt(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        int rounds = 25;
+        int failedCopies = 0;
+        for (int round = 0; round < rounds; round++) {
+            PathInfo old = withNar(store, "old");
+            register(store, old);
+            String session = "race-" + round + "-" + old.path().hashPart();
+            List<PathInfo> chain = new ArrayList<>();
+            StorePath below = old.path();
+            for (int i = 0; i < 12; i++) {
+                PathInfo p = withNar(store, "link" + i, below);
+                chain.add(p);
+                below = p.path();
+            }
+            CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+                for (int from = 0; from < chain.size(); from += 3) {
+                    store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
+                            chain.subList(from, from + 3).stream().map(GarbageCollectorTest::newPath).toList(), session));
+                }
+            });
+            CompletableFuture<Void> collections = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 3; i++) {
+                    store.functions.collectGarbage(new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(), -1, -1));
+                }
+            });
+            collections.join();
+            boolean copied;
+            try {
+                upload.join();
+                copied = true;
+            } catch (java.util.concurrent.CompletionException e) {
+                // The old path went before the first batch referred to it: the copy fails cleanly.
+                assertTrue(e.getCause().getMessage().contains("garbage-collected") || e.getCause().getMessage()
+                        .contains("is not valid"), e.getCause().getMessage());
+                copied = false;
+                failedCopies++;
+            }
+            if (copied) {
+                for (PathInfo p : chain) {
+                    assertTrue(store.valid(p.path()), "round " + round + ": " + p.path() + " was lost");
+                }
+                assertTrue(store.valid(old.path()), "round " + round + ": the old path the closure refers to was lost");
+            } else {
+                assertFalse(store.valid(chain.getFirst().path()), "round " + round);
+            }
+            // After the collections: nothing valid lacks a reference.
+            for (PathInfo p : chain) {
+                if (store.valid(p.path())) {
+                    for (StorePath r : p.references()) {
+                        assertTrue(store.valid(r), "round " + round + ": " + p.path() + " lost its reference " + r);
+                    }
+                }
+            }
+            store.client.call(StoreFunction.RELEASE_TEMP_ROOTS, new ReleaseTempRoots(session));
+        }
+        assertTrue(failedCopies < rounds, "at least some copies got through");
+        GarbageCollected last = collect(store, CollectGarbage.DELETE_DEAD);
+        assertFalse(last.paths().isEmpty());
+    }
+
+    private static void register(TestStore store, PathInfo... infos) {
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
+                Arrays.stream(infos).map(GarbageCollectorTest::newPath).toList()));
+    }
+
+    private static GarbageCollected collect(TestStore store, String action) {
+        return store.client.call(StoreFunction.COLLECT_GARBAGE, new CollectGarbage(action, List.of(), -1, -1));
+    }
+
+    /** The violations the verifier reports about {@code paths}. */
+    private static List<String> ours(TestStore store, List<PathInfo> paths) {
+        List<String> violations = store.client.call(StoreFunction.VERIFY_STORE, new VerifyStore(true)).violations();
+        return violations.stream().filter(v -> paths.stream().anyMatch(p -> v.contains(p.path().baseName()))).toList();
+    }
+
+    private static String print(PathInfo p) {
+        return TestStore.print(p.path());
+    }
+
+    private static String narKey(PathInfo p) {
+        return BinaryCacheLayout.narKey(p.narHash(), NarCompression.NONE);
+    }
+
+    private static final java.util.Map<StorePath, NarObject> NARS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A signed path whose NAR (of one small file) is in the bucket. */
+    private PathInfo withNar(TestStore store, String name, StorePath... references) throws Exception {
+        Path file = Files.createTempFile(tmp, "f", "");
+        Files.writeString(file, name + " " + System.nanoTime() + " " + Math.random());
+        ByteArrayOutputStream nar = new ByteArrayOutputStream();
+        NarWriter.dump(file, nar);
+        Hash narHash = Hash.of(HashAlgorithm.SHA256, nar.toByteArray());
+        String key = BinaryCacheLayout.narKey(narHash, NarCompression.NONE);
+        store.bucket.put(key, nar.toByteArray(), BinaryCacheLayout.NAR_TYPE);
+        PathInfo info = PathInfo.of(TestStore.randomPath(name), narHash, nar.size(), Arrays.asList(references))
+                .sign(TestStore.STORE, TestStore.TRUSTED);
+        NARS.put(info.path(), new NarObject(key, NarCompression.NONE.nixName(), narHash.toString(), nar.size()));
+        return info;
+    }
+
+    static NewPath newPath(PathInfo info) {
+        return new NewPath(PathInfoEvent.of(TestStore.STORE, info), NARS.get(info.path()), java.util.Map.of(), List.of());
+    }
+}

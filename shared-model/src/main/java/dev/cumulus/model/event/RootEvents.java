@@ -1,0 +1,76 @@
+package dev.cumulus.model.event;
+
+import java.util.List;
+
+/** The events of GC roots, garbage collection and store verification. Paths are full store paths. */
+public final class RootEvents {
+    private RootEvents() {}
+
+    /**
+     * Makes {@code paths} temporary roots of the connection {@code session} and renews its lease for
+     * {@code leaseSeconds}; with no paths it only renews the lease.
+     */
+    public record AddTempRoots(String session, List<String> paths, long leaseSeconds) {
+        public AddTempRoots {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+    }
+
+    /** The connection ended: its temporary roots and lease go. */
+    public record ReleaseTempRoots(String session) {}
+
+    /** A named root (as {@code nix-store --add-root}, kept in the store's table): {@code name} keeps {@code path} alive. */
+    public record AddRoot(String name, String path) {}
+
+    public record RemoveRoot(String name) {}
+
+    /** Asks for every root: named ones, and temporary ones whose connection's lease holds. */
+    public record ListRoots() {}
+
+    /** One root: its name (for a temporary root {@code {temp:<session>}}) and the path it keeps alive. */
+    public record Root(String name, String path, boolean temporary) {}
+
+    public record Roots(List<Root> roots) {
+        public Roots {
+            roots = roots == null ? List.of() : List.copyOf(roots);
+        }
+    }
+
+    /**
+     * CollectGarbage. {@code action} is {@code return-live}, {@code return-dead}, {@code delete-dead}
+     * or {@code delete-specific} (of {@code paths}); deleting stops once {@code maxFreed} bytes are
+     * freed (negative: no limit). {@code graceSeconds} (negative: the store's default) is how old an
+     * unreferenced NAR or narinfo object must be before it is removed.
+     */
+    public record CollectGarbage(String action, List<String> paths, long maxFreed, long graceSeconds) {
+        public static final String RETURN_LIVE = "return-live";
+        public static final String RETURN_DEAD = "return-dead";
+        public static final String DELETE_DEAD = "delete-dead";
+        public static final String DELETE_SPECIFIC = "delete-specific";
+
+        public CollectGarbage {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+    }
+
+    /**
+     * What a collection did: the paths listed or deleted, the NAR bytes freed, and the unreferenced
+     * bucket objects it removed.
+     */
+    public record GarbageCollected(List<String> paths, long bytesFreed, List<String> removedObjects) {
+        public GarbageCollected {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+            removedObjects = removedObjects == null ? List.of() : List.copyOf(removedObjects);
+        }
+    }
+
+    /** VerifyStore: with {@code checkContents}, every NAR is read and hashed, not only looked for. */
+    public record VerifyStore(boolean checkContents) {}
+
+    /** Every violation of the store's invariants found, one sentence each; empty when the store is sound. */
+    public record StoreVerified(long pathsChecked, List<String> violations) {
+        public StoreVerified {
+            violations = violations == null ? List.of() : List.copyOf(violations);
+        }
+    }
+}
