@@ -183,21 +183,8 @@ public final class BuildsTable {
     /** Every build's held paths, read consistently. */
     public List<Held> scanHeld() {
         List<Held> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            ScanResponse page = db.scan(s -> {
-                s.tableName(table).consistentRead(true);
-                if (from != null) {
-                    s.exclusiveStartKey(from);
-                }
-            });
-            for (Map<String, AttributeValue> i : page.items()) {
-                out.add(new Held(Attributes.string(i, "state"), Attributes.number(i, "stopTime"),
-                        Attributes.strings(i, "inputs"), List.copyOf(strings(i, "outputs").values())));
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        QueryPages.scanAll(db, table, i -> out.add(new Held(Attributes.string(i, "state"), Attributes.number(i, "stopTime"),
+                Attributes.strings(i, "inputs"), List.copyOf(strings(i, "outputs").values()))));
         return out;
     }
 

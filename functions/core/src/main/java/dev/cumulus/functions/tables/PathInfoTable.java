@@ -116,18 +116,7 @@ public final class PathInfoTable {
 
     /** Every valid path, read consistently, a page at a time. */
     public void scanAll(java.util.function.Consumer<Scanned> each) {
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            ScanResponse page = db.scan(s -> {
-                s.tableName(table).consistentRead(true);
-                if (from != null) {
-                    s.exclusiveStartKey(from);
-                }
-            });
-            page.items().forEach(i -> each.accept(new Scanned(read(i), i.containsKey(MARK))));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        QueryPages.scanAll(db, table, i -> each.accept(new Scanned(read(i), i.containsKey(MARK))));
     }
 
     /** Marks a path for deletion by collection {@code gc}, if it is still as scanned and unmarked. */

@@ -53,18 +53,7 @@ public final class RealisationTable {
     /** Every realisation's id and output path (base name), read consistently. */
     public Map<String, String> scanOutPaths() {
         Map<String, String> out = new java.util.TreeMap<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            var page = db.scan(s -> {
-                s.tableName(table).consistentRead(true).projectionExpression("id, outPath");
-                if (from != null) {
-                    s.exclusiveStartKey(from);
-                }
-            });
-            page.items().forEach(i -> out.put(Attributes.string(i, "id"), Attributes.string(i, "outPath")));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        QueryPages.scanAll(db, table, i -> out.put(Attributes.string(i, "id"), Attributes.string(i, "outPath")));
         return out;
     }
 

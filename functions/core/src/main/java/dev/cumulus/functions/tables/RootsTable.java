@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
  * The gc-roots table, keyed by owner and root. Owner {@code named} holds named roots (root: the
@@ -89,32 +88,21 @@ public final class RootsTable {
         Map<String, StorePath> named = new TreeMap<>();
         Map<String, List<StorePath>> temporary = new TreeMap<>();
         Map<String, Long> leases = new HashMap<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            ScanResponse page = db.scan(s -> {
-                s.tableName(table).consistentRead(true);
-                if (from != null) {
-                    s.exclusiveStartKey(from);
-                }
-            });
-            for (Map<String, AttributeValue> item : page.items()) {
-                String owner = Attributes.string(item, "owner");
-                String root = Attributes.string(item, "root");
-                if (owner.equals(NAMED)) {
-                    named.put(root, StorePath.parseBaseName(Attributes.string(item, "path")));
-                } else if (owner.startsWith(SESSION)) {
-                    String session = owner.substring(SESSION.length());
-                    if (root.equals(LEASE)) {
-                        leases.put(session, Attributes.number(item, "expiresAt"));
-                    } else {
-                        temporary.computeIfAbsent(session, s -> new ArrayList<>())
-                                .add(StorePath.parseBaseName(Attributes.string(item, "path")));
-                    }
+        QueryPages.scanAll(db, table, item -> {
+            String owner = Attributes.string(item, "owner");
+            String root = Attributes.string(item, "root");
+            if (owner.equals(NAMED)) {
+                named.put(root, StorePath.parseBaseName(Attributes.string(item, "path")));
+            } else if (owner.startsWith(SESSION)) {
+                String session = owner.substring(SESSION.length());
+                if (root.equals(LEASE)) {
+                    leases.put(session, Attributes.number(item, "expiresAt"));
+                } else {
+                    temporary.computeIfAbsent(session, s -> new ArrayList<>())
+                            .add(StorePath.parseBaseName(Attributes.string(item, "path")));
                 }
             }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        });
         return new Snapshot(named, temporary, leases);
     }
 
