@@ -19,11 +19,6 @@ import java.util.regex.Pattern;
  * revived, so a collection running meanwhile either sees the root or fails to delete the path.
  */
 public final class GcRoots {
-    /**
-     * How long a connection's temporary roots hold without being renewed. The proxy renews the lease
-     * of each open connection every third of it; a proxy that dies thus frees its roots within this.
-     */
-    public static final long LEASE_SECONDS = 600;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9+._/:@=-]{1,200}");
 
     private final StoreTables tables;
@@ -39,7 +34,7 @@ public final class GcRoots {
     public Roots addTempRoots(AddTempRoots a) {
         String session = session(a.session());
         List<StorePath> paths = a.paths().stream().map(storeDir::parse).toList();
-        long lease = a.leaseSeconds() > 0 ? a.leaseSeconds() : LEASE_SECONDS;
+        long lease = a.leaseSeconds() > 0 ? a.leaseSeconds() : AddTempRoots.DEFAULT_LEASE_SECONDS;
         tables.roots().addTempRoots(session, paths, clock.instant().getEpochSecond() + lease);
         // An invalid path may be a temporary root (Nix allows it: the path is about to be added).
         tables.paths().revive(paths);

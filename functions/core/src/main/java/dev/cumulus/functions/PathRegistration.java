@@ -96,7 +96,7 @@ public final class PathRegistration {
         boolean verify = !trusted || checkSigs; // an untrusted caller cannot waive signature checks
         long now = clock.instant().getEpochSecond();
         tempRootsOf.ifPresent(session -> tables.roots().addTempRoots(session, byPath.keySet(),
-                now + GcRoots.LEASE_SECONDS));
+                now + dev.cumulus.model.event.RootEvents.AddTempRoots.DEFAULT_LEASE_SECONDS));
         List<Candidate> fresh = new ArrayList<>();
         for (Candidate c : byPath.values()) {
             PathInfo info = c.info();

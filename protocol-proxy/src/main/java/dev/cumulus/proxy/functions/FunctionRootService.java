@@ -34,7 +34,6 @@ import java.util.logging.Logger;
  */
 public final class FunctionRootService implements RootService, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FunctionRootService.class.getName());
-    private static final long DEFAULT_LEASE_SECONDS = 600;
 
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
@@ -47,7 +46,7 @@ public final class FunctionRootService implements RootService, AutoCloseable {
     });
 
     public FunctionRootService(StoreFunctionClient functions, StoreDir storeDir) {
-        this(functions, storeDir, DEFAULT_LEASE_SECONDS);
+        this(functions, storeDir, RootEvents.AddTempRoots.DEFAULT_LEASE_SECONDS);
     }
 
     public FunctionRootService(StoreFunctionClient functions, StoreDir storeDir, long leaseSeconds) {

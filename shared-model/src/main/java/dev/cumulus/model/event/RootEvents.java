@@ -11,6 +11,13 @@ public final class RootEvents {
      * {@code leaseSeconds}; with no paths it only renews the lease.
      */
     public record AddTempRoots(String session, List<String> paths, long leaseSeconds) {
+        /**
+         * How long a connection's temporary roots hold without renewal (also for {@code leaseSeconds}
+         * 0). The proxy renews open connections' leases every third of it, so a dead proxy's roots
+         * stop counting within this.
+         */
+        public static final long DEFAULT_LEASE_SECONDS = 600;
+
         public AddTempRoots {
             paths = paths == null ? List.of() : List.copyOf(paths);
         }
