@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
@@ -28,15 +29,22 @@ public final class LambdaInvoker implements FunctionInvoker, AutoCloseable {
     private final URI endpoint;
     private final SdkHttpClient http = AwsClients.http();
 
-    public LambdaInvoker(AwsClients clients) {
+    private final Optional<String> alias;
+
+    /**
+     * Invokes {@code <prefix><function>}, or its {@code alias} when given: the alias of a published
+     * version is what SnapStart restores from a snapshot, the unqualified function starts cold.
+     */
+    public LambdaInvoker(AwsClients clients, Optional<String> alias) {
         this.clients = clients;
+        this.alias = alias;
         this.endpoint = clients.config().lambdaEndpoint()
                 .orElse(URI.create("https://lambda." + clients.config().region() + ".amazonaws.com"));
     }
 
     @Override
     public byte[] invoke(String functionName, byte[] request) {
-        String name = clients.config().resourcePrefix() + functionName;
+        String name = clients.config().resourcePrefix() + functionName + alias.map(a -> ":" + a).orElse("");
         SdkHttpRequest unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(endpoint)
                 .encodedPath("/2015-03-31/functions/" + name + "/invocations")
                 .putHeader("Content-Type", "application/json")

@@ -54,9 +54,21 @@ class LambdaInvokerTest {
     }
 
     private LambdaInvoker invoker() {
+        return invoker(Optional.empty());
+    }
+
+    private LambdaInvoker invoker(Optional<String> alias) {
         URI endpoint = URI.create("http://127.0.0.1:" + lambda.getAddress().getPort());
         return new LambdaInvoker(new AwsClients(new AwsConfig("eu-west-1", Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.of(endpoint), "prod-")));
+                Optional.empty(), Optional.of(endpoint), Optional.empty(), "prod-")), alias);
+    }
+
+    @Test
+    void invokesTheAliasWhenOneIsConfigured() {
+        try (LambdaInvoker invoker = invoker(Optional.of("live"))) {
+            invoker.invoke("query-path-info", "{}".getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(seen.get(0).startsWith("POST /2015-03-31/functions/prod-query-path-info:live/invocations "), seen.get(0));
     }
 
     @Test

@@ -1,5 +1,13 @@
 package dev.cumulus.cli;
 
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.aws.KeySecret;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.ProxyConfig;
@@ -75,12 +83,24 @@ final class ProxyCommand implements Callable<Integer> {
         if (stdio && (socket != null || sshPort != null)) {
             throw new ParameterException(spec.commandLine(), "--stdio serves one connection and cannot be combined with --socket or --ssh-port");
         }
+        Map<String, String> env = System.getenv();
+        if (sshPort != null && authorizedKeys == null && !env.getOrDefault("CUMULUS_AUTHORIZED_KEYS", "").isBlank()) {
+            // As deployed: the keys come with the task's environment, one per line.
+            authorizedKeys = writePrivate(hostKey.resolveSibling("authorized_keys"), env.get("CUMULUS_AUTHORIZED_KEYS"));
+        }
         if (sshPort != null && authorizedKeys == null) {
-            throw new ParameterException(spec.commandLine(), "--ssh-port needs --authorized-keys FILE");
+            throw new ParameterException(spec.commandLine(), "--ssh-port needs --authorized-keys FILE (or CUMULUS_AUTHORIZED_KEYS)");
+        }
+        String hostKeySecret = env.getOrDefault("CUMULUS_SSH_HOST_KEY_SECRET", "");
+        if (sshPort != null && !hostKeySecret.isBlank()) {
+            // As deployed: every proxy task serves the one host key kept in Secrets Manager.
+            try (var secrets = new AwsClients(AwsConfig.fromEnvironment(env)).secretsManager()) {
+                writePrivate(hostKey, new KeySecret(secrets, hostKeySecret).getOrCreate(SshServer::isHostKey, SshServer::newHostKey));
+            }
         }
         quietLibraries();
         StoreDir dir = new StoreDir(storeDir);
-        ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, System.getenv()), WireLimits.DEFAULT);
+        ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, env), WireLimits.DEFAULT);
         if (stdio) {
             StdioServer.serve(config, !untrusted);
             return 0;
@@ -108,6 +128,16 @@ final class ProxyCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    private static Path writePrivate(Path file, String text) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text.endsWith("\n") ? text : text + "\n");
+        return file;
     }
 
     /** SSHD logs every session at INFO; only problems belong on the terminal. */

@@ -2,6 +2,7 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.aws.KeySecret;
 import dev.cumulus.aws.LambdaInvoker;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
@@ -49,21 +50,45 @@ enum StoreFunctionsOption {
         return NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd"));
     }
 
+    /**
+     * The store's signing key: from the file {@code CUMULUS_SIGNING_KEY_FILE}, or from the Secrets
+     * Manager secret {@code CUMULUS_SIGNING_KEY_SECRET} (as deployed; a key named
+     * {@code CUMULUS_SIGNING_KEY_NAME}, default {@value #DEFAULT_KEY_NAME}, is made on first use), or none.
+     */
     static Optional<SecretKey> signingKey(Map<String, String> env) {
         String file = env.get("CUMULUS_SIGNING_KEY_FILE");
-        if (file == null || file.isBlank()) {
-            return Optional.empty();
-        }
+        String secret = env.get("CUMULUS_SIGNING_KEY_SECRET");
         try {
-            return Optional.of(SecretKey.parse(Files.readString(Path.of(file)).trim()));
+            if (file != null && !file.isBlank()) {
+                return Optional.of(SecretKey.parse(Files.readString(Path.of(file)).trim()));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (secret == null || secret.isBlank()) {
+            return Optional.empty();
+        }
+        String name = env.getOrDefault("CUMULUS_SIGNING_KEY_NAME", DEFAULT_KEY_NAME);
+        try (var secrets = new AwsClients(AwsConfig.fromEnvironment(env)).secretsManager()) {
+            return Optional.of(SecretKey.parse(new KeySecret(secrets, secret).getOrCreate(
+                    StoreFunctionsOption::isSecretKey, () -> SecretKey.generate(name).render()).trim()));
+        }
+    }
+
+    static final String DEFAULT_KEY_NAME = "cumulus-1";
+
+    private static boolean isSecretKey(String text) {
+        try {
+            SecretKey.parse(text.trim());
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
     FunctionInvoker invoker(AwsClients clients, StoreDir storeDir, Map<String, String> env) {
         if (this == LAMBDA) {
-            return new LambdaInvoker(clients);
+            return new LambdaInvoker(clients, Optional.ofNullable(env.get("CUMULUS_LAMBDA_ALIAS")).filter(a -> !a.isBlank()));
         }
         FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
         if (!config.storeDir().equals(storeDir)) {

@@ -65,7 +65,7 @@ public final class LocalStack implements AutoCloseable {
             ObjectCreatedEvents events = new ObjectCreatedEvents();
             s3 = startS3(stateDir.map(d -> d.resolve("s3")), events);
             AwsConfig config = new AwsConfig(REGION, Optional.of(uri(dynamoDb.server().getURI().getPort())),
-                    Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), prefix);
+                    Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), Optional.empty(), prefix);
             LocalStack stack = new LocalStack(dynamoDb, sqs, s3, config, events);
             ResourceCreator.createAll(new AwsClients(config), prefix);
             return stack;

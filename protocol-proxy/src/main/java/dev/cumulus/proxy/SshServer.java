@@ -41,8 +41,7 @@ public final class SshServer implements AutoCloseable {
         if (hostKey.getParent() != null) {
             Files.createDirectories(hostKey.getParent());
         }
-        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKey);
-        keys.setAlgorithm(KeyUtils.EC_ALGORITHM);
+        SimpleGeneratorHostKeyProvider keys = hostKeyProvider(hostKey);
         keys.loadKeys(null); // create (or read) the host key file now, not at the first login
         sshd = org.apache.sshd.server.SshServer.setUpDefaultServer();
         sshd.setHost(host);
@@ -53,6 +52,38 @@ public final class SshServer implements AutoCloseable {
         sshd.setPublickeyAuthenticator(this::authenticate);
         sshd.setCommandFactory((channel, command) -> new DaemonCommand(command));
         sshd.start();
+    }
+
+    private static SimpleGeneratorHostKeyProvider hostKeyProvider(Path file) {
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(file);
+        keys.setAlgorithm(KeyUtils.EC_ALGORITHM);
+        return keys;
+    }
+
+    /** A new host key as the text of the file the server would create (for keeping it elsewhere, e.g. a secret). */
+    public static String newHostKey() {
+        try {
+            Path dir = Files.createTempDirectory("cumulus-host-key");
+            try {
+                Path file = dir.resolve("key");
+                hostKeyProvider(file).loadKeys(null);
+                return Files.readString(file, StandardCharsets.US_ASCII);
+            } finally {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
+                Files.delete(dir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make an SSH host key: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code text} is a host key file as {@link #newHostKey} makes them. */
+    public static boolean isHostKey(String text) {
+        return text.startsWith("-----BEGIN ") && text.contains(" PRIVATE KEY-----");
     }
 
     /** The port bound (useful when asked for port 0). */

@@ -1,0 +1,116 @@
+package dev.cumulus.infra;
+
+import static dev.cumulus.model.resources.CloudResources.BUILDS;
+import static dev.cumulus.model.resources.CloudResources.BUILD_LOGS;
+import static dev.cumulus.model.resources.CloudResources.DERIVATION_OUTPUTS;
+import static dev.cumulus.model.resources.CloudResources.GC_ROOTS;
+import static dev.cumulus.model.resources.CloudResources.PATHS;
+import static dev.cumulus.model.resources.CloudResources.REALISATIONS;
+import static dev.cumulus.model.resources.CloudResources.REFERRERS;
+
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.resources.TableSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each function may touch, and nothing more: read or read-write per table, the bucket, and
+ * sending to the build queue. Read off the code in functions-core: a function that starts using
+ * another table needs its line here changed, or it fails in AWS with AccessDenied (the local stack
+ * checks no permissions).
+ *
+ * @param bucket what the function does with the store bucket
+ */
+public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, boolean sendsBuilds) {
+
+    public enum Level { READ, READ_WRITE }
+
+    public enum BucketLevel { NONE, READ, READ_WRITE_DELETE }
+
+    /** Registering paths (uploads, build outputs, binary-cache uploads): edges, derivation outputs, temporary roots. */
+    private static final Map<TableSpec, Level> REGISTRATION = Map.of(PATHS, Level.READ_WRITE, REFERRERS, Level.READ_WRITE,
+            DERIVATION_OUTPUTS, Level.READ_WRITE, GC_ROOTS, Level.READ_WRITE);
+
+    /** The name of the function that ingests binary-cache uploads to the bucket (not a {@link StoreFunction}). */
+    public static final String BINARY_CACHE_INGEST = "binary-cache-ingest";
+
+    public static final Map<String, FunctionAccess> BY_FUNCTION = byFunction();
+
+    private static Map<String, FunctionAccess> byFunction() {
+        Map<String, FunctionAccess> m = new LinkedHashMap<>();
+        m.put(StoreFunction.IS_VALID_PATH.name(), reads(PATHS));
+        m.put(StoreFunction.QUERY_VALID_PATHS.name(), reads(PATHS));
+        m.put(StoreFunction.QUERY_PATH_INFO.name(), reads(PATHS));
+        m.put(StoreFunction.QUERY_PATH_FROM_HASH_PART.name(), reads(PATHS));
+        m.put(StoreFunction.QUERY_REFERRERS.name(), reads(PATHS, REFERRERS));
+        m.put(StoreFunction.QUERY_VALID_DERIVERS.name(), reads(PATHS, DERIVATION_OUTPUTS));
+        m.put(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP.name(), reads(PATHS, DERIVATION_OUTPUTS, REALISATIONS));
+        m.put(StoreFunction.QUERY_ALL_VALID_PATHS.name(), reads(PATHS));
+        m.put(StoreFunction.QUERY_SUBSTITUTABLE_PATHS.name(), reads()); // asks the configured binary caches
+        m.put(StoreFunction.REGISTER_DRV_OUTPUT.name(),
+                new FunctionAccess(Map.of(PATHS, Level.READ, REALISATIONS, Level.READ_WRITE), BucketLevel.NONE, false));
+        m.put(StoreFunction.QUERY_REALISATION.name(), reads(REALISATIONS));
+        m.put(StoreFunction.ADD_SIGNATURES.name(), writes(PATHS));
+        m.put(StoreFunction.REGISTER_PATHS.name(), new FunctionAccess(REGISTRATION, BucketLevel.NONE, false));
+
+        m.put(StoreFunction.SUBMIT_BUILD.name(),
+                new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE, true));
+        m.put(StoreFunction.QUERY_BUILD.name(), reads(BUILDS, BUILD_LOGS));
+        m.put(StoreFunction.BUILD_STARTED.name(), writes(BUILDS));
+        m.put(StoreFunction.APPEND_BUILD_LOG.name(),
+                new FunctionAccess(Map.of(BUILDS, Level.READ, BUILD_LOGS, Level.READ_WRITE), BucketLevel.NONE, false));
+        Map<TableSpec, Level> completion = new LinkedHashMap<>(REGISTRATION);
+        completion.put(BUILDS, Level.READ_WRITE);
+        completion.put(REALISATIONS, Level.READ_WRITE);
+        m.put(StoreFunction.COMPLETE_BUILD.name(), new FunctionAccess(completion, BucketLevel.NONE, false));
+        m.put(StoreFunction.FAIL_BUILD.name(), writes(BUILDS));
+        m.put(StoreFunction.ABANDON_BUILD.name(), writes(BUILDS));
+        m.put(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name(), writes(BUILDS));
+        m.put(StoreFunction.LIST_BUILDS.name(), reads(BUILDS));
+
+        m.put(StoreFunction.ADD_TEMP_ROOTS.name(), writes(GC_ROOTS, PATHS));
+        m.put(StoreFunction.RELEASE_TEMP_ROOTS.name(), writes(GC_ROOTS));
+        m.put(StoreFunction.ADD_ROOT.name(), writes(GC_ROOTS, PATHS));
+        m.put(StoreFunction.REMOVE_ROOT.name(), writes(GC_ROOTS));
+        m.put(StoreFunction.LIST_ROOTS.name(), reads(GC_ROOTS));
+        m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
+                REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
+                GC_ROOTS, Level.READ, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE, false));
+        m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ, false));
+
+        m.put(BINARY_CACHE_INGEST, new FunctionAccess(REGISTRATION, BucketLevel.READ_WRITE_DELETE, false));
+        return m;
+    }
+
+    private static FunctionAccess reads(TableSpec... tables) {
+        Map<TableSpec, Level> m = new LinkedHashMap<>();
+        for (TableSpec t : tables) {
+            m.put(t, Level.READ);
+        }
+        return new FunctionAccess(m, BucketLevel.NONE, false);
+    }
+
+    private static FunctionAccess writes(TableSpec... tables) {
+        Map<TableSpec, Level> m = new LinkedHashMap<>();
+        for (TableSpec t : tables) {
+            m.put(t, Level.READ_WRITE);
+        }
+        return new FunctionAccess(m, BucketLevel.NONE, false);
+    }
+
+    /** The functions the protocol proxy calls (its task role may invoke these and no others). */
+    public static final List<StoreFunction<?, ?>> CALLED_BY_PROXY = List.of(
+            StoreFunction.QUERY_VALID_PATHS, StoreFunction.QUERY_PATH_INFO, StoreFunction.QUERY_PATH_FROM_HASH_PART,
+            StoreFunction.QUERY_REFERRERS, StoreFunction.QUERY_VALID_DERIVERS, StoreFunction.QUERY_DERIVATION_OUTPUT_MAP,
+            StoreFunction.QUERY_ALL_VALID_PATHS, StoreFunction.QUERY_SUBSTITUTABLE_PATHS, StoreFunction.REGISTER_DRV_OUTPUT,
+            StoreFunction.QUERY_REALISATION, StoreFunction.ADD_SIGNATURES, StoreFunction.REGISTER_PATHS,
+            StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
+            StoreFunction.RELEASE_TEMP_ROOTS, StoreFunction.ADD_ROOT, StoreFunction.LIST_ROOTS,
+            StoreFunction.COLLECT_GARBAGE, StoreFunction.VERIFY_STORE);
+
+    /** The functions a build-runner calls. */
+    public static final List<StoreFunction<?, ?>> CALLED_BY_RUNNER = List.of(StoreFunction.BUILD_STARTED,
+            StoreFunction.APPEND_BUILD_LOG, StoreFunction.COMPLETE_BUILD, StoreFunction.QUERY_BUILD,
+            StoreFunction.QUERY_PATH_INFO);
+}

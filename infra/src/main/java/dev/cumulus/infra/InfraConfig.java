@@ -1,0 +1,127 @@
+package dev.cumulus.infra;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.constructs.Node;
+
+/**
+ * What one installation is configured with: CDK context values ({@code -c key=value}, cdk.json or
+ * cdk.context.json), each with a default. {@link #KEYS} lists them; README.md "Deploy to AWS" explains them.
+ *
+ * @param prefix              physical names' prefix ({@code prefix} + {@code paths}, …, + {@code store} for
+ *                            the bucket, whose name is global: the default carries the account and region)
+ * @param repositoryRoot      the checkout: the function zip and the container image come from its build output
+ * @param publicCache         who may read the bucket as a binary cache besides Cumulus itself
+ * @param authorizedKeys      SSH public keys allowed to connect to the proxy, as authorized_keys lines
+ */
+public record InfraConfig(String prefix, Optional<String> region, Path repositoryRoot, String storeDir,
+                          int lambdaMemoryMb, int proxyCpu, int proxyMemoryMb, int proxyTasks, int sshPort,
+                          String sshAllowedCidr, List<String> authorizedKeys, int runnerCpu, int runnerMemoryMb,
+                          int runnerEphemeralStorageGiB, int maxRunners, PublicCache publicCache,
+                          Optional<String> cacheDomain, Optional<String> cacheCertificateArn, RetentionDays logRetention,
+                          int buildLogRetentionDays, List<String> trustedPublicKeys, String signingKeyName,
+                          Optional<String> alarmEmail, String narCompression) {
+
+    /** Who reads the store bucket as a Nix binary cache. */
+    public enum PublicCache {
+        /** Only Cumulus (and whoever is granted access in IAM). */
+        NONE,
+        /** Anyone, straight from the bucket's HTTPS endpoint: {@code nix-cache-info}, narinfos, NARs, realisations. */
+        BUCKET,
+        /** Anyone, through a CloudFront distribution in front of the private bucket. */
+        CLOUDFRONT
+    }
+
+    public static final List<String> KEYS = List.of("prefix", "region", "repositoryRoot", "storeDir", "lambdaMemoryMb",
+            "proxyCpu", "proxyMemoryMb", "proxyTasks", "sshPort", "sshAllowedCidr", "authorizedKeys", "runnerCpu",
+            "runnerMemoryMb", "runnerEphemeralStorageGiB", "maxRunners", "publicCache", "cacheDomain",
+            "cacheCertificateArn", "logRetention", "buildLogRetentionDays", "trustedPublicKeys", "signingKeyName",
+            "alarmEmail", "narCompression");
+
+    public InfraConfig {
+        authorizedKeys = List.copyOf(authorizedKeys);
+        trustedPublicKeys = List.copyOf(trustedPublicKeys);
+        if (!prefix.contains("${Token") && !prefix.matches("[a-z0-9][a-z0-9.-]*-")) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' must be lower-case letters, digits and '-', ending in '-'"
+                    + " (it starts bucket, table, queue and function names)");
+        }
+        if (cacheDomain.isPresent() != cacheCertificateArn.isPresent()) {
+            throw new IllegalArgumentException("cacheDomain and cacheCertificateArn go together (the certificate, in "
+                    + "us-east-1, must cover the domain)");
+        }
+        if (cacheDomain.isPresent() && publicCache != PublicCache.CLOUDFRONT) {
+            throw new IllegalArgumentException("cacheDomain needs publicCache=cloudfront");
+        }
+        if (maxRunners < 1) {
+            throw new IllegalArgumentException("maxRunners must be at least 1");
+        }
+    }
+
+    /** The configuration the context of {@code node} gives, defaults elsewhere. */
+    public static InfraConfig fromContext(Node node) {
+        Function<String, Optional<String>> text = key -> Optional.ofNullable(node.tryGetContext(key))
+                .map(InfraConfig::asText).filter(v -> !v.isBlank());
+        Function<String, Integer> number = key -> text.apply(key).map(v -> {
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("context '" + key + "' must be a whole number, not '" + v + "'");
+            }
+        }).orElse(null);
+        Function<String, List<String>> lines = key -> text.apply(key)
+                .map(v -> Arrays.stream(v.split("[\\n,]")).map(String::trim).filter(l -> !l.isEmpty()).toList())
+                .orElse(List.of());
+        return new InfraConfig(
+                text.apply("prefix").orElse("cumulus-" + Aws.ACCOUNT_ID + "-" + Aws.REGION + "-"),
+                text.apply("region"),
+                Path.of(text.apply("repositoryRoot").orElse(System.getProperty("cumulus.root", ".."))).toAbsolutePath().normalize(),
+                text.apply("storeDir").orElse("/nix/store"),
+                or(number.apply("lambdaMemoryMb"), 1024),
+                or(number.apply("proxyCpu"), 512),
+                or(number.apply("proxyMemoryMb"), 1024),
+                or(number.apply("proxyTasks"), 1),
+                or(number.apply("sshPort"), 22),
+                text.apply("sshAllowedCidr").orElse("0.0.0.0/0"),
+                lines.apply("authorizedKeys").stream().flatMap(l -> Arrays.stream(l.split("\\n"))).toList(),
+                or(number.apply("runnerCpu"), 2048),
+                or(number.apply("runnerMemoryMb"), 8192),
+                or(number.apply("runnerEphemeralStorageGiB"), 100),
+                or(number.apply("maxRunners"), 10),
+                PublicCache.valueOf(text.apply("publicCache").orElse("none").toUpperCase(Locale.ROOT)),
+                text.apply("cacheDomain"),
+                text.apply("cacheCertificateArn"),
+                RetentionDays.valueOf(text.apply("logRetention").orElse("ONE_MONTH").toUpperCase(Locale.ROOT)),
+                or(number.apply("buildLogRetentionDays"), 90),
+                text.apply("trustedPublicKeys").map(v -> List.of(v.trim().split("\\s+"))).orElse(List.of()),
+                text.apply("signingKeyName").orElse("cumulus-1"),
+                text.apply("alarmEmail"),
+                text.apply("narCompression").orElse("zstd"));
+    }
+
+    /** The functions' zip as {@code mvn package} leaves it. */
+    public Path functionsZip() {
+        return repositoryRoot.resolve("functions/lambda/target/function.zip");
+    }
+
+    /** The folder the container image builds from: its Dockerfile and the cumulus jar. */
+    public Path imageDirectory() {
+        return repositoryRoot.resolve("cli");
+    }
+
+    private static String asText(Object value) {
+        if (value instanceof List<?> list) {
+            return String.join("\n", list.stream().map(String::valueOf).toList());
+        }
+        return String.valueOf(value);
+    }
+
+    private static int or(Integer value, int otherwise) {
+        return value == null ? otherwise : value;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.cumulus.infra;
+
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.TableSpec;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.s3.EventType;
+import software.amazon.awscdk.services.s3.NotificationKeyFilter;
+import software.amazon.awscdk.services.s3.notifications.LambdaDestination;
+import software.constructs.Construct;
+
+/**
+ * Every store function as a Lambda function named {@code <prefix><name>}: the one Quarkus zip,
+ * {@code QUARKUS_LAMBDA_HANDLER} picking the {@code @Named} handler, Java 21 with SnapStart. Callers
+ * invoke the {@value #ALIAS} alias (a published version, restored from its snapshot); each function's
+ * role holds only what {@link FunctionAccess} lists for it. The dead-letter queue triggers
+ * fail-dead-lettered-builds and the bucket's new narinfos trigger binary-cache-ingest.
+ */
+public final class StoreLambdas extends Construct {
+    public static final String ALIAS = "live";
+    static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+
+    private final Map<String, Function> functions = new LinkedHashMap<>();
+    private final Map<String, Alias> aliases = new LinkedHashMap<>();
+
+    public StoreLambdas(Construct scope, String id, InfraConfig config, StoreData data) {
+        super(scope, id);
+        if (!Files.isRegularFile(config.functionsZip())) {
+            throw new IllegalStateException(config.functionsZip() + " is missing: build it first "
+                    + "(mvn -B package -DskipTests -pl functions/lambda -am; ./cumulus synth does)");
+        }
+        Code code = Code.fromAsset(config.functionsZip().toString());
+        List<String> names = new ArrayList<>(StoreFunction.ALL.stream().map(StoreFunction::name).toList());
+        names.add(FunctionAccess.BINARY_CACHE_INGEST);
+        for (String name : names) {
+            FunctionAccess access = FunctionAccess.BY_FUNCTION.get(name);
+            if (access == null) {
+                throw new IllegalStateException("function '" + name + "' has no line in FunctionAccess");
+            }
+            String logicalId = StoreData.logicalId(name);
+            LogGroup logs = LogGroup.Builder.create(this, logicalId + "Logs")
+                    .logGroupName("/aws/lambda/" + config.prefix() + name)
+                    .retention(config.logRetention())
+                    .removalPolicy(RemovalPolicy.DESTROY)
+                    .build();
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("QUARKUS_LAMBDA_HANDLER", name);
+            env.put("CUMULUS_RESOURCE_PREFIX", config.prefix());
+            env.put("CUMULUS_STORE_DIR", config.storeDir());
+            if (!config.trustedPublicKeys().isEmpty()) {
+                env.put("CUMULUS_TRUSTED_PUBLIC_KEYS", String.join(" ", config.trustedPublicKeys()));
+            }
+            // The JIT's first tier starts fastest; a function's work is short and mostly waits on DynamoDB.
+            env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+            Function fn = Function.Builder.create(this, logicalId)
+                    .functionName(config.prefix() + name)
+                    .description("Cumulus store function " + name)
+                    .runtime(Runtime.JAVA_21)
+                    .architecture(Architecture.X86_64)
+                    .handler(HANDLER)
+                    .code(code)
+                    .memorySize(config.lambdaMemoryMb())
+                    .timeout(timeout(name))
+                    .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                    .environment(env)
+                    .logGroup(logs)
+                    .build();
+            // The alias below publishes a version, which is what SnapStart snapshots.
+            Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                    "callers invoke the '" + ALIAS + "' alias of the current published version");
+            grant(fn, access, data);
+            Alias alias = Alias.Builder.create(this, logicalId + "Live").aliasName(ALIAS).version(fn.getCurrentVersion()).build();
+            functions.put(name, fn);
+            aliases.put(name, alias);
+        }
+
+        aliases.get(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name()).addEventSource(
+                SqsEventSource.Builder.create(data.queue(CloudResources.BUILD_REQUESTS_DEAD))
+                        .batchSize(10).reportBatchItemFailures(true).build());
+        data.bucket().addEventNotification(EventType.OBJECT_CREATED,
+                new LambdaDestination(aliases.get(FunctionAccess.BINARY_CACHE_INGEST)),
+                NotificationKeyFilter.builder().suffix(".narinfo").build());
+    }
+
+    /** Queries answer in milliseconds; registration, completion and the whole-store sweeps take longer. */
+    private static Duration timeout(String name) {
+        if (name.equals(StoreFunction.COLLECT_GARBAGE.name()) || name.equals(StoreFunction.VERIFY_STORE.name())) {
+            return Duration.minutes(15);
+        }
+        if (name.equals(StoreFunction.REGISTER_PATHS.name()) || name.equals(StoreFunction.COMPLETE_BUILD.name())
+                || name.equals(FunctionAccess.BINARY_CACHE_INGEST)) {
+            return Duration.minutes(5);
+        }
+        return Duration.seconds(60);
+    }
+
+    private static void grant(IGrantable fn, FunctionAccess access, StoreData data) {
+        for (Map.Entry<TableSpec, FunctionAccess.Level> e : access.tables().entrySet()) {
+            if (e.getValue() == FunctionAccess.Level.READ) {
+                data.table(e.getKey()).grantReadData(fn);
+            } else {
+                data.table(e.getKey()).grantReadWriteData(fn);
+            }
+        }
+        switch (access.bucket()) {
+            case NONE -> { }
+            case READ -> data.bucket().grantRead(fn);
+            case READ_WRITE_DELETE -> {
+                data.bucket().grantReadWrite(fn);
+                data.bucket().grantDelete(fn);
+            }
+        }
+        if (access.sendsBuilds()) {
+            data.queue(CloudResources.BUILD_REQUESTS).grantSendMessages(fn);
+        }
+    }
+
+    public Alias alias(StoreFunction<?, ?> function) {
+        return aliases.get(function.name());
+    }
+
+    public Map<String, Function> functions() {
+        return functions;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.cumulus.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.TableSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.CfnResource;
+import software.amazon.awscdk.assertions.Annotations;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+import software.constructs.IConstruct;
+
+/** The synthesised stack, checked resource by resource, and the cdk-nag AWS Solutions rules over it. */
+class CumulusStackTest {
+    private static Synthesised synth;
+    private static Template template;
+
+    @BeforeAll
+    static void synthesise() {
+        synth = Synthesised.with(Map.of("prefix", "cumulus-"));
+        template = synth.template();
+    }
+
+    @Test
+    void everyTableIsOnDemandWithPointInTimeRecoveryAndItsTtl() {
+        template.resourceCountIs("AWS::DynamoDB::Table", CloudResources.TABLES.size());
+        for (TableSpec spec : CloudResources.TABLES) {
+            Map<String, Object> props = new LinkedHashMap<>();
+            props.put("TableName", spec.physicalName("cumulus-"));
+            props.put("BillingMode", "PAY_PER_REQUEST");
+            props.put("PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true));
+            props.put("TimeToLiveSpecification", spec.ttlAttribute()
+                    .<Object>map(a -> Map.of("AttributeName", a, "Enabled", true)).orElse(Match.absent()));
+            template.hasResource("AWS::DynamoDB::Table", Map.of("Properties", Match.objectLike(props),
+                    "DeletionPolicy", "Retain"));
+        }
+    }
+
+    @Test
+    void theBucketIsPrivateEncryptedTlsOnlyAndExpiresWhatShouldExpire() {
+        template.hasResourceProperties("AWS::S3::Bucket", Match.objectLike(Map.of(
+                "BucketName", "cumulus-store",
+                "BucketEncryption", Map.of("ServerSideEncryptionConfiguration",
+                        List.of(Map.of("ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256")))),
+                "PublicAccessBlockConfiguration", Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                "LifecycleConfiguration", Map.of("Rules", Match.arrayWith(List.of(
+                        Match.objectLike(Map.of("AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation",
+                                CloudResources.STORE_BUCKET.abortIncompleteUploadsAfterDays()))),
+                        Match.objectLike(Map.of("Prefix", "log/", "ExpirationInDays", 90))))))));
+        template.hasResourceProperties("AWS::S3::BucketPolicy", Match.objectLike(Map.of(
+                "Bucket", Map.of("Ref", logicalId(synth.stack().data().bucket())),
+                "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny", "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false"))))))))));
+        assertTrue(template.findResources("AWS::CloudFront::Distribution").isEmpty());
+    }
+
+    @Test
+    void theBuildQueueDeadLettersAfterItsReceiveCount() {
+        template.hasResourceProperties("AWS::SQS::Queue", Match.objectLike(Map.of(
+                "QueueName", "cumulus-build-requests",
+                "VisibilityTimeout", (int) CloudResources.BUILD_REQUESTS.visibilityTimeout().toSeconds(),
+                "RedrivePolicy", Map.of("deadLetterTargetArn", Map.of("Fn::GetAtt",
+                                List.of(logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "Arn")),
+                        "maxReceiveCount", CloudResources.BUILD_REQUESTS.maxReceiveCount()))));
+        // The dead-letter queue fails its builds through the function, reporting messages one by one.
+        template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Match.objectLike(Map.of(
+                "EventSourceArn", Map.of("Fn::GetAtt",
+                        List.of(logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "Arn")),
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"))));
+        // Alarms, notified on the topic: builds were dead-lettered, and dead letters are not being drained.
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "MetricName", "Invocations", "Threshold", 1, "AlarmActions", List.of(Map.of("Ref", Match.anyValue())))));
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "MetricName", "ApproximateNumberOfMessagesVisible", "Namespace", "AWS/SQS",
+                "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt", List.of(
+                        logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "QueueName")))))));
+    }
+
+    @Test
+    void everyFunctionIsJava21WithSnapStartAndItsHandler() {
+        List<String> names = new java.util.ArrayList<>(StoreFunction.ALL.stream().map(StoreFunction::name).toList());
+        names.add(FunctionAccess.BINARY_CACHE_INGEST);
+        for (String name : names) {
+            template.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
+                    "FunctionName", "cumulus-" + name,
+                    "Runtime", "java21",
+                    "Handler", StoreLambdas.HANDLER,
+                    "SnapStart", Map.of("ApplyOn", "PublishedVersions"),
+                    "Environment", Map.of("Variables", Match.objectLike(Map.of("QUARKUS_LAMBDA_HANDLER", name,
+                            "CUMULUS_RESOURCE_PREFIX", "cumulus-"))))));
+        }
+        template.resourceCountIs("AWS::Lambda::Alias", names.size());
+        template.hasResourceProperties("AWS::Lambda::Alias", Match.objectLike(Map.of("Name", StoreLambdas.ALIAS)));
+    }
+
+    /** Each function's policy names exactly the tables, bucket and queues {@link FunctionAccess} gives it. */
+    @Test
+    void eachFunctionTouchesOnlyWhatItUses() {
+        Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
+        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        StoreData data = synth.stack().data();
+        for (var entry : FunctionAccess.BY_FUNCTION.entrySet()) {
+            Set<String> named = referencesOf(entry.getKey(), functions, policies);
+            Set<String> expected = new TreeSet<>();
+            entry.getValue().tables().keySet().forEach(t -> expected.add(logicalId(data.table(t))));
+            if (entry.getValue().bucket() != FunctionAccess.BucketLevel.NONE) {
+                expected.add(logicalId(data.bucket()));
+            }
+            if (entry.getValue().sendsBuilds()) {
+                expected.add(logicalId(data.queue(CloudResources.BUILD_REQUESTS)));
+            }
+            if (entry.getKey().equals(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name())) {
+                expected.add(logicalId(data.queue(CloudResources.BUILD_REQUESTS_DEAD))); // its event source
+            }
+            assertEquals(expected, named, entry.getKey());
+        }
+        // And the declarations themselves, for the functions whose reach matters most.
+        assertEquals(Set.of(logicalId(data.table(CloudResources.PATHS))), referencesOf("query-path-info", functions, policies));
+        assertEquals(new TreeSet<>(List.of(logicalId(data.table(CloudResources.PATHS)),
+                        logicalId(data.table(CloudResources.REFERRERS)), logicalId(data.table(CloudResources.DERIVATION_OUTPUTS)),
+                        logicalId(data.table(CloudResources.GC_ROOTS)))),
+                referencesOf("register-paths", functions, policies));
+        assertTrue(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.bucket())));
+        assertFalse(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.table(CloudResources.BUILD_LOGS))));
+        // Readers cannot write: query-path-info's statements hold no write action.
+        String readerPolicy = policies.values().stream().map(p -> props(p).get("PolicyDocument").toString())
+                .filter(doc -> doc.contains(logicalId(data.table(CloudResources.PATHS)))
+                        && !doc.contains("dynamodb:PutItem") && doc.contains("dynamodb:GetItem"))
+                .findFirst().orElseThrow();
+        assertFalse(readerPolicy.contains("dynamodb:DeleteItem"));
+    }
+
+    @Test
+    void runnersScaleToZeroOnTheBacklogAndTheProxyListensForSsh() {
+        template.hasResourceProperties("AWS::ECS::Service", Match.objectLike(Map.of("DesiredCount", 0)));
+        template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Match.objectLike(Map.of(
+                "MinCapacity", 0, "MaxCapacity", 10, "ScalableDimension", "ecs:service:DesiredCount")));
+        template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Match.objectLike(Map.of(
+                "StepScalingPolicyConfiguration", Match.objectLike(Map.of("AdjustmentType", "ExactCapacity")))));
+        template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Match.objectLike(Map.of(
+                "Type", "network", "Scheme", "internet-facing")));
+        template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Match.objectLike(Map.of(
+                "Port", 22, "Protocol", "TCP")));
+        template.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                "ContainerDefinitions", List.of(Match.objectLike(Map.of(
+                        "Command", Match.arrayWith(List.of("proxy", "--ssh-port")),
+                        "Environment", Match.arrayWith(List.of(
+                                Map.of("Name", "CUMULUS_LAMBDA_ALIAS", "Value", StoreLambdas.ALIAS)))))))));
+        template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+        template.resourceCountIs("AWS::EC2::NatGateway", 0);
+    }
+
+    @Test
+    void theAwsSolutionsRulesPassOrEachExceptionIsJustified() {
+        assertNoNagFindings(synth);
+    }
+
+    @Test
+    void aPublicCacheBehindCloudFrontPassesTheRulesToo() {
+        Synthesised cloudFront = Synthesised.with(Map.of("prefix", "cumulus-", "publicCache", "cloudfront"));
+        cloudFront.template().resourceCountIs("AWS::CloudFront::Distribution", 1);
+        assertNoNagFindings(cloudFront);
+        Synthesised bucket = Synthesised.with(Map.of("prefix", "cumulus-", "publicCache", "bucket"));
+        bucket.template().hasResourceProperties("AWS::S3::BucketPolicy", Match.objectLike(Map.of(
+                "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Sid", "PublicBinaryCacheRead", "Principal", Map.of("AWS", "*"), "Action", "s3:GetObject"))))))));
+        assertNoNagFindings(bucket);
+    }
+
+    @Test
+    void theDefaultPrefixCarriesAccountAndRegionSoTheBucketNameIsUnique() {
+        Synthesised defaults = Synthesised.with(Map.of());
+        String name = defaults.template().findResources("AWS::S3::Bucket").values().stream()
+                .map(b -> String.valueOf(props(b).get("BucketName"))).filter(n -> n.contains("store"))
+                .findFirst().orElseThrow();
+        assertTrue(name.contains("AWS::AccountId") && name.contains("AWS::Region"), name);
+    }
+
+    private static Set<String> referencesOf(String function, Map<String, Map<String, Object>> functions,
+                                            Map<String, Map<String, Object>> policies) {
+        String role = functions.values().stream()
+                .filter(f -> ("cumulus-" + function).equals(props(f).get("FunctionName")))
+                .map(f -> ((List<?>) ((Map<?, ?>) props(f).get("Role")).get("Fn::GetAtt")).get(0).toString())
+                .findFirst().orElseThrow();
+        Set<String> named = new TreeSet<>();
+        policies.values().stream()
+                .filter(p -> ((List<?>) props(p).get("Roles")).contains(Map.of("Ref", role)))
+                .forEach(p -> collectReferences(props(p).get("PolicyDocument"), named));
+        return named;
+    }
+
+    static void assertNoNagFindings(Synthesised s) {
+        Annotations annotations = Annotations.fromStack(s.stack());
+        var errors = annotations.findError("*", Match.anyValue());
+        var warnings = annotations.findWarning("*", Match.anyValue());
+        assertEquals(List.of(), errors.stream().map(m -> m.getId() + ": " + m.getEntry().getData()).toList());
+        assertEquals(List.of(), warnings.stream().map(m -> m.getId() + ": " + m.getEntry().getData()).toList());
+    }
+
+    static String logicalId(IConstruct construct) {
+        IConstruct resource = construct.getNode().getDefaultChild() != null ? construct.getNode().getDefaultChild() : construct;
+        return synthStack(construct).getLogicalId((CfnResource) resource);
+    }
+
+    private static software.amazon.awscdk.Stack synthStack(IConstruct c) {
+        return software.amazon.awscdk.Stack.of(c);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> props(Map<String, Object> resource) {
+        return (Map<String, Object>) resource.get("Properties");
+    }
+
+    /** The logical ids a policy document refers to with Ref or Fn::GetAtt. */
+    private static void collectReferences(Object node, Set<String> out) {
+        if (node instanceof Map<?, ?> map) {
+            if (map.get("Ref") instanceof String ref && !ref.startsWith("AWS::")) {
+                out.add(ref);
+            }
+            if (map.get("Fn::GetAtt") instanceof List<?> getAtt) {
+                out.add(getAtt.get(0).toString());
+            }
+            map.values().forEach(v -> collectReferences(v, out));
+        } else if (node instanceof List<?> list) {
+            list.forEach(v -> collectReferences(v, out));
+        }
+    }
+
+}

@@ -1,0 +1,48 @@
+package dev.cumulus.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The synthesised templates pass cfn-lint, where it is installed. */
+class TemplateLintTest {
+    /**
+     * W3005 ("dependency already enforced by a GetAtt") is how CDK orders a function after its role's
+     * policy; it is redundant, not wrong.
+     */
+    private static final String IGNORED = "W3005";
+
+    @TempDir
+    Path tmp;
+
+    static Optional<Path> cfnLint() {
+        return Stream.concat(Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "cfn-lint")),
+                        Stream.of(Path.of(System.getProperty("user.home"), ".pyenv/shims/cfn-lint")))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    @Test
+    void theTemplatesPassCfnLint() throws Exception {
+        Optional<Path> lint = cfnLint();
+        assumeTrue(lint.isPresent(), "cfn-lint is not installed");
+        for (Map<String, Object> context : java.util.List.<Map<String, Object>>of(Map.of("prefix", "cumulus-"),
+                Map.of("publicCache", "cloudfront", "sshAllowedCidr", "192.0.2.0/24"),
+                Map.of("publicCache", "bucket", "region", "eu-west-1"))) {
+            Path template = tmp.resolve("template.json");
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(template.toFile(),
+                    Synthesised.with(context).template().toJSON());
+            Process p = new ProcessBuilder(lint.get().toString(), "--ignore-checks", IGNORED, "--", template.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), context + ":\n" + out);
+        }
+    }
+}
