@@ -133,7 +133,10 @@ final class LocalCommand implements Callable<Integer> {
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
                 signingKey.publicKey());
-        Files.writeString(ready, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n");
+        // Written whole, then renamed: whoever waits for the file must never read it half-written.
+        Path writing = ready.resolveSibling("ready.writing");
+        Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n");
+        Files.move(writing, ready, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         stopped.await();
         return 0;
     }
