@@ -21,7 +21,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -136,7 +136,7 @@ final class LocalCommand implements Callable<Integer> {
         // Written whole, then renamed: whoever waits for the file must never read it half-written.
         Path writing = ready.resolveSibling("ready.writing");
         Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n");
-        Files.move(writing, ready, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(writing, ready, StandardCopyOption.ATOMIC_MOVE);
         stopped.await();
         return 0;
     }
@@ -146,8 +146,7 @@ final class LocalCommand implements Callable<Integer> {
         Path file = state.resolve("signing-key");
         if (!Files.exists(file)) {
             SecretKey key = SecretKey.generate(SIGNING_KEY_NAME);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, key.render() + "\n");
+            ProxyCommand.writePrivate(file, key.render());
             Files.writeString(state.resolve("signing-key.pub"), key.publicKey().render() + "\n");
         }
         return SecretKey.parse(Files.readString(file).trim());

@@ -3,20 +3,19 @@ package dev.cumulus.cli;
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.aws.KeySecret;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
-
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.ProxyConfig;
 import dev.cumulus.proxy.SshServer;
 import dev.cumulus.proxy.StdioServer;
 import dev.cumulus.proxy.UnixSocketServer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
@@ -130,7 +129,8 @@ final class ProxyCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Path writePrivate(Path file, String text) throws IOException {
+    /** Writes {@code file} (replacing it) readable by its owner only, ending in a newline. */
+    static Path writePrivate(Path file, String text) throws IOException {
         if (file.toAbsolutePath().getParent() != null) {
             Files.createDirectories(file.toAbsolutePath().getParent());
         }

@@ -56,16 +56,16 @@ enum StoreFunctionsOption {
      * {@code CUMULUS_SIGNING_KEY_NAME}, default {@value #DEFAULT_KEY_NAME}, is made on first use), or none.
      */
     static Optional<SecretKey> signingKey(Map<String, String> env) {
-        String file = env.get("CUMULUS_SIGNING_KEY_FILE");
-        String secret = env.get("CUMULUS_SIGNING_KEY_SECRET");
-        try {
-            if (file != null && !file.isBlank()) {
+        String file = env.getOrDefault("CUMULUS_SIGNING_KEY_FILE", "");
+        if (!file.isBlank()) {
+            try {
                 return Optional.of(SecretKey.parse(Files.readString(Path.of(file)).trim()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        if (secret == null || secret.isBlank()) {
+        String secret = env.getOrDefault("CUMULUS_SIGNING_KEY_SECRET", "");
+        if (secret.isBlank()) {
             return Optional.empty();
         }
         String name = env.getOrDefault("CUMULUS_SIGNING_KEY_NAME", DEFAULT_KEY_NAME);
