@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.applicationautoscaling.AdjustmentType;
 import software.amazon.awscdk.services.applicationautoscaling.ScalingInterval;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
@@ -15,18 +14,13 @@ import software.amazon.awscdk.services.ec2.SubnetType;
 import software.amazon.awscdk.services.applicationautoscaling.BasicStepScalingPolicyProps;
 import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.DeploymentCircuitBreaker;
-import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
-import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.CpuArchitecture;
 import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps;
 import software.amazon.awscdk.services.ecs.FargateService;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
-import software.amazon.awscdk.services.ecs.LogDrivers;
-import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
 import software.amazon.awscdk.services.ecs.OperatingSystemFamily;
 import software.amazon.awscdk.services.ecs.RuntimePlatform;
 import software.amazon.awscdk.services.ecs.ScalableTaskCount;
-import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.constructs.Construct;
 
@@ -39,7 +33,7 @@ public final class BuildRunners extends Construct {
     private final FargateTaskDefinition task;
 
     public BuildRunners(Construct scope, String id, InfraConfig config, Cluster cluster, StoreImage image,
-                        StoreData data, StoreLambdas functions, StoreKeys keys) {
+                        StoreData data, StoreLambdas functions) {
         super(scope, id);
         task = FargateTaskDefinition.Builder.create(this, "Task")
                 .cpu(config.runnerCpu())
@@ -48,21 +42,11 @@ public final class BuildRunners extends Construct {
                 .runtimePlatform(RuntimePlatform.builder().cpuArchitecture(CpuArchitecture.X86_64)
                         .operatingSystemFamily(OperatingSystemFamily.LINUX).build())
                 .build();
-        LogGroup logs = LogGroup.Builder.create(this, "Logs").retention(config.logRetention())
-                .removalPolicy(RemovalPolicy.DESTROY).build();
-        Map<String, String> env = StoreImage.environment(config, keys);
-        task.addContainer("runner", ContainerDefinitionOptions.builder()
-                .image(ContainerImage.fromDockerImageAsset(image.asset()))
-                .command(List.of("runner", "--functions", "LAMBDA", "--work-dir", "/var/lib/cumulus/runner"))
-                .environment(env)
-                .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().logGroup(logs).streamPrefix("runner").build()))
-                .build());
+        image.addContainer(this, task, "runner",
+                List.of("runner", "--functions", "LAMBDA", "--work-dir", "/var/lib/cumulus/runner"), Map.of());
 
         Queue queue = data.queue(CloudResources.BUILD_REQUESTS);
         queue.grantConsumeMessages(task.getTaskRole());
-        data.bucket().grantReadWrite(task.getTaskRole());
-        keys.signingKey().grantRead(task.getTaskRole());
-        keys.signingKey().grantWrite(task.getTaskRole());
         for (StoreFunction<?, ?> f : FunctionAccess.CALLED_BY_RUNNER) {
             functions.alias(f).grantInvoke(task.getTaskRole());
         }

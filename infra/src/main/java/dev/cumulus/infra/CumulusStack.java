@@ -46,7 +46,6 @@ public final class CumulusStack extends Stack {
     static final String NETWORK_CIDR = "10.60.0.0/16";
 
     private final StoreData data;
-    private Distribution cache;
 
     public CumulusStack(Construct scope, String id, StackProps props, InfraConfig config) {
         super(scope, id, props);
@@ -72,10 +71,9 @@ public final class CumulusStack extends Stack {
                 .build();
         Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc)
                 .containerInsightsV2(ContainerInsights.ENABLED).build();
-        StoreImage image = new StoreImage(this, "Image", config);
-        BuildRunners runners = new BuildRunners(this, "Runners", config, cluster, image, data, functions, keys);
-        ProtocolProxyService proxy = new ProtocolProxyService(this, "Proxy", config, vpc, cluster, image, data,
-                functions, keys);
+        StoreImage image = new StoreImage(this, "Image", config, data, keys);
+        BuildRunners runners = new BuildRunners(this, "Runners", config, cluster, image, data, functions);
+        ProtocolProxyService proxy = new ProtocolProxyService(this, "Proxy", config, vpc, cluster, image, functions, keys);
 
         Topic alarms = Topic.Builder.create(this, "Alarms").displayName("Cumulus alarms").enforceSsl(true).build();
         config.alarmEmail().ifPresent(email -> alarms.addSubscription(new EmailSubscription(email)));
@@ -104,6 +102,7 @@ public final class CumulusStack extends Stack {
         deadLettered.addAlarmAction(new SnsAction(alarms));
         stuck.addAlarmAction(new SnsAction(alarms));
 
+        Distribution cache = null;
         String cacheUrl = switch (config.publicCache()) {
             case NONE, BUCKET -> "https://" + data.bucket().getBucketRegionalDomainName();
             case CLOUDFRONT -> {

@@ -84,17 +84,18 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
     }
 
     private static FunctionAccess reads(TableSpec... tables) {
-        Map<TableSpec, Level> m = new LinkedHashMap<>();
-        for (TableSpec t : tables) {
-            m.put(t, Level.READ);
-        }
-        return new FunctionAccess(m, BucketLevel.NONE, false);
+        return tables(Level.READ, tables);
     }
 
     private static FunctionAccess writes(TableSpec... tables) {
+        return tables(Level.READ_WRITE, tables);
+    }
+
+    /** {@code level} on each of {@code tables}, nothing else. */
+    private static FunctionAccess tables(Level level, TableSpec... tables) {
         Map<TableSpec, Level> m = new LinkedHashMap<>();
         for (TableSpec t : tables) {
-            m.put(t, Level.READ_WRITE);
+            m.put(t, level);
         }
         return new FunctionAccess(m, BucketLevel.NONE, false);
     }

@@ -1,5 +1,6 @@
 package dev.cumulus.infra;
 
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -38,11 +39,9 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
         CLOUDFRONT
     }
 
-    public static final List<String> KEYS = List.of("prefix", "region", "repositoryRoot", "storeDir", "lambdaMemoryMb",
-            "proxyCpu", "proxyMemoryMb", "proxyTasks", "sshPort", "sshAllowedCidr", "authorizedKeys", "runnerCpu",
-            "runnerMemoryMb", "runnerEphemeralStorageGiB", "maxRunners", "publicCache", "cacheDomain",
-            "cacheCertificateArn", "logRetention", "buildLogRetentionDays", "trustedPublicKeys", "signingKeyName",
-            "alarmEmail", "narCompression");
+    /** The context keys: one per component, named as it is. */
+    public static final List<String> KEYS = Arrays.stream(InfraConfig.class.getRecordComponents())
+            .map(RecordComponent::getName).toList();
 
     public InfraConfig {
         authorizedKeys = List.copyOf(authorizedKeys);
@@ -67,13 +66,13 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
     public static InfraConfig fromContext(Node node) {
         Function<String, Optional<String>> text = key -> Optional.ofNullable(node.tryGetContext(key))
                 .map(InfraConfig::asText).filter(v -> !v.isBlank());
-        Function<String, Integer> number = key -> text.apply(key).map(v -> {
+        Function<String, Optional<Integer>> number = key -> text.apply(key).map(v -> {
             try {
                 return Integer.parseInt(v.trim());
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("context '" + key + "' must be a whole number, not '" + v + "'");
             }
-        }).orElse(null);
+        });
         Function<String, List<String>> lines = key -> text.apply(key)
                 .map(v -> Arrays.stream(v.split("[\\n,]")).map(String::trim).filter(l -> !l.isEmpty()).toList())
                 .orElse(List.of());
@@ -82,22 +81,22 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
                 text.apply("region"),
                 Path.of(text.apply("repositoryRoot").orElse(System.getProperty("cumulus.root", ".."))).toAbsolutePath().normalize(),
                 text.apply("storeDir").orElse("/nix/store"),
-                or(number.apply("lambdaMemoryMb"), 1024),
-                or(number.apply("proxyCpu"), 512),
-                or(number.apply("proxyMemoryMb"), 1024),
-                or(number.apply("proxyTasks"), 1),
-                or(number.apply("sshPort"), 22),
+                number.apply("lambdaMemoryMb").orElse(1024),
+                number.apply("proxyCpu").orElse(512),
+                number.apply("proxyMemoryMb").orElse(1024),
+                number.apply("proxyTasks").orElse(1),
+                number.apply("sshPort").orElse(22),
                 text.apply("sshAllowedCidr").orElse("0.0.0.0/0"),
-                lines.apply("authorizedKeys").stream().flatMap(l -> Arrays.stream(l.split("\\n"))).toList(),
-                or(number.apply("runnerCpu"), 2048),
-                or(number.apply("runnerMemoryMb"), 8192),
-                or(number.apply("runnerEphemeralStorageGiB"), 100),
-                or(number.apply("maxRunners"), 10),
+                lines.apply("authorizedKeys"),
+                number.apply("runnerCpu").orElse(2048),
+                number.apply("runnerMemoryMb").orElse(8192),
+                number.apply("runnerEphemeralStorageGiB").orElse(100),
+                number.apply("maxRunners").orElse(10),
                 PublicCache.valueOf(text.apply("publicCache").orElse("none").toUpperCase(Locale.ROOT)),
                 text.apply("cacheDomain"),
                 text.apply("cacheCertificateArn"),
                 RetentionDays.valueOf(text.apply("logRetention").orElse("ONE_MONTH").toUpperCase(Locale.ROOT)),
-                or(number.apply("buildLogRetentionDays"), 90),
+                number.apply("buildLogRetentionDays").orElse(90),
                 text.apply("trustedPublicKeys").map(v -> List.of(v.trim().split("\\s+"))).orElse(List.of()),
                 text.apply("signingKeyName").orElse("cumulus-1"),
                 text.apply("alarmEmail"),
@@ -119,9 +118,5 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
             return String.join("\n", list.stream().map(String::valueOf).toList());
         }
         return String.valueOf(value);
-    }
-
-    private static int or(Integer value, int otherwise) {
-        return value == null ? otherwise : value;
     }
 }

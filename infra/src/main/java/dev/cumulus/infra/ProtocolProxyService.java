@@ -1,26 +1,22 @@
 package dev.cumulus.infra;
 
 import dev.cumulus.model.event.StoreFunction;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
-import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
 import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.DeploymentCircuitBreaker;
 import software.amazon.awscdk.services.ecs.ContainerDefinition;
-import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
-import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.ecs.CpuArchitecture;
 import software.amazon.awscdk.services.ecs.FargateService;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
 import software.amazon.awscdk.services.ecs.LoadBalancerTargetOptions;
-import software.amazon.awscdk.services.ecs.LogDrivers;
 import software.amazon.awscdk.services.ecs.OperatingSystemFamily;
 import software.amazon.awscdk.services.ecs.PortMapping;
 import software.amazon.awscdk.services.ecs.RuntimePlatform;
@@ -30,7 +26,6 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
 import software.amazon.awscdk.services.elasticloadbalancingv2.NetworkListener;
 import software.amazon.awscdk.services.elasticloadbalancingv2.NetworkLoadBalancer;
 import software.amazon.awscdk.services.elasticloadbalancingv2.Protocol;
-import software.amazon.awscdk.services.logs.LogGroup;
 import software.constructs.Construct;
 
 /**
@@ -48,7 +43,7 @@ public final class ProtocolProxyService extends Construct {
     private final FargateTaskDefinition task;
 
     public ProtocolProxyService(Construct scope, String id, InfraConfig config, IVpc vpc, Cluster cluster,
-                                StoreImage image, StoreData data, StoreLambdas functions, StoreKeys keys) {
+                                StoreImage image, StoreLambdas functions, StoreKeys keys) {
         super(scope, id);
         task = FargateTaskDefinition.Builder.create(this, "Task")
                 .cpu(config.proxyCpu())
@@ -56,23 +51,14 @@ public final class ProtocolProxyService extends Construct {
                 .runtimePlatform(RuntimePlatform.builder().cpuArchitecture(CpuArchitecture.X86_64)
                         .operatingSystemFamily(OperatingSystemFamily.LINUX).build())
                 .build();
-        LogGroup logs = LogGroup.Builder.create(this, "Logs").retention(config.logRetention())
-                .removalPolicy(RemovalPolicy.DESTROY).build();
-        Map<String, String> env = new java.util.LinkedHashMap<>(StoreImage.environment(config, keys));
+        Map<String, String> env = new LinkedHashMap<>();
         env.put("CUMULUS_SSH_HOST_KEY_SECRET", keys.sshHostKey().getSecretArn());
         env.put("CUMULUS_AUTHORIZED_KEYS", String.join("\n", config.authorizedKeys()));
-        ContainerDefinition container = task.addContainer("proxy", ContainerDefinitionOptions.builder()
-                .image(ContainerImage.fromDockerImageAsset(image.asset()))
-                .command(List.of("proxy", "--ssh-port", Integer.toString(CONTAINER_SSH_PORT), "--ssh-host", "0.0.0.0",
-                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda"))
-                .environment(env)
-                .portMappings(List.of(PortMapping.builder().containerPort(CONTAINER_SSH_PORT).build()))
-                .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().logGroup(logs).streamPrefix("proxy").build()))
-                .build());
+        ContainerDefinition container = image.addContainer(this, task, "proxy",
+                List.of("proxy", "--ssh-port", Integer.toString(CONTAINER_SSH_PORT), "--ssh-host", "0.0.0.0",
+                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda"), env);
+        container.addPortMappings(PortMapping.builder().containerPort(CONTAINER_SSH_PORT).build());
 
-        data.bucket().grantReadWrite(task.getTaskRole());
-        keys.signingKey().grantRead(task.getTaskRole());
-        keys.signingKey().grantWrite(task.getTaskRole());
         keys.sshHostKey().grantRead(task.getTaskRole());
         keys.sshHostKey().grantWrite(task.getTaskRole());
         for (StoreFunction<?, ?> f : FunctionAccess.CALLED_BY_PROXY) {

@@ -35,7 +35,6 @@ public final class StoreData extends Construct {
     private final Map<TableSpec, Table> tables = new LinkedHashMap<>();
     private final Map<QueueSpec, Queue> queues = new LinkedHashMap<>();
     private final Bucket bucket;
-    private final Bucket accessLogs;
 
     public StoreData(Construct scope, String id, InfraConfig config) {
         super(scope, id);
@@ -58,7 +57,7 @@ public final class StoreData extends Construct {
         }
 
         // S3's own access log of the store bucket, for audits of who read or wrote what.
-        accessLogs = Bucket.Builder.create(this, "AccessLogs")
+        Bucket accessLogs = Bucket.Builder.create(this, "AccessLogs")
                 .encryption(BucketEncryption.S3_MANAGED)
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .enforceSsl(true)
@@ -148,9 +147,5 @@ public final class StoreData extends Construct {
 
     public Bucket bucket() {
         return bucket;
-    }
-
-    public Bucket accessLogs() {
-        return accessLogs;
     }
 }

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.CfnResource;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -210,11 +211,7 @@ class CumulusStackTest {
 
     static String logicalId(IConstruct construct) {
         IConstruct resource = construct.getNode().getDefaultChild() != null ? construct.getNode().getDefaultChild() : construct;
-        return synthStack(construct).getLogicalId((CfnResource) resource);
-    }
-
-    private static software.amazon.awscdk.Stack synthStack(IConstruct c) {
-        return software.amazon.awscdk.Stack.of(c);
+        return Stack.of(construct).getLogicalId((CfnResource) resource);
     }
 
     @SuppressWarnings("unchecked")

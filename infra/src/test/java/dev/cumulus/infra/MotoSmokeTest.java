@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +54,7 @@ class MotoSmokeTest {
 
     @Test
     void nixCopiesToAndFromAProxyOverTheTemplatesDataResources() throws Exception {
-        Optional<Path> motoServer = Stream.concat(Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "moto_server")),
-                Stream.of(Path.of(System.getProperty("user.home"), ".pyenv/shims/moto_server"))).filter(Files::isExecutable).findFirst();
+        Optional<Path> motoServer = Synthesised.installed("moto_server");
         assumeTrue(motoServer.isPresent(), "moto_server is not installed");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

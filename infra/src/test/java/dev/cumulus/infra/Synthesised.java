@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.assertions.Template;
@@ -24,6 +26,14 @@ record Synthesised(CumulusStack stack, Template template) {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** {@code name} on the PATH, or where pyenv installs the machine's Python tools (cfn-lint, moto_server). */
+    static Optional<Path> installed(String name) {
+        return Stream.concat(
+                        Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, name)),
+                        Stream.of(Path.of(System.getProperty("user.home"), ".pyenv/shims", name)))
+                .filter(Files::isExecutable).findFirst();
     }
 
     static Path root() {

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,15 +21,9 @@ class TemplateLintTest {
     @TempDir
     Path tmp;
 
-    static Optional<Path> cfnLint() {
-        return Stream.concat(Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "cfn-lint")),
-                        Stream.of(Path.of(System.getProperty("user.home"), ".pyenv/shims/cfn-lint")))
-                .filter(Files::isExecutable).findFirst();
-    }
-
     @Test
     void theTemplatesPassCfnLint() throws Exception {
-        Optional<Path> lint = cfnLint();
+        Optional<Path> lint = Synthesised.installed("cfn-lint");
         assumeTrue(lint.isPresent(), "cfn-lint is not installed");
         for (Map<String, Object> context : java.util.List.<Map<String, Object>>of(Map.of("prefix", "cumulus-"),
                 Map.of("publicCache", "cloudfront", "sshAllowedCidr", "192.0.2.0/24"),
