@@ -36,11 +36,19 @@ public final class RefScanner {
     private final int[] table;
     private final int shift;
     /**
-     * One bit per hash value, set for the needles: small enough to stay in the first-level cache,
-     * so most hash-like runs that are not needles are turned away without touching {@link #table}.
+     * Two bits per needle, both in the word its hash picks, at {@value #FILTER_BITS_PER_NEEDLE}
+     * bits per needle: most hash-like runs that are not needles are turned away here without
+     * touching {@link #table} and {@link #needles}, which for tens of thousands of needles are
+     * out of cache. Two bits in one word cost one load and turn away far more than one bit.
      */
     private final long[] filter;
     private final int filterShift;
+    /**
+     * How many needles not yet found set each filter bit. A found needle leaves the filter (as
+     * Nix's scanner erases it from its set), so the paths a build references over and over stop
+     * reaching the table once seen.
+     */
+    private final int[] filterLoad;
     private final boolean[] found;
     private int foundCount;
 
@@ -58,16 +66,16 @@ public final class RefScanner {
         this.table = new int[capacity];
         this.shift = 64 - Integer.numberOfTrailingZeros(capacity);
         this.found = new boolean[count];
-        int filterBits = Integer.highestOneBit(Math.max(4096, count * 8) - 1) << 1;
-        this.filter = new long[filterBits / 64];
-        this.filterShift = 64 - Integer.numberOfTrailingZeros(filterBits);
+        int filterWords = Integer.highestOneBit(Math.max(512, count * FILTER_BITS_PER_NEEDLE / 64) - 1) << 1;
+        this.filter = new long[filterWords];
+        this.filterLoad = new int[filterWords * 64];
+        this.filterShift = 64 - Integer.numberOfTrailingZeros(filterWords);
         for (int i = 0; i < count; i++) {
             byte[] n = needleBytes.get(i);
             checkNeedle(n, i);
             System.arraycopy(n, 0, needles, i * NEEDLE_LENGTH, NEEDLE_LENGTH);
             long h = mix(needles, i * NEEDLE_LENGTH);
-            int f = (int) (h >>> filterShift);
-            filter[f >>> 6] |= 1L << f;
+            addToFilter(h, 1);
             int slot = (int) (h >>> shift);
             while (table[slot] != 0) {
                 if (Arrays.equals(needles, (table[slot] - 1) * NEEDLE_LENGTH, table[slot] * NEEDLE_LENGTH,
@@ -92,6 +100,29 @@ public final class RefScanner {
                         + "' has a character outside nix32");
             }
         }
+    }
+
+    private boolean inFilter(long h) {
+        long bits = filterBits(h);
+        return (filter[(int) (h >>> filterShift)] & bits) == bits;
+    }
+
+    /** Counts a needle with hash {@code h} into (+1) or out of (-1) the filter. */
+    private void addToFilter(long h, int delta) {
+        int word = (int) (h >>> filterShift);
+        for (long bits = filterBits(h); bits != 0; bits &= bits - 1) {
+            int bit = word * 64 + Long.numberOfTrailingZeros(bits);
+            filterLoad[bit] += delta;
+            if (filterLoad[bit] == 0) {
+                filter[word] &= ~Long.lowestOneBit(bits);
+            } else {
+                filter[word] |= Long.lowestOneBit(bits);
+            }
+        }
+    }
+
+    private static long filterBits(long h) {
+        return 1L << (h >>> 20) | 1L << (h >>> 26);
     }
 
     /** A hash of the first 16 bytes at {@code at}; its top bits pick the filter bit and the table slot. */
@@ -135,16 +166,15 @@ public final class RefScanner {
      *
      * <p>A run of 32 digits holds three consecutive whole 8-byte words (counted from {@code from}),
      * one of which starts at a multiple of 24; being digits, none of its bytes is below '0' or
-     * above 0x7f. So one long every 24 bytes is tested, with a few arithmetic steps and no branch
-     * that depends on the previous test. Around a word that passes, the nearest bytes that surely
-     * are not digits bound the windows that could hold a needle, and those are looked up: a needle
-     * is all digits, so a window with a non-digit can never match, and Nix's exact digit check is
-     * not needed.
+     * above 0x7f. So one long every 24 bytes is tested, with a few arithmetic steps. Around a word
+     * that passes, the nearest bytes that surely are not digits bound the windows that could hold
+     * a needle, and those are looked up: a needle is all digits, so a window with a non-digit can
+     * never match, and Nix's exact digit check is not needed.
      */
     private void scan(byte[] buf, int from, int to) {
         int lookedUpTo = from - 1;
         for (int w = from, lastWord = to - 8; w <= lastWord; w += STRIDE) {
-            if (surelyNotDigits((long) LONGS.get(buf, w)) == 0 && w > lookedUpTo) {
+            if (mayBeDigits((long) LONGS.get(buf, w)) && w > lookedUpTo) {
                 lookedUpTo = scanAround(buf, from, to, w, lookedUpTo);
             }
         }
@@ -157,6 +187,37 @@ public final class RefScanner {
      * at or before that byte can be all digits.
      */
     private int scanAround(byte[] buf, int from, int to, int w, int lookedUpTo) {
+        if (w - 24 < from || w + NEEDLE_LENGTH > to) {
+            return scanAroundAtEdge(buf, from, to, w, lookedUpTo);
+        }
+        // One bit per byte for the 24 bytes before the word and the 24 after it, set for sure non-digits.
+        int before = byteMarks(buf, w - 24) | byteMarks(buf, w - 16) << 8 | byteMarks(buf, w - 8) << 16;
+        int after = byteMarks(buf, w + 8) | byteMarks(buf, w + 16) << 8 | byteMarks(buf, w + 24) << 16;
+        int runStart = w + 8 - Integer.numberOfLeadingZeros(before);
+        int runEnd = w + 8 + Integer.numberOfTrailingZeros(after | 1 << 24);
+        int first = Math.max(runStart, lookedUpTo + 1);
+        int last = Math.min(w, runEnd - NEEDLE_LENGTH);
+        // Usually there is one window (a store path's hash part) or none (a long word): probe the
+        // filter for the first without a branch, so that only a likely needle or a long run
+        // branches. Every branch taken one way here for a store path and the other for a word
+        // would be mispredicted often, and that, not the loads, was most of a candidate's cost.
+        long h = mix(buf, first);
+        boolean maybe = inFilter(h);
+        if ((first < last) | ((first == last) & maybe)) {
+            for (int start = first; start <= last; start++) {
+                lookup(buf, start);
+            }
+        }
+        return Math.max(lookedUpTo, after != 0 ? runEnd : w);
+    }
+
+    /** Marks (bit i for byte at + i) the bytes of the word at {@code at} that surely are not digits. */
+    private static int byteMarks(byte[] buf, int at) {
+        return (int) (((surelyNotDigits((long) LONGS.get(buf, at)) >>> 7) * 0x0102040810204080L) >>> 56);
+    }
+
+    /** {@link #scanAround} for a word too near either end of the range to read 24 bytes each side. */
+    private int scanAroundAtEdge(byte[] buf, int from, int to, int w, int lookedUpTo) {
         // First byte after the last sure non-digit before w, looking back at most 24 bytes.
         int runStart = Math.max(from, w - (NEEDLE_LENGTH - 8));
         for (int p = w - 8; p + 8 > runStart; p -= 8) {
@@ -209,11 +270,25 @@ public final class RefScanner {
 
     /** Every run of 32 holds a whole word starting at a multiple of this. */
     private static final int STRIDE = 24;
+    /** Measured: 4 bits per needle cost 20,000 needles a fifth of the speed, 32 gained nothing over 16. */
+    private static final int FILTER_BITS_PER_NEEDLE = 16;
 
     private static final long HIGH_BITS = 0x8080808080808080L;
     private static final long LOW_7_BITS = 0x7f7f7f7f7f7f7f7fL;
     /** Added to each byte's low 7 bits, sets bit 7 exactly when the byte is at least '0' (0x30). */
     private static final long TO_ZERO_CHAR = 0x5050505050505050L;
+
+    /**
+     * Whether no byte of {@code x} is below '0' or above 0x7f: {@code surelyNotDigits(x) == 0} in
+     * fewer steps. A byte below '0' borrows, so it sets bit 7 of its difference (bytes below it
+     * do not borrow, or there would be a lower such byte); the borrow may spill into the bytes above,
+     * which only matters when marking bytes, not when asking whether there is any.
+     */
+    private static boolean mayBeDigits(long x) {
+        return ((x | (x - ZERO_CHARS)) & HIGH_BITS) == 0;
+    }
+
+    private static final long ZERO_CHARS = 0x3030303030303030L;
 
     /**
      * Marks (bit 7 of each byte) the bytes of {@code x} that are below '0' or above 0x7f: a subset
@@ -226,8 +301,7 @@ public final class RefScanner {
 
     private void lookup(byte[] buf, int at) {
         long h = mix(buf, at);
-        int f = (int) (h >>> filterShift);
-        if ((filter[f >>> 6] & (1L << f)) == 0) {
+        if (!inFilter(h)) {
             return;
         }
         int mask = table.length - 1;
@@ -241,6 +315,8 @@ public final class RefScanner {
                 if (!found[n]) {
                     found[n] = true;
                     foundCount++;
+                    // The window is the needle, so h is the needle's own hash.
+                    addToFilter(h, -1);
                 }
                 return;
             }
