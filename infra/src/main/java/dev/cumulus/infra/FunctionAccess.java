@@ -57,6 +57,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
         m.put(StoreFunction.SUBMIT_BUILD.name(),
                 new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE, true));
         m.put(StoreFunction.QUERY_BUILD.name(), reads(BUILDS, BUILD_LOGS));
+        m.put(StoreFunction.QUERY_BUILDS.name(), reads(BUILDS, BUILD_LOGS));
         m.put(StoreFunction.BUILD_STARTED.name(), writes(BUILDS));
         m.put(StoreFunction.APPEND_BUILD_LOG.name(),
                 new FunctionAccess(Map.of(BUILDS, Level.READ, BUILD_LOGS, Level.READ_WRITE), BucketLevel.NONE, false));
@@ -106,7 +107,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
             StoreFunction.QUERY_REFERRERS, StoreFunction.QUERY_VALID_DERIVERS, StoreFunction.QUERY_DERIVATION_OUTPUT_MAP,
             StoreFunction.QUERY_ALL_VALID_PATHS, StoreFunction.QUERY_SUBSTITUTABLE_PATHS, StoreFunction.REGISTER_DRV_OUTPUT,
             StoreFunction.QUERY_REALISATION, StoreFunction.ADD_SIGNATURES, StoreFunction.REGISTER_PATHS,
-            StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
+            StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.QUERY_BUILDS, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
             StoreFunction.RELEASE_TEMP_ROOTS, StoreFunction.ADD_ROOT, StoreFunction.LIST_ROOTS,
             StoreFunction.COLLECT_GARBAGE, StoreFunction.VERIFY_STORE);
 

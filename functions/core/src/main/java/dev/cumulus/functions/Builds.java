@@ -20,6 +20,8 @@ import dev.cumulus.model.event.BuildEvents.ItemFailure;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildStates;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
@@ -46,6 +48,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -159,9 +162,35 @@ public final class Builds {
     public BuildState query(BuildQuery q) {
         BuildState state = get(q.id());
         BuildLogTable.Lines lines = tables.buildLogs().read(q.id(), q.logFrom());
-        return new BuildState(state.id(), state.drvPath(), state.state(), state.status(), state.error(), state.outputs(),
-                state.outputHashes(), state.attempts(), state.submittedAt(), state.startTime(), state.stopTime(),
-                state.waiters(), lines.lines(), lines.next());
+        return withLog(state, lines.lines(), lines.next());
+    }
+
+    /** One read of every build asked for, and a read of the log of those finished or asked with their log. */
+    public BuildStates queryAll(BuildsQuery q) {
+        Set<String> withLog = new HashSet<>(q.withLog());
+        Map<String, BuildState> found = tables.builds().getAll(q.builds().stream().map(BuildQuery::id).filter(Objects::nonNull)
+                .distinct().toList());
+        List<BuildState> out = new ArrayList<>();
+        for (BuildQuery b : q.builds()) {
+            BuildState state = found.get(b.id());
+            if (state == null) {
+                out.add(null);
+                continue;
+            }
+            if (state.finished() || withLog.contains(b.id())) {
+                BuildLogTable.Lines lines = tables.buildLogs().read(b.id(), b.logFrom());
+                state = withLog(state, lines.lines(), lines.next());
+            } else {
+                state = withLog(state, List.of(), b.logFrom());
+            }
+            out.add(state);
+        }
+        return new BuildStates(out);
+    }
+
+    private static BuildState withLog(BuildState s, List<String> lines, long next) {
+        return new BuildState(s.id(), s.drvPath(), s.state(), s.status(), s.error(), s.outputs(), s.outputHashes(),
+                s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.waiters(), lines, next);
     }
 
     public BuildClaim started(BuildStarted s) {

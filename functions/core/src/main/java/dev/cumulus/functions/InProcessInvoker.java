@@ -32,6 +32,7 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.REGISTER_PATHS, f::registerPaths);
         bind(StoreFunction.SUBMIT_BUILD, f::submitBuild);
         bind(StoreFunction.QUERY_BUILD, f::queryBuild);
+        bind(StoreFunction.QUERY_BUILDS, f::queryBuilds);
         bind(StoreFunction.BUILD_STARTED, f::buildStarted);
         bind(StoreFunction.APPEND_BUILD_LOG, f::appendBuildLog);
         bind(StoreFunction.COMPLETE_BUILD, f::completeBuild);

@@ -24,6 +24,8 @@ import dev.cumulus.model.event.BuildEvents.DeadLetters;
 import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildStates;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
@@ -179,6 +181,10 @@ public final class StoreFunctions {
 
     public BuildState queryBuild(BuildQuery q) {
         return builds.query(q);
+    }
+
+    public BuildStates queryBuilds(BuildsQuery q) {
+        return builds.queryAll(q);
     }
 
     public BuildClaim buildStarted(BuildStarted s) {

@@ -2,16 +2,20 @@ package dev.cumulus.functions;
 
 import static dev.cumulus.functions.TestStore.STORE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
+import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.DeadLetter;
 import dev.cumulus.model.event.BuildEvents.DeadLetters;
 import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
+import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
@@ -53,6 +57,36 @@ class BuildsTest {
             assertEquals(BuildState.QUEUED, again.state());
             assertEquals(1, again.waiters());
             assertEquals(1, queued(stack, sqs, again.id()).size());
+        }
+    }
+
+    @Test
+    void queryBuildsAnswersEveryBuildInOrderWithLogsWhereAskedOrFinished(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            BuildState running = store.client.call(StoreFunction.SUBMIT_BUILD, submission("watched-running"));
+            BuildState ending = store.client.call(StoreFunction.SUBMIT_BUILD, submission("watched-ending"));
+            for (BuildState b : List.of(running, ending)) {
+                store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(b.id(), 1, 0, List.of("line of " + b.id())));
+            }
+            store.client.call(StoreFunction.FAIL_BUILD, new FailBuild(ending.id(), "MiscFailure", "it broke"));
+            BuildsQuery query = new BuildsQuery(List.of(new BuildQuery(running.id(), 0), new BuildQuery("no-such-build", 0),
+                    new BuildQuery(ending.id(), 0)), List.of());
+
+            List<BuildState> answer = store.client.call(StoreFunction.QUERY_BUILDS, query).builds();
+            assertEquals(3, answer.size());
+            assertEquals(List.of(), answer.get(0).log(), "a running build's log is read only when asked");
+            assertEquals(0, answer.get(0).logNext());
+            assertNull(answer.get(1));
+            assertEquals(BuildState.FAILED, answer.get(2).state());
+            assertEquals(List.of("line of " + ending.id()), answer.get(2).log(), "a finished build's log comes unasked");
+
+            BuildsQuery withLog = new BuildsQuery(query.builds(), List.of(running.id()));
+            BuildState asked = store.client.call(StoreFunction.QUERY_BUILDS, withLog).builds().get(0);
+            assertEquals(List.of("line of " + running.id()), asked.log());
+            BuildState after = store.client.call(StoreFunction.QUERY_BUILDS, new BuildsQuery(
+                    List.of(new BuildQuery(running.id(), asked.logNext())), List.of(running.id()))).builds().get(0);
+            assertEquals(List.of(), after.log(), "from logNext on, nothing new");
         }
     }
 

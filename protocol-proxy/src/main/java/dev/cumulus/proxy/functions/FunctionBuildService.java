@@ -13,7 +13,7 @@ import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
-import dev.cumulus.model.event.BuildEvents.BuildQuery;
+
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.RootEvents;
@@ -51,6 +51,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Builds through the build functions: each derivation that is not built yet is submitted (its
@@ -58,15 +60,9 @@ import java.util.function.Supplier;
  * on to the client as they arrive. Outputs that are valid already are not rebuilt.
  */
 public final class FunctionBuildService implements BuildService {
-    /**
-     * How often a build is asked after: often for its first second (most builds are short, and each
-     * poll's wait is latency the client sees), then less and less often (a poll is a function call
-     * and two reads), but often while log lines come.
-     */
-    static final Duration QUICK_POLL = Duration.ofMillis(25);
-    static final Duration QUICK_FOR = Duration.ofSeconds(1);
-    static final Duration LOG_POLL = Duration.ofMillis(100);
-    static final Duration MAX_POLL = Duration.ofMillis(500);
+    private static final Logger LOG = Logger.getLogger(FunctionBuildService.class.getName());
+    /** How often a waiter that has heard nothing checks whether its client is still there. */
+    static final Duration CLIENT_CHECK = Duration.ofSeconds(1);
     /** Log lines quoted in a failed build's error, as Nix's log-lines setting defaults to. */
     static final int TAIL_LINES = 10;
 
@@ -76,6 +72,7 @@ public final class FunctionBuildService implements BuildService {
     private final RealisationService realisations;
     private final StoreDerivations derivations;
     private final Bucket bucket;
+    private final BuildWatcher watcher;
 
     public FunctionBuildService(StoreFunctionClient functions, StoreDir storeDir, PathInfoService paths,
                                 RealisationService realisations, StoreDerivations derivations, Bucket bucket) {
@@ -85,6 +82,7 @@ public final class FunctionBuildService implements BuildService {
         this.realisations = realisations;
         this.derivations = derivations;
         this.bucket = bucket;
+        this.watcher = new BuildWatcher(functions);
     }
 
     @Override
@@ -249,14 +247,16 @@ public final class FunctionBuildService implements BuildService {
         long activity = session.logger().startActivity(Stderr.LVL_INFO, Stderr.ACT_BUILD, "building '" + printed + "'",
                 List.of(printed, "", 1L, 1L), 0);
         ArrayDeque<String> tail = new ArrayDeque<>();
-        long logFrom = 0;
-        long pollMillis = QUICK_POLL.toMillis();
-        long submitted = System.nanoTime();
-        try {
+        try (BuildWatcher.Watch watch = watcher.watch(id)) {
             while (true) {
-                long from = logFrom;
-                state = call(() -> functions.call(StoreFunction.QUERY_BUILD, new BuildQuery(id, from)));
-                logFrom = state.logNext();
+                BuildState update = watch.next(CLIENT_CHECK);
+                if (update == null) {
+                    if (session.clientGone()) {
+                        throw new StoreException("the client hung up while '" + printed + "' was building");
+                    }
+                    continue;
+                }
+                state = update;
                 for (String line : state.log()) {
                     session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
                     tail.addLast(line);
@@ -267,37 +267,42 @@ public final class FunctionBuildService implements BuildService {
                 if (state.finished()) {
                     break;
                 }
-                if (session.clientGone()) {
-                    throw new StoreException("the client hung up while '" + printed + "' was building");
-                }
-                sleep(pollMillis);
-                if (System.nanoTime() - submitted < QUICK_FOR.toNanos()) {
-                    pollMillis = QUICK_POLL.toMillis();
-                } else if (!state.log().isEmpty()) {
-                    pollMillis = LOG_POLL.toMillis();
-                } else {
-                    pollMillis = Math.min(MAX_POLL.toMillis(), pollMillis * 3 / 2);
-                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandon(id);
+            throw new StoreException("interrupted while waiting for a build");
         } catch (RuntimeException e) {
-            // The client is gone (or the proxy stops): this waiter leaves; the build is cancelled if it was the last.
-            try {
-                functions.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(id));
-            } catch (RuntimeException ignored) {
-                // best effort: the build ends on its own anyway
-            }
+            abandon(id);
             throw e;
         } finally {
             session.logger().stopActivity(activity);
         }
         if (BuildState.BUILT.equals(state.state()) && !state.outputs().isEmpty()) {
-            // Built outputs are the connection's temporary roots, as paths it added (a collection keeps a
-            // finished build's outputs for a while on its own, long enough for this call).
+            // Built outputs are the connection's temporary roots, as paths it added. A collection keeps a
+            // finished build's outputs for GarbageCollector.FINISHED_BUILD_HOLD_SECONDS on its own, so
+            // the client need not wait for this write: it is a round trip on every build's critical path.
+            // Should it land after the connection closed, the root lapses with its lease.
             List<String> outputs = List.copyOf(state.outputs().values());
-            call(() -> functions.call(StoreFunction.ADD_TEMP_ROOTS,
-                    new RootEvents.AddTempRoots(session.connectionId(), outputs, 0)));
+            String connection = session.connectionId();
+            Thread.ofVirtual().name("temp-roots-" + id).start(() -> {
+                try {
+                    functions.call(StoreFunction.ADD_TEMP_ROOTS, new RootEvents.AddTempRoots(connection, outputs, 0));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "rooting the outputs of build " + id + " for " + connection + " failed", e);
+                }
+            });
         }
         return result(hashes, state, tail);
+    }
+
+    /** The client is gone (or the proxy stops): this waiter leaves; the build is cancelled if it was the last. */
+    private void abandon(String id) {
+        try {
+            functions.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(id));
+        } catch (RuntimeException ignored) {
+            // best effort: the build ends on its own anyway
+        }
     }
 
     private BuildResult result(SortedMap<String, Hash> hashes, BuildState state, ArrayDeque<String> tail) {
@@ -373,15 +378,6 @@ public final class FunctionBuildService implements BuildService {
             return s == null ? 0 : Long.parseLong(s.trim());
         } catch (NumberFormatException e) {
             return 0;
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while waiting for a build");
         }
     }
 }

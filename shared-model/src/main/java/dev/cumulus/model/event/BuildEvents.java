@@ -2,6 +2,8 @@ package dev.cumulus.model.event;
 
 import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.build.BuildRequest;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +28,25 @@ public final class BuildEvents {
 
     /** A build's state and the log lines from {@code logFrom} on (0: from the start). */
     public record BuildQuery(String id, long logFrom) {}
+
+    /**
+     * Several builds' states in one call, as a proxy watching all its clients' builds asks. A
+     * build's log lines from its {@code logFrom} are read only when it has finished or its entry
+     * is in {@code withLog}: most polls find a build still running, and need one read, not two.
+     */
+    public record BuildsQuery(List<BuildQuery> builds, List<String> withLog) {
+        public BuildsQuery {
+            builds = builds == null ? List.of() : List.copyOf(builds);
+            withLog = withLog == null ? List.of() : List.copyOf(withLog);
+        }
+    }
+
+    /** The answer to a {@link BuildsQuery}: a state per build asked for, in its order; null where there is no such build. */
+    public record BuildStates(List<BuildState> builds) {
+        public BuildStates {
+            builds = builds == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(builds));
+        }
+    }
 
     /** A runner took a build's message; {@code attempt} is how many times the message was received. */
     public record BuildStarted(String id, String runner, int attempt) {}

@@ -56,6 +56,8 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("submit-build", BuildEvents.SubmitBuild.class, BuildEvents.BuildState.class);
     public static final StoreFunction<BuildEvents.BuildQuery, BuildEvents.BuildState> QUERY_BUILD =
             new StoreFunction<>("query-build", BuildEvents.BuildQuery.class, BuildEvents.BuildState.class);
+    public static final StoreFunction<BuildEvents.BuildsQuery, BuildEvents.BuildStates> QUERY_BUILDS =
+            new StoreFunction<>("query-builds", BuildEvents.BuildsQuery.class, BuildEvents.BuildStates.class);
     public static final StoreFunction<BuildEvents.BuildStarted, BuildEvents.BuildClaim> BUILD_STARTED =
             new StoreFunction<>("build-started", BuildEvents.BuildStarted.class, BuildEvents.BuildClaim.class);
     public static final StoreFunction<BuildEvents.BuildLog, BuildEvents.BuildClaim> APPEND_BUILD_LOG =
@@ -89,7 +91,7 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
     public static final List<StoreFunction<?, ?>> ALL = List.of(IS_VALID_PATH, QUERY_VALID_PATHS, QUERY_PATH_INFO,
             QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
-            REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
+            REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
             ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
             REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, VERIFY_STORE);
 }

@@ -106,6 +106,17 @@ public final class BuildsTable {
         return response.hasItem() && !response.item().isEmpty() ? Optional.of(state(response.item())) : Optional.empty();
     }
 
+    /** The builds recorded among {@code ids}, by id, in one strongly consistent read. */
+    public Map<String, BuildState> getAll(List<String> ids) {
+        Map<String, BuildState> out = new HashMap<>();
+        for (Map<String, AttributeValue> item : BatchCalls.getAll(db, table, ids.stream().map(BuildsTable::key).toList(),
+                null, Map.of())) {
+            BuildState s = state(item);
+            out.put(s.id(), s);
+        }
+        return out;
+    }
+
     /** Marks the build running for this attempt; false when it has ended meanwhile. */
     public boolean start(String id, String runner, int attempt, long now) {
         try {
