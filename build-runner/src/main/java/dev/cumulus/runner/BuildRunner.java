@@ -29,12 +29,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,7 +47,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
- * A build-runner: takes build requests off the queue one at a time and builds them. While it
+ * A build-runner: takes build requests off the queue and builds them, up to {@code jobs} at once. While it
  * builds it keeps the message hidden (extending its visibility), ships the log in chunks (the answer
  * says whether anyone still wants the build), and at the end reports through the complete-build
  * function, uploads the whole log as {@code log/<drv>} and deletes the message. If the runner dies
@@ -56,9 +60,19 @@ public final class BuildRunner implements AutoCloseable {
     /** The most log lines kept for the uploaded log; Nix's tail shown on failure is far shorter. */
     private static final int MAX_LOG_LINES = 200_000;
 
-    /** How the runner runs: its name, where it works, the host paths builders see, its visibility lease. */
+    /**
+     * How the runner runs: its name, where it works, the host paths builders see, its visibility
+     * lease, and how many builds it runs at once (each job takes its own messages; much of a short
+     * build is waiting on the functions and the bucket, which other jobs' builds can use).
+     */
     public record Config(String name, Path workDir, List<String> sandboxPaths, Duration visibility,
-                         NarCompression compression, Optional<SecretKey> signingKey) {}
+                         NarCompression compression, Optional<SecretKey> signingKey, int jobs) {
+        public Config {
+            if (jobs < 1) {
+                throw new IllegalArgumentException("a runner runs at least one build at once, not " + jobs);
+            }
+        }
+    }
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -68,7 +82,8 @@ public final class BuildRunner implements AutoCloseable {
     private final Sandbox sandbox;
     private final OutputCollector outputs;
     private final Map<String, InputStore> inputStores = new LinkedHashMap<>();
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, Thread.ofVirtual().factory());
+    /** Each build's lease renewals and log shipping: a thread per job, so one build's slow call delays no other's. */
+    private final ScheduledExecutorService timers;
     private volatile boolean closed;
 
     public BuildRunner(SqsClient sqs, String queueUrl, Bucket bucket, StoreFunctionClient functions, Config config) {
@@ -79,10 +94,27 @@ public final class BuildRunner implements AutoCloseable {
         this.config = config;
         this.sandbox = new Sandbox(Sandbox.findBwrap(), config.sandboxPaths());
         this.outputs = new OutputCollector(bucket, config.compression(), config.signingKey());
+        this.timers = Executors.newScheduledThreadPool(config.jobs(), Thread.ofVirtual().factory());
     }
 
-    /** Builds until closed. */
+    /** Builds until closed, {@link Config#jobs} at once. */
     public void run() {
+        List<Thread> others = new ArrayList<>();
+        for (int i = 1; i < config.jobs(); i++) {
+            others.add(Thread.ofPlatform().name(config.name() + "-job-" + (i + 1)).start(this::takeBuilds));
+        }
+        takeBuilds();
+        for (Thread t : others) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void takeBuilds() {
         while (!closed) {
             try {
                 pollOnce(Duration.ofSeconds(10));
@@ -136,11 +168,26 @@ public final class BuildRunner implements AutoCloseable {
             log.ship();
             BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
             phases.end("report");
-            if (state.built()) {
-                writeNarInfos(queued.request(), state, report);
+            // The narinfos, the log and the message's deletion do not depend on each other: side by side.
+            try (var tail = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> writes = new ArrayList<>();
+                if (state.built()) {
+                    writes.addAll(writeNarInfos(tail, queued.request(), state, report));
+                }
+                writes.add(tail.submit(() -> uploadLog(state.drvPath(), log)));
+                writes.add(tail.submit(() -> delete(message)));
+                for (var w : writes) {
+                    w.get();
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
-            uploadLog(state.drvPath(), log);
-            delete(message);
             phases.end("narinfos, log");
             LOG.log(System.Logger.Level.INFO, "build " + queued.id() + " attempt " + attempt + " " + state.state() + ": " + phases);
         } catch (RuntimeException | IOException e) {
@@ -218,9 +265,11 @@ public final class BuildRunner implements AutoCloseable {
         return s;
     }
 
-    /** The built outputs' narinfos, so that the bucket serves them as a binary cache. */
-    private void writeNarInfos(BuildRequest request, BuildState state, BuildReport report) throws IOException {
+    /** The built outputs' narinfos, so that the bucket serves them as a binary cache: a write each on {@code writers}. */
+    private List<Future<?>> writeNarInfos(ExecutorService writers, BuildRequest request,
+                                                              BuildState state, BuildReport report) {
         StoreDir storeDir = new StoreDir(request.storeDir());
+        List<Future<?>> writes = new ArrayList<>();
         for (BuiltOutput o : report.outputs()) {
             PathInfo info = new PathInfo(storeDir.parse(o.path()), Optional.of(storeDir.parse(state.drvPath())),
                     Hash.parseAny(o.narHash()), o.narSize(), new TreeSet<>(o.references().stream().map(storeDir::parse).toList()),
@@ -228,15 +277,20 @@ public final class BuildRunner implements AutoCloseable {
                     Optional.ofNullable(o.ca()).map(ContentAddress::parse));
             NarInfo narInfo = new NarInfo(info, o.nar().key(), o.nar().compression(),
                     Optional.ofNullable(o.nar().fileHash()).map(Hash::parseAny), o.nar().fileSize(), "");
-            bucket.put(BinaryCacheLayout.narInfoKey(info.path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
-                    BinaryCacheLayout.NARINFO_TYPE);
+            byte[] text = narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8);
+            writes.add(writers.submit(() -> {
+                bucket.put(BinaryCacheLayout.narInfoKey(info.path()), text, BinaryCacheLayout.NARINFO_TYPE);
+                return null;
+            }));
         }
+        return writes;
     }
 
-    private void uploadLog(String drvPath, BuildLogShipper log) throws IOException {
+    private Void uploadLog(String drvPath, BuildLogShipper log) throws IOException {
         StorePath drv = StorePath.parseBaseName(drvPath.substring(drvPath.lastIndexOf('/') + 1));
         bucket.put(BinaryCacheLayout.logKey(drv), String.join("\n", log.all()).concat("\n").getBytes(StandardCharsets.UTF_8),
                 "text/plain; charset=utf-8");
+        return null;
     }
 
     private void extend(Message message) {

@@ -60,6 +60,12 @@ final class LocalCommand implements Callable<Integer> {
             description = "How many build-runner processes to start (0: none; default: ${DEFAULT-VALUE}).")
     int runners;
 
+    @Option(names = "--runner-jobs", paramLabel = "N", defaultValue = "1",
+            description = "How many builds each runner runs at once (default: ${DEFAULT-VALUE}, as deployed). A runner "
+                    + "with a free job has a receive waiting on the queue: killed then, it may cost a message one of its "
+                    + "receives.")
+    int runnerJobs;
+
     @Option(names = "--runner-visibility", paramLabel = "SECONDS", defaultValue = "10",
             description = "How long a build taken by a runner that died stays hidden before another runner retries it "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -128,7 +134,7 @@ final class LocalCommand implements Callable<Integer> {
         running.add(new DeadLetterWatcher(stack.clients().sqs(), stack.config().resourcePrefix(),
                 new dev.cumulus.model.event.StoreFunctionClient(functions)));
         for (int i = 1; i <= runners; i++) {
-            running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility));
+            running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility, runnerJobs));
         }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),

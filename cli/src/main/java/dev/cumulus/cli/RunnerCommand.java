@@ -41,6 +41,10 @@ final class RunnerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int visibilitySeconds;
 
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "1",
+            description = "How many builds to run at once, each from its own message (default: ${DEFAULT-VALUE}).")
+    int jobs;
+
     @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "IN_PROCESS",
             description = "Where the store functions run: IN_PROCESS (against DynamoDB) or LAMBDA (default: ${DEFAULT-VALUE}).")
     StoreFunctionsOption functionsOption;
@@ -59,7 +63,7 @@ final class RunnerCommand implements Callable<Integer> {
                 name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid(),
                 workDir.toAbsolutePath(), sandboxPaths, Duration.ofSeconds(visibilitySeconds),
                 StoreFunctionsOption.compression(env),
-                StoreFunctionsOption.signingKey(env));
+                StoreFunctionsOption.signingKey(env), jobs);
         try (BuildRunner runner = new BuildRunner(clients.sqs(), queueUrl,
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)),
                 new StoreFunctionClient(functionsOption.invoker(clients, storeDir, env)), config)) {
