@@ -115,10 +115,6 @@ public final class LocalStack implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    /**
-     * DynamoDB Local's own runner binds every interface; its handler is mounted here on a loopback
-     * connector instead. Telemetry stays off because it is never configured.
-     */
     /** DynamoDB Local's HTTP server and its database, which must be shut down to release its files. */
     private record DynamoDbLocal(Server server, LocalDynamoDBRequestHandler database) {
         void stop() {
@@ -131,6 +127,10 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * DynamoDB Local's own runner binds every interface; its handler is mounted here on a loopback
+     * connector instead. Telemetry stays off because it is never configured.
+     */
     private static DynamoDbLocal startDynamoDb(Optional<Path> dir) throws Exception {
         if (dir.isPresent()) {
             Files.createDirectories(dir.get());
