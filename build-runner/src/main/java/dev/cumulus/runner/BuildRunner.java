@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -149,11 +151,10 @@ public final class BuildRunner implements AutoCloseable {
             return;
         }
         int attempt = Integer.parseInt(message.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
-        BuildClaim claim = functions.call(StoreFunction.BUILD_STARTED, new BuildStarted(queued.id(), config.name(), attempt));
-        if (!claim.run()) {
-            delete(message);
-            return;
-        }
+        // The claim and the inputs do not depend on each other: the inputs (kept across builds) are
+        // fetched while the claim is asked, and the builder starts only once the build is claimed.
+        CompletableFuture<BuildClaim> claim = CompletableFuture.supplyAsync(() -> functions.call(StoreFunction.BUILD_STARTED,
+                new BuildStarted(queued.id(), config.name(), attempt)), r -> Thread.ofVirtual().start(r));
         BuildLogShipper log = new BuildLogShipper(functions, queued.id(), attempt, MAX_LOG_LINES);
         long lease = Math.max(1, config.visibility().toMillis() / 3);
         var heartbeat = timers.scheduleAtFixedRate(() -> {
@@ -163,7 +164,13 @@ public final class BuildRunner implements AutoCloseable {
         var shipping = timers.scheduleAtFixedRate(log::ship, LOG_EVERY.toMillis(), LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         try {
             Phases phases = new Phases();
-            BuildReport report = build(queued, attempt, log, phases);
+            Optional<BuildReport> built = build(queued, attempt, log, phases, claim);
+            if (built.isEmpty()) {
+                // Ended meanwhile (cancelled, or finished by an earlier attempt): nothing to do.
+                delete(message);
+                return;
+            }
+            BuildReport report = built.get();
             shipping.cancel(false);
             log.ship();
             BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
@@ -190,6 +197,9 @@ public final class BuildRunner implements AutoCloseable {
             }
             phases.end("narinfos, log");
             LOG.log(System.Logger.Level.INFO, "build " + queued.id() + " attempt " + attempt + " " + state.state() + ": " + phases);
+        } catch (CompletionException e) {
+            LOG.log(System.Logger.Level.WARNING, "build " + queued.id() + " attempt " + attempt + " could not be claimed: "
+                    + e.getCause().getMessage(), e.getCause());
         } catch (RuntimeException | IOException e) {
             // The runner's own fault (the bucket, the functions): leave the message to come back.
             LOG.log(System.Logger.Level.WARNING, "build " + queued.id() + " attempt " + attempt + " could not finish: "
@@ -217,7 +227,9 @@ public final class BuildRunner implements AutoCloseable {
         }
     }
 
-    private BuildReport build(QueuedBuild queued, int attempt, BuildLogShipper log, Phases phases) throws IOException {
+    /** The build's report; empty when the claim says the build is not to run. */
+    private Optional<BuildReport> build(QueuedBuild queued, int attempt, BuildLogShipper log, Phases phases,
+                                        CompletableFuture<BuildClaim> claim) throws IOException {
         BuildRequest request = queued.request();
         long start = System.currentTimeMillis() / 1000;
         Path top = config.workDir().resolve("builds").resolve(queued.id() + "-" + attempt);
@@ -230,6 +242,9 @@ public final class BuildRunner implements AutoCloseable {
                 present.put(input, inputs.materialise(storeDir.parse(input)));
             }
             phases.end("inputs");
+            if (!claim.join().run()) {
+                return Optional.empty();
+            }
             Path storeRoot = Files.createDirectories(top.resolve("store"));
             Path buildDir = Files.createDirectories(top.resolve("build"));
             Path etc = top.resolve("etc");
@@ -242,10 +257,10 @@ public final class BuildRunner implements AutoCloseable {
                 phases.end("builder");
                 List<BuiltOutput> built = outputs.collect(request, storeRoot, Files.createDirectories(top.resolve("nars")));
                 phases.end("outputs");
-                return new BuildReport(queued.id(), BuildStatus.BUILT.jsonName(), null, built, start, now());
+                return Optional.of(new BuildReport(queued.id(), BuildStatus.BUILT.jsonName(), null, built, start, now()));
             } catch (BuildFailure f) {
                 log.line("cumulus: " + f.getMessage());
-                return new BuildReport(queued.id(), f.status().jsonName(), f.getMessage(), List.of(), start, now());
+                return Optional.of(new BuildReport(queued.id(), f.status().jsonName(), f.getMessage(), List.of(), start, now()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);

@@ -193,10 +193,17 @@ public final class Builds {
                 s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.waiters(), lines, next);
     }
 
+    /** One conditional write; only when it is refused is the build read, to tell an unknown id from an ended build. */
     public BuildClaim started(BuildStarted s) {
-        get(s.id());
-        return new BuildClaim(tables.builds().start(s.id(), s.runner() == null ? "" : s.runner(), s.attempt(),
-                clock.instant().getEpochSecond()));
+        if (s.id() == null) {
+            throw new StoreException("'id' is missing");
+        }
+        boolean run = tables.builds().start(s.id(), s.runner() == null ? "" : s.runner(), s.attempt(),
+                clock.instant().getEpochSecond());
+        if (!run) {
+            get(s.id());
+        }
+        return new BuildClaim(run);
     }
 
     /** Stores a chunk of log; the answer tells the runner whether the build is still wanted. */

@@ -2,7 +2,9 @@ package dev.cumulus.functions;
 
 import static dev.cumulus.functions.TestStore.STORE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cumulus.localstack.LocalStack;
@@ -10,6 +12,7 @@ import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
+import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.DeadLetter;
@@ -19,6 +22,7 @@ import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StorePath;
@@ -57,6 +61,22 @@ class BuildsTest {
             assertEquals(BuildState.QUEUED, again.state());
             assertEquals(1, again.waiters());
             assertEquals(1, queued(stack, sqs, again.id()).size());
+        }
+    }
+
+    @Test
+    void aRunnerMayStartAQueuedBuildButNotAnEndedOneAndNotOneThatDoesNotExist(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            BuildState queued = store.client.call(StoreFunction.SUBMIT_BUILD, submission("started-queued"));
+            assertTrue(store.client.call(StoreFunction.BUILD_STARTED, new BuildStarted(queued.id(), "r1", 1)).run());
+            assertTrue(store.client.call(StoreFunction.BUILD_STARTED, new BuildStarted(queued.id(), "r2", 2)).run(),
+                    "a running build may be taken again (its runner died)");
+            store.client.call(StoreFunction.FAIL_BUILD, new FailBuild(queued.id(), "MiscFailure", "it broke"));
+            assertFalse(store.client.call(StoreFunction.BUILD_STARTED, new BuildStarted(queued.id(), "r3", 3)).run());
+            FunctionFailedException unknown = assertThrows(FunctionFailedException.class,
+                    () -> store.client.call(StoreFunction.BUILD_STARTED, new BuildStarted("no-such-build", "r1", 1)));
+            assertTrue(unknown.getMessage().contains("there is no build 'no-such-build'"), unknown.getMessage());
         }
     }
 

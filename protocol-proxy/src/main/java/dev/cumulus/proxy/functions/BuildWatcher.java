@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * Watches every build this proxy's clients wait for with one {@code query-builds} call per poll,
  * however many there are: a call per build per poll would cost the functions and the table as
  * much as the builds themselves when many short builds run at once. A build's log is read with
- * the poll every {@link #LOG_POLL} and once more when it finishes.
+ * the poll every {@link #LOG_POLL} once it has run for {@link #QUICK_FOR}, and when it finishes:
+ * a short build's log costs one read.
  *
  * <p>Polls come often while some build is young (most builds are short, and each poll's wait is
  * latency its client sees), then less and less often, but often while log lines come.
@@ -127,7 +128,7 @@ final class BuildWatcher {
         Set<String> withLog = new HashSet<>();
         for (Watch w : now) {
             queries.add(new BuildQuery(w.id, w.logFrom));
-            if (at - w.lastLogRead >= LOG_POLL.toNanos()) {
+            if (at - w.since >= QUICK_FOR.toNanos() && at - w.lastLogRead >= LOG_POLL.toNanos()) {
                 withLog.add(w.id);
             }
         }
