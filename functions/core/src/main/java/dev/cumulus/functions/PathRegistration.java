@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -65,6 +68,19 @@ public final class PathRegistration {
 
     public record Result(List<StorePath> registered, List<StorePath> alreadyValid) {}
 
+    private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
+
+    private static <T> T joined(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
     public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch) {
         return register(trusted, checkSigs, batch, Optional.empty());
     }
@@ -95,8 +111,16 @@ public final class PathRegistration {
         }
         boolean verify = !trusted || checkSigs; // an untrusted caller cannot waive signature checks
         long now = clock.instant().getEpochSecond();
-        tempRootsOf.ifPresent(session -> tables.roots().addTempRoots(session, byPath.keySet(),
-                now + dev.cumulus.model.event.RootEvents.AddTempRoots.DEFAULT_LEASE_SECONDS));
+        // Three round trips that do not depend on each other, side by side: rooting the batch,
+        // reviving the references it has outside itself (about to be referred to, so a collection
+        // that marked one must keep it), and below, reading which of its paths are valid already.
+        Set<StorePath> outside = new TreeSet<>();
+        byPath.values().forEach(c -> c.info().references().stream().filter(r -> !byPath.containsKey(r)).forEach(outside::add));
+        CompletableFuture<Void> rooted = CompletableFuture.runAsync(() -> tempRootsOf.ifPresent(session ->
+                tables.roots().addTempRoots(session, byPath.keySet(),
+                        now + dev.cumulus.model.event.RootEvents.AddTempRoots.DEFAULT_LEASE_SECONDS)), ASIDE);
+        CompletableFuture<Set<StorePath>> validOutside = outside.isEmpty() ? CompletableFuture.completedFuture(Set.of())
+                : CompletableFuture.supplyAsync(() -> Set.copyOf(tables.paths().revive(outside)), ASIDE);
         List<Candidate> fresh = new ArrayList<>();
         for (Candidate c : byPath.values()) {
             PathInfo info = c.info();
@@ -114,6 +138,8 @@ public final class PathRegistration {
 
         List<StorePath> alreadyValid = new ArrayList<>();
         Map<String, StoredPath> existing = tables.paths().getAll(byPath.keySet().stream().map(StorePath::hashPart).toList());
+        Set<StorePath> validReferences = joined(validOutside);
+        joined(rooted);
         fresh.removeIf(c -> {
             StoredPath old = existing.get(c.info().path().hashPart());
             if (old == null) {
@@ -132,7 +158,7 @@ public final class PathRegistration {
                         + "' was garbage-collected while it was being registered; send it again");
             }
         }
-        checkReferences(fresh, byPath.keySet());
+        checkReferences(fresh, byPath.keySet(), validReferences);
         if (fresh.isEmpty()) {
             return new Result(List.of(), alreadyValid);
         }
@@ -143,17 +169,8 @@ public final class PathRegistration {
         return new Result(registered, alreadyValid);
     }
 
-    /** References outside the batch must be valid now. */
-    private void checkReferences(List<Candidate> fresh, Set<StorePath> inBatch) {
-        Set<StorePath> outside = new TreeSet<>();
-        for (Candidate c : fresh) {
-            c.info().references().stream().filter(r -> !inBatch.contains(r)).forEach(outside::add);
-        }
-        if (outside.isEmpty()) {
-            return;
-        }
-        // revive: these are about to be referred to, so a collection that marked one must keep it
-        Set<StorePath> valid = new HashSet<>(tables.paths().revive(outside));
+    /** References outside the batch must be valid now ({@code valid}: those of them found valid and revived). */
+    private void checkReferences(List<Candidate> fresh, Set<StorePath> inBatch, Set<StorePath> valid) {
         for (Candidate c : fresh) {
             for (StorePath r : c.info().references()) {
                 if (!inBatch.contains(r) && !valid.contains(r)) {
