@@ -13,7 +13,6 @@ import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
-
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.RootEvents;
@@ -61,7 +60,7 @@ import java.util.logging.Logger;
  */
 public final class FunctionBuildService implements BuildService {
     private static final Logger LOG = Logger.getLogger(FunctionBuildService.class.getName());
-    /** How often a waiter that has heard nothing checks whether its client is still there. */
+    /** How long a waiter that hears nothing goes before it checks whether its client is still there. */
     static final Duration CLIENT_CHECK = Duration.ofSeconds(1);
     /** Log lines quoted in a failed build's error, as Nix's log-lines setting defaults to. */
     static final int TAIL_LINES = 10;
@@ -250,22 +249,22 @@ public final class FunctionBuildService implements BuildService {
         try (BuildWatcher.Watch watch = watcher.watch(id)) {
             while (true) {
                 BuildState update = watch.next(CLIENT_CHECK);
-                if (update == null) {
-                    if (session.clientGone()) {
-                        throw new StoreException("the client hung up while '" + printed + "' was building");
+                if (update != null) {
+                    state = update;
+                    for (String line : state.log()) {
+                        session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
+                        tail.addLast(line);
+                        if (tail.size() > TAIL_LINES) {
+                            tail.removeFirst();
+                        }
                     }
-                    continue;
-                }
-                state = update;
-                for (String line : state.log()) {
-                    session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
-                    tail.addLast(line);
-                    if (tail.size() > TAIL_LINES) {
-                        tail.removeFirst();
+                    if (state.finished()) {
+                        break;
                     }
                 }
-                if (state.finished()) {
-                    break;
+                // Asked after every update too: a build that logs all the time must not hide a client that left.
+                if (session.clientGone()) {
+                    throw new StoreException("the client hung up while '" + printed + "' was building");
                 }
             }
         } catch (InterruptedException e) {
