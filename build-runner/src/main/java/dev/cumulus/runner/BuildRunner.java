@@ -181,7 +181,10 @@ public final class BuildRunner implements AutoCloseable {
                 if (state.built()) {
                     writes.addAll(writeNarInfos(tail, queued.request(), state, report));
                 }
-                writes.add(tail.submit(() -> uploadLog(state.drvPath(), log)));
+                writes.add(tail.submit(() -> {
+                    uploadLog(state.drvPath(), log);
+                    return null;
+                }));
                 writes.add(tail.submit(() -> delete(message)));
                 for (var w : writes) {
                     w.get();
@@ -301,11 +304,10 @@ public final class BuildRunner implements AutoCloseable {
         return writes;
     }
 
-    private Void uploadLog(String drvPath, BuildLogShipper log) throws IOException {
+    private void uploadLog(String drvPath, BuildLogShipper log) throws IOException {
         StorePath drv = StorePath.parseBaseName(drvPath.substring(drvPath.lastIndexOf('/') + 1));
         bucket.put(BinaryCacheLayout.logKey(drv), String.join("\n", log.all()).concat("\n").getBytes(StandardCharsets.UTF_8),
                 "text/plain; charset=utf-8");
-        return null;
     }
 
     private void extend(Message message) {

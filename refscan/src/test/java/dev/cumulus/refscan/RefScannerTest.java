@@ -31,6 +31,14 @@ class RefScannerTest {
         return sb.toString();
     }
 
+    static List<String> randomHashParts(Random r, int count) {
+        List<String> parts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            parts.add(randomHashPart(r));
+        }
+        return parts;
+    }
+
     /** The obvious scan: every needle searched for in the whole stream. */
     static int[] naive(List<String> needles, byte[] data) {
         String s = new String(data, StandardCharsets.ISO_8859_1);
@@ -90,10 +98,7 @@ class RefScannerTest {
     @Test
     void manyNeedlesInMixedData() {
         Random r = new Random(42);
-        List<String> needles = new ArrayList<>();
-        for (int i = 0; i < 20_000; i++) {
-            needles.add(randomHashPart(r));
-        }
+        List<String> needles = randomHashParts(r, 20_000);
         byte[] data = new byte[1 << 20];
         r.nextBytes(data);
         for (int k = 0; k < 200; k++) {
@@ -111,10 +116,7 @@ class RefScannerTest {
         // 20,000 needles share filter bits; each found needle takes its bits out, which must not
         // hide a needle that shares them and comes later. Every needle appears twice, in store paths.
         Random r = new Random(7);
-        List<String> needles = new ArrayList<>();
-        for (int i = 0; i < 20_000; i++) {
-            needles.add(randomHashPart(r));
-        }
+        List<String> needles = randomHashParts(r, 20_000);
         List<String> occurrences = new ArrayList<>(needles);
         occurrences.addAll(needles);
         Collections.shuffle(occurrences, r);
@@ -123,9 +125,7 @@ class RefScannerTest {
             text.append("/nix/store/").append(n).append("-x ");
         }
         List<String> wanted = new ArrayList<>(needles.subList(0, 10_000));
-        for (int i = 0; i < 10_000; i++) {
-            wanted.add(randomHashPart(r));
-        }
+        wanted.addAll(randomHashParts(r, 10_000));
         byte[] data = text.toString().getBytes(StandardCharsets.US_ASCII);
         assertArrayEquals(IntStream.range(0, 10_000).toArray(), scanInChunks(wanted, data, new int[] {65536, 3, 1000}));
     }
