@@ -20,6 +20,7 @@ final class BuildLogShipper {
     private final int maxKept;
     private final List<String> pending = new ArrayList<>();
     private final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
+    private final Object sending = new Object();
     private long seq;
     private volatile boolean wanted = true;
     private volatile boolean shippedSinceCheck;
@@ -39,27 +40,41 @@ final class BuildLogShipper {
         }
     }
 
-    /** Sends what has accumulated; a failure to send is retried with the next chunk. */
+    /**
+     * Sends what has accumulated; a failure to send is retried with the next chunk. One chunk at a
+     * time: a last call waits for one under way, so that {@link #chunksSent} counts it.
+     */
     void ship() {
-        List<String> chunk;
-        long n;
-        synchronized (this) {
-            if (pending.isEmpty()) {
-                return;
-            }
-            chunk = List.copyOf(pending);
-            n = seq;
-        }
-        try {
-            wanted = functions.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build, attempt, n, chunk)).run();
-            shippedSinceCheck = true;
+        synchronized (sending) {
+            List<String> chunk;
+            long n;
             synchronized (this) {
-                pending.subList(0, chunk.size()).clear();
-                seq++;
+                if (pending.isEmpty()) {
+                    return;
+                }
+                chunk = List.copyOf(pending);
+                n = seq;
             }
-        } catch (RuntimeException e) {
-            System.getLogger(BuildLogShipper.class.getName()).log(System.Logger.Level.WARNING,
-                    "sending the log of " + build + ": " + e.getMessage());
+            try {
+                wanted = functions.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build, attempt, n, chunk)).run();
+                shippedSinceCheck = true;
+                synchronized (this) {
+                    pending.subList(0, chunk.size()).clear();
+                    seq++;
+                }
+            } catch (RuntimeException e) {
+                System.getLogger(BuildLogShipper.class.getName()).log(System.Logger.Level.WARNING,
+                        "sending the log of " + build + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** How many chunks went out (after a last {@link #ship}: all this attempt will send). */
+    long chunksSent() {
+        synchronized (sending) {
+            synchronized (this) {
+                return seq;
+            }
         }
     }
 

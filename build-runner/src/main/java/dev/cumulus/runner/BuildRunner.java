@@ -173,7 +173,7 @@ public final class BuildRunner implements AutoCloseable {
             BuildReport report = built.get();
             shipping.cancel(false);
             log.ship();
-            BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report));
+            BuildState state = functions.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report, attempt, log.chunksSent()));
             phases.end("report");
             // The narinfos, the log and the message's deletion do not depend on each other: side by side.
             try (var tail = Executors.newVirtualThreadPerTaskExecutor()) {

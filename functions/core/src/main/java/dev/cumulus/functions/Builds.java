@@ -53,6 +53,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The build functions: submitting a derivation (translated into a generic {@link BuildRequest},
@@ -113,10 +117,15 @@ public final class Builds {
         held.add(drvPath);
         Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh,
                 held.stream().map(storeDir::print).toList());
+        // A new build is queued while its inputs are revived, the two round trips side by side: should
+        // an input turn out collected, the build is failed below and its runner's claim refused.
+        CompletableFuture<Void> queued = outstanding.isPresent() ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> queue.send(new QueuedBuild(id, request)), ASIDE);
         // The build now holds its inputs; a collection that marked one of them meanwhile must not delete it.
         Set<StorePath> revived = new HashSet<>(tables.paths().revive(request.inputs().stream().map(storeDir::parse).toList()));
         for (String input : request.inputs()) {
             if (!revived.contains(storeDir.parse(input))) {
+                queued.exceptionally(e -> null).join();
                 fail(new FailBuild(outstanding.map(BuildState::id).orElse(id), BuildStatus.MISC_FAILURE.jsonName(),
                         "its input '" + input + "' was garbage-collected while the build was submitted"));
                 throw new StoreException("cannot build '" + storeDir.print(drvPath) + "': its input '" + input
@@ -127,13 +136,17 @@ public final class Builds {
             return outstanding.get();
         }
         try {
-            queue.send(new QueuedBuild(id, request));
-        } catch (RuntimeException e) {
-            fail(new FailBuild(id, BuildStatus.MISC_FAILURE.jsonName(), "queueing the build failed: " + e.getMessage()));
-            throw e instanceof StoreException se ? se : new StoreException("queueing the build failed: " + e.getMessage(), e);
+            queued.join();
+        } catch (CompletionException e) {
+            RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+            fail(new FailBuild(id, BuildStatus.MISC_FAILURE.jsonName(), "queueing the build failed: " + cause.getMessage()));
+            throw cause instanceof StoreException se ? se
+                    : new StoreException("queueing the build failed: " + cause.getMessage(), cause);
         }
         return fresh;
     }
+
+    private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
 
     /** The closure of {@code inputs}, each of which must be valid. */
     private Set<StorePath> closure(StorePath drvPath, List<StorePath> inputs) {
@@ -168,16 +181,17 @@ public final class Builds {
     /** One read of every build asked for, and a read of the log of those finished or asked with their log. */
     public BuildStates queryAll(BuildsQuery q) {
         Set<String> withLog = new HashSet<>(q.withLog());
-        Map<String, BuildState> found = tables.builds().getAll(q.builds().stream().map(BuildQuery::id).filter(Objects::nonNull)
-                .distinct().toList());
+        Map<String, BuildsTable.Recorded> found = tables.builds().getAll(q.builds().stream().map(BuildQuery::id)
+                .filter(Objects::nonNull).distinct().toList());
         List<BuildState> out = new ArrayList<>();
         for (BuildQuery b : q.builds()) {
-            BuildState state = found.get(b.id());
-            if (state == null) {
+            BuildsTable.Recorded recorded = found.get(b.id());
+            if (recorded == null) {
                 out.add(null);
                 continue;
             }
-            if (state.finished() || withLog.contains(b.id())) {
+            BuildState state = recorded.state();
+            if ((state.finished() && !readAll(b.logFrom(), recorded.logEnd())) || withLog.contains(b.id())) {
                 BuildLogTable.Lines lines = tables.buildLogs().read(b.id(), b.logFrom());
                 state = withLog(state, lines.lines(), lines.next());
             } else {
@@ -186,6 +200,21 @@ public final class Builds {
             out.add(state);
         }
         return new BuildStates(out);
+    }
+
+    /**
+     * Whether a reader at chunk {@code from} has read the whole of a log that ends at {@code logEnd}.
+     * No chunk is numbered below the first attempt's, so a reader that starts at 0 of a build whose
+     * first attempt logged nothing has nothing to read.
+     */
+    private static boolean readAll(long from, long logEnd) {
+        return logEnd != BuildsTable.NO_LOG_END && Math.max(from, CHUNKS_PER_ATTEMPT) >= logEnd;
+    }
+
+    /** Where the log of a reported attempt ends, when the runner said how many chunks it sent. */
+    private static long logEnd(CompleteBuild c) {
+        return c.attempt() >= 1 && c.logChunks() != null && c.logChunks() >= 0 && c.logChunks() < CHUNKS_PER_ATTEMPT
+                ? c.attempt() * CHUNKS_PER_ATTEMPT + c.logChunks() : BuildsTable.NO_LOG_END;
     }
 
     private static BuildState withLog(BuildState s, List<String> lines, long next) {
@@ -226,7 +255,8 @@ public final class Builds {
             return build;
         }
         if (!report.succeeded()) {
-            return finish(build.id(), BuildState.FAILED, report.status(), report.error(), Map.of());
+            return tables.builds().finish(build.id(), BuildState.FAILED, report.status(), report.error(), Map.of(),
+                    clock.instant().getEpochSecond(), expiry(), logEnd(c));
         }
         Map<String, String> nameByScratch = new HashMap<>();
         build.outputs().forEach((name, scratch) -> nameByScratch.put(scratch, name));
@@ -249,19 +279,34 @@ public final class Builds {
             return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(),
                     "the runner reported outputs " + finalPaths.keySet() + " instead of " + build.outputs().keySet(), Map.of());
         }
-        try {
-            registration.register(true, false, candidates);
-        } catch (StoreException e) {
-            return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
-        }
+        // The realisations and the build's end commit with the outputs, in one transaction: a client
+        // that sees the build built finds its realisations, and the round trips after the paths' are saved.
+        // A realisation already registered keeps its first mapping; a build that ended meanwhile
+        // (cancelled, dead-lettered) stays as it ended, its outputs valid all the same.
+        List<TransactWriteItem> alongside = new ArrayList<>();
         finalPaths.forEach((name, path) -> {
             String hash = build.outputHashes().get(name);
             if (hash != null) {
-                tables.realisations().putIfConsistent(Realisation.of(new DrvOutput.ByHash(Hash.parseAny(hash), name),
-                        storeDir.parse(path)));
+                alongside.add(tables.realisations().putIfAbsentItem(Realisation.of(
+                        new DrvOutput.ByHash(Hash.parseAny(hash), name), storeDir.parse(path))));
             }
         });
-        return finish(build.id(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths);
+        long now = clock.instant().getEpochSecond();
+        var end = tables.builds().finishItem(build.id(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
+                now, expiry(), logEnd(c));
+        alongside.add(end);
+        PathRegistration.Result registered;
+        try {
+            registered = registration.register(true, false, candidates, Optional.empty(), alongside);
+        } catch (StoreException e) {
+            return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
+        }
+        if (registered.refused().contains(end)) {
+            return get(build.id());
+        }
+        return new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
+                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.waiters(),
+                List.of(), 0);
     }
 
     public BuildState fail(FailBuild f) {

@@ -30,12 +30,13 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * Makes a batch of paths valid, references first.
  *
  * <p>The order of writes is what keeps readers safe: referrer edges and derivation outputs are
- * written first (readers ignore them until their path is valid), then DynamoDB transactions put the
- * path items on the condition that none exists, each with a check that the references outside it
- * are valid and not marked by a garbage collection. A path item is the commit point of its path.
- * A batch (at most {@value #MAX_BATCH} paths) is usually one transaction; when its paths and outside
- * references exceed DynamoDB's {@value #MAX_BATCH} items it is several, references first, each
- * consistent on its own.
+ * written before the paths or in their transaction (readers ignore them until their path is
+ * valid); DynamoDB transactions put the path items on the condition that none exists, each with a
+ * check that the references outside it are valid and not marked by a garbage collection. A path
+ * item is the commit point of its path. A batch (at most {@value #MAX_BATCH} paths) is usually one
+ * transaction, edges included; when its paths, outside references and edges exceed DynamoDB's
+ * {@value #MAX_BATCH} items, the edges go first and the paths in several transactions, references
+ * first, each consistent on its own.
  *
  * <p>Before the transactions: every reference must be valid or in the batch, every input-addressed
  * path needs a signature by a trusted key unless a trusted caller waived the check (the store's own
@@ -66,7 +67,11 @@ public final class PathRegistration {
         }
     }
 
-    public record Result(List<StorePath> registered, List<StorePath> alreadyValid) {}
+    /**
+     * {@code refused}: those of the writes asked {@linkplain #register(boolean, boolean, List, Optional, List) alongside}
+     * that were left out because their condition failed.
+     */
+    public record Result(List<StorePath> registered, List<StorePath> alreadyValid, List<TransactWriteItem> refused) {}
 
     private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
 
@@ -90,6 +95,18 @@ public final class PathRegistration {
      * become temporary roots of that connection, so that no collection deletes them before it ends.
      */
     public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf) {
+        return register(trusted, checkSigs, batch, tempRootsOf, List.of());
+    }
+
+    /**
+     * As {@link #register(boolean, boolean, List, Optional)}; the conditional writes {@code alongside}
+     * (a build's end, its realisations) commit in the same transaction as the batch's last paths,
+     * or on their own when every path was valid already: the paths are never seen valid without them,
+     * nor they without the paths. One whose condition fails is left out, the rest written
+     * ({@link Result#refused}); none is written when the registration fails.
+     */
+    public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf,
+                           List<TransactWriteItem> alongside) {
         StoreDir storeDir = config.storeDir();
         Map<StorePath, Candidate> byPath = new LinkedHashMap<>();
         for (Candidate c : batch) {
@@ -159,14 +176,9 @@ public final class PathRegistration {
             }
         }
         checkReferences(fresh, byPath.keySet(), validReferences);
-        if (fresh.isEmpty()) {
-            return new Result(List.of(), alreadyValid);
-        }
-
-        tables.referrers().putEdges(fresh.stream().map(Candidate::info).toList());
-        tables.derivationOutputs().put(fresh.stream().flatMap(c -> c.outputs().stream()).toList());
-        List<StorePath> registered = commit(fresh, alreadyValid);
-        return new Result(registered, alreadyValid);
+        List<TransactWriteItem> refused = new ArrayList<>();
+        List<StorePath> registered = commit(fresh, alreadyValid, alongside, refused);
+        return new Result(registered, alreadyValid, refused);
     }
 
     /** References outside the batch must be valid now ({@code valid}: those of them found valid and revived). */
@@ -189,8 +201,14 @@ public final class PathRegistration {
      * A path that another registration made valid in the meantime is dropped if its NAR hash
      * matches (and the batch fails if not); conflicts and throttling are retried.
      */
-    private List<StorePath> commit(List<Candidate> fresh, List<StorePath> alreadyValid) {
-        List<StorePath> registered = new ArrayList<>();
+    private List<StorePath> commit(List<Candidate> fresh, List<StorePath> alreadyValid, List<TransactWriteItem> alongside,
+                                   List<TransactWriteItem> refused) {
+        // Referrer edges and derivation outputs are unconditional puts that readers ignore until their
+        // path is valid: in the transaction when there is room (one round trip less), else before it.
+        List<TransactWriteItem> sideWrites = new ArrayList<>(tables.referrers().edgePuts(fresh.stream().map(Candidate::info).toList()));
+        sideWrites.addAll(tables.derivationOutputs().puts(fresh.stream().flatMap(c -> c.outputs().stream()).toList()));
+        List<List<Candidate>> chunks = new ArrayList<>();
+        List<List<StorePath>> chunkChecks = new ArrayList<>();
         List<Candidate> ordered = referencesFirst(fresh);
         int from = 0;
         while (from < ordered.size()) {
@@ -212,7 +230,31 @@ public final class PathRegistration {
                 checks.removeAll(inChunk);
             }
             from += chunk.size();
-            registered.addAll(commitChunk(chunk, new ArrayList<>(checks), alreadyValid));
+            chunks.add(chunk);
+            chunkChecks.add(new ArrayList<>(checks));
+        }
+        if (chunks.isEmpty()) {
+            chunks.add(List.of());
+            chunkChecks.add(List.of());
+        }
+        int last = chunks.size() - 1;
+        boolean sideInside = chunks.size() == 1
+                && chunks.get(0).size() + chunkChecks.get(0).size() + sideWrites.size() + alongside.size() <= MAX_BATCH;
+        if (!sideInside) {
+            tables.referrers().putEdges(fresh.stream().map(Candidate::info).toList());
+            tables.derivationOutputs().put(fresh.stream().flatMap(c -> c.outputs().stream()).toList());
+        }
+        List<StorePath> registered = new ArrayList<>();
+        for (int i = 0; i < chunks.size(); i++) {
+            List<TransactWriteItem> extra = new ArrayList<>();
+            List<TransactWriteItem> conditional = List.of();
+            if (i == last) {
+                if (sideInside) {
+                    extra.addAll(sideWrites);
+                }
+                conditional = new ArrayList<>(alongside);
+            }
+            registered.addAll(commitChunk(chunks.get(i), chunkChecks.get(i), alreadyValid, extra, conditional, refused));
         }
         return registered;
     }
@@ -248,18 +290,38 @@ public final class PathRegistration {
         out.add(c);
     }
 
-    private List<StorePath> commitChunk(List<Candidate> chunk, List<StorePath> checks, List<StorePath> alreadyValid) {
+    /**
+     * One transaction of paths ({@code chunk}), the checks of their outside references, unconditional
+     * {@code extra} puts and {@code conditional} writes (dropped into {@code refused} when their
+     * condition fails), retried until it commits.
+     */
+    private List<StorePath> commitChunk(List<Candidate> chunk, List<StorePath> checks, List<StorePath> alreadyValid,
+                                        List<TransactWriteItem> extra, List<TransactWriteItem> conditional,
+                                        List<TransactWriteItem> refused) {
+        if (!conditional.isEmpty() && chunk.size() + extra.size() + conditional.size() > MAX_BATCH) {
+            List<StorePath> registered = commitChunk(chunk, checks, alreadyValid, extra, List.of(), refused);
+            commitChunk(List.of(), List.of(), alreadyValid, List.of(), conditional, refused);
+            return registered;
+        }
         List<Candidate> pending = new ArrayList<>(chunk);
+        List<TransactWriteItem> sides = new ArrayList<>(extra);
+        List<TransactWriteItem> conditions = new ArrayList<>(conditional);
         for (int round = 1; ; round++) {
             List<TransactWriteItem> items = new ArrayList<>();
             pending.forEach(c -> items.add(tables.paths().putIfAbsent(new StoredPath(c.info(), c.nar()))));
             int firstCheck = items.size();
-            List<StorePath> checked = checks.size() + items.size() > MAX_BATCH
-                    ? checks.subList(0, MAX_BATCH - items.size()) : checks;
+            int room = MAX_BATCH - items.size() - sides.size() - conditions.size();
+            List<StorePath> checked = pending.isEmpty() ? List.of() : checks.size() > room ? checks.subList(0, room) : checks;
             checked.forEach(r -> items.add(tables.paths().unmarked(r)));
+            items.addAll(sides);
+            int firstConditional = items.size();
+            items.addAll(conditions);
+            if (items.isEmpty()) {
+                return List.of();
+            }
             try {
                 tables.db().transactWriteItems(t -> t.transactItems(items));
-                if (checked.size() < checks.size()) {
+                if (checked.size() < checks.size() && !pending.isEmpty()) {
                     verifyAfterCommit(pending, checks.subList(checked.size(), checks.size()));
                 }
                 return pending.stream().map(c -> c.info().path()).toList();
@@ -268,12 +330,15 @@ public final class PathRegistration {
                         ? cancelled.cancellationReasons() : List.of();
                 List<Candidate> taken = new ArrayList<>();
                 List<StorePath> marked = new ArrayList<>();
+                List<TransactWriteItem> refusedNow = new ArrayList<>();
                 boolean retry = reasons.isEmpty();
                 for (int i = 0; i < reasons.size() && i < items.size(); i++) {
                     String code = reasons.get(i).code();
                     if ("ConditionalCheckFailed".equals(code)) {
                         if (i < firstCheck) {
                             taken.add(pending.get(i));
+                        } else if (i >= firstConditional) {
+                            refusedNow.add(items.get(i));
                         } else {
                             marked.add(checked.get(i - firstCheck));
                         }
@@ -281,6 +346,8 @@ public final class PathRegistration {
                         retry = true; // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded
                     }
                 }
+                conditions.removeAll(refusedNow);
+                refused.addAll(refusedNow);
                 if (!marked.isEmpty()) {
                     Set<StorePath> revived = new HashSet<>(tables.paths().revive(marked));
                     for (StorePath r : marked) {
@@ -309,7 +376,7 @@ public final class PathRegistration {
                     }
                 }
                 if (pending.isEmpty()) {
-                    return List.of();
+                    sides.clear(); // the paths' other registration wrote their edges
                 }
                 if (retry) {
                     BatchBackoff.sleep(round, "registering " + pending.size() + " paths");

@@ -10,11 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
+import dev.cumulus.model.build.BuildReport;
+import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.CompleteBuild;
 import dev.cumulus.model.event.BuildEvents.DeadLetter;
 import dev.cumulus.model.event.BuildEvents.DeadLetters;
 import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
@@ -23,7 +26,13 @@ import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.Requests.DrvOutputQuery;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StorePath;
 import java.nio.charset.StandardCharsets;
@@ -148,6 +157,87 @@ class BuildsTest {
             constraints = request(stack, sqs, store.client.call(StoreFunction.SUBMIT_BUILD, longer).id()).constraints();
             assertEquals(limits.timeoutSeconds(), constraints.timeoutSeconds(), "the store's limit bounds the client's");
         }
+    }
+
+    @Test
+    void completionRegistersTheOutputsWithTheirRealisationsAndTheEndAndTheLogIsReadOnlyUntilItsEnd(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            Hash hash = Hash.of(HashAlgorithm.SHA256, "completed");
+            BuildState build = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("completed"), hash));
+            assertTrue(store.client.call(StoreFunction.BUILD_STARTED, new BuildStarted(build.id(), "r1", 1)).run());
+            store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build.id(), 1, 0, List.of("first")));
+            store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build.id(), 1, 1, List.of("second")));
+
+            BuildState done = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(build), 1, 2L));
+            assertEquals(BuildState.BUILT, done.state());
+            assertEquals(build.outputs(), done.outputs());
+            String out = build.outputs().get("out");
+            PathInfoAnswer info = store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(out));
+            assertEquals(build.drvPath(), info.info().deriver());
+            assertEquals(STORE.parse(out).baseName(), store.client.call(StoreFunction.QUERY_REALISATION,
+                    new DrvOutputQuery(new DrvOutput.ByHash(hash, "out").render(STORE))).realisation().get("outPath").asText());
+            assertEquals(done, store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(build), 1, 2L)),
+                    "a report sent again changes nothing");
+
+            BuildState fromStart = queryBuild(store, build.id(), 0);
+            assertEquals(List.of("first", "second"), fromStart.log());
+            assertEquals(Builds.CHUNKS_PER_ATTEMPT + 2, fromStart.logNext());
+            BuildState afterwards = queryBuild(store, build.id(), fromStart.logNext());
+            assertEquals(List.of(), afterwards.log());
+            assertEquals(fromStart.logNext(), afterwards.logNext());
+
+            // A first attempt that logged nothing has nothing to read, a report that does not say may have.
+            BuildState silent = store.client.call(StoreFunction.SUBMIT_BUILD, submission("silent"));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(silent), 1, 0L));
+            assertEquals(List.of(), queryBuild(store, silent.id(), 0).log());
+            BuildState unsaid = store.client.call(StoreFunction.SUBMIT_BUILD, submission("unsaid"));
+            store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(unsaid.id(), 1, 0, List.of("said")));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(unsaid), 1, null));
+            assertEquals(List.of("said"), queryBuild(store, unsaid.id(), 0).log());
+        }
+    }
+
+    @Test
+    void aBuildThatEndedBeforeItsReportStaysEndedAndATakenRealisationKeepsItsFirstPath(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            Hash hash = Hash.of(HashAlgorithm.SHA256, "taken");
+            BuildState first = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("taken-first"), hash));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(first), 1, 0L));
+
+            BuildState second = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("taken-second"), hash));
+            BuildState built = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(second), 1, 0L));
+            assertEquals(BuildState.BUILT, built.state());
+            assertEquals(STORE.parse(first.outputs().get("out")).baseName(), store.client.call(StoreFunction.QUERY_REALISATION,
+                    new DrvOutputQuery(new DrvOutput.ByHash(hash, "out").render(STORE))).realisation().get("outPath").asText());
+
+            BuildState cancelled = store.client.call(StoreFunction.SUBMIT_BUILD, submission("cancelled"));
+            store.client.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(cancelled.id()));
+            BuildState late = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(cancelled), 1, 0L));
+            assertEquals(BuildState.FAILED, late.state(), "the build stays as it ended");
+            assertTrue(late.error().contains("cancelled"), late.error());
+            assertNull(store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(cancelled.outputs().get("out"))).info(),
+                    "an ended build's report is not looked at");
+        }
+    }
+
+    private static BuildState queryBuild(TestStore store, String id, long logFrom) {
+        return store.client.call(StoreFunction.QUERY_BUILDS, new BuildsQuery(List.of(new BuildQuery(id, logFrom)), List.of()))
+                .builds().getFirst();
+    }
+
+    private static SubmitBuild withOutputHash(SubmitBuild s, Hash hash) {
+        return new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), Map.of("out", hash.toString()), 0, 0, 1);
+    }
+
+    /** A runner's report that the build's one output was built at the path the derivation gives it. */
+    private static BuildReport report(BuildState build) {
+        String out = build.outputs().get("out");
+        Hash narHash = Hash.of(HashAlgorithm.SHA256, "nar of " + out);
+        return new BuildReport(build.id(), "Built", null, List.of(new BuildReport.BuiltOutput(out, out, narHash.toString(), 112,
+                new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112), null, List.of(),
+                List.of(), List.of())), 1, 2);
     }
 
     private static dev.cumulus.model.build.BuildRequest request(LocalStack stack, SqsClient sqs, String id) {

@@ -58,8 +58,12 @@ public final class BuildEvents {
         }
     }
 
-    /** A runner's report; the outputs are in the bucket already. */
-    public record CompleteBuild(BuildReport report) {}
+    /**
+     * A runner's report; the outputs are in the bucket already. {@code logChunks}: how many chunks of
+     * log this attempt sent (all of them sent before this report), so that a client that has read
+     * them all need not read the log again; null when not known.
+     */
+    public record CompleteBuild(BuildReport report, int attempt, Long logChunks) {}
 
     /** Ends a build as failed from outside its runner (its message dead-lettered, a cancellation). */
     public record FailBuild(String id, String status, String error) {}

@@ -11,6 +11,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * The builds table: one item per build request, keyed by the request's hash. Its {@code state}
@@ -98,7 +100,7 @@ public final class BuildsTable {
         if (left.waiters() > 0) {
             return left;
         }
-        return finish(id, BuildState.FAILED, status, error, Map.of(), stopTime, expiresAt, true);
+        return finish(id, BuildState.FAILED, status, error, Map.of(), stopTime, expiresAt, NO_LOG_END, true);
     }
 
     public Optional<BuildState> get(String id) {
@@ -106,13 +108,16 @@ public final class BuildsTable {
         return response.hasItem() && !response.item().isEmpty() ? Optional.of(state(response.item())) : Optional.empty();
     }
 
+    /** A build as recorded, with where its log ends ({@link #NO_LOG_END} while running or not known). */
+    public record Recorded(BuildState state, long logEnd) {}
+
     /** The builds recorded among {@code ids}, by id, in one strongly consistent read. */
-    public Map<String, BuildState> getAll(List<String> ids) {
-        Map<String, BuildState> out = new HashMap<>();
+    public Map<String, Recorded> getAll(List<String> ids) {
+        Map<String, Recorded> out = new HashMap<>();
         for (Map<String, AttributeValue> item : BatchCalls.getAll(db, table, ids.stream().map(BuildsTable::key).toList(),
                 null, Map.of())) {
             BuildState s = state(item);
-            out.put(s.id(), s);
+            out.put(s.id(), new Recorded(s, item.containsKey("logEnd") ? Attributes.number(item, "logEnd") : NO_LOG_END));
         }
         return out;
     }
@@ -140,12 +145,49 @@ public final class BuildsTable {
      */
     public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
                              long stopTime, long expiresAt) {
-        return finish(id, state, status, error, outputs, stopTime, expiresAt, false);
+        return finish(id, state, status, error, outputs, stopTime, expiresAt, NO_LOG_END, false);
     }
 
-    private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
-                              long stopTime, long expiresAt, boolean onlyUnwaited) {
+    /**
+     * As {@link #finish(String, String, String, String, Map, long, long)}, recording where the build's
+     * log ends: the chunk number after its last ({@link #NO_LOG_END} when not known).
+     */
+    public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
+                             long stopTime, long expiresAt, long logEnd) {
+        return finish(id, state, status, error, outputs, stopTime, expiresAt, logEnd, false);
+    }
+
+    /** A log end that is not known: the log must be read to find out. */
+    public static final long NO_LOG_END = -1;
+
+    /**
+     * The same end as {@link #finish(String, String, String, String, Map, long, long)}, as an update for
+     * a transaction (whose condition fails when the build has ended already).
+     */
+    public TransactWriteItem finishItem(String id, String state, String status, String error, Map<String, String> outputs,
+                                        long stopTime, long expiresAt, long logEnd) {
+        return TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(id))
+                .updateExpression(finishExpression(logEnd)).conditionExpression(OUTSTANDING)
+                .expressionAttributeNames(FINISH_NAMES)
+                .expressionAttributeValues(finishValues(state, status, error, outputs, stopTime, expiresAt, logEnd))
+                .build()).build();
+    }
+
+    private static final String OUTSTANDING = "#s IN (:q, :r)";
+    private static final Map<String, String> FINISH_NAMES = Map.of("#s", "state", "#status", "status", "#error", "error");
+
+    private static String finishExpression(long logEnd) {
+        return "SET #s = :s, #status = :st, #error = :e, outputs = :o, stopTime = :t, expiresAt = :x"
+                + (logEnd == NO_LOG_END ? "" : ", logEnd = :l");
+    }
+
+    private static Map<String, AttributeValue> finishValues(String state, String status, String error,
+                                                            Map<String, String> outputs, long stopTime, long expiresAt,
+                                                            long logEnd) {
         Map<String, AttributeValue> values = new HashMap<>();
+        if (logEnd != NO_LOG_END) {
+            values.put(":l", Attributes.num(logEnd));
+        }
         values.put(":s", AttributeValue.fromS(state));
         values.put(":st", AttributeValue.fromS(status));
         values.put(":e", AttributeValue.fromS(error == null ? "" : error));
@@ -154,14 +196,20 @@ public final class BuildsTable {
         values.put(":x", Attributes.num(expiresAt));
         values.put(":q", AttributeValue.fromS(BuildState.QUEUED));
         values.put(":r", AttributeValue.fromS(BuildState.RUNNING));
+        return values;
+    }
+
+    private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
+                              long stopTime, long expiresAt, long logEnd, boolean onlyUnwaited) {
+        Map<String, AttributeValue> values = finishValues(state, status, error, outputs, stopTime, expiresAt, logEnd);
         if (onlyUnwaited) {
             values.put(":none", Attributes.num(0));
         }
         try {
             var updated = db.updateItem(u -> u.tableName(table).key(key(id))
-                    .updateExpression("SET #s = :s, #status = :st, #error = :e, outputs = :o, stopTime = :t, expiresAt = :x")
-                    .conditionExpression(onlyUnwaited ? "#s IN (:q, :r) AND waiters <= :none" : "#s IN (:q, :r)")
-                    .expressionAttributeNames(Map.of("#s", "state", "#status", "status", "#error", "error"))
+                    .updateExpression(finishExpression(logEnd))
+                    .conditionExpression(onlyUnwaited ? OUTSTANDING + " AND waiters <= :none" : OUTSTANDING)
+                    .expressionAttributeNames(FINISH_NAMES)
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW));
             return state(updated.attributes());

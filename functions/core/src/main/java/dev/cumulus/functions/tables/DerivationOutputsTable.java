@@ -9,12 +9,14 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The derivation-outputs table: one item per output of a {@code .drv} in the store, with the
  * output's path when the derivation fixes it. Its {@code by-path} index finds the derivations that
  * produce a path. Like referrer edges, items are written before the {@code .drv}'s registration
- * commits, so readers keep only valid derivations.
+ * commits or with it, so readers keep only valid derivations.
  */
 public final class DerivationOutputsTable {
     public static final String BY_PATH = "by-path";
@@ -31,6 +33,16 @@ public final class DerivationOutputsTable {
     public record Outputs(StorePath drv, SortedMap<String, Optional<StorePath>> outputs) {}
 
     public void put(List<Outputs> derivations) {
+        BatchCalls.putAll(db, table, items(derivations));
+    }
+
+    /** The same items as puts for a transaction. */
+    public List<TransactWriteItem> puts(List<Outputs> derivations) {
+        return items(derivations).stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i)
+                .build()).build()).toList();
+    }
+
+    private static List<Map<String, AttributeValue>> items(List<Outputs> derivations) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         for (Outputs d : derivations) {
             d.outputs().forEach((name, path) -> {
@@ -41,7 +53,7 @@ public final class DerivationOutputsTable {
                 items.add(item);
             });
         }
-        BatchCalls.putAll(db, table, items);
+        return items;
     }
 
     public SortedMap<String, Optional<StorePath>> outputs(StorePath drv) {

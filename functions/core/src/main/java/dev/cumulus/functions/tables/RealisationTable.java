@@ -7,6 +7,9 @@ import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The realisations table: one item per derivation output id, in the form it was registered
@@ -37,17 +40,28 @@ public final class RealisationTable {
      * @return the realisation now stored for that id
      */
     public Realisation putIfConsistent(Realisation realisation) {
-        String id = realisation.id().render(storeDir);
         try {
-            db.putItem(p -> p.tableName(table).item(Map.of(
-                            "id", AttributeValue.fromS(id),
-                            "outPath", AttributeValue.fromS(realisation.outPath().baseName()),
-                            "realisation", AttributeValue.fromS(realisation.toJsonString())))
-                    .conditionExpression("attribute_not_exists(id)"));
+            db.putItem(putIfAbsent(realisation));
             return realisation;
         } catch (ConditionalCheckFailedException exists) {
+            String id = realisation.id().render(storeDir);
             return get(id).orElseThrow(() -> new IllegalStateException("realisation " + id + " vanished while registered"));
         }
+    }
+
+    /** The put of {@link #putIfConsistent} for a transaction, whose condition fails when the id is taken. */
+    public TransactWriteItem putIfAbsentItem(Realisation realisation) {
+        PutItemRequest put = putIfAbsent(realisation);
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(put.item())
+                .conditionExpression(put.conditionExpression()).build()).build();
+    }
+
+    private PutItemRequest putIfAbsent(Realisation realisation) {
+        return PutItemRequest.builder().tableName(table).item(Map.of(
+                        "id", AttributeValue.fromS(realisation.id().render(storeDir)),
+                        "outPath", AttributeValue.fromS(realisation.outPath().baseName()),
+                        "realisation", AttributeValue.fromS(realisation.toJsonString())))
+                .conditionExpression("attribute_not_exists(id)").build();
     }
 
     /** Every realisation's id and output path (base name), read consistently. */

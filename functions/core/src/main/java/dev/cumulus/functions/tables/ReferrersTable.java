@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The referrers table: one item (referenced path, referrer) per reference edge. Edges are written
- * before their referrer's registration commits and never say more than the referrer's own item, so
+ * before their referrer's registration commits or in its transaction and never say more than the referrer's own item, so
  * readers keep only referrers that are valid.
  */
 public final class ReferrersTable {
@@ -25,6 +27,16 @@ public final class ReferrersTable {
 
     /** Writes the edges of each path's references, self-references included (as Nix keeps them). */
     public void putEdges(Collection<PathInfo> infos) {
+        BatchCalls.putAll(db, table, edges(infos));
+    }
+
+    /** The same edges as puts for a transaction. */
+    public List<TransactWriteItem> edgePuts(Collection<PathInfo> infos) {
+        return edges(infos).stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i).build())
+                .build()).toList();
+    }
+
+    private static List<Map<String, AttributeValue>> edges(Collection<PathInfo> infos) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         for (PathInfo info : infos) {
             for (StorePath ref : info.references()) {
@@ -32,7 +44,7 @@ public final class ReferrersTable {
                         "referrer", AttributeValue.fromS(info.path().baseName())));
             }
         }
-        BatchCalls.putAll(db, table, items);
+        return items;
     }
 
     /** Every recorded referrer of {@code path}, valid or not. */
