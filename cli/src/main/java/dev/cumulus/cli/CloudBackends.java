@@ -10,6 +10,7 @@ import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.CachedPathInfoService;
+import dev.cumulus.proxy.backend.ExpiringCache;
 import dev.cumulus.proxy.backend.PathInfoService;
 import dev.cumulus.proxy.backend.StoreDerivations;
 import dev.cumulus.proxy.bucket.BucketNarService;
@@ -37,11 +38,14 @@ final class CloudBackends {
         StoreFunctionClient functions = new StoreFunctionClient(invoker);
         S3Bucket bucket = new S3Bucket(clients.s3(),
                 CloudResources.STORE_BUCKET.physicalName(clients.config().resourcePrefix()));
-        BucketNarService nars = new BucketNarService(bucket, functions, storeDir, compression, signingKey);
+        // Valid paths' infos are cached for a while, and so are their NARs' objects: see
+        // CachedPathInfoService for what that bounds.
+        FunctionPathInfoService store = new FunctionPathInfoService(functions, storeDir,
+                new ExpiringCache<>(PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC()));
+        BucketNarService nars = new BucketNarService(bucket, functions, store, storeDir, compression, signingKey);
         nars.writeCacheInfo();
-        // Valid paths' infos are cached for a while: see CachedPathInfoService for what that bounds.
-        PathInfoService pathInfo = new CachedPathInfoService(new FunctionPathInfoService(functions, storeDir),
-                PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC());
+        PathInfoService pathInfo = new CachedPathInfoService(store, PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL,
+                Clock.systemUTC());
         BucketRealisationService realisations = new BucketRealisationService(new FunctionRealisationService(functions, storeDir),
                 bucket);
         FunctionBuildService builds = new FunctionBuildService(functions, storeDir, pathInfo, realisations,

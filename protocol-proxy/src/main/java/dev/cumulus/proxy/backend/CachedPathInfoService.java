@@ -6,9 +6,7 @@ import dev.cumulus.model.store.StorePath;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -24,23 +22,12 @@ import java.util.TreeSet;
  * paths are cached: a path that was invalid a moment ago may have been added since.
  */
 public final class CachedPathInfoService implements PathInfoService {
-    private record Cached(PathInfo info, long expires) {}
-
     private final PathInfoService store;
-    private final long ttlMillis;
-    private final Clock clock;
-    private final Map<StorePath, Cached> entries;
+    private final ExpiringCache<StorePath, PathInfo> entries;
 
     public CachedPathInfoService(PathInfoService store, int maxEntries, Duration ttl, Clock clock) {
         this.store = store;
-        this.ttlMillis = ttl.toMillis();
-        this.clock = clock;
-        this.entries = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<StorePath, Cached> eldest) {
-                return size() > maxEntries;
-            }
-        };
+        this.entries = new ExpiringCache<>(maxEntries, ttl, clock);
     }
 
     @Override
@@ -73,23 +60,15 @@ public final class CachedPathInfoService implements PathInfoService {
         forget(path); // after, so a query racing the change cannot leave the old info behind
     }
 
-    private synchronized Optional<PathInfo> cached(StorePath path) {
-        Cached e = entries.get(path);
-        if (e == null) {
-            return Optional.empty();
-        }
-        if (e.expires() <= clock.millis()) {
-            entries.remove(path);
-            return Optional.empty();
-        }
-        return Optional.of(e.info());
+    private Optional<PathInfo> cached(StorePath path) {
+        return entries.get(path);
     }
 
-    private synchronized void remember(PathInfo info) {
-        entries.put(info.path(), new Cached(info, clock.millis() + ttlMillis));
+    private void remember(PathInfo info) {
+        entries.put(info.path(), info);
     }
 
-    private synchronized void forget(StorePath path) {
+    private void forget(StorePath path) {
         entries.remove(path);
     }
 

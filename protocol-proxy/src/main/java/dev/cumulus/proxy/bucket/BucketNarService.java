@@ -1,13 +1,10 @@
 package dev.cumulus.proxy.bucket;
 
-import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
-import dev.cumulus.model.event.Requests.PathQuery;
-import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashSink;
@@ -46,14 +43,16 @@ import java.util.SortedSet;
 public final class BucketNarService implements NarService {
     private final Bucket bucket;
     private final StoreFunctionClient functions;
+    private final NarLocator narLocator;
     private final StoreDir storeDir;
     private final NarCompression compression;
     private final Optional<SecretKey> signingKey;
 
-    public BucketNarService(Bucket bucket, StoreFunctionClient functions, StoreDir storeDir, NarCompression compression,
-                            Optional<SecretKey> signingKey) {
+    public BucketNarService(Bucket bucket, StoreFunctionClient functions, NarLocator narLocator, StoreDir storeDir,
+                            NarCompression compression, Optional<SecretKey> signingKey) {
         this.bucket = bucket;
         this.functions = functions;
+        this.narLocator = narLocator;
         this.storeDir = storeDir;
         this.compression = compression;
         this.signingKey = signingKey;
@@ -124,20 +123,27 @@ public final class BucketNarService implements NarService {
 
     @Override
     public void narFromPath(StorePath path, OutputStream out) {
-        var answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(storeDir.print(path))));
-        if (answer.info() == null) {
-            throw new StoreException("path '" + storeDir.print(path) + "' is not valid");
+        NarObject remembered = narLocator.locate(path, false);
+        Optional<InputStream> found = open(path, remembered);
+        // A remembered object may have been collected (and the path added again since): ask the store.
+        NarObject object = found.isPresent() ? remembered : narLocator.locate(path, true);
+        if (found.isEmpty() && !object.equals(remembered)) {
+            found = open(path, object);
         }
-        NarObject object = answer.nar();
-        if (object == null) {
-            throw new StoreException("path '" + storeDir.print(path) + "' has no NAR in the bucket");
-        }
-        try (InputStream stored = bucket.open(object.key()).orElseThrow(() -> new StoreException(
+        try (InputStream stored = found.orElseThrow(() -> new StoreException(
                 "the NAR of '" + storeDir.print(path) + "' is missing from the bucket (" + object.key() + ")"));
              InputStream nar = NarCompression.parse(object.compression()).decompress(stored)) {
             nar.transferTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException("sending the NAR of '" + storeDir.print(path) + "': " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<InputStream> open(StorePath path, NarObject object) {
+        try {
+            return bucket.open(object.key());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the NAR of '" + storeDir.print(path) + "': " + e.getMessage(), e);
         }
     }
 

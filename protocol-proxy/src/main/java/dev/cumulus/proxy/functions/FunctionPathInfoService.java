@@ -7,14 +7,19 @@ import dev.cumulus.model.event.Requests.HashPartQuery;
 import dev.cumulus.model.event.Requests.PageQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.PathsQuery;
+import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.Responses.Page;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
+import dev.cumulus.proxy.backend.ExpiringCache;
 import dev.cumulus.proxy.backend.PathInfoService;
+import dev.cumulus.proxy.backend.StoreException;
+import dev.cumulus.proxy.bucket.NarLocator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,23 +29,52 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** Path-info operations answered by the store functions (Lambda in AWS, in process locally). */
-public final class FunctionPathInfoService implements PathInfoService {
+/**
+ * Path-info operations answered by the store functions (Lambda in AWS, in process locally). The
+ * answer to a path's info names its NAR's object too: it is remembered for a while, because a
+ * client that asked for a path's info usually asks for its NAR next ({@link NarLocator}).
+ */
+public final class FunctionPathInfoService implements PathInfoService, NarLocator {
     /** QueryAllValidPaths reads the table in pages of this many paths. */
     static final int PAGE = 1000;
 
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
+    private final ExpiringCache<StorePath, NarObject> narObjects;
 
-    public FunctionPathInfoService(StoreFunctionClient functions, StoreDir storeDir) {
+    public FunctionPathInfoService(StoreFunctionClient functions, StoreDir storeDir, ExpiringCache<StorePath, NarObject> narObjects) {
         this.functions = functions;
         this.storeDir = storeDir;
+        this.narObjects = narObjects;
     }
 
     @Override
     public Optional<PathInfo> queryPathInfo(StorePath path) {
-        return Optional.ofNullable(call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path))).info())
-                .map(i -> i.toPathInfo(storeDir));
+        PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
+        if (answer.info() != null && answer.nar() != null) {
+            narObjects.put(path, answer.nar());
+        }
+        return Optional.ofNullable(answer.info()).map(i -> i.toPathInfo(storeDir));
+    }
+
+    @Override
+    public NarObject locate(StorePath path, boolean fresh) {
+        if (!fresh) {
+            Optional<NarObject> known = narObjects.get(path);
+            if (known.isPresent()) {
+                return known.get();
+            }
+        }
+        PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
+        if (answer.info() == null) {
+            narObjects.remove(path);
+            throw new StoreException("path '" + storeDir.print(path) + "' is not valid");
+        }
+        if (answer.nar() == null) {
+            throw new StoreException("path '" + storeDir.print(path) + "' has no NAR in the bucket");
+        }
+        narObjects.put(path, answer.nar());
+        return answer.nar();
     }
 
     @Override
