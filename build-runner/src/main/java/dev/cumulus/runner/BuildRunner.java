@@ -11,6 +11,7 @@ import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
+import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.StoreFunction;
@@ -240,10 +241,7 @@ public final class BuildRunner implements AutoCloseable {
         try {
             StoreDir storeDir = new StoreDir(request.storeDir());
             InputStore inputs = inputStore(storeDir);
-            Map<String, Path> present = new LinkedHashMap<>();
-            for (String input : request.inputs()) {
-                present.put(input, inputs.materialise(storeDir.parse(input)));
-            }
+            Map<String, Path> present = fetchInputs(inputs, storeDir, request, queued.inputNars());
             phases.end("inputs");
             if (!claim.join().run()) {
                 return Optional.empty();
@@ -270,6 +268,34 @@ public final class BuildRunner implements AutoCloseable {
             }
         } finally {
             InputStore.delete(top);
+        }
+    }
+
+    /** Every input present on this machine, those not yet kept fetched side by side. */
+    private static Map<String, Path> fetchInputs(InputStore inputs, StoreDir storeDir, BuildRequest request,
+                                                 Map<String, InputNar> known) throws IOException {
+        Map<String, Future<Path>> fetches = new LinkedHashMap<>();
+        try (var fetchers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String input : request.inputs()) {
+                fetches.put(input, fetchers.submit(() -> inputs.materialise(storeDir.parse(input),
+                        Optional.ofNullable(known.get(input)))));
+            }
+            Map<String, Path> present = new LinkedHashMap<>();
+            for (Map.Entry<String, Future<Path>> f : fetches.entrySet()) {
+                present.put(f.getKey(), f.getValue().get());
+            }
+            return present;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching inputs", e);
         }
     }
 

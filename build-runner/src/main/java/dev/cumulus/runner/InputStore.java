@@ -2,7 +2,7 @@ package dev.cumulus.runner;
 
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
-import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
@@ -21,6 +21,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -33,6 +36,7 @@ final class InputStore {
     private final Bucket bucket;
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
+    private final Map<StorePath, Object> fetching = new ConcurrentHashMap<>();
 
     InputStore(Path dir, Bucket bucket, StoreFunctionClient functions, StoreDir storeDir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -41,24 +45,44 @@ final class InputStore {
         this.storeDir = storeDir;
     }
 
-    /** Where {@code path} is on this machine, fetched first if needed. */
-    synchronized Path materialise(StorePath path) throws IOException {
-        Path target = dir.resolve(path.baseName());
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+    /**
+     * Where {@code path} is on this machine, fetched first if needed: from {@code known} when the
+     * build's message said where its NAR lies, else from where the store says. Different paths are
+     * fetched side by side; one path once (a second build that needs it waits for the first's fetch).
+     */
+    Path materialise(StorePath path, Optional<InputNar> known) throws IOException {
+        synchronized (fetching.computeIfAbsent(path, p -> new Object())) {
+            Path target = dir.resolve(path.baseName());
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return target;
+            }
+            Optional<InputStream> stored = known.isPresent() ? bucket.open(known.get().nar().key()) : Optional.empty();
+            InputNar nar = stored.isPresent() ? known.get() : ask(path);
+            if (stored.isEmpty()) {
+                stored = bucket.open(nar.nar().key());
+            }
+            fetch(path, nar, stored.orElseThrow(() -> new IOException("the NAR of '" + storeDir.print(path)
+                    + "' is missing from the bucket: " + nar.nar().key())), target);
             return target;
         }
+    }
+
+    private InputNar ask(StorePath path) throws IOException {
         String printed = storeDir.print(path);
         PathInfoAnswer answer = functions.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(printed));
         if (answer.info() == null || answer.nar() == null) {
             throw new IOException("input '" + printed + "' is not valid in the store (or has no NAR in the bucket)");
         }
-        NarObject nar = answer.nar();
-        Hash expected = Hash.parseAny(answer.info().narHash());
+        return new InputNar(answer.info().narHash(), answer.nar());
+    }
+
+    /** Unpacks beside {@code target}, checks the NAR hash, then renames into place. */
+    private void fetch(StorePath path, InputNar nar, InputStream compressed, Path target) throws IOException {
+        String printed = storeDir.print(path);
+        Hash expected = Hash.parseAny(nar.narHash());
         Path partial = dir.resolve(".partial-" + path.baseName());
-        delete(partial);
-        try (InputStream compressed = bucket.open(nar.key())
-                .orElseThrow(() -> new IOException("the NAR of '" + printed + "' is missing from the bucket: " + nar.key()));
-             InputStream in = NarCompression.parse(nar.compression()).decompress(compressed)) {
+        try (compressed; InputStream in = NarCompression.parse(nar.nar().compression()).decompress(compressed)) {
+            delete(partial);
             HashSink hash = new HashSink(expected.algorithm());
             NarUnpacker.unpack(new TeeInputStream(in, hash), partial);
             Hash got = hash.finish();
@@ -67,7 +91,6 @@ final class InputStore {
                         + ", not " + expected.toString(HashFormat.NIX32));
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            return target;
         } finally {
             delete(partial);
         }

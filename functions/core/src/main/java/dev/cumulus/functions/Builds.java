@@ -16,6 +16,7 @@ import dev.cumulus.model.event.BuildEvents.BuildClaim;
 import dev.cumulus.model.event.BuildEvents.DeadLetter;
 import dev.cumulus.model.event.BuildEvents.DeadLetters;
 import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
+import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.BuildEvents.ItemFailure;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
@@ -50,6 +51,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -92,10 +94,12 @@ public final class Builds {
         }
         Derivation drv;
         BuildRequest request;
+        Map<StorePath, StoredPath> closure;
         try {
             drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), s.derivation());
             List<StorePath> inputs = s.inputs().stream().map(storeDir::parse).toList();
-            request = DerivationBuildRequest.of(storeDir, drvPath, drv, closure(drvPath, inputs),
+            closure = closure(drvPath, inputs);
+            request = DerivationBuildRequest.of(storeDir, drvPath, drv, closure.keySet(),
                     new DerivationBuildRequest.Settings(
                             FunctionsConfig.BuildLimits.effective(s.timeoutSeconds(), limits.timeoutSeconds()),
                             FunctionsConfig.BuildLimits.effective(s.maxSilentSeconds(), limits.maxSilentSeconds()),
@@ -119,7 +123,7 @@ public final class Builds {
         // A new build is queued while its inputs are revived, the two round trips side by side: should
         // an input turn out collected, the build is failed below and its runner's claim refused.
         CompletableFuture<Void> queued = outstanding.isPresent() ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.runAsync(() -> queue.send(new QueuedBuild(id, request)), ASIDE);
+                : CompletableFuture.runAsync(() -> queue.send(new QueuedBuild(id, request, inputNars(closure))), ASIDE);
         // The build now holds its inputs; a collection that marked one of them meanwhile must not delete it.
         Set<StorePath> revived = new HashSet<>(tables.paths().revive(request.inputs().stream().map(storeDir::parse).toList()));
         for (String input : request.inputs()) {
@@ -147,10 +151,11 @@ public final class Builds {
 
     private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
 
-    /** The closure of {@code inputs}, each of which must be valid. */
-    private Set<StorePath> closure(StorePath drvPath, List<StorePath> inputs) {
-        Set<StorePath> seen = new TreeSet<>(inputs);
-        List<StorePath> frontier = new ArrayList<>(seen);
+    /** The closure of {@code inputs}, each of which must be valid, as stored. */
+    private SortedMap<StorePath, StoredPath> closure(StorePath drvPath, List<StorePath> inputs) {
+        SortedMap<StorePath, StoredPath> seen = new TreeMap<>();
+        List<StorePath> frontier = new ArrayList<>(new TreeSet<>(inputs));
+        Set<StorePath> asked = new HashSet<>(frontier);
         while (!frontier.isEmpty()) {
             Map<String, StoredPath> found = tables.paths().getAll(frontier.stream().map(StorePath::hashPart).toList());
             List<StorePath> next = new ArrayList<>();
@@ -160,8 +165,9 @@ public final class Builds {
                     throw new StoreException("cannot build '" + storeDir.print(drvPath) + "': its input '" + storeDir.print(p)
                             + "' is not valid in this store");
                 }
+                seen.put(p, stored);
                 for (StorePath r : stored.info().references()) {
-                    if (seen.add(r)) {
+                    if (asked.add(r)) {
                         next.add(r);
                     }
                 }
@@ -169,6 +175,16 @@ public final class Builds {
             frontier = next;
         }
         return seen;
+    }
+
+    /** Where the closure's NARs lie, for the runner, when the closure is small enough to say it in the message. */
+    private Map<String, InputNar> inputNars(Map<StorePath, StoredPath> closure) {
+        Map<String, InputNar> out = new TreeMap<>();
+        if (closure.size() <= QueuedBuild.MAX_INPUT_NARS) {
+            closure.forEach((path, stored) -> stored.nar().ifPresent(nar ->
+                    out.put(storeDir.print(path), new InputNar(stored.info().narHash().toString(), nar))));
+        }
+        return out;
     }
 
     public BuildState query(BuildQuery q) {

@@ -22,11 +22,15 @@ import dev.cumulus.model.event.BuildEvents.DeadLetter;
 import dev.cumulus.model.event.BuildEvents.DeadLetters;
 import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
 import dev.cumulus.model.event.BuildEvents.FailBuild;
+import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
@@ -34,6 +38,7 @@ import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -219,6 +224,33 @@ class BuildsTest {
             assertTrue(late.error().contains("cancelled"), late.error());
             assertNull(store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(cancelled.outputs().get("out"))).info(),
                     "an ended build's report is not looked at");
+        }
+    }
+
+    @Test
+    void theQueuedMessageSaysWhereTheInputClosuresNarsLie(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            PathInfo lib = TestStore.signed("input-lib");
+            PathInfo app = TestStore.signed("input-app", lib.path());
+            Map<StorePath, NarObject> objects = Map.of(lib.path(), new NarObject("nar/lib.nar", "none", "sha256:" + "0".repeat(52), 1),
+                    app.path(), new NarObject("nar/app.nar.zst", "zstd", "sha256:" + "1".repeat(52), 2));
+            store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(
+                    new NewPath(PathInfoEvent.of(STORE, lib), objects.get(lib.path()), Map.of()),
+                    new NewPath(PathInfoEvent.of(STORE, app), objects.get(app.path()), Map.of()))));
+            SubmitBuild s = submission("with-inputs");
+            BuildState build = store.client.call(StoreFunction.SUBMIT_BUILD, new SubmitBuild(s.drvPath(), s.derivation(),
+                    List.of(STORE.print(app.path())), Map.of(), 0, 0, 1));
+
+            QueuedBuild queued = EventJson.read(queued(stack, sqs, build.id()).getFirst().body()
+                    .getBytes(StandardCharsets.UTF_8), QueuedBuild.class);
+            assertEquals(List.of(STORE.print(lib.path()), STORE.print(app.path())).stream().sorted().toList(),
+                    queued.request().inputs().stream().sorted().toList(), "the closure, references included");
+            for (PathInfo p : List.of(lib, app)) {
+                InputNar nar = queued.inputNars().get(STORE.print(p.path()));
+                assertEquals(objects.get(p.path()), nar.nar());
+                assertEquals(p.narHash(), Hash.parseAny(nar.narHash()));
+            }
         }
     }
 

@@ -141,8 +141,21 @@ public final class BuildEvents {
         }
     }
 
-    /** The message on the build queue: the build's id and what to run. */
-    public record QueuedBuild(String id, BuildRequest request) {}
+    /**
+     * The message on the build queue: the build's id, what to run, and where the inputs' NARs lie in
+     * the bucket as submission found them (so a runner fetches them without asking the store; for
+     * at most {@link #MAX_INPUT_NARS} inputs, to keep the message small: a runner asks for the rest).
+     */
+    public record QueuedBuild(String id, BuildRequest request, Map<String, InputNar> inputNars) {
+        public static final int MAX_INPUT_NARS = 256;
+
+        public QueuedBuild {
+            inputNars = inputNars == null ? Map.of() : Map.copyOf(inputNars);
+        }
+    }
+
+    /** An input path's NAR: its hash, to check what is unpacked, and its object. */
+    public record InputNar(String narHash, NarObject nar) {}
 
     /** An answer with nothing in it. */
     public record Done() {}
