@@ -11,7 +11,6 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.CachedPathInfoService;
 import dev.cumulus.proxy.backend.ExpiringCache;
-import dev.cumulus.proxy.backend.PathInfoService;
 import dev.cumulus.proxy.backend.StoreDerivations;
 import dev.cumulus.proxy.bucket.BucketNarService;
 import dev.cumulus.proxy.bucket.BucketRealisationService;
@@ -42,10 +41,13 @@ final class CloudBackends {
         // CachedPathInfoService for what that bounds.
         FunctionPathInfoService store = new FunctionPathInfoService(functions, storeDir,
                 new ExpiringCache<>(PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC()));
-        BucketNarService nars = new BucketNarService(bucket, functions, store, storeDir, compression, signingKey);
-        nars.writeCacheInfo();
-        PathInfoService pathInfo = new CachedPathInfoService(store, PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL,
+        CachedPathInfoService pathInfo = new CachedPathInfoService(store, PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL,
                 Clock.systemUTC());
+        // Paths the proxy makes valid are cached as their registration stored them: a copy's client
+        // asks for their infos next (nix path-info, the copy's own checks) without a read each.
+        BucketNarService nars = new BucketNarService(bucket, functions, store, pathInfo::remember, storeDir, compression,
+                signingKey);
+        nars.writeCacheInfo();
         BucketRealisationService realisations = new BucketRealisationService(new FunctionRealisationService(functions, storeDir),
                 bucket);
         FunctionBuildService builds = new FunctionBuildService(functions, storeDir, pathInfo, realisations,

@@ -1,6 +1,7 @@
 package dev.cumulus.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
@@ -28,6 +30,7 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.StoreException;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +89,34 @@ class CloudBackendsTest {
             StoreException e = assertThrows(StoreException.class, () -> narFromPath(backends, info));
             assertTrue(e.getMessage().contains("is not valid"), e.getMessage());
         }
+    }
+
+    @Test
+    void aPathAddedThroughTheProxyIsAnsweredAsStoredWithoutBeingReadBack(LocalStack stack) throws Exception {
+        SecretKey key = SecretKey.generate("backends-test-2");
+        AwsClients clients = new AwsClients(stack.config());
+        String prefix = stack.config().resourcePrefix();
+        InProcessInvoker invoker = new InProcessInvoker(StoreFunctions.of(clients,
+                new FunctionsConfig(STORE, prefix, List.of(key.publicKey()), List.of())));
+        StoreFunctionClient functions = new StoreFunctionClient(invoker);
+        Backends backends = CloudBackends.of(clients, invoker, STORE, NarCompression.ZSTD, Optional.empty());
+        Path file = tmp.resolve("added");
+        Files.writeString(file, "added " + tmp);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NarWriter.dump(file, out);
+        byte[] nar = out.toByteArray();
+        PathInfo info = PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256("added " + tmp), "added"),
+                Hash.of(HashAlgorithm.SHA256, nar), nar.length, List.of()).sign(STORE, key);
+
+        backends.nars().addPath(new CommandSession(System.out), info, new ByteArrayInputStream(nar), false, true);
+        PathInfo stored = functions.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(STORE.print(info.path()))).info()
+                .toPathInfo(STORE);
+        try (DynamoDbClient db = clients.dynamoDb()) {
+            forget(db, prefix, info);
+        }
+        assertEquals(Optional.of(stored), backends.pathInfo().queryPathInfo(info.path()),
+                "the registration's answer, kept for the cache's ttl, though the item is gone now");
+        assertArrayEquals(nar, narFromPath(backends, info));
     }
 
     private static byte[] narFromPath(Backends backends, PathInfo info) {

@@ -68,10 +68,12 @@ public final class PathRegistration {
     }
 
     /**
-     * {@code refused}: those of the writes asked {@linkplain #register(boolean, boolean, List, Optional, List) alongside}
-     * that were left out because their condition failed.
+     * {@code refused}: those of the writes asked {@linkplain #register(boolean, boolean, List, Optional, List)
+     * alongside} that were left out because their condition failed; {@code stored}: the registered
+     * paths' infos as committed.
      */
-    public record Result(List<StorePath> registered, List<StorePath> alreadyValid, List<TransactWriteItem> refused) {}
+    public record Result(List<StorePath> registered, List<StorePath> alreadyValid, List<TransactWriteItem> refused,
+                         List<PathInfo> stored) {}
 
     private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
 
@@ -178,7 +180,9 @@ public final class PathRegistration {
         checkReferences(fresh, byPath.keySet(), validReferences);
         List<TransactWriteItem> refused = new ArrayList<>();
         List<StorePath> registered = commit(fresh, alreadyValid, alongside, refused);
-        return new Result(registered, alreadyValid, refused);
+        Set<StorePath> committed = new HashSet<>(registered);
+        return new Result(registered, alreadyValid, refused,
+                fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList());
     }
 
     /** References outside the batch must be valid now ({@code valid}: those of them found valid and revived). */

@@ -172,7 +172,8 @@ public final class StoreFunctions {
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
                 Optional.ofNullable(r.tempRootsOf()));
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
-                result.alreadyValid().stream().map(storeDir::print).toList());
+                result.alreadyValid().stream().map(storeDir::print).toList(),
+                result.stored().stream().map(i -> PathInfoEvent.of(storeDir, i)).toList());
     }
 
     public BuildState submitBuild(SubmitBuild s) {

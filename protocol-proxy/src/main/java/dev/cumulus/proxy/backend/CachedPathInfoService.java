@@ -64,7 +64,8 @@ public final class CachedPathInfoService implements PathInfoService {
         return entries.get(path);
     }
 
-    private void remember(PathInfo info) {
+    /** Learns a valid path's info as the store holds it (a registration's answer), saving the read. */
+    public void remember(PathInfo info) {
         entries.put(info.path(), info);
     }
 

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.SortedSet;
 
 /**
@@ -44,15 +45,18 @@ public final class BucketNarService implements NarService {
     private final Bucket bucket;
     private final StoreFunctionClient functions;
     private final NarLocator narLocator;
+    private final Consumer<PathInfo> madeValid;
     private final StoreDir storeDir;
     private final NarCompression compression;
     private final Optional<SecretKey> signingKey;
 
-    public BucketNarService(Bucket bucket, StoreFunctionClient functions, NarLocator narLocator, StoreDir storeDir,
-                            NarCompression compression, Optional<SecretKey> signingKey) {
+    /** {@code madeValid} learns the info of each path this service made valid, as stored. */
+    public BucketNarService(Bucket bucket, StoreFunctionClient functions, NarLocator narLocator, Consumer<PathInfo> madeValid,
+                            StoreDir storeDir, NarCompression compression, Optional<SecretKey> signingKey) {
         this.bucket = bucket;
         this.functions = functions;
         this.narLocator = narLocator;
+        this.madeValid = madeValid;
         this.storeDir = storeDir;
         this.compression = compression;
         this.signingKey = signingKey;
@@ -72,7 +76,11 @@ public final class BucketNarService implements NarService {
 
     @Override
     public PathBatch addPaths(Session session, boolean repair, boolean checkSigs) {
-        return new BucketPathBatch(bucket, functions, storeDir, compression, signingKey, session, repair, checkSigs);
+        return new BucketPathBatch(bucket, functions, storeDir, compression, signingKey, session, repair, checkSigs,
+                (info, object) -> {
+                    narLocator.remember(info.path(), object);
+                    madeValid.accept(info);
+                });
     }
 
     @Override

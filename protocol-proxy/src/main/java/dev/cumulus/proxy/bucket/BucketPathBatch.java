@@ -31,6 +31,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Map;
+import java.util.HashMap;
+import java.util.function.BiConsumer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -64,13 +67,17 @@ final class BucketPathBatch implements PathBatch {
     private final Session session;
     private final boolean repair;
     private final boolean checkSigs;
+    /** Told of each path registered here, with its info as stored and its NAR's object. */
+    private final BiConsumer<PathInfo, NarObject> madeValid;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ArrayDeque<CompletableFuture<Void>> storing = new ArrayDeque<>();
     private List<Arrival> arrived = new ArrayList<>();
     private boolean finished;
 
     BucketPathBatch(Bucket bucket, StoreFunctionClient functions, StoreDir storeDir, NarCompression compression,
-                    Optional<SecretKey> signingKey, Session session, boolean repair, boolean checkSigs) {
+                    Optional<SecretKey> signingKey, Session session, boolean repair, boolean checkSigs,
+                    BiConsumer<PathInfo, NarObject> madeValid) {
+        this.madeValid = madeValid;
         this.bucket = bucket;
         this.functions = functions;
         this.storeDir = storeDir;
@@ -180,10 +187,14 @@ final class BucketPathBatch implements PathBatch {
                         session.connectionId())));
         // A path that was valid already has its narinfo.
         Set<String> fresh = new HashSet<>(registered.registered());
+        Map<String, PathInfoEvent> stored = new HashMap<>();
+        registered.infos().forEach(i -> stored.put(i.path(), i));
         List<CompletableFuture<Void>> narInfos = new ArrayList<>();
         for (Arrival a : batch) {
-            if (fresh.contains(storeDir.print(a.signed().path()))) {
+            String printed = storeDir.print(a.signed().path());
+            if (fresh.contains(printed)) {
                 narInfos.add(CompletableFuture.runAsync(() -> writeNarInfo(a), threads));
+                Optional.ofNullable(stored.get(printed)).ifPresent(i -> madeValid.accept(i.toPathInfo(storeDir), a.object()));
             }
         }
         try {

@@ -12,4 +12,7 @@ public interface NarLocator {
      * @throws dev.cumulus.proxy.backend.StoreException when the path is not valid or has no NAR in the bucket
      */
     NarObject locate(StorePath path, boolean fresh);
+
+    /** {@code path} was just made valid with its NAR in {@code object}. */
+    void remember(StorePath path, NarObject object);
 }

@@ -78,6 +78,11 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
     }
 
     @Override
+    public void remember(StorePath path, NarObject object) {
+        narObjects.put(path, object);
+    }
+
+    @Override
     public SortedSet<StorePath> queryValidPaths(Set<StorePath> paths) {
         return parse(call(() -> functions.call(StoreFunction.QUERY_VALID_PATHS, queries(paths))).paths());
     }

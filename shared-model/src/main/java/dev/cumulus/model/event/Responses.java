@@ -39,11 +39,16 @@ public final class Responses {
     /** QueryRealisation and RegisterDrvOutput: the realisation in Nix's JSON, null when there is none. */
     public record RealisationAnswer(JsonNode realisation) {}
 
-    /** A batch registration: the paths it made valid and those that already were (same NAR hash). */
-    public record Registered(List<String> registered, List<String> alreadyValid) {
+    /**
+     * A batch registration: the paths it made valid, those that already were (same NAR hash), and the
+     * infos of the paths it made valid as stored (registration time, signatures), which a caller may
+     * keep instead of reading them back.
+     */
+    public record Registered(List<String> registered, List<String> alreadyValid, List<PathInfoEvent> infos) {
         public Registered {
             registered = registered == null ? List.of() : List.copyOf(registered);
             alreadyValid = alreadyValid == null ? List.of() : List.copyOf(alreadyValid);
+            infos = infos == null ? List.of() : List.copyOf(infos);
         }
     }
 
