@@ -120,6 +120,27 @@ class RegistrationInvariantsTest {
     }
 
     @Test
+    void referrerEdgesAreKeptWhetherTheyFitTheBatchsTransactionOrGoBeforeIt(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo base = signed("edges-base");
+        store.register(base);
+        PathInfo few = signed("edges-few", base.path());
+        store.register(few); // one path, one check, one edge: all in one transaction
+        PathInfo[] many = new PathInfo[60]; // 60 paths, a check and 60 edges: more than one transaction holds
+        for (int i = 0; i < many.length; i++) {
+            many[i] = signed("edges-many-" + i, base.path());
+        }
+        store.register(many);
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        expected.add(print(few.path()));
+        for (PathInfo p : many) {
+            expected.add(print(p.path()));
+        }
+        assertEquals(expected, new java.util.TreeSet<>(store.client.call(StoreFunction.QUERY_REFERRERS,
+                new PathQuery(print(base.path()))).paths()));
+    }
+
+    @Test
     void batchesAreBoundedByOneTransaction(LocalStack stack) {
         TestStore store = new TestStore(stack);
         PathInfo[] many = new PathInfo[PathRegistration.MAX_BATCH + 1];
