@@ -51,40 +51,57 @@ class CloudBackendsTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void aNarComesFromTheObjectItsInfoNamedAndFromTheStoresAnswerAgainOnceThatObjectIsGone(LocalStack stack) throws Exception {
-        SecretKey key = SecretKey.generate("backends-test-1");
-        AwsClients clients = new AwsClients(stack.config());
-        String prefix = stack.config().resourcePrefix();
-        InProcessInvoker invoker = new InProcessInvoker(StoreFunctions.of(clients,
-                new FunctionsConfig(STORE, prefix, List.of(key.publicKey()), List.of())));
-        StoreFunctionClient functions = new StoreFunctionClient(invoker);
-        Backends backends = CloudBackends.of(clients, invoker, STORE, NarCompression.NONE, Optional.empty());
-        S3Bucket bucket = new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix));
-        Path file = tmp.resolve("file");
-        Files.writeString(file, "remembered " + tmp);
+    /** The backends over the local stack, with the functions they call and a key the store trusts. */
+    private record Store(AwsClients clients, String prefix, StoreFunctionClient functions, Backends backends, SecretKey key) {
+        static Store of(LocalStack stack, NarCompression compression) {
+            SecretKey key = SecretKey.generate("backends-test-1");
+            AwsClients clients = new AwsClients(stack.config());
+            String prefix = stack.config().resourcePrefix();
+            InProcessInvoker invoker = new InProcessInvoker(StoreFunctions.of(clients,
+                    new FunctionsConfig(STORE, prefix, List.of(key.publicKey()), List.of())));
+            return new Store(clients, prefix, new StoreFunctionClient(invoker),
+                    CloudBackends.of(clients, invoker, STORE, compression, Optional.empty()), key);
+        }
+    }
+
+    /** The NAR of a file holding {@code content}. */
+    private byte[] nar(String content) throws Exception {
+        Path file = Files.createTempFile(tmp, "file", "");
+        Files.writeString(file, content);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         NarWriter.dump(file, out);
-        byte[] nar = out.toByteArray();
-        Hash narHash = Hash.of(HashAlgorithm.SHA256, nar);
-        PathInfo info = PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256("remembered " + tmp), "remembered"),
-                narHash, nar.length, List.of()).sign(STORE, key);
+        return out.toByteArray();
+    }
+
+    private PathInfo signedInfo(Store store, String name, byte[] nar) {
+        return PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256(name + " " + tmp), name),
+                Hash.of(HashAlgorithm.SHA256, nar), nar.length, List.of()).sign(STORE, store.key());
+    }
+
+    @Test
+    void aNarComesFromTheObjectItsInfoNamedAndFromTheStoresAnswerAgainOnceThatObjectIsGone(LocalStack stack) throws Exception {
+        Store store = Store.of(stack, NarCompression.NONE);
+        Backends backends = store.backends();
+        S3Bucket bucket = new S3Bucket(store.clients().s3(), CloudResources.STORE_BUCKET.physicalName(store.prefix()));
+        byte[] nar = nar("remembered " + tmp);
+        PathInfo info = signedInfo(store, "remembered", nar);
+        String narHash = info.narHash().toString();
 
         bucket.put("nar/first.nar", nar, BinaryCacheLayout.NAR_TYPE);
-        register(functions, info, new NarObject("nar/first.nar", "none", narHash.toString(), nar.length));
+        register(store.functions(), info, new NarObject("nar/first.nar", "none", narHash, nar.length));
         assertTrue(backends.pathInfo().queryPathInfo(info.path()).isPresent());
         assertArrayEquals(nar, narFromPath(backends, info));
 
         // Collected and added again meanwhile, its NAR now under another key: the one remembered is gone.
-        try (DynamoDbClient db = clients.dynamoDb()) {
-            forget(db, prefix, info);
+        try (DynamoDbClient db = store.clients().dynamoDb()) {
+            forget(db, store.prefix(), info);
             bucket.delete("nar/first.nar");
             bucket.put("nar/second.nar", nar, BinaryCacheLayout.NAR_TYPE);
-            register(functions, info, new NarObject("nar/second.nar", "none", narHash.toString(), nar.length));
+            register(store.functions(), info, new NarObject("nar/second.nar", "none", narHash, nar.length));
             assertArrayEquals(nar, narFromPath(backends, info));
 
             // Collected for good: the client hears that the path is not valid, not that an object is missing.
-            forget(db, prefix, info);
+            forget(db, store.prefix(), info);
             bucket.delete("nar/second.nar");
             StoreException e = assertThrows(StoreException.class, () -> narFromPath(backends, info));
             assertTrue(e.getMessage().contains("is not valid"), e.getMessage());
@@ -93,30 +110,19 @@ class CloudBackendsTest {
 
     @Test
     void aPathAddedThroughTheProxyIsAnsweredAsStoredWithoutBeingReadBack(LocalStack stack) throws Exception {
-        SecretKey key = SecretKey.generate("backends-test-2");
-        AwsClients clients = new AwsClients(stack.config());
-        String prefix = stack.config().resourcePrefix();
-        InProcessInvoker invoker = new InProcessInvoker(StoreFunctions.of(clients,
-                new FunctionsConfig(STORE, prefix, List.of(key.publicKey()), List.of())));
-        StoreFunctionClient functions = new StoreFunctionClient(invoker);
-        Backends backends = CloudBackends.of(clients, invoker, STORE, NarCompression.ZSTD, Optional.empty());
-        Path file = tmp.resolve("added");
-        Files.writeString(file, "added " + tmp);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        NarWriter.dump(file, out);
-        byte[] nar = out.toByteArray();
-        PathInfo info = PathInfo.of(STORE.makeStorePath("output:out", Hash.sha256("added " + tmp), "added"),
-                Hash.of(HashAlgorithm.SHA256, nar), nar.length, List.of()).sign(STORE, key);
+        Store store = Store.of(stack, NarCompression.ZSTD);
+        byte[] nar = nar("added " + tmp);
+        PathInfo info = signedInfo(store, "added", nar);
 
-        backends.nars().addPath(new CommandSession(System.out), info, new ByteArrayInputStream(nar), false, true);
-        PathInfo stored = functions.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(STORE.print(info.path()))).info()
-                .toPathInfo(STORE);
-        try (DynamoDbClient db = clients.dynamoDb()) {
-            forget(db, prefix, info);
+        store.backends().nars().addPath(new CommandSession(System.out), info, new ByteArrayInputStream(nar), false, true);
+        PathInfo stored = store.functions().call(StoreFunction.QUERY_PATH_INFO, new PathQuery(STORE.print(info.path())))
+                .info().toPathInfo(STORE);
+        try (DynamoDbClient db = store.clients().dynamoDb()) {
+            forget(db, store.prefix(), info);
         }
-        assertEquals(Optional.of(stored), backends.pathInfo().queryPathInfo(info.path()),
+        assertEquals(Optional.of(stored), store.backends().pathInfo().queryPathInfo(info.path()),
                 "the registration's answer, kept for the cache's ttl, though the item is gone now");
-        assertArrayEquals(nar, narFromPath(backends, info));
+        assertArrayEquals(nar, narFromPath(store.backends(), info));
     }
 
     private static byte[] narFromPath(Backends backends, PathInfo info) {

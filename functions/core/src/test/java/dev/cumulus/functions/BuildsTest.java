@@ -180,8 +180,7 @@ class BuildsTest {
             String out = build.outputs().get("out");
             PathInfoAnswer info = store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(out));
             assertEquals(build.drvPath(), info.info().deriver());
-            assertEquals(STORE.parse(out).baseName(), store.client.call(StoreFunction.QUERY_REALISATION,
-                    new DrvOutputQuery(new DrvOutput.ByHash(hash, "out").render(STORE))).realisation().get("outPath").asText());
+            assertEquals(STORE.parse(out).baseName(), realisedOut(store, hash));
             assertEquals(done, store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(build), 1, 2L)),
                     "a report sent again changes nothing");
 
@@ -214,8 +213,7 @@ class BuildsTest {
             BuildState second = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("taken-second"), hash));
             BuildState built = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(second), 1, 0L));
             assertEquals(BuildState.BUILT, built.state());
-            assertEquals(STORE.parse(first.outputs().get("out")).baseName(), store.client.call(StoreFunction.QUERY_REALISATION,
-                    new DrvOutputQuery(new DrvOutput.ByHash(hash, "out").render(STORE))).realisation().get("outPath").asText());
+            assertEquals(STORE.parse(first.outputs().get("out")).baseName(), realisedOut(store, hash));
 
             BuildState cancelled = store.client.call(StoreFunction.SUBMIT_BUILD, submission("cancelled"));
             store.client.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(cancelled.id()));
@@ -252,6 +250,12 @@ class BuildsTest {
                 assertEquals(p.narHash(), Hash.parseAny(nar.narHash()));
             }
         }
+    }
+
+    /** The output path (base name) realised for output {@code out} of the derivation whose output hash is {@code hash}. */
+    private static String realisedOut(TestStore store, Hash hash) {
+        return store.client.call(StoreFunction.QUERY_REALISATION, new DrvOutputQuery(new DrvOutput.ByHash(hash, "out")
+                .render(STORE))).realisation().get("outPath").asText();
     }
 
     private static BuildState queryBuild(TestStore store, String id, long logFrom) {
