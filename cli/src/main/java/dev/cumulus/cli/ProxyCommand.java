@@ -62,17 +62,10 @@ final class ProxyCommand implements Callable<Integer> {
     String storeDir;
 
     @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "NONE",
-            converter = FunctionsConverter.class,
+            converter = StoreFunctionsOption.Converter.class,
             description = "Where the store functions run: none, in-process (against CUMULUS_DYNAMODB_ENDPOINT or AWS) "
                     + "or lambda (deployed functions named CUMULUS_RESOURCE_PREFIX + name). Default: none.")
     StoreFunctionsOption functions;
-
-    static final class FunctionsConverter implements picocli.CommandLine.ITypeConverter<StoreFunctionsOption> {
-        @Override
-        public StoreFunctionsOption convert(String value) {
-            return StoreFunctionsOption.valueOf(value.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
-        }
-    }
 
     @Override
     public Integer call() throws Exception {

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./cumulus runner}: one build-runner, as the Fargate task runs it. AWS endpoints and the
@@ -45,12 +48,19 @@ final class RunnerCommand implements Callable<Integer> {
             description = "How many builds to run at once, each from its own message (default: ${DEFAULT-VALUE}).")
     int jobs;
 
-    @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "IN_PROCESS",
-            description = "Where the store functions run: IN_PROCESS (against DynamoDB) or LAMBDA (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--functions", paramLabel = "WHERE", defaultValue = "in-process",
+            converter = StoreFunctionsOption.Converter.class,
+            description = "Where the store functions run: in-process (against DynamoDB) or lambda (default: ${DEFAULT-VALUE}).")
     StoreFunctionsOption functionsOption;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (functionsOption == StoreFunctionsOption.NONE) {
+            throw new ParameterException(spec.commandLine(), "a runner needs the store functions: --functions in-process or lambda");
+        }
         // A line per build (where its time went) belongs in the runner's log.
         ProxyCommand.quietLibrariesBut("dev.cumulus.runner");
         Map<String, String> env = System.getenv();

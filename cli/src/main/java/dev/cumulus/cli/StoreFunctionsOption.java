@@ -11,6 +11,7 @@ import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import java.io.IOException;
@@ -29,6 +30,14 @@ import java.util.Optional;
  */
 enum StoreFunctionsOption {
     NONE, IN_PROCESS, LAMBDA;
+
+    /** Reads {@code none}, {@code in-process} and {@code lambda}, in any case. */
+    static final class Converter implements picocli.CommandLine.ITypeConverter<StoreFunctionsOption> {
+        @Override
+        public StoreFunctionsOption convert(String value) {
+            return StoreFunctionsOption.valueOf(value.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+    }
 
     Backends backends(StoreDir storeDir, Map<String, String> env) {
         if (this == NONE) {
@@ -53,7 +62,7 @@ enum StoreFunctionsOption {
     /**
      * The store's signing key: from the file {@code CUMULUS_SIGNING_KEY_FILE}, or from the Secrets
      * Manager secret {@code CUMULUS_SIGNING_KEY_SECRET} (as deployed; a key named
-     * {@code CUMULUS_SIGNING_KEY_NAME}, default {@value #DEFAULT_KEY_NAME}, is made on first use), or none.
+     * {@code CUMULUS_SIGNING_KEY_NAME}, default {@value CloudResources#DEFAULT_SIGNING_KEY_NAME}, is made on first use), or none.
      */
     static Optional<SecretKey> signingKey(Map<String, String> env) {
         String file = env.getOrDefault("CUMULUS_SIGNING_KEY_FILE", "");
@@ -68,14 +77,12 @@ enum StoreFunctionsOption {
         if (secret.isBlank()) {
             return Optional.empty();
         }
-        String name = env.getOrDefault("CUMULUS_SIGNING_KEY_NAME", DEFAULT_KEY_NAME);
+        String name = env.getOrDefault("CUMULUS_SIGNING_KEY_NAME", CloudResources.DEFAULT_SIGNING_KEY_NAME);
         try (var secrets = new AwsClients(AwsConfig.fromEnvironment(env)).secretsManager()) {
             return Optional.of(SecretKey.parse(new KeySecret(secrets, secret).getOrCreate(
                     StoreFunctionsOption::isSecretKey, () -> SecretKey.generate(name).render()).trim()));
         }
     }
-
-    static final String DEFAULT_KEY_NAME = "cumulus-1";
 
     private static boolean isSecretKey(String text) {
         try {

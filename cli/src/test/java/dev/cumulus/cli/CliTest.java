@@ -136,6 +136,13 @@ class CliTest {
     }
 
     @Test
+    void aRunnerWithoutTheStoreFunctionsIsRefused() throws Exception {
+        Run r = cumulus(null, "runner", "--functions", "None");
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("a runner needs the store functions"), r.stderr());
+    }
+
+    @Test
     void keysAgreeWithNix() throws Exception {
         String secret = ok(cumulus(null, "key", "generate", "cumulus-test-1")).out().strip();
         assertTrue(secret.startsWith("cumulus-test-1:"));

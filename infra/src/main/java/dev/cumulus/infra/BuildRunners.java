@@ -43,7 +43,7 @@ public final class BuildRunners extends Construct {
                         .operatingSystemFamily(OperatingSystemFamily.LINUX).build())
                 .build();
         image.addContainer(this, task, "runner",
-                List.of("runner", "--functions", "LAMBDA", "--work-dir", "/var/lib/cumulus/runner"), Map.of());
+                List.of("runner", "--functions", "lambda", "--work-dir", "/var/lib/cumulus/runner"), Map.of());
 
         Queue queue = data.queue(CloudResources.BUILD_REQUESTS);
         queue.grantConsumeMessages(task.getTaskRole());

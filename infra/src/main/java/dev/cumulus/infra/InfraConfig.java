@@ -1,5 +1,6 @@
 package dev.cumulus.infra;
 
+import dev.cumulus.model.resources.CloudResources;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -98,7 +99,7 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
                 RetentionDays.valueOf(text.apply("logRetention").orElse("ONE_MONTH").toUpperCase(Locale.ROOT)),
                 number.apply("buildLogRetentionDays").orElse(90),
                 text.apply("trustedPublicKeys").map(v -> List.of(v.trim().split("\\s+"))).orElse(List.of()),
-                text.apply("signingKeyName").orElse("cumulus-1"),
+                text.apply("signingKeyName").orElse(CloudResources.DEFAULT_SIGNING_KEY_NAME),
                 text.apply("alarmEmail"),
                 text.apply("narCompression").orElse("zstd"));
     }

@@ -15,6 +15,8 @@ public final class CloudResources {
 
     /** The default prefix of physical names: {@code cumulus-paths}, {@code cumulus-store}, … */
     public static final String DEFAULT_PREFIX = "cumulus-";
+    /** The store's signing key's name unless configured otherwise (in narinfo signatures: {@code cumulus-1:…}). */
+    public static final String DEFAULT_SIGNING_KEY_NAME = "cumulus-1";
 
     /** One item per valid store path, keyed by its hash part. */
     public static final TableSpec PATHS = new TableSpec("paths", string("hashPart"), Optional.empty(), List.of(),
