@@ -32,7 +32,7 @@ public final class CachedPathInfoService implements PathInfoService {
 
     @Override
     public Optional<PathInfo> queryPathInfo(StorePath path) {
-        Optional<PathInfo> cached = cached(path);
+        Optional<PathInfo> cached = entries.get(path);
         if (cached.isPresent()) {
             return cached;
         }
@@ -46,7 +46,7 @@ public final class CachedPathInfoService implements PathInfoService {
         SortedSet<StorePath> valid = new TreeSet<>();
         Set<StorePath> unknown = new HashSet<>();
         for (StorePath p : paths) {
-            (cached(p).isPresent() ? valid : unknown).add(p);
+            (entries.get(p).isPresent() ? valid : unknown).add(p);
         }
         if (!unknown.isEmpty()) {
             valid.addAll(store.queryValidPaths(unknown));
@@ -57,20 +57,12 @@ public final class CachedPathInfoService implements PathInfoService {
     @Override
     public void addSignatures(StorePath path, List<Signature> signatures) {
         store.addSignatures(path, signatures);
-        forget(path); // after, so a query racing the change cannot leave the old info behind
-    }
-
-    private Optional<PathInfo> cached(StorePath path) {
-        return entries.get(path);
+        entries.remove(path); // after, so a query racing the change cannot leave the old info behind
     }
 
     /** Learns a valid path's info as the store holds it (a registration's answer), saving the read. */
     public void remember(PathInfo info) {
         entries.put(info.path(), info);
-    }
-
-    private void forget(StorePath path) {
-        entries.remove(path);
     }
 
     @Override

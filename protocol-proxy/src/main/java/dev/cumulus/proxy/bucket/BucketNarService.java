@@ -1,6 +1,5 @@
 package dev.cumulus.proxy.bucket;
 
-
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
@@ -30,8 +29,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.SortedSet;
+import java.util.function.Consumer;
 
 /**
  * NARs in the store bucket, laid out as a Nix binary cache. A path is added by streaming its NAR

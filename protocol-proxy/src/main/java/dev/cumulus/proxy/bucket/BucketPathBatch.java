@@ -31,17 +31,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.HashMap;
-import java.util.function.BiConsumer;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 
 /**
  * Paths added to the bucket one after another, pipelined: while the client sends the next NAR,
@@ -77,7 +77,6 @@ final class BucketPathBatch implements PathBatch {
     BucketPathBatch(Bucket bucket, StoreFunctionClient functions, StoreDir storeDir, NarCompression compression,
                     Optional<SecretKey> signingKey, Session session, boolean repair, boolean checkSigs,
                     BiConsumer<PathInfo, NarObject> madeValid) {
-        this.madeValid = madeValid;
         this.bucket = bucket;
         this.functions = functions;
         this.storeDir = storeDir;
@@ -86,6 +85,7 @@ final class BucketPathBatch implements PathBatch {
         this.session = session;
         this.repair = repair;
         this.checkSigs = checkSigs;
+        this.madeValid = madeValid;
     }
 
     @Override

@@ -2,12 +2,12 @@ package dev.cumulus.proxy.functions;
 
 import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
+import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.Requests.AddSignatures;
 import dev.cumulus.model.event.Requests.HashPartQuery;
 import dev.cumulus.model.event.Requests.PageQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.PathsQuery;
-import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.Responses.Page;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
@@ -50,11 +50,7 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
 
     @Override
     public Optional<PathInfo> queryPathInfo(StorePath path) {
-        PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
-        if (answer.info() != null && answer.nar() != null) {
-            narObjects.put(path, answer.nar());
-        }
-        return Optional.ofNullable(answer.info()).map(i -> i.toPathInfo(storeDir));
+        return Optional.ofNullable(ask(path).info()).map(i -> i.toPathInfo(storeDir));
     }
 
     @Override
@@ -65,16 +61,25 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
                 return known.get();
             }
         }
-        PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
+        PathInfoAnswer answer = ask(path);
         if (answer.info() == null) {
-            narObjects.remove(path);
             throw new StoreException("path '" + storeDir.print(path) + "' is not valid");
         }
         if (answer.nar() == null) {
             throw new StoreException("path '" + storeDir.print(path) + "' has no NAR in the bucket");
         }
-        narObjects.put(path, answer.nar());
         return answer.nar();
+    }
+
+    /** The store's answer about a path, whose NAR object is remembered (or forgotten, the path being invalid). */
+    private PathInfoAnswer ask(StorePath path) {
+        PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
+        if (answer.info() == null || answer.nar() == null) {
+            narObjects.remove(path);
+        } else {
+            narObjects.put(path, answer.nar());
+        }
+        return answer;
     }
 
     @Override
