@@ -14,7 +14,9 @@ import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -84,6 +86,12 @@ final class BatchCalls {
             pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
         }
         return found;
+    }
+
+    /** The same unconditional puts as items of a transaction. */
+    static List<TransactWriteItem> transactPuts(String table, List<Map<String, AttributeValue>> items) {
+        return items.stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i).build()).build())
+                .toList();
     }
 
     /** Unconditional puts; fine for items whose content is a function of their key. */

@@ -9,7 +9,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
@@ -38,8 +37,7 @@ public final class DerivationOutputsTable {
 
     /** The same items as puts for a transaction. */
     public List<TransactWriteItem> puts(List<Outputs> derivations) {
-        return items(derivations).stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i)
-                .build()).build()).toList();
+        return BatchCalls.transactPuts(table, items(derivations));
     }
 
     private static List<Map<String, AttributeValue>> items(List<Outputs> derivations) {

@@ -8,13 +8,12 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The referrers table: one item (referenced path, referrer) per reference edge. Edges are written
- * before their referrer's registration commits or in its transaction and never say more than the referrer's own item, so
- * readers keep only referrers that are valid.
+ * before their referrer's registration commits, or in its transaction, and never say more than the
+ * referrer's own item, so readers keep only referrers that are valid.
  */
 public final class ReferrersTable {
     private final DynamoDbClient db;
@@ -32,8 +31,7 @@ public final class ReferrersTable {
 
     /** The same edges as puts for a transaction. */
     public List<TransactWriteItem> edgePuts(Collection<PathInfo> infos) {
-        return edges(infos).stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i).build())
-                .build()).toList();
+        return BatchCalls.transactPuts(table, edges(infos));
     }
 
     private static List<Map<String, AttributeValue>> edges(Collection<PathInfo> infos) {
