@@ -6,6 +6,8 @@ import dev.cumulus.model.build.BuildRequest;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.BuildEvents.BuildClaim;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
@@ -181,6 +183,7 @@ public final class BuildRunner implements AutoCloseable {
                 List<Future<?>> writes = new ArrayList<>();
                 if (state.built()) {
                     writes.addAll(writeNarInfos(tail, queued.request(), state, report));
+                    writes.addAll(writeRealisations(tail, queued.request(), state));
                 }
                 writes.add(tail.submit(() -> {
                     uploadLog(state.drvPath(), log);
@@ -327,6 +330,32 @@ public final class BuildRunner implements AutoCloseable {
                 return null;
             }));
         }
+        return writes;
+    }
+
+    /**
+     * The content-addressed outputs' realisations, under both ids (as complete-build registered
+     * them), signed by the store's key: a Nix using the bucket as a substituter finds the outputs.
+     */
+    private List<Future<?>> writeRealisations(ExecutorService writers, BuildRequest request, BuildState state) {
+        StoreDir storeDir = new StoreDir(request.storeDir());
+        StorePath drvPath = storeDir.parse(state.drvPath());
+        List<Future<?>> writes = new ArrayList<>();
+        state.outputHashes().forEach((name, hash) -> {
+            String path = state.outputs().get(name);
+            if (path == null) {
+                return;
+            }
+            for (DrvOutput id : List.of(new DrvOutput.ByHash(Hash.parseAny(hash), name), new DrvOutput.ByPath(drvPath, name))) {
+                Realisation plain = Realisation.of(id, storeDir.parse(path));
+                Realisation realisation = config.signingKey().map(plain::sign).orElse(plain);
+                writes.add(writers.submit(() -> {
+                    bucket.put(BinaryCacheLayout.realisationKey(id), BinaryCacheLayout.realisationFile(realisation),
+                            BinaryCacheLayout.REALISATION_TYPE);
+                    return null;
+                }));
+            }
+        });
         return writes;
     }
 

@@ -4,13 +4,16 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.RootEvents;
+import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.CachedPathInfoService;
-import dev.cumulus.proxy.backend.ExpiringCache;
+import dev.cumulus.proxy.backend.DeletionFence;
+import dev.cumulus.proxy.backend.FencedCache;
 import dev.cumulus.proxy.backend.StoreDerivations;
 import dev.cumulus.proxy.bucket.BucketNarService;
 import dev.cumulus.proxy.bucket.BucketRealisationService;
@@ -37,12 +40,14 @@ final class CloudBackends {
         StoreFunctionClient functions = new StoreFunctionClient(invoker);
         S3Bucket bucket = new S3Bucket(clients.s3(),
                 CloudResources.STORE_BUCKET.physicalName(clients.config().resourcePrefix()));
-        // Valid paths' infos are cached for a while, and so are their NARs' objects: see
-        // CachedPathInfoService for what that bounds.
+        // Valid paths' infos are cached for a while, and so are their NARs' objects, both only while
+        // no collection may delete (see DeletionFence).
+        DeletionFence deletions = new DeletionFence(() -> functions.call(StoreFunction.QUERY_DELETIONS,
+                new RootEvents.QueryDeletions()));
         FunctionPathInfoService store = new FunctionPathInfoService(functions, storeDir,
-                new ExpiringCache<>(PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC()));
-        CachedPathInfoService pathInfo = new CachedPathInfoService(store, PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL,
-                Clock.systemUTC());
+                new FencedCache<>(PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC(), deletions));
+        CachedPathInfoService pathInfo = new CachedPathInfoService(store,
+                new FencedCache<>(PATH_INFO_CACHE_ENTRIES, PATH_INFO_CACHE_TTL, Clock.systemUTC(), deletions));
         // Paths the proxy makes valid are cached as their registration stored them: a copy's client
         // asks for their infos next (nix path-info, the copy's own checks) without a read each.
         BucketNarService nars = new BucketNarService(bucket, functions, store, pathInfo::remember, storeDir, compression,

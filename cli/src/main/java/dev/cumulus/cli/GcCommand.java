@@ -3,7 +3,6 @@ package dev.cumulus.cli;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.StoreFunction;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +41,7 @@ final class GcCommand implements Callable<Integer> {
         String action = printDead ? CollectGarbage.RETURN_DEAD
                 : printLive ? CollectGarbage.RETURN_LIVE : CollectGarbage.DELETE_DEAD;
         GarbageCollected done = StoreFunctionsOption.IN_PROCESS.client(state.environment())
-                .call(StoreFunction.COLLECT_GARBAGE, new CollectGarbage(action, List.of(), maxFreed, graceSeconds));
+                .call(StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(action, maxFreed, graceSeconds));
         done.paths().forEach(System.out::println);
         if (action.equals(CollectGarbage.DELETE_DEAD)) {
             System.err.printf("%d store paths deleted, %.2f MiB freed; %d unreferenced bucket files removed%n",

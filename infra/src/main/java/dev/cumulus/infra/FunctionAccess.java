@@ -77,10 +77,13 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
         m.put(StoreFunction.LIST_ROOTS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
                 REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
-                GC_ROOTS, Level.READ, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE, false));
+                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE, false));
+        m.put(StoreFunction.QUERY_DELETIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ, false));
 
-        m.put(BINARY_CACHE_INGEST, new FunctionAccess(REGISTRATION, BucketLevel.READ_WRITE_DELETE, false));
+        Map<TableSpec, Level> ingest = new LinkedHashMap<>(REGISTRATION);
+        ingest.put(REALISATIONS, Level.READ_WRITE);
+        m.put(BINARY_CACHE_INGEST, new FunctionAccess(ingest, BucketLevel.READ_WRITE_DELETE, false));
         return m;
     }
 
@@ -109,7 +112,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
             StoreFunction.QUERY_REALISATION, StoreFunction.ADD_SIGNATURES, StoreFunction.REGISTER_PATHS,
             StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.QUERY_BUILDS, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
             StoreFunction.RELEASE_TEMP_ROOTS, StoreFunction.ADD_ROOT, StoreFunction.LIST_ROOTS,
-            StoreFunction.COLLECT_GARBAGE, StoreFunction.VERIFY_STORE);
+            StoreFunction.COLLECT_GARBAGE, StoreFunction.QUERY_DELETIONS, StoreFunction.VERIFY_STORE);
 
     /** The functions a build-runner calls. */
     public static final List<StoreFunction<?, ?>> CALLED_BY_RUNNER = List.of(StoreFunction.BUILD_STARTED,

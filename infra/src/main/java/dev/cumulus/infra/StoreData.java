@@ -94,7 +94,8 @@ public final class StoreData extends Construct {
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("s3:GetObject"))
                     .resources(List.of(bucket.arnForObjects("nix-cache-info"), bucket.arnForObjects("*.narinfo"),
-                            bucket.arnForObjects("nar/*"), bucket.arnForObjects("realisations/*")))
+                            bucket.arnForObjects("nar/*"), bucket.arnForObjects("realisations/*"),
+                            bucket.arnForObjects("build-trace-v2/*")))
                     .build());
         }
     }

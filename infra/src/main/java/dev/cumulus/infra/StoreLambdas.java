@@ -30,7 +30,7 @@ import software.constructs.Construct;
  * {@code QUARKUS_LAMBDA_HANDLER} picking the {@code @Named} handler, Java 21 with SnapStart. Callers
  * invoke the {@value #ALIAS} alias (a published version, restored from its snapshot); each function's
  * role holds only what {@link FunctionAccess} lists for it. The dead-letter queue triggers
- * fail-dead-lettered-builds and the bucket's new narinfos trigger binary-cache-ingest.
+ * fail-dead-lettered-builds and the bucket's new narinfos and realisations trigger binary-cache-ingest.
  */
 public final class StoreLambdas extends Construct {
     public static final String ALIAS = "live";
@@ -93,9 +93,12 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.BUILD_REQUESTS_DEAD))
                         .batchSize(10).reportBatchItemFailures(true).build());
-        data.bucket().addEventNotification(EventType.OBJECT_CREATED,
-                new LambdaDestination(aliases.get(FunctionAccess.BINARY_CACHE_INGEST)),
-                NotificationKeyFilter.builder().suffix(".narinfo").build());
+        // New narinfos and realisations (both layouts end in .doi) become store paths and realisations.
+        for (String suffix : List.of(".narinfo", ".doi")) {
+            data.bucket().addEventNotification(EventType.OBJECT_CREATED,
+                    new LambdaDestination(aliases.get(FunctionAccess.BINARY_CACHE_INGEST)),
+                    NotificationKeyFilter.builder().suffix(suffix).build());
+        }
     }
 
     /** Queries answer in milliseconds; registration, completion and the whole-store sweeps take longer. */

@@ -17,6 +17,7 @@ import dev.cumulus.model.wire.BuildResult;
 import dev.cumulus.model.wire.BuildStatus;
 import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.FramedInputStream;
+import dev.cumulus.model.wire.GcAction;
 import dev.cumulus.model.wire.HandshakeInfo;
 import dev.cumulus.model.wire.KeyedBuildResult;
 import dev.cumulus.model.wire.ProtocolVersion;
@@ -119,7 +120,7 @@ public final class DaemonConnection implements Session {
     /** Serves until the client hangs up or breaks the protocol; never throws. */
     public void run() {
         try {
-            ServerHandshake.Negotiated n = ServerHandshake.accept(in, out, ProtocolVersion.NEWEST, Set.of());
+            ServerHandshake.Negotiated n = ServerHandshake.accept(in, out, ProtocolVersion.NEWEST, WorkerCodec.FEATURES);
             codec = new WorkerCodec(storeDir, n.version(), n.features());
             logger = new StderrLogger(out, n.version());
             codec.writeHandshakeInfo(out, new HandshakeInfo(Optional.of(DAEMON_VERSION), Optional.of(caller.trusted())));
@@ -416,6 +417,11 @@ public final class DaemonConnection implements Session {
                 if (r.options().ignoreLiveness()) {
                     throw new StoreException("you are not allowed to ignore liveness");
                 }
+                if (r.options().action() == GcAction.DELETE_DEAD && !r.options().wholeStore()
+                        && !codec.features().contains(WorkerCodec.FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS)) {
+                    throw new StoreException("Garbage collecting specific paths requested but it is not supported by the "
+                            + "negotiated protocol");
+                }
                 var result = backends.roots().collectGarbage(this, r.options());
                 yield w -> codec.writeGcResult(w, result);
             }
@@ -463,7 +469,9 @@ public final class DaemonConnection implements Session {
             switch (t) {
                 case DerivedPath.Opaque o -> opaque.add(o.path());
                 case DerivedPath.Built b -> {
-                    var outputs = known.valid(b, codec.version().atLeast(28));
+                    // Results name built outputs by their hash-keyed ids from 1.28, by name alone with the path feature.
+                    var outputs = known.valid(b, codec.version().atLeast(28)
+                            && !codec.features().contains(WorkerCodec.FEATURE_REALISATION_WITH_PATH));
                     if (outputs.isPresent()) {
                         built.put(t, new KeyedBuildResult(t, new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now,
                                 Optional.empty(), Optional.empty(), outputs.get())));

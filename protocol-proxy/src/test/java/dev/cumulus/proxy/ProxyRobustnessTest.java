@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.wire.ProtocolVersion;
+import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.backend.Backends;
 import java.io.IOException;
@@ -152,6 +154,42 @@ class ProxyRobustnessTest {
             assertTrue(c.readStderr().orElseThrow().contains("invalid store path"));
         }
         othersAreStillServed();
+    }
+
+    /**
+     * Nix 2.23's client sends its version with the magic number and again after the daemon's reply
+     * (then the obsolete CPU-affinity flag and reserve-space field); a daemon takes the second for
+     * the affinity flag, and the affinity that follows, so the exchange still lines up.
+     */
+    @Test
+    void nix223SendingItsVersionTwiceShakesHands() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            long v37 = ProtocolVersion.of(37).toWire();
+            c.out.writeNum(Stderr.WORKER_MAGIC_1).writeNum(v37);
+            assertEquals(Stderr.WORKER_MAGIC_2, c.in.readNum());
+            c.in.readNum();
+            c.out.writeNum(v37).writeNum(0).writeNum(0);
+            assertEquals(DaemonConnection.DAEMON_VERSION, c.in.readString());
+            c.in.readNum(); // trusted
+            assertEquals(Optional.empty(), c.readStderr());
+            c.setOptions();
+            assertEquals(Optional.empty(), c.readStderr());
+            // The connection is in step: an operation gets its (here: the unavailable backend's) answer.
+            c.out.writeNum(1).writeString("/nix/store/00000000000000000000000000000000-x"); // IsValidPath
+            assertTrue(c.readStderr().orElseThrow().contains("not available"));
+        }
+    }
+
+    /** From 1.38 the daemon offers Nix 2.35's features and takes those the client has too. */
+    @Test
+    void theDaemonOffersNix235sFeatures() throws IOException {
+        try (TestClient c = new TestClient(server.socket())) {
+            c.out.writeNum(Stderr.WORKER_MAGIC_1).writeNum(ProtocolVersion.of(38).toWire());
+            assertEquals(Stderr.WORKER_MAGIC_2, c.in.readNum());
+            c.in.readNum();
+            c.out.writeStrings(java.util.List.of("delete-dead-specific-referrers", "something-newer"));
+            assertEquals(java.util.List.of("delete-dead-specific-referrers", "realisation-with-path-not-hash"), c.in.readStrings());
+        }
     }
 
     @Test

@@ -3,11 +3,15 @@ package dev.cumulus.functions;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.Requests.RegisterRealisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashFormat;
@@ -35,7 +39,11 @@ import java.util.logging.Logger;
  * untrusted upload, so the functions also demand a trusted signature (or a content address) and
  * valid references. A narinfo that fails is moved under {@code rejected/} with the reason beside it,
  * except for a missing reference: events come in no particular order, so that one is
- * {@link Outcome.Deferred} and left in place for the event to be delivered again.
+ * {@link Outcome.Deferred} and left in place for the event to be delivered again. A realisation
+ * uploaded the same way ({@code realisations/<id>.doi}, or Nix 2.35's {@code build-trace-v2/…}) is
+ * registered as an untrusted one (a trusted key's signature needed), deferred while its output path
+ * is not valid; a rejected one is moved aside too, and where the store already has a realisation
+ * with that id, the store's is written back in its place.
  */
 public final class BinaryCacheIngest {
     private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
@@ -54,6 +62,9 @@ public final class BinaryCacheIngest {
         record Deferred(String reason) implements Outcome {}
     }
 
+    /** A realisation file is a few hundred bytes; anything much larger is not one. */
+    static final int MAX_REALISATION_FILE = 64 * 1024;
+
     private final Bucket bucket;
     private final StoreFunctions functions;
     private final StoreDir storeDir;
@@ -64,8 +75,12 @@ public final class BinaryCacheIngest {
         this.storeDir = storeDir;
     }
 
-    /** Handles the creation of object {@code key}; anything but a top-level narinfo is ignored. */
+    /** Handles the creation of object {@code key}; anything but a top-level narinfo or a realisation is ignored. */
     public Outcome objectCreated(String key) throws IOException {
+        Optional<DrvOutput> realisation = BinaryCacheLayout.realisationIdOfKey(key);
+        if (realisation.isPresent()) {
+            return realisationCreated(key, realisation.get());
+        }
         String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(key);
         if (hashPart == null) {
             return new Outcome.Ignored();
@@ -81,7 +96,50 @@ public final class BinaryCacheIngest {
         try {
             return ingest(hashPart, new String(text, StandardCharsets.UTF_8));
         } catch (Rejection r) {
-            reject(key, text, r.getMessage());
+            reject(key, text, BinaryCacheLayout.NARINFO_TYPE, r.getMessage());
+            return new Outcome.Rejected(r.getMessage());
+        }
+    }
+
+    private Outcome realisationCreated(String key, DrvOutput id) throws IOException {
+        Optional<InputStream> object = bucket.open(key);
+        if (object.isEmpty()) {
+            return new Outcome.Ignored();
+        }
+        byte[] file;
+        try (InputStream in = object.get()) {
+            file = in.readNBytes(MAX_REALISATION_FILE + 1);
+        }
+        String printedId = id.render(storeDir);
+        Optional<Realisation> stored = Optional.ofNullable(functions.queryRealisation(new DrvOutputQuery(printedId))
+                .realisation()).map(Realisation::fromJson);
+        try {
+            if (file.length > MAX_REALISATION_FILE) {
+                throw new Rejection("it is larger than " + MAX_REALISATION_FILE + " bytes");
+            }
+            Realisation realisation;
+            try {
+                realisation = BinaryCacheLayout.parseRealisationFile(id, file);
+            } catch (RuntimeException e) {
+                throw new Rejection("it is not a valid realisation: " + e.getMessage());
+            }
+            if (stored.isPresent() && stored.get().outPath().equals(realisation.outPath())) {
+                return new Outcome.AlreadyValid(printedId); // the store wrote it, or the same came twice
+            }
+            if (stored.isEmpty() && functions.queryPathInfo(new PathQuery(storeDir.print(realisation.outPath()))).info() == null) {
+                return new Outcome.Deferred("its output path '" + storeDir.print(realisation.outPath()) + "' is not valid yet");
+            }
+            try {
+                functions.registerDrvOutput(new RegisterRealisation(false, realisation.toJson()));
+            } catch (StoreException e) {
+                throw new Rejection(e.getMessage());
+            }
+            return new Outcome.Registered(printedId);
+        } catch (Rejection r) {
+            reject(key, file, "application/json", r.getMessage());
+            if (stored.isPresent()) {
+                bucket.put(key, BinaryCacheLayout.realisationFile(stored.get()), BinaryCacheLayout.REALISATION_TYPE);
+            }
             return new Outcome.Rejected(r.getMessage());
         }
     }
@@ -157,9 +215,9 @@ public final class BinaryCacheIngest {
                 rootFile.contents().orElse(null));
     }
 
-    private void reject(String key, byte[] narInfo, String reason) throws IOException {
+    private void reject(String key, byte[] content, String contentType, String reason) throws IOException {
         LOG.log(Level.WARNING, "rejected " + key + ": " + reason);
-        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key, narInfo, BinaryCacheLayout.NARINFO_TYPE);
+        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key, content, contentType);
         bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason", (reason + "\n").getBytes(StandardCharsets.UTF_8),
                 "text/plain");
         bucket.delete(key);

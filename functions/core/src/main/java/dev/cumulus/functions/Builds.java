@@ -298,12 +298,17 @@ public final class Builds {
         // that sees the build built finds its realisations, and the round trips after the paths' are saved.
         // A realisation already registered keeps its first mapping; a build that ended meanwhile
         // (cancelled, dead-lettered) stays as it ended, its outputs valid all the same.
+        // A content-addressed output is realised under both ids Nix uses: the hash-keyed one (up to
+        // 2.34, and what QueryRealisation asks) and the derivation-path one (2.35, and how
+        // QueryDerivationOutputMap finds a floating output's path).
         List<TransactWriteItem> alongside = new ArrayList<>();
         finalPaths.forEach((name, path) -> {
             String hash = build.outputHashes().get(name);
             if (hash != null) {
                 alongside.add(tables.realisations().putIfAbsentItem(Realisation.of(
                         new DrvOutput.ByHash(Hash.parseAny(hash), name), storeDir.parse(path))));
+                alongside.add(tables.realisations().putIfAbsentItem(Realisation.of(
+                        new DrvOutput.ByPath(drvPath, name), storeDir.parse(path))));
             }
         });
         long now = clock.instant().getEpochSecond();

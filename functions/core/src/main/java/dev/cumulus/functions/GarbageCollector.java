@@ -9,6 +9,7 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
@@ -22,9 +23,12 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -84,26 +88,17 @@ public final class GarbageCollector {
             case CollectGarbage.RETURN_LIVE -> new GarbageCollected(print(new TreeSet<>(live).stream()
                     .filter(scanned::containsKey).toList()), 0, List.of());
             case CollectGarbage.RETURN_DEAD -> new GarbageCollected(print(dead), 0, List.of());
-            case CollectGarbage.DELETE_DEAD -> {
+            case CollectGarbage.DELETE_DEAD, CollectGarbage.DELETE_SPECIFIC -> {
+                if (request.specific()) {
+                    yield deleteSpecific(request, scanned, live, maxFreed, now);
+                }
+                if (action.equals(CollectGarbage.DELETE_SPECIFIC)) {
+                    throw new StoreException("Cannot delete the entire store");
+                }
                 Deletion deletion = delete(referrersFirst(dead, scanned), scanned, maxFreed, now);
                 List<String> removed = maxFreed == Long.MAX_VALUE || deletion.bytesFreed < maxFreed
                         ? sweepBucket(scanned, deletion.deleted, now - grace(request)) : List.of();
                 yield new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, removed);
-            }
-            case CollectGarbage.DELETE_SPECIFIC -> {
-                Set<StorePath> targets = new TreeSet<>();
-                for (String printed : request.paths()) {
-                    StorePath p = storeDir.parse(printed);
-                    if (live.contains(p)) {
-                        throw new StoreException("cannot delete path '" + printed
-                                + "' since it is still alive. To find out why, use: nix-store --query --roots");
-                    }
-                    if (scanned.containsKey(p)) {
-                        targets.addAll(deadReferrers(p, scanned, live));
-                    }
-                }
-                Deletion deletion = delete(referrersFirst(targets, scanned), scanned, maxFreed, now);
-                yield new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, List.of());
             }
             default -> throw new StoreException("unknown garbage collector action '" + action + "'");
         };
@@ -146,20 +141,67 @@ public final class GarbageCollector {
         return live;
     }
 
-    /** {@code path} and every dead path that refers to it, directly or not (they must go first). */
-    private static Set<StorePath> deadReferrers(StorePath path, Map<StorePath, Scanned> scanned, Set<StorePath> live) {
+    /**
+     * Deletes the requested paths as Nix's collector does (in their order): a path goes with every
+     * path that refers to it, directly or not, and only if none of them is live and, unless
+     * {@code deleteReferrers}, all of them were requested. {@code delete-specific} stops at the first
+     * path that cannot go, with Nix's error, after deleting those before it; {@code delete-dead}
+     * passes over it.
+     */
+    private GarbageCollected deleteSpecific(CollectGarbage request, Map<StorePath, Scanned> scanned, Set<StorePath> live,
+                                            long maxFreed, long now) {
+        boolean refuse = request.action().equals(CollectGarbage.DELETE_SPECIFIC);
+        SortedSet<StorePath> requested = new TreeSet<>(PathQueries.parseAll(storeDir, request.paths()));
         Map<StorePath, List<StorePath>> referrers = new HashMap<>();
-        scanned.forEach((p, s) -> s.stored().info().references()
+        scanned.forEach((p, s) -> s.stored().info().references().stream().filter(r -> !r.equals(p))
                 .forEach(r -> referrers.computeIfAbsent(r, k -> new ArrayList<>()).add(p)));
-        Set<StorePath> out = new TreeSet<>();
+        Set<StorePath> doomed = new LinkedHashSet<>();
+        StorePath stuck = null;
+        for (StorePath path : requested) {
+            if (!scanned.containsKey(path) || doomed.contains(path)) {
+                continue; // not valid, or going already with an earlier one
+            }
+            Optional<Set<StorePath>> closure = referrerClosure(path, referrers, live, doomed,
+                    request.deleteReferrers() ? null : requested);
+            if (closure.isPresent()) {
+                doomed.addAll(closure.get());
+            } else if (refuse) {
+                stuck = path;
+                break;
+            }
+        }
+        Deletion deletion = delete(referrersFirst(doomed, scanned), scanned, maxFreed, now);
+        if (refuse && stuck == null) {
+            Set<StorePath> gone = new HashSet<>(deletion.deleted);
+            // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
+            stuck = requested.stream().filter(p -> doomed.contains(p) && !gone.contains(p)).findFirst().orElse(null);
+        }
+        if (stuck != null) {
+            throw new StoreException("Cannot delete path '" + storeDir.print(stuck) + "' since it is still alive. "
+                    + "To find out why, use: nix-store --query --roots and nix-store --query --referrers");
+        }
+        return new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, List.of());
+    }
+
+    /**
+     * {@code path} and every valid path that refers to it, directly or not, if all of them may go:
+     * none is live and each is in {@code allowed} (null: any) or already doomed.
+     */
+    private static Optional<Set<StorePath>> referrerClosure(StorePath path, Map<StorePath, List<StorePath>> referrers,
+                                                            Set<StorePath> live, Set<StorePath> doomed, Set<StorePath> allowed) {
+        Set<StorePath> out = new HashSet<>();
         List<StorePath> frontier = new ArrayList<>(List.of(path));
         while (!frontier.isEmpty()) {
             StorePath p = frontier.removeLast();
-            if (!live.contains(p) && out.add(p)) {
-                frontier.addAll(referrers.getOrDefault(p, List.of()));
+            if (doomed.contains(p) || !out.add(p)) {
+                continue;
             }
+            if (live.contains(p) || (allowed != null && !allowed.contains(p))) {
+                return Optional.empty();
+            }
+            frontier.addAll(referrers.getOrDefault(p, List.of()));
         }
-        return out;
+        return Optional.of(out);
     }
 
     /** Referrers before the paths they refer to. */
@@ -190,8 +232,30 @@ public final class GarbageCollector {
 
     private record Deletion(List<StorePath> deleted, long bytesFreed) {}
 
+    /** The deletion generation caches consult ({@link Deletions}). */
+    public Deletions deletions() {
+        RootsTable.Deletions d = tables.roots().deletions(clock.instant().getEpochSecond());
+        return new Deletions(d.generation(), d.deleting());
+    }
+
     private Deletion delete(List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now) {
+        if (ordered.isEmpty()) {
+            return new Deletion(List.of(), 0);
+        }
         String gc = "gc-" + now + "-" + Long.toHexString(RANDOM.nextLong());
+        // Proxies cache path infos: announce the deletions first, so that by the time the first path
+        // goes every proxy has stopped serving what it holds (see Deletions).
+        long announced = System.nanoTime();
+        tables.roots().beginDeletions(gc, now + Deletions.ANNOUNCEMENT_SECONDS);
+        try {
+            return delete(gc, ordered, scanned, maxFreed, now, announced);
+        } finally {
+            tables.roots().endDeletions(gc);
+        }
+    }
+
+    private Deletion delete(String gc, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now,
+                            long announced) {
         List<Scanned> marked = new ArrayList<>();
         long planned = 0;
         for (StorePath p : ordered) {
@@ -213,6 +277,7 @@ public final class GarbageCollector {
         Map<String, List<String>> realisationsByOutput = new HashMap<>();
         tables.realisations().scanOutPaths().forEach((id, out) ->
                 realisationsByOutput.computeIfAbsent(out, k -> new ArrayList<>()).add(id));
+        awaitAnnouncement(announced);
 
         List<StorePath> deleted = new ArrayList<>();
         long freed = 0;
@@ -234,6 +299,19 @@ public final class GarbageCollector {
         return new Deletion(deleted, freed);
     }
 
+    /** Waits until {@link Deletions#ANNOUNCE_MILLIS} have passed since the announcement began. */
+    private static void awaitAnnouncement(long announcedNanos) {
+        long left = Deletions.ANNOUNCE_MILLIS - (System.nanoTime() - announcedNanos) / 1_000_000;
+        if (left > 0) {
+            try {
+                Thread.sleep(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted before deleting");
+            }
+        }
+    }
+
     private boolean hasValidReferrer(StorePath path) {
         List<StorePath> referrers = tables.referrers().referrers(path).stream().filter(r -> !r.equals(path)).toList();
         return !referrers.isEmpty() && !tables.paths().valid(referrers).isEmpty();
@@ -248,9 +326,7 @@ public final class GarbageCollector {
         try {
             for (String id : realisationIds) {
                 tables.realisations().delete(id);
-                if (!id.contains("^")) {
-                    bucket.delete(BinaryCacheLayout.realisationKey(DrvOutput.ByHash.parse(id)));
-                }
+                bucket.delete(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
             }
             bucket.delete(BinaryCacheLayout.narInfoKey(info.path()));
         } catch (IOException e) {

@@ -46,6 +46,7 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.REMOVE_ROOT, f::removeRoot);
         bind(StoreFunction.LIST_ROOTS, f::listRoots);
         bind(StoreFunction.COLLECT_GARBAGE, f::collectGarbage);
+        bind(StoreFunction.QUERY_DELETIONS, f::queryDeletions);
         bind(StoreFunction.VERIFY_STORE, f::verifyStore);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
             if (!byName.containsKey(each.name())) {

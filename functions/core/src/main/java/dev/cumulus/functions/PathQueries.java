@@ -5,6 +5,7 @@ import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.util.ArrayList;
@@ -15,15 +16,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** The read side of the store: what Nix's queries ask of it, answered from the tables. */
 public final class PathQueries {
+    private static final Logger LOG = Logger.getLogger(PathQueries.class.getName());
     private final StoreTables tables;
     private final StoreDir storeDir;
+    private final StoredDerivations derivations;
 
-    public PathQueries(StoreTables tables, StoreDir storeDir) {
+    public PathQueries(StoreTables tables, StoreDir storeDir, StoredDerivations derivations) {
         this.tables = tables;
         this.storeDir = storeDir;
+        this.derivations = derivations;
     }
 
     public Optional<StoredPath> pathInfo(StorePath path) {
@@ -56,17 +62,42 @@ public final class PathQueries {
     }
 
     /**
-     * The outputs of a valid derivation: fixed paths from the derivation, floating ones from a
-     * realisation registered under {@code <drvPath>^<output>}, empty where neither is known.
+     * The outputs of a valid derivation, as Nix's daemon answers QueryDerivationOutputMap: fixed
+     * paths from the derivation; a floating one from its realisation, under {@code <drvPath>^<output>}
+     * (builds here record both ids) or else under the derivation's hash modulo ({@code sha256:…!out},
+     * the id clients up to Nix 2.34 register when they copy a realisation); empty where neither is known.
      */
     public Map<String, Optional<StorePath>> derivationOutputMap(StorePath drv) {
         if (!isValid(drv)) {
             throw new StoreException("path '" + storeDir.print(drv) + "' is not valid");
         }
         Map<String, Optional<StorePath>> out = new LinkedHashMap<>();
-        tables.derivationOutputs().outputs(drv).forEach((name, path) -> out.put(name, path.or(() ->
-                tables.realisations().get(new DrvOutput.ByPath(drv, name).render(storeDir)).map(Realisation::outPath))));
+        Map<String, Hash> hashes = null;
+        for (Map.Entry<String, Optional<StorePath>> e : tables.derivationOutputs().outputs(drv).entrySet()) {
+            String name = e.getKey();
+            Optional<StorePath> path = e.getValue().or(() -> tables.realisations()
+                    .get(new DrvOutput.ByPath(drv, name).render(storeDir)).map(Realisation::outPath));
+            if (path.isEmpty()) {
+                if (hashes == null) {
+                    hashes = hashesOrNone(drv);
+                }
+                Hash hash = hashes.get(name);
+                path = hash == null ? Optional.empty()
+                        : tables.realisations().get(new DrvOutput.ByHash(hash, name).render()).map(Realisation::outPath);
+            }
+            out.put(name, path);
+        }
         return out;
+    }
+
+    /** The derivation's output hashes; none when it cannot be read (registered without its NAR). */
+    private Map<String, Hash> hashesOrNone(StorePath drv) {
+        try {
+            return derivations.outputHashes(drv);
+        } catch (StoreException e) {
+            LOG.log(Level.FINE, "cannot hash " + drv.baseName() + ": " + e.getMessage());
+            return Map.of();
+        }
     }
 
     public PathInfoTable.Page allValidPaths(Optional<String> after, int limit) {

@@ -5,8 +5,10 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
 import dev.cumulus.model.event.RootEvents.RemoveRoot;
 import dev.cumulus.model.event.RootEvents.Roots;
@@ -81,7 +83,7 @@ public final class StoreFunctions {
     public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, BuildQueue buildQueue, Clock clock) {
         this.storeDir = config.storeDir();
         this.tables = tables;
-        this.queries = new PathQueries(tables, storeDir);
+        this.queries = new PathQueries(tables, storeDir, new StoredDerivations(tables, bucket, storeDir));
         this.registration = new PathRegistration(tables, config, clock);
         this.realisations = new Realisations(tables, config);
         this.substituters = new Substituters(config.substituters());
@@ -238,6 +240,10 @@ public final class StoreFunctions {
 
     public GarbageCollected collectGarbage(CollectGarbage c) {
         return collector.collect(c);
+    }
+
+    public Deletions queryDeletions(QueryDeletions q) {
+        return collector.deletions();
     }
 
     public StoreVerified verifyStore(VerifyStore v) {

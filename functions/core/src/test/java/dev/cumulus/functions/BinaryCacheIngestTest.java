@@ -10,6 +10,9 @@ import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
@@ -130,5 +133,55 @@ class BinaryCacheIngestTest {
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(ref));
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(key)); // delivered again
         assertTrue(valid(refers.info().path()));
+    }
+
+    /** Realisations uploaded in either layout: registered when signed by a trusted key, deferred, or moved aside. */
+    @Test
+    void realisationsInBothLayoutsAreRegisteredDeferredOrRejected() throws Exception {
+        NarInfo out = upload("a content-addressed output", TestStore.TRUSTED);
+        StorePath drv = TestStore.randomPath("ca.drv");
+        DrvOutput byHash = new DrvOutput.ByHash(Hash.sha256(drv.hashPart()), "out");
+        DrvOutput byPath = new DrvOutput.ByPath(drv, "out");
+        for (DrvOutput id : List.of(byHash, byPath)) {
+            Realisation signed = Realisation.of(id, out.info().path()).sign(TestStore.TRUSTED);
+            String key = BinaryCacheLayout.realisationKey(id);
+            bucket.put(key, BinaryCacheLayout.realisationFile(signed), BinaryCacheLayout.REALISATION_TYPE);
+            // Its output's narinfo has not come yet: it waits, in place.
+            assertInstanceOf(BinaryCacheIngest.Outcome.Deferred.class, ingest.objectCreated(key));
+            assertTrue(bucket.size(key).isPresent());
+        }
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(out));
+        for (DrvOutput id : List.of(byHash, byPath)) {
+            assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(BinaryCacheLayout.realisationKey(id)));
+            Realisation got = Realisation.fromJson(store.functions.queryRealisation(
+                    new DrvOutputQuery(id.render(TestStore.STORE))).realisation());
+            assertEquals(out.info().path(), got.outPath());
+            assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class,
+                    ingest.objectCreated(BinaryCacheLayout.realisationKey(id)));
+        }
+
+        // A stranger's realisation of a new id is moved aside; one that contradicts the store's is
+        // moved aside and the store's own file is put back where it lay.
+        NarInfo other = upload("another output", TestStore.TRUSTED);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(other));
+        DrvOutput fresh = new DrvOutput.ByPath(TestStore.randomPath("other.drv"), "out");
+        for (DrvOutput id : List.of(fresh, byPath)) {
+            String key = BinaryCacheLayout.realisationKey(id);
+            bucket.put(key, BinaryCacheLayout.realisationFile(Realisation.of(id, other.info().path()).sign(TestStore.STRANGER)),
+                    BinaryCacheLayout.REALISATION_TYPE);
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(key));
+            assertTrue(rejected.reason().contains("signature"), rejected.reason());
+            assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "kept aside");
+        }
+        assertTrue(bucket.size(BinaryCacheLayout.realisationKey(fresh)).isEmpty());
+        Realisation restored = BinaryCacheLayout.parseRealisationFile(byPath,
+                bucket.open(BinaryCacheLayout.realisationKey(byPath)).orElseThrow().readAllBytes());
+        assertEquals(out.info().path(), restored.outPath());
+
+        // Not a realisation at all.
+        String garbage = BinaryCacheLayout.realisationKey(new DrvOutput.ByPath(TestStore.randomPath("g.drv"), "out"));
+        bucket.put(garbage, "{\"no\": \"outPath\"}".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.REALISATION_TYPE);
+        var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(garbage));
+        assertTrue(rejected.reason().contains("not a valid realisation"), rejected.reason());
     }
 }

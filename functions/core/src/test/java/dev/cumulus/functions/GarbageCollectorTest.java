@@ -17,8 +17,10 @@ import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
 import dev.cumulus.model.event.RootEvents.RemoveRoot;
 import dev.cumulus.model.event.RootEvents.Root;
@@ -99,7 +101,7 @@ class GarbageCollectorTest {
         // Two hours on, with the default hour of grace: the unreferenced NAR files go, the live ones stay.
         GarbageCollector later = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,
                 FunctionsConfig.DEFAULT_GC_GRACE_SECONDS, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)));
-        GarbageCollected swept = later.collect(new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(), -1, -1));
+        GarbageCollected swept = later.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
         assertTrue(swept.removedObjects().containsAll(List.of(narKey(orphan), narKey(orphanLib), narKey(expired))),
                 swept.removedObjects().toString());
         for (PathInfo p : List.of(leaf, top, held)) {
@@ -125,16 +127,32 @@ class GarbageCollectorTest {
         List<Root> roots = store.client.call(StoreFunction.LIST_ROOTS, new ListRoots()).roots();
         assertTrue(roots.contains(new Root(name, print(kept), false)), roots.toString());
         var e = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
-                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(kept)), -1, -1)));
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(kept)), false, -1, -1)));
         assertTrue(e.getMessage().contains("since it is still alive"), e.getMessage());
         assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.ADD_ROOT,
                 new AddRoot("ghost", TestStore.print(TestStore.randomPath("ghost")))));
 
-        // Deleting a dead path takes its dead referrers with it, first.
+        // As Nix's daemon: a dead path that another valid path refers to goes only with it.
+        var refused = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), false, -1, -1)));
+        assertEquals("Cannot delete path '" + print(doomed) + "' since it is still alive. To find out why, use: "
+                + "nix-store --query --roots and nix-store --query --referrers", refused.getMessage());
+        assertTrue(store.valid(doomed.path()) && store.valid(user.path()), "nothing was deleted");
+        // delete-dead among given paths passes over it instead.
+        GarbageCollected none = store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(print(doomed)), false, -1, -1));
+        assertEquals(List.of(), none.paths());
+        // Named with its referrer, or with delete-referrers (Nix 2.35's --also-referrers), it goes, referrer first.
         GarbageCollected done = store.client.call(StoreFunction.COLLECT_GARBAGE,
-                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), -1, -1));
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed), print(user)), false, -1, -1));
         assertEquals(List.of(print(user), print(doomed)), done.paths());
         assertTrue(store.valid(kept.path()));
+        PathInfo lib = withNar(store, "lib");
+        PathInfo app = withNar(store, "app", lib.path());
+        register(store, lib, app);
+        GarbageCollected withReferrers = store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(lib)), true, -1, -1));
+        assertEquals(List.of(print(app), print(lib)), withReferrers.paths());
         store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot(name));
     }
 
@@ -167,7 +185,7 @@ class GarbageCollectorTest {
             });
             CompletableFuture<Void> collections = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < 3; i++) {
-                    store.functions.collectGarbage(new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(), -1, -1));
+                    store.functions.collectGarbage(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
                 }
             });
             collections.join();
@@ -205,13 +223,36 @@ class GarbageCollectorTest {
         assertFalse(last.paths().isEmpty());
     }
 
+    @Test
+    void aCollectionThatDeletesMovesTheDeletionGenerationAndOneThatDoesNotLeavesIt(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo doomed = withNar(store, "generation");
+        register(store, doomed);
+        Deletions before = store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions());
+        assertFalse(before.deleting());
+        store.client.call(StoreFunction.COLLECT_GARBAGE,
+                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), false, -1, -1));
+        Deletions after = store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions());
+        // Other tests' collections share the table: at least the two moves of this one.
+        assertTrue(after.generation() >= before.generation() + 2, before + " -> " + after);
+        assertFalse(after.deleting());
+
+        // A collection that announced itself and died holds caches off until its announcement expires.
+        store.tables.roots().beginDeletions("gc-died", Clock.systemUTC().instant().getEpochSecond() + 60);
+        assertTrue(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
+        store.tables.roots().endDeletions("gc-died");
+        store.tables.roots().beginDeletions("gc-expired", Clock.systemUTC().instant().getEpochSecond() - 1);
+        assertFalse(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
+        store.tables.roots().endDeletions("gc-expired");
+    }
+
     private static void register(TestStore store, PathInfo... infos) {
         store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
                 Arrays.stream(infos).map(GarbageCollectorTest::newPath).toList()));
     }
 
     private static GarbageCollected collect(TestStore store, String action) {
-        return store.client.call(StoreFunction.COLLECT_GARBAGE, new CollectGarbage(action, List.of(), -1, -1));
+        return store.client.call(StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(action, -1, -1));
     }
 
     /** The violations the verifier reports about {@code paths}. */

@@ -13,6 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.derivation.Derivation;
+import dev.cumulus.model.derivation.DerivationHasher;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.FunctionFailedException;
@@ -30,9 +34,15 @@ import dev.cumulus.model.event.Requests.RegisterRealisation;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.nar.NarWriter;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -157,6 +167,42 @@ class StoreFunctionsTest {
         var e = assertThrows(FunctionFailedException.class, () -> store.client.call(
                 StoreFunction.QUERY_DERIVATION_OUTPUT_MAP, new PathQuery(print(TestStore.randomPath("x.drv")))));
         assertTrue(e.getMessage().contains("is not valid"), e.getMessage());
+    }
+
+    @Test
+    void aFloatingOutputIsFoundThroughARealisationKeyedByTheDerivationsHash(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        String name = "floating-" + TestStore.randomPath("x").hashPart().substring(0, 8);
+        String aterm = "Derive([(\"out\",\"\",\"r:sha256\",\"\")],[],[],\"x86_64-linux\",\"/bin/sh\",[\"-c\",\"echo\"],"
+                + "[(\"builder\",\"/bin/sh\"),(\"name\",\"" + name + "\"),"
+                + "(\"out\",\"/1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9\"),(\"outputHashAlgo\",\"sha256\"),"
+                + "(\"outputHashMode\",\"recursive\"),(\"system\",\"x86_64-linux\")])";
+        StorePath drv = TestStore.randomPath(name + ".drv");
+        Path file = Files.createTempFile("drv", "");
+        Files.writeString(file, aterm);
+        ByteArrayOutputStream nar = new ByteArrayOutputStream();
+        NarWriter.dump(file, nar);
+        Hash narHash = Hash.of(HashAlgorithm.SHA256, nar.toByteArray());
+        String key = BinaryCacheLayout.narKey(narHash, NarCompression.NONE);
+        store.bucket.put(key, nar.toByteArray(), BinaryCacheLayout.NAR_TYPE);
+        Map<String, String> outputs = new LinkedHashMap<>();
+        outputs.put("out", null);
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(true, false, List.of(new NewPath(
+                PathInfoEvent.of(STORE, PathInfo.of(drv, narHash, nar.size(), List.of())),
+                new NarObject(key, NarCompression.NONE.nixName(), narHash.toString(), nar.size()), outputs))));
+        Map<String, String> unbuilt = new LinkedHashMap<>();
+        unbuilt.put("out", null);
+        assertEquals(unbuilt, store.client.call(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP, new PathQuery(print(drv))).outputs());
+
+        // A client up to Nix 2.34 copies the output with its realisation, keyed by the hash modulo.
+        Hash hash = new DerivationHasher(STORE, p -> { throw new AssertionError("no inputs"); })
+                .hashModulo(Derivation.parse(STORE, name, aterm.getBytes(StandardCharsets.UTF_8)), true).outputHashes().get("out");
+        PathInfo built = signed(name);
+        store.register(built);
+        store.client.call(StoreFunction.REGISTER_DRV_OUTPUT, new RegisterRealisation(true,
+                Realisation.of(new DrvOutput.ByHash(hash, "out"), built.path()).toJson()));
+        assertEquals(Map.of("out", print(built.path())), store.client.call(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP,
+                new PathQuery(print(drv))).outputs());
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.cumulus.proxy.backend;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -17,17 +15,17 @@ import java.util.TreeSet;
  * A {@link PathInfoService} with a cache of valid paths' infos in front: {@code nix path-info -r}
  * and a copy's validity checks ask one question per path, and each answer from the store costs a
  * function call and a table read. A path's info changes only by gaining signatures (through this
- * service, which forgets the entry) or by the path being collected; so entries live at most
- * {@code ttl}, which bounds how long a collected path can still be reported valid here. Only valid
- * paths are cached: a path that was invalid a moment ago may have been added since.
+ * service, which forgets the entry) or by the path being collected, which the {@link FencedCache}
+ * sees coming: no cached info is served once a collection may delete (see {@link DeletionFence}).
+ * Only valid paths are cached: a path that was invalid a moment ago may have been added since.
  */
 public final class CachedPathInfoService implements PathInfoService {
     private final PathInfoService store;
-    private final ExpiringCache<StorePath, PathInfo> entries;
+    private final FencedCache<StorePath, PathInfo> entries;
 
-    public CachedPathInfoService(PathInfoService store, int maxEntries, Duration ttl, Clock clock) {
+    public CachedPathInfoService(PathInfoService store, FencedCache<StorePath, PathInfo> entries) {
         this.store = store;
-        this.entries = new ExpiringCache<>(maxEntries, ttl, clock);
+        this.entries = entries;
     }
 
     @Override
@@ -36,8 +34,9 @@ public final class CachedPathInfoService implements PathInfoService {
         if (cached.isPresent()) {
             return cached;
         }
+        long generation = entries.generation();
         Optional<PathInfo> info = store.queryPathInfo(path);
-        info.ifPresent(this::remember);
+        info.ifPresent(i -> entries.put(path, i, generation));
         return info;
     }
 
@@ -60,9 +59,13 @@ public final class CachedPathInfoService implements PathInfoService {
         entries.remove(path); // after, so a query racing the change cannot leave the old info behind
     }
 
-    /** Learns a valid path's info as the store holds it (a registration's answer), saving the read. */
+    /**
+     * Learns a valid path's info as the store holds it (a registration's answer), saving the read.
+     * It is kept under the generation of now, not of before the registration: the registering
+     * connection holds the path as a temporary root, so no collection deletes it meanwhile.
+     */
     public void remember(PathInfo info) {
-        entries.put(info.path(), info);
+        entries.put(info.path(), info, entries.generation());
     }
 
     @Override

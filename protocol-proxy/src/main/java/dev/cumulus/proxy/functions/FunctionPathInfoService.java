@@ -16,7 +16,7 @@ import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
-import dev.cumulus.proxy.backend.ExpiringCache;
+import dev.cumulus.proxy.backend.FencedCache;
 import dev.cumulus.proxy.backend.PathInfoService;
 import dev.cumulus.proxy.backend.StoreException;
 import dev.cumulus.proxy.bucket.NarLocator;
@@ -40,9 +40,9 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
 
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
-    private final ExpiringCache<StorePath, NarObject> narObjects;
+    private final FencedCache<StorePath, NarObject> narObjects;
 
-    public FunctionPathInfoService(StoreFunctionClient functions, StoreDir storeDir, ExpiringCache<StorePath, NarObject> narObjects) {
+    public FunctionPathInfoService(StoreFunctionClient functions, StoreDir storeDir, FencedCache<StorePath, NarObject> narObjects) {
         this.functions = functions;
         this.storeDir = storeDir;
         this.narObjects = narObjects;
@@ -73,18 +73,20 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
 
     /** The store's answer about a path, whose NAR object is remembered (or forgotten, the path being invalid). */
     private PathInfoAnswer ask(StorePath path) {
+        long generation = narObjects.generation();
         PathInfoAnswer answer = call(() -> functions.call(StoreFunction.QUERY_PATH_INFO, query(path)));
         if (answer.info() == null || answer.nar() == null) {
             narObjects.remove(path);
         } else {
-            narObjects.put(path, answer.nar());
+            narObjects.put(path, answer.nar(), generation);
         }
         return answer;
     }
 
+    /** Remembers a path the proxy just made valid (its connection roots it, so it is kept under the generation of now). */
     @Override
     public void remember(StorePath path, NarObject object) {
-        narObjects.put(path, object);
+        narObjects.put(path, object, narObjects.generation());
     }
 
     @Override

@@ -137,11 +137,14 @@ public final class FunctionRootService implements RootService, AutoCloseable {
             case DELETE_DEAD -> RootEvents.CollectGarbage.DELETE_DEAD;
             case DELETE_SPECIFIC -> RootEvents.CollectGarbage.DELETE_SPECIFIC;
         };
+        if (!options.wholeStore() && options.paths().isEmpty() && options.action() != GcAction.DELETE_SPECIFIC) {
+            return new GcResult(List.of(), 0); // collect among no paths
+        }
         // maxFreed is unsigned on the wire; anything past Long.MAX_VALUE is no limit.
         long maxFreed = options.maxFreed() < 0 ? -1 : options.maxFreed();
         RootEvents.GarbageCollected done = call(() -> functions.call(StoreFunction.COLLECT_GARBAGE,
-                new RootEvents.CollectGarbage(action, options.pathsToDelete().stream().map(storeDir::print).toList(),
-                        maxFreed, -1)));
+                new RootEvents.CollectGarbage(action, options.paths().stream().map(storeDir::print).toList(),
+                        options.deleteReferrers(), maxFreed, -1)));
         return new GcResult(done.paths(), options.action() == GcAction.RETURN_LIVE
                 || options.action() == GcAction.RETURN_DEAD ? 0 : done.bytesFreed());
     }

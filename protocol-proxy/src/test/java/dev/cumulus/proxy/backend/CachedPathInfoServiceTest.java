@@ -66,6 +66,33 @@ class CachedPathInfoServiceTest {
         @Override public Instant instant() { return Instant.ofEpochMilli(millis); }
     }
 
+    /** The store's deletions as a collection moves them, on a clock the test turns. */
+    static final class Deletions {
+        long generation;
+        boolean deleting;
+        boolean unreachable;
+        int reads;
+        long nanos;
+
+        DeletionFence fence() {
+            return new DeletionFence(() -> {
+                reads++;
+                if (unreachable) {
+                    throw new StoreException("the store functions cannot be reached");
+                }
+                return new dev.cumulus.model.event.RootEvents.Deletions(generation, deleting);
+            }, () -> nanos);
+        }
+
+        void advanceMillis(long millis) {
+            nanos += millis * 1_000_000;
+        }
+    }
+
+    static CachedPathInfoService cache(CountingStore store, int entries, Clock clock, Deletions deletions) {
+        return new CachedPathInfoService(store, new FencedCache<>(entries, Duration.ofSeconds(30), clock, deletions.fence()));
+    }
+
     static PathInfo info(String name) {
         StorePath p = STORE.makeStorePath("output:out", Hash.sha256(name), name);
         return PathInfo.of(p, Hash.sha256("nar " + name), 100, List.of());
@@ -75,7 +102,7 @@ class CachedPathInfoServiceTest {
     void validPathsAreAnsweredFromTheCacheUntilTheyExpire() {
         CountingStore store = new CountingStore();
         TestClock clock = new TestClock();
-        var cached = new CachedPathInfoService(store, 100, Duration.ofSeconds(30), clock);
+        var cached = cache(store, 100, clock, new Deletions());
         PathInfo a = info("a");
         PathInfo b = info("b");
         store.valid.put(a.path(), a);
@@ -92,17 +119,84 @@ class CachedPathInfoServiceTest {
         store.valid.put(b.path(), b);
         assertEquals(Optional.of(b), cached.queryPathInfo(b.path()));
 
-        // Collected behind the cache's back: still reported until the entry expires, then not.
+        // Removed behind the cache's back by no collection (it cannot happen): reported until the entry expires.
         store.valid.remove(a.path());
         assertEquals(Optional.of(a), cached.queryPathInfo(a.path()));
         clock.millis += 30_000;
         assertEquals(Optional.empty(), cached.queryPathInfo(a.path()));
     }
 
+    /** A cache that has answered for path "a" once, and what is behind it. */
+    static final class AnsweredOnce {
+        final CountingStore store = new CountingStore();
+        final Deletions deletions = new Deletions();
+        final CachedPathInfoService cached = cache(store, 100, new TestClock(), deletions);
+        final PathInfo a = info("a");
+
+        AnsweredOnce() {
+            store.valid.put(a.path(), a);
+            cached.queryPathInfo(a.path());
+        }
+    }
+
+    @Test
+    void aCollectionAnywhereStopsTheCacheBeforeItDeletes() {
+        AnsweredOnce f = new AnsweredOnce();
+        CountingStore store = f.store;
+        Deletions deletions = f.deletions;
+        var cached = f.cached;
+        PathInfo a = f.a;
+        int readsBefore = deletions.reads;
+
+        // Within CONFIRM_MILLIS of a confirmation the cache answers without asking anyone.
+        deletions.advanceMillis(dev.cumulus.model.event.RootEvents.Deletions.CONFIRM_MILLIS - 1);
+        assertEquals(Optional.of(a), cached.queryPathInfo(a.path()));
+        assertEquals(1, store.pathInfoQueries);
+        assertEquals(readsBefore, deletions.reads);
+
+        // Another proxy's collection announces itself; no cached answer is served from then on.
+        deletions.deleting = true;
+        deletions.generation++;
+        deletions.advanceMillis(1);
+        store.valid.remove(a.path());
+        assertEquals(Optional.empty(), cached.queryPathInfo(a.path()));
+        assertEquals(readsBefore + 1, deletions.reads);
+
+        // While it deletes, answers are not kept; after it, the old entry is not served either.
+        store.valid.put(a.path(), a);
+        cached.queryPathInfo(a.path());
+        store.valid.remove(a.path());
+        assertEquals(Optional.empty(), cached.queryPathInfo(a.path()));
+        deletions.deleting = false;
+        deletions.generation++;
+        deletions.advanceMillis(dev.cumulus.model.event.RootEvents.Deletions.CONFIRM_MILLIS);
+        assertEquals(Optional.empty(), cached.queryPathInfo(a.path()));
+    }
+
+    @Test
+    void anAnswerReadUnderAnEarlierGenerationIsNotServed() {
+        AnsweredOnce f = new AnsweredOnce();
+        // A whole collection came and went between two confirmations.
+        f.deletions.generation += 2;
+        f.deletions.advanceMillis(dev.cumulus.model.event.RootEvents.Deletions.CONFIRM_MILLIS);
+        f.cached.queryPathInfo(f.a.path());
+        assertEquals(2, f.store.pathInfoQueries);
+    }
+
+    @Test
+    void withoutTheStoresWordNothingIsServedFromTheCache() {
+        AnsweredOnce f = new AnsweredOnce();
+        f.deletions.unreachable = true;
+        f.deletions.advanceMillis(dev.cumulus.model.event.RootEvents.Deletions.CONFIRM_MILLIS);
+        f.cached.queryPathInfo(f.a.path());
+        f.cached.queryPathInfo(f.a.path());
+        assertEquals(3, f.store.pathInfoQueries);
+    }
+
     @Test
     void addingSignaturesForgetsTheEntry() {
         CountingStore store = new CountingStore();
-        var cached = new CachedPathInfoService(store, 100, Duration.ofSeconds(30), new TestClock());
+        var cached = cache(store, 100, new TestClock(), new Deletions());
         PathInfo a = info("a");
         store.valid.put(a.path(), a);
         cached.queryPathInfo(a.path());
@@ -114,7 +208,7 @@ class CachedPathInfoServiceTest {
     @Test
     void theLeastRecentlyUsedEntryGoesFirst() {
         CountingStore store = new CountingStore();
-        var cached = new CachedPathInfoService(store, 2, Duration.ofSeconds(30), new TestClock());
+        var cached = cache(store, 2, new TestClock(), new Deletions());
         PathInfo a = info("a");
         PathInfo b = info("b");
         PathInfo c = info("c");

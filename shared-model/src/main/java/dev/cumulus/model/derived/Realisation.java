@@ -97,6 +97,32 @@ public record Realisation(DrvOutput id, StorePath outPath, List<Signature> signa
         return n;
     }
 
+    /**
+     * Nix 2.35's unkeyed form, the value without its key: {@code {"outPath","signatures"}}, as its
+     * binary caches keep it under {@code build-trace-v2/<drvPath>/<output>.doi}.
+     */
+    public String toUnkeyedJsonString() {
+        if (!(id instanceof DrvOutput.ByPath)) {
+            throw new IllegalStateException("only realisations keyed by derivation path have an unkeyed form");
+        }
+        return compact(toJsonNode(true).get("value"));
+    }
+
+    /** Parses the unkeyed form, the key being {@code id}. */
+    public static Realisation fromUnkeyedJson(DrvOutput.ByPath id, String text) {
+        JsonNode value;
+        try {
+            value = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("realisation is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (value == null || !value.isObject()) {
+            throw new IllegalArgumentException("a realisation is a JSON object");
+        }
+        return new Realisation(id, StorePath.parseBaseName(text(value, "outPath")), signatures(value.get("signatures")),
+                new TreeMap<>());
+    }
+
     /** Parses either JSON form; signatures may be {@code "name:base64"} strings or {@code {keyName, sig}} objects. */
     public static Realisation fromJson(JsonNode n) {
         if (n.has("key")) {

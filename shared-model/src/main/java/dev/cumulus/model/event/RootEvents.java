@@ -45,11 +45,15 @@ public final class RootEvents {
 
     /**
      * CollectGarbage. {@code action} is {@code return-live}, {@code return-dead}, {@code delete-dead}
-     * or {@code delete-specific} (of {@code paths}); deleting stops once {@code maxFreed} bytes are
+     * or {@code delete-specific}. With {@code paths} (always for {@code delete-specific}) only those
+     * are deleted, each with the paths that refer to it, which must be among {@code paths} unless
+     * {@code deleteReferrers}; {@code delete-specific} refuses a path that cannot go, {@code delete-dead}
+     * passes over it. Without paths, the whole store. Deleting stops once {@code maxFreed} bytes are
      * freed (negative: no limit). {@code graceSeconds} (negative: the store's default) is how old an
      * unreferenced NAR or narinfo object must be before it is removed.
      */
-    public record CollectGarbage(String action, List<String> paths, long maxFreed, long graceSeconds) {
+    public record CollectGarbage(String action, List<String> paths, boolean deleteReferrers, long maxFreed,
+                                 long graceSeconds) {
         public static final String RETURN_LIVE = "return-live";
         public static final String RETURN_DEAD = "return-dead";
         public static final String DELETE_DEAD = "delete-dead";
@@ -57,6 +61,16 @@ public final class RootEvents {
 
         public CollectGarbage {
             paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+
+        /** The whole store. */
+        public static CollectGarbage wholeStore(String action, long maxFreed, long graceSeconds) {
+            return new CollectGarbage(action, List.of(), false, maxFreed, graceSeconds);
+        }
+
+        /** Whether only {@code paths} are collected. */
+        public boolean specific() {
+            return action.equals(DELETE_SPECIFIC) || !paths.isEmpty();
         }
     }
 
@@ -69,6 +83,29 @@ public final class RootEvents {
             paths = paths == null ? List.of() : List.copyOf(paths);
             removedObjects = removedObjects == null ? List.of() : List.copyOf(removedObjects);
         }
+    }
+
+    /** Asks for the store's {@link Deletions}. */
+    public record QueryDeletions() {}
+
+    /**
+     * Whether what a cache of path infos holds may still be true: {@code generation} moves whenever a
+     * collection starts or ends deleting, and {@code deleting} says one is under way. An answer read
+     * under one generation holds while the generation stays and no collection deletes.
+     */
+    public record Deletions(long generation, boolean deleting) {
+        /**
+         * A proxy serves cached answers only within this long of having read the deletions and found
+         * them unchanged (the time counts from before the read was sent).
+         */
+        public static final long CONFIRM_MILLIS = 250;
+        /**
+         * A collection waits this long after announcing that it deletes before it deletes anything:
+         * longer than {@link #CONFIRM_MILLIS}, so every proxy has stopped serving from its cache.
+         */
+        public static final long ANNOUNCE_MILLIS = 400;
+        /** How long a collection's announcement holds if the collection dies before it ends it. */
+        public static final long ANNOUNCEMENT_SECONDS = 3600;
     }
 
     /** VerifyStore: with {@code checkContents}, every NAR is read and hashed, not only looked for. */

@@ -85,6 +85,8 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("list-roots", RootEvents.ListRoots.class, RootEvents.Roots.class);
     public static final StoreFunction<RootEvents.CollectGarbage, RootEvents.GarbageCollected> COLLECT_GARBAGE =
             new StoreFunction<>("collect-garbage", RootEvents.CollectGarbage.class, RootEvents.GarbageCollected.class);
+    public static final StoreFunction<RootEvents.QueryDeletions, RootEvents.Deletions> QUERY_DELETIONS =
+            new StoreFunction<>("query-deletions", RootEvents.QueryDeletions.class, RootEvents.Deletions.class);
     public static final StoreFunction<RootEvents.VerifyStore, RootEvents.StoreVerified> VERIFY_STORE =
             new StoreFunction<>("verify-store", RootEvents.VerifyStore.class, RootEvents.StoreVerified.class);
 
@@ -93,5 +95,5 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
             ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
-            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, VERIFY_STORE);
+            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, VERIFY_STORE);
 }

@@ -3,14 +3,12 @@ package dev.cumulus.model.io;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Replaces every occurrence of some strings by others of the same length in the bytes that pass
- * through, left to right without overlaps, and remembers where each replacement started. Nix rewrites
+ * through, left to right without overlaps. Nix rewrites
  * store path hash parts this way (its RewritingSink): a build's scratch output path becomes its final
  * one, and a content-addressed output is hashed with its own hash part zeroed.
  */
@@ -19,10 +17,8 @@ public final class RewritingOutputStream extends OutputStream {
     private final byte[][] from;
     private final byte[][] to;
     private final int length;
-    private final List<Long> matches = new ArrayList<>();
     private byte[] pending = new byte[8192];
     private int pendingLength;
-    private long pendingStart;
 
     /** {@code rewrites}' keys and values must all have the same length. */
     public RewritingOutputStream(OutputStream out, Map<String, byte[]> rewrites) {
@@ -59,7 +55,6 @@ public final class RewritingOutputStream extends OutputStream {
     public void write(byte[] b, int off, int len) throws IOException {
         if (from.length == 0) {
             out.write(b, off, len);
-            pendingStart += len;
             return;
         }
         if (pendingLength + len > pending.length) {
@@ -72,7 +67,6 @@ public final class RewritingOutputStream extends OutputStream {
             int k = matchAt(i);
             if (k >= 0) {
                 System.arraycopy(to[k], 0, pending, i, length);
-                matches.add(pendingStart + i);
                 i += length;
             } else {
                 i++;
@@ -82,7 +76,6 @@ public final class RewritingOutputStream extends OutputStream {
         out.write(pending, 0, i);
         System.arraycopy(pending, i, pending, 0, pendingLength - i);
         pendingLength -= i;
-        pendingStart += i;
     }
 
     private int matchAt(int i) {
@@ -94,15 +87,9 @@ public final class RewritingOutputStream extends OutputStream {
         return -1;
     }
 
-    /** Positions (in the stream) where a replacement started, in order. Complete after {@link #close()}. */
-    public List<Long> matches() {
-        return List.copyOf(matches);
-    }
-
     /** Writes the bytes held back (a possible match's start) through without closing {@code out}. */
     public void finish() throws IOException {
         out.write(pending, 0, pendingLength);
-        pendingStart += pendingLength;
         pendingLength = 0;
     }
 

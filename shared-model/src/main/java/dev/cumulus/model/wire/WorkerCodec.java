@@ -36,6 +36,10 @@ import java.util.function.Supplier;
 public final class WorkerCodec {
     /** Build results carry realisations keyed by output name with store-path ids (Nix 2.35). */
     public static final String FEATURE_REALISATION_WITH_PATH = "realisation-with-path-not-hash";
+    /** CollectGarbage names the whole store or specific paths, with or without their referrers (Nix 2.35). */
+    public static final String FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS = "delete-dead-specific-referrers";
+    /** The 1.38 features this codec speaks, as a daemon offers them. */
+    public static final Set<String> FEATURES = Set.of(FEATURE_REALISATION_WITH_PATH, FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS);
 
     private final StoreDir storeDir;
     private final ProtocolVersion version;
@@ -65,6 +69,10 @@ public final class WorkerCodec {
 
     private boolean realisationWithPath() {
         return features.contains(FEATURE_REALISATION_WITH_PATH);
+    }
+
+    private boolean deleteDeadSpecificReferrers() {
+        return features.contains(FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS);
     }
 
     /** Runs a model parser, turning its complaint into a wire error. */
@@ -546,21 +554,48 @@ public final class WorkerCodec {
         }
     }
 
-    /** CollectGarbage's arguments, then three obsolete numbers. */
+    /**
+     * CollectGarbage's arguments, then three obsolete numbers. With {@code delete-dead-specific-referrers}
+     * the paths come as Nix's {@code GCPaths}: a byte-wide "whole store" flag, or the paths and the
+     * delete-referrers flag; before it, a plain set whose emptiness means the whole store (except
+     * for DELETE_SPECIFIC, which always names its paths).
+     */
     public GcOptions readGcOptions(WireReader r) throws IOException {
         GcAction action = GcAction.fromWire(r.readNum());
-        SortedSet<StorePath> paths = readStorePaths(r);
+        boolean wholeStore;
+        SortedSet<StorePath> paths;
+        boolean deleteReferrers = false;
+        if (deleteDeadSpecificReferrers()) {
+            long flag = r.readNum();
+            if (flag > 1) {
+                throw new WireFormatException("invalid whole-store flag " + Long.toUnsignedString(flag));
+            }
+            wholeStore = flag == 1;
+            paths = wholeStore ? new TreeSet<>() : readStorePaths(r);
+            deleteReferrers = !wholeStore && r.readBool();
+        } else {
+            paths = readStorePaths(r);
+            wholeStore = action != GcAction.DELETE_SPECIFIC && paths.isEmpty();
+        }
         boolean ignoreLiveness = r.readBool();
         long maxFreed = r.readNum();
         for (int i = 0; i < 3; i++) {
             r.readNum();
         }
-        return new GcOptions(action, paths, ignoreLiveness, maxFreed);
+        return new GcOptions(action, wholeStore, paths, deleteReferrers, ignoreLiveness, maxFreed);
     }
 
     public void writeGcOptions(WireWriter w, GcOptions o) throws IOException {
         w.writeNum(o.action().ordinal());
-        writeStorePaths(w, o.pathsToDelete());
+        if (deleteDeadSpecificReferrers()) {
+            w.writeNum(o.wholeStore() ? 1 : 0);
+            if (!o.wholeStore()) {
+                writeStorePaths(w, o.paths());
+                w.writeBool(o.deleteReferrers());
+            }
+        } else {
+            writeStorePaths(w, o.paths());
+        }
         w.writeBool(o.ignoreLiveness()).writeNum(o.maxFreed()).writeNum(0).writeNum(0).writeNum(0);
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
@@ -34,6 +35,34 @@ class RealisationTest {
         }
         assertEquals(Realisation.fromJson(vector("realisation/with-signature.json")),
                 Realisation.fromJson(vector("realisation/with-signature-unstructured.json")));
+    }
+
+    @Test
+    void theUnkeyedFormIsWhatNix235sBinaryCachesKeepUnderTheBuildTrace() throws IOException {
+        for (String v : List.of("simple", "with-signature")) {
+            Realisation keyed = Realisation.fromJson(vector("realisation/" + v + ".json"));
+            DrvOutput.ByPath id = (DrvOutput.ByPath) keyed.id();
+            JsonNode unkeyed = vector("realisation/unkeyed-" + v + ".json");
+            assertEquals(keyed, Realisation.fromUnkeyedJson(id, unkeyed.toString()));
+            assertEquals(unkeyed, JSON.readTree(keyed.toUnkeyedJsonString()));
+            String key = BinaryCacheLayout.realisationKey(id);
+            assertEquals("build-trace-v2/g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-bar.drv/foo.doi", key);
+            assertEquals(java.util.Optional.of(id), BinaryCacheLayout.realisationIdOfKey(key));
+            assertEquals(keyed, BinaryCacheLayout.parseRealisationFile(id, BinaryCacheLayout.realisationFile(keyed)));
+        }
+        DrvOutput.ByHash legacy = DrvOutput.ByHash.parse("sha256:15e3c560894cbb27085cf65b5a2ecb18488c999497f4531b6907a7581ce6d527!out");
+        assertEquals("realisations/" + legacy.render() + ".doi", BinaryCacheLayout.realisationKey(legacy));
+        assertEquals(java.util.Optional.of(legacy), BinaryCacheLayout.realisationIdOfKey(BinaryCacheLayout.realisationKey(legacy)));
+        for (String notOne : List.of("realisations/x.doi", "realisations/a/" + legacy.render() + ".doi", "x.narinfo",
+                "build-trace-v2/g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-bar.drv/foo/bar.doi", "build-trace-v2/not-a-path/foo.doi",
+                "build-trace-v2/g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-bar/foo.doi")) {
+            assertEquals(java.util.Optional.empty(), BinaryCacheLayout.realisationIdOfKey(notOne), notOne);
+        }
+        // A file whose id is not the one its key names is refused.
+        Realisation elsewhere = Realisation.of(legacy, StorePath.parseBaseName("g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-foo"));
+        DrvOutput.ByHash other = new DrvOutput.ByHash(legacy.drvHash(), "dev");
+        assertThrows(IllegalArgumentException.class,
+                () -> BinaryCacheLayout.parseRealisationFile(other, BinaryCacheLayout.realisationFile(elsewhere)));
     }
 
     @Test

@@ -16,11 +16,16 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * name). Owner {@code session#<id>} holds one connection's temporary roots (root: the path's base
  * name) and its lease (root: {@value #LEASE}, {@code expiresAt}: until when the connection is taken
  * to be alive). A temporary root counts only while its lease holds, so a proxy that dies leaves no
- * root behind for longer than a lease; TTL removes the items later.
+ * root behind for longer than a lease; TTL removes the items later. Owner {@value #COLLECTIONS}
+ * holds what caches of path infos consult: the deletion generation (root {@value #GENERATION}, a
+ * counter every collection moves when it starts and ends deleting) and one item per collection that
+ * is deleting (root: its id, {@code expiresAt}: until when it may be).
  */
 public final class RootsTable {
     static final String NAMED = "named";
     static final String LEASE = "lease";
+    static final String COLLECTIONS = "collections";
+    static final String GENERATION = "generation";
     private static final String SESSION = "session#";
     /** Temporary roots outlive their lease in the table only for TTL to find them; the lease decides. */
     private static final long TEMP_ROOT_TTL_SECONDS = 7 * 24 * 3600;
@@ -82,6 +87,51 @@ public final class RootsTable {
         return response.hasAttributes() && !response.attributes().isEmpty()
                 ? Optional.of(StorePath.parseBaseName(Attributes.string(response.attributes(), "path")))
                 : Optional.empty();
+    }
+
+    /** The deletion generation and whether a collection may be deleting at {@code now} (epoch seconds). */
+    public record Deletions(long generation, boolean deleting) {}
+
+    /** One strongly consistent read of the collections' items. */
+    public Deletions deletions(long now) {
+        long[] generation = {0};
+        boolean[] deleting = {false};
+        QueryPages.forEach(db, q -> q.tableName(table).consistentRead(true).keyConditionExpression("#o = :o")
+                        .expressionAttributeNames(Map.of("#o", "owner"))
+                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(COLLECTIONS))),
+                i -> {
+                    if (Attributes.string(i, "root").equals(GENERATION)) {
+                        generation[0] = Attributes.number(i, "generation");
+                    } else if (Attributes.number(i, "expiresAt") > now) {
+                        deleting[0] = true;
+                    }
+                });
+        return new Deletions(generation[0], deleting[0]);
+    }
+
+    /**
+     * Announces that collection {@code gc} is about to delete, until {@code until} at the latest:
+     * its item first, then the generation moves, so a reader that sees the new generation also sees
+     * the collection deleting.
+     */
+    public void beginDeletions(String gc, long until) {
+        db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
+                "root", AttributeValue.fromS(gc), "expiresAt", Attributes.num(until))));
+        nextGeneration();
+    }
+
+    /** Collection {@code gc} deleted what it would: the generation moves again, then its item goes. */
+    public void endDeletions(String gc) {
+        nextGeneration();
+        db.deleteItem(d -> d.tableName(table).key(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
+                "root", AttributeValue.fromS(gc))));
+    }
+
+    private void nextGeneration() {
+        db.updateItem(u -> u.tableName(table).key(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
+                        "root", AttributeValue.fromS(GENERATION)))
+                .updateExpression("ADD #g :one").expressionAttributeNames(Map.of("#g", "generation"))
+                .expressionAttributeValues(Map.of(":one", Attributes.num(1))));
     }
 
     public Snapshot scan() {
