@@ -1,6 +1,6 @@
 # Derivations the end-to-end build tests send to Cumulus. Builders use the host's /bin/sh through
 # sandbox-paths; `salt` makes each test's derivations its own.
-{ salt ? "0", seconds ? "1" }:
+{ salt ? "0", seconds ? "1", marker ? "/nonexistent" }:
 let
   sh = script: [ "-c" ("export PATH=/usr/bin:/bin; " + script) ];
   mk = name: script: derivation {
@@ -16,8 +16,13 @@ let
   c3 = link "c3" c2;
   c4 = link "c4" c3;
   c5 = mk "c5" "mkdir $out; echo ${c4} ${c2} > $out/refs";
+  # Builds only where the file `marker` exists (the test's own builds: its sandbox gets the file
+  # through extra-sandbox-paths), never in Cumulus's sandbox: Cumulus can have it only from a substituter.
+  upstreamOnly = mk "upstream-only" "test -e ${marker} || { echo not here; exit 1; }; mkdir $out; echo made upstream > $out/x";
 in {
   chain = c5;
+  inherit upstreamOnly;
+  usesUpstream = mk "uses-upstream" "mkdir $out; cat ${upstreamOnly}/x > $out/y; echo ${upstreamOnly} > $out/ref";
   fails = mk "fails" "echo about to fail; echo second line; exit 3";
   # Sleeps `seconds` (the e2e tests find it by that argument), then succeeds.
   sleeps = mk "sleeps" "echo started; sleep ${seconds}; mkdir $out; echo slept > $out/done";

@@ -67,6 +67,39 @@ public final class AwsClients {
                 .forcePathStyle(config.s3Endpoint().isPresent()).build();
     }
 
+    /**
+     * A client for the bucket of a Nix {@code s3://BUCKET?region=…&endpoint=…&scheme=…&profile=…}
+     * store URL (a substituter): its region (default us-east-1, as Nix's), endpoint (path-style then)
+     * and credentials (the profile's, else the default chain, else anonymous, for public buckets).
+     */
+    public static S3Client s3ForStoreUrl(URI url, Duration socketTimeout) {
+        java.util.Map<String, String> params = new java.util.HashMap<>();
+        if (url.getRawQuery() != null) {
+            for (String pair : url.getRawQuery().split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    params.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        S3ClientBuilder builder = S3Client.builder().region(Region.of(params.getOrDefault("region", "us-east-1")))
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(socketTimeout).build())
+                .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build())
+                .credentialsProvider(params.containsKey("profile")
+                        ? software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider.create(params.get("profile"))
+                        : software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain.of(
+                                DefaultCredentialsProvider.builder().build(), AnonymousCredentialsProvider.create()));
+        String endpoint = params.get("endpoint");
+        if (endpoint != null && !endpoint.isBlank()) {
+            String scheme = params.getOrDefault("scheme", "https");
+            builder.endpointOverride(URI.create(endpoint.contains("://") ? endpoint : scheme + "://" + endpoint))
+                    .forcePathStyle(true);
+        }
+        return builder.build();
+    }
+
     AwsCredentialsProvider credentials() {
         return placeholderCredentials()
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create("cumulus", "cumulus"))

@@ -21,6 +21,7 @@ import dev.cumulus.proxy.functions.FunctionBuildService;
 import dev.cumulus.proxy.functions.FunctionPathInfoService;
 import dev.cumulus.proxy.functions.FunctionRealisationService;
 import dev.cumulus.proxy.functions.FunctionRootService;
+import dev.cumulus.proxy.functions.FunctionSubstitutionService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -55,8 +56,9 @@ final class CloudBackends {
         nars.writeCacheInfo();
         BucketRealisationService realisations = new BucketRealisationService(new FunctionRealisationService(functions, storeDir),
                 bucket);
+        FunctionSubstitutionService substitutions = new FunctionSubstitutionService(functions, storeDir);
         FunctionBuildService builds = new FunctionBuildService(functions, storeDir, pathInfo, realisations,
-                new StoreDerivations(storeDir, nars), bucket);
-        return new Backends(pathInfo, nars, builds, realisations, new FunctionRootService(functions, storeDir));
+                new StoreDerivations(storeDir, nars), bucket, substitutions);
+        return new Backends(pathInfo, nars, builds, realisations, new FunctionRootService(functions, storeDir), substitutions);
     }
 }

@@ -7,6 +7,8 @@ import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.PublicKey;
 import dev.cumulus.model.signing.SecretKey;
@@ -73,7 +75,8 @@ final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProxyCommand.quietLibraries();
+        // A line per substitution job, as a runner logs a line per build.
+        ProxyCommand.quietLibrariesBut(dev.cumulus.functions.Substitution.class.getName());
         Path state = Files.createDirectories(stateDir).toAbsolutePath();
         SecretKey signingKey = signingKey(state);
         Path authorizedKeys = authorizedKeys(state);
@@ -100,11 +103,12 @@ final class LocalCommand implements Callable<Integer> {
 
         LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX);
         running.add(stack);
-        // Uploads from untrusted callers need a signature by one of CUMULUS_TRUSTED_PUBLIC_KEYS; builds run
+        // Uploads from untrusted callers and substituted paths need a signature by one of
+        // CUMULUS_TRUSTED_PUBLIC_KEYS; CUMULUS_SUBSTITUTERS are the caches to substitute from; builds run
         // under CUMULUS_BUILD_TIMEOUT and CUMULUS_BUILD_MAX_SILENT_TIME.
-        FunctionsConfig fromEnv = FunctionsConfig.fromEnvironment(System.getenv());
-        FunctionsConfig functionsConfig = new FunctionsConfig(dir, stack.config().resourcePrefix(), fromEnv.trustedKeys(),
-                List.of(), fromEnv.buildLimits(), fromEnv.gcGraceSeconds());
+        FunctionsConfig functionsConfig = FunctionsConfig.fromEnvironment(System.getenv()).withStoreDir(dir)
+                .withResourcePrefix(stack.config().resourcePrefix()).withSigningKey(Optional.of(signingKey))
+                .withNarCompression(NarCompression.parse(compression));
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.
@@ -128,11 +132,24 @@ final class LocalCommand implements Callable<Integer> {
         java.util.Map<String, String> stackEnv = new java.util.TreeMap<>(stack.config().toEnvironment());
         stackEnv.put("CUMULUS_STORE_DIR", dir.path());
         stackEnv.put("CUMULUS_NAR_COMPRESSION", compression);
+        // The functions' settings too: a command that runs them in its own process (cumulus build, gc)
+        // must substitute, trust and limit builds as this one does.
+        for (String setting : FunctionsConfig.SETTINGS) {
+            String value = System.getenv(setting);
+            if (value != null && !value.isBlank()) {
+                stackEnv.put(setting, value);
+            }
+        }
         StackEnvironment.write(state, stackEnv);
         java.util.Map<String, String> runnerEnv = new java.util.TreeMap<>(stackEnv);
         runnerEnv.put("CUMULUS_SIGNING_KEY_FILE", state.resolve("signing-key").toString());
-        running.add(new DeadLetterWatcher(stack.clients().sqs(), stack.config().resourcePrefix(),
-                new dev.cumulus.model.event.StoreFunctionClient(functions)));
+        // What event source mappings do in AWS: the queues' messages to their functions.
+        StoreFunctionClient client = new StoreFunctionClient(functions);
+        running.add(new QueueEventSource(stack.clients().sqs(),
+                CloudResources.BUILD_REQUESTS_DEAD.physicalName(stack.config().resourcePrefix()),
+                StoreFunction.FAIL_DEAD_LETTERED_BUILDS, client));
+        running.add(new QueueEventSource(stack.clients().sqs(),
+                CloudResources.SUBSTITUTION_JOBS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBSTITUTE, client));
         for (int i = 1; i <= runners; i++) {
             running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility, runnerJobs));
         }

@@ -145,7 +145,11 @@ final class ProxyCommand implements Callable<Integer> {
             h.setLevel(ours == null ? Level.WARNING : Level.INFO);
         }
         if (ours != null) {
-            Logger.getLogger(ours).setLevel(Level.INFO);
+            kept = Logger.getLogger(ours);
+            kept.setLevel(Level.INFO);
         }
     }
+
+    /** Loggers are only weakly held: this one must keep its level until its class takes it. */
+    private static Logger kept;
 }

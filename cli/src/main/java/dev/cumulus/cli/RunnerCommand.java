@@ -2,8 +2,9 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
-import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.aws.StoreSigningKey;
+import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
@@ -73,7 +74,7 @@ final class RunnerCommand implements Callable<Integer> {
                 name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid(),
                 workDir.toAbsolutePath(), sandboxPaths, Duration.ofSeconds(visibilitySeconds),
                 StoreFunctionsOption.compression(env),
-                StoreFunctionsOption.signingKey(env), jobs);
+                StoreSigningKey.fromEnvironment(env), jobs);
         try (BuildRunner runner = new BuildRunner(clients.sqs(), queueUrl,
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)),
                 new StoreFunctionClient(functionsOption.invoker(clients, storeDir, env)), config)) {

@@ -2,22 +2,16 @@ package dev.cumulus.cli;
 
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
-import dev.cumulus.aws.KeySecret;
 import dev.cumulus.aws.LambdaInvoker;
+import dev.cumulus.aws.StoreSigningKey;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
 import dev.cumulus.model.event.StoreFunctionClient;
-import dev.cumulus.model.signing.SecretKey;
-import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.proxy.backend.Backends;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,7 +39,7 @@ enum StoreFunctionsOption {
         }
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         return CloudBackends.of(clients, invoker(clients, storeDir, env), storeDir,
-                compression(env), signingKey(env));
+                compression(env), StoreSigningKey.fromEnvironment(env));
     }
 
     /** A client of the functions the environment points at. */
@@ -59,48 +53,13 @@ enum StoreFunctionsOption {
         return NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", "zstd"));
     }
 
-    /**
-     * The store's signing key: from the file {@code CUMULUS_SIGNING_KEY_FILE}, or from the Secrets
-     * Manager secret {@code CUMULUS_SIGNING_KEY_SECRET} (as deployed; a key named
-     * {@code CUMULUS_SIGNING_KEY_NAME}, default {@value CloudResources#DEFAULT_SIGNING_KEY_NAME}, is made on first use), or none.
-     */
-    static Optional<SecretKey> signingKey(Map<String, String> env) {
-        String file = env.getOrDefault("CUMULUS_SIGNING_KEY_FILE", "");
-        if (!file.isBlank()) {
-            try {
-                return Optional.of(SecretKey.parse(Files.readString(Path.of(file)).trim()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        String secret = env.getOrDefault("CUMULUS_SIGNING_KEY_SECRET", "");
-        if (secret.isBlank()) {
-            return Optional.empty();
-        }
-        String name = env.getOrDefault("CUMULUS_SIGNING_KEY_NAME", CloudResources.DEFAULT_SIGNING_KEY_NAME);
-        try (var secrets = new AwsClients(AwsConfig.fromEnvironment(env)).secretsManager()) {
-            return Optional.of(SecretKey.parse(new KeySecret(secrets, secret).getOrCreate(
-                    StoreFunctionsOption::isSecretKey, () -> SecretKey.generate(name).render()).trim()));
-        }
-    }
-
-    private static boolean isSecretKey(String text) {
-        try {
-            SecretKey.parse(text.trim());
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     FunctionInvoker invoker(AwsClients clients, StoreDir storeDir, Map<String, String> env) {
         if (this == LAMBDA) {
             return new LambdaInvoker(clients, Optional.ofNullable(env.get("CUMULUS_LAMBDA_ALIAS")).filter(a -> !a.isBlank()));
         }
         FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
         if (!config.storeDir().equals(storeDir)) {
-            config = new FunctionsConfig(storeDir, config.resourcePrefix(), config.trustedKeys(), config.substituters(),
-                    config.buildLimits(), config.gcGraceSeconds());
+            config = config.withStoreDir(storeDir);
         }
         return new InProcessInvoker(StoreFunctions.of(clients, config));
     }

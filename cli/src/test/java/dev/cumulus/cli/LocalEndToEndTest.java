@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +71,9 @@ class LocalEndToEndTest {
     String stdioStore;
     Path clientKey;
     Path signingKey;
+    Path upstreamKey;
+    Path strangerKey;
+    BinaryCacheServer caches;
     String src;
 
     static List<NixClient> clients() {
@@ -100,8 +102,13 @@ class LocalEndToEndTest {
         Files.writeString(state.resolve("authorized_keys"), Files.readString(Path.of(clientKey + ".pub")));
         signingKey = tmp.resolve("e2e-signing-key");
         Files.writeString(signingKey, nixOk("nix", "key", "generate-secret", "--key-name", "e2e-1").trim());
-        String publicKey = run(signingKey.toString().getBytes(StandardCharsets.UTF_8), "sh", "-c",
-                "nix key convert-secret-to-public < " + signingKey).out().trim();
+        String publicKey = publicKey(signingKey);
+        // The upstream binary caches Cumulus substitutes from (issue 20): written by Nix, served here.
+        upstreamKey = tmp.resolve("upstream-signing-key");
+        Files.writeString(upstreamKey, nixOk("nix", "key", "generate-secret", "--key-name", "upstream-1").trim());
+        strangerKey = tmp.resolve("stranger-signing-key");
+        Files.writeString(strangerKey, nixOk("nix", "key", "generate-secret", "--key-name", "stranger-1").trim());
+        caches = new BinaryCacheServer(Files.createDirectories(tmp.resolve("caches")));
 
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED"));
@@ -113,7 +120,9 @@ class LocalEndToEndTest {
                 // A short lease, so that a killed runner's build comes back within seconds.
                 "--runner-visibility", Integer.toString(RUNNER_VISIBILITY)));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey);
+        pb.environment().put("CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey + " " + publicKey(upstreamKey));
+        pb.environment().put("CUMULUS_SUBSTITUTERS", String.join(" ", caches.url("xz"), caches.url("zstd"), caches.url("stranger")));
+        pb.environment().put("CUMULUS_STALLED_DOWNLOAD_TIMEOUT", "10");
         pb.redirectOutput(tmp.resolve("cumulus.out").toFile());
         pb.redirectError(tmp.resolve("cumulus.err").toFile());
         cumulus = pb.start();
@@ -132,6 +141,7 @@ class LocalEndToEndTest {
 
     @AfterParameterizedClassInvocation
     void ctrlCStopsCleanly() throws Exception {
+        caches.close();
         cumulus.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
         assertTrue(cumulus.waitFor(30, TimeUnit.SECONDS), "cumulus local did not stop");
         assertFalse(Files.exists(state.resolve("ready")));
@@ -288,6 +298,11 @@ class LocalEndToEndTest {
     }
 
     // --- helpers ---
+
+    private String publicKey(Path secretKey) throws Exception {
+        return run(secretKey.toString().getBytes(StandardCharsets.UTF_8), "sh", "-c",
+                "nix key convert-secret-to-public < " + secretKey).out().trim();
+    }
 
     private String get(String key) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
@@ -673,6 +688,115 @@ class LocalEndToEndTest {
             }
             cumulusOk("verify");
         }
+    }
+
+    // Substitution (issue 20): upstream caches written by Nix (xz and zstd), one signed by a stranger.
+    // These run after the collections above, which would take what they fetch.
+
+    /** Builds {@code attr} of builds.nix in the source store, where its builder may see the upstream marker. */
+    private String buildUpstream(String attr, String salt) throws IOException {
+        Path marker = upstreamMarker();
+        return builtOut(nixOk("nix", "build", "--store", src, "-f", builds().toString(), attr, "--argstr", "salt", salt,
+                "--argstr", "marker", marker.toString(), "--no-link", "--json", "--option", "extra-sandbox-paths",
+                marker.toString()));
+    }
+
+    /** The file only the test's own builds see (Cumulus's runners see nothing of this machine's /tmp). */
+    private Path upstreamMarker() throws IOException {
+        Path marker = tmp.resolve("upstream-marker");
+        Files.writeString(marker, "only this machine has it\n");
+        return marker;
+    }
+
+    /** Copies {@code path}'s closure into the cache {@code name}, as `nix copy --to file://…` writes one. */
+    private void toCache(String name, String compression, Path key, String path) {
+        nixOk("nix", "copy", "--from", src, "--to", "file://" + caches.folder(name) + "?compression=" + compression
+                + "&secret-key=" + key, path);
+    }
+
+    @Test
+    @Order(40)
+    void aRemoteBuildGetsAnInputNoBuilderCanMakeFromUpstream() throws Exception {
+        String input = buildUpstream("upstreamOnly", "sub");
+        toCache("xz", "xz", upstreamKey, input);
+        // Cumulus's runner could not build it ("not here"): the build goes through only if it is fetched.
+        String out = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "usesUpstream",
+                "--argstr", "salt", "sub", "--argstr", "marker", upstreamMarker().toString(), "--no-link", "--json"));
+        assertEquals("made upstream\n", nixOk("nix", "store", "cat", "--store", stdioStore, out + "/y"));
+        assertTrue(cumulusOk("builds").lines().noneMatch(l -> l.contains("-upstream-only.drv")), "the input was not built");
+        JsonNode info = JSON.readTree(nixOk("nix", "path-info", "--json", "--store", stdioStore, input));
+        JsonNode sigs = (info.isArray() ? info.get(0) : info.get(input)).get("signatures");
+        assertTrue(sigs.toString().contains("upstream-1:"), "upstream's signature kept: " + sigs);
+
+        // What a dry run says: the input is fetched, the rest built.
+        String next = buildUpstream("upstreamOnly", "sub-dry");
+        toCache("zstd", "zstd", upstreamKey, next);
+        Run dry = nix("nix", "build", "--dry-run", "--store", stdioStore, "-f", builds().toString(), "usesUpstream",
+                "--argstr", "salt", "sub-dry", "--argstr", "marker", upstreamMarker().toString());
+        assertEquals(0, dry.exit(), dry.stderr());
+        String fetched = dry.stderr().substring(dry.stderr().indexOf("will be fetched"));
+        assertTrue(fetched.contains(next), dry.stderr());
+        assertTrue(dry.stderr().contains("will be built") && dry.stderr().contains("-uses-upstream.drv"), dry.stderr());
+    }
+
+    @Test
+    @Order(41)
+    void substituteOnDestinationFetchesFromUpstreamWhatTheClientWouldSend() throws Exception {
+        String top = buildSalted("-sod", 3);
+        toCache("zstd", "zstd", upstreamKey, top);
+        // Nix 2.8 asks the destination to substitute only with builders-use-substitutes (it sends that setting).
+        nixOk("nix", "copy", "--from", src, "--to", stdioStore, "--substitute-on-destination", "--option",
+                "builders-use-substitutes", "true", top);
+        JsonNode info = JSON.readTree(nixOk("nix", "path-info", "--json", "--store", stdioStore, top));
+        JsonNode sigs = (info.isArray() ? info.get(0) : info.get(top)).get("signatures");
+        assertTrue(sigs.toString().contains("upstream-1:"), "fetched by Cumulus, not sent by the client: " + sigs);
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+    }
+
+    @Test
+    @Order(42)
+    void badUpstreamsGiveNixsErrorsAndLeaveNothing() throws Exception {
+        // Signed by a key Cumulus does not trust (and by no other).
+        String untrusted = build("-untrusted", 1024, "unsigned");
+        toCache("stranger", "xz", strangerKey, untrusted);
+        // A NAR whose bytes were changed after the narinfo was written.
+        String corrupt = buildSalted("-corrupt", 1);
+        toCache("xz", "none", upstreamKey, corrupt);
+        String narinfo = Files.readString(caches.folder("xz").resolve(corrupt.substring(11, 43) + ".narinfo"));
+        String url = narinfo.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring(5);
+        Path nar = caches.folder("xz").resolve(url);
+        // One character of a file's contents (a reference's name), so the NAR still parses and only its hash differs.
+        String text = new String(Files.readAllBytes(nar), StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("-corrupt\n");
+        assertTrue(at > 0, "the top's NAR names its chain");
+        Files.write(nar, (text.substring(0, at + 1) + "C" + text.substring(at + 2)).getBytes(StandardCharsets.ISO_8859_1));
+        // An upstream that fails for one path and has never heard of another.
+        String failing = buildSalted("-failing", 1);
+        toCache("xz", "xz", upstreamKey, failing);
+        caches.failing.put("xz/" + failing.substring(11, 43) + ".narinfo", 500);
+        String unknown = buildSalted("-unknown", 1);
+
+        Map<String, String> expected = Map.of(untrusted, "is not signed by any of the keys", corrupt, "hash mismatch",
+                failing, "HTTP 500", unknown, "there is no substituter that can build it");
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            Run r = nix("nix-store", "--store", stdioStore, "--realise", e.getKey());
+            assertNotEquals(0, r.exit(), e.getKey());
+            assertTrue(r.stderr().contains(e.getValue()), e.getKey() + ": " + r.stderr());
+            assertInvalid(e.getKey());
+        }
+    }
+
+    @Test
+    @Order(43)
+    void cumulusBuildWithNoClientFetchesTheInputsFromUpstream() throws Exception {
+        String input = buildUpstream("upstreamOnly", "sub-event");
+        toCache("xz", "xz", upstreamKey, input);
+        String drv = nixOk("nix", "eval", "--store", stdioStore, "--raw", "-f", builds().toString(), "usesUpstream.drvPath",
+                "--argstr", "salt", "sub-event", "--argstr", "marker", upstreamMarker().toString()).trim();
+        String out = cumulusOk("build", drv);
+        String path = out.lines().filter(l -> l.startsWith("/nix/store/")).findFirst().orElseThrow(() -> new AssertionError(out));
+        assertEquals("made upstream\n", nixOk("nix", "store", "cat", "--store", stdioStore, path + "/y"));
+        assertTrue(cumulusOk("builds").lines().noneMatch(l -> l.contains("-upstream-only.drv")));
     }
 
     /** A daemon connection over the socket that holds {@code paths} as temporary roots until closed. */

@@ -46,12 +46,13 @@ public final class CumulusStack extends Stack {
     static final String NETWORK_CIDR = "10.60.0.0/16";
 
     private final StoreData data;
+    private final StoreKeys keys;
 
     public CumulusStack(Construct scope, String id, StackProps props, InfraConfig config) {
         super(scope, id, props);
         data = new StoreData(this, "Data", config);
-        StoreKeys keys = new StoreKeys(this, "Keys", config);
-        StoreLambdas functions = new StoreLambdas(this, "Functions", config, data);
+        keys = new StoreKeys(this, "Keys", config);
+        StoreLambdas functions = new StoreLambdas(this, "Functions", config, data, keys);
 
         LogGroup flowLogs = LogGroup.Builder.create(this, "NetworkFlowLogs").retention(config.logRetention())
                 .removalPolicy(RemovalPolicy.DESTROY).build();
@@ -140,5 +141,9 @@ public final class CumulusStack extends Stack {
 
     public StoreData data() {
         return data;
+    }
+
+    public StoreKeys keys() {
+        return keys;
     }
 }

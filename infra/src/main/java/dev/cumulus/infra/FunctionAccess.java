@@ -7,22 +7,36 @@ import static dev.cumulus.model.resources.CloudResources.GC_ROOTS;
 import static dev.cumulus.model.resources.CloudResources.PATHS;
 import static dev.cumulus.model.resources.CloudResources.REALISATIONS;
 import static dev.cumulus.model.resources.CloudResources.REFERRERS;
+import static dev.cumulus.model.resources.CloudResources.SUBSTITUTIONS;
 
 import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.QueueSpec;
 import dev.cumulus.model.resources.TableSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What each function may touch, and nothing more: read or read-write per table, the bucket, and
- * sending to the build queue. Read off the code in functions-core: a function that starts using
- * another table needs its line here changed, or it fails in AWS with AccessDenied (the local stack
- * checks no permissions).
+ * What each function may touch, and nothing more: read or read-write per table, the bucket, the
+ * queues it sends to, and the store's signing key. Read off the code in functions-core: a function
+ * that starts using another table needs its line here changed, or it fails in AWS with AccessDenied
+ * (the local stack checks no permissions).
  *
  * @param bucket what the function does with the store bucket
+ * @param sendsTo the queues the function sends messages to
+ * @param signs whether it reads the store's signing key (to sign what it makes valid)
+ * @param readsSubstituters whether it reads the substituters (those in S3 need a grant)
  */
-public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, boolean sendsBuilds) {
+public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, List<QueueSpec> sendsTo, boolean signs,
+                             boolean readsSubstituters) {
+    public FunctionAccess {
+        sendsTo = List.copyOf(sendsTo);
+    }
+
+    public FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket) {
+        this(tables, bucket, List.of(), false, false);
+    }
 
     public enum Level { READ, READ_WRITE }
 
@@ -47,24 +61,34 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
         m.put(StoreFunction.QUERY_VALID_DERIVERS.name(), reads(PATHS, DERIVATION_OUTPUTS));
         m.put(StoreFunction.QUERY_DERIVATION_OUTPUT_MAP.name(), reads(PATHS, DERIVATION_OUTPUTS, REALISATIONS));
         m.put(StoreFunction.QUERY_ALL_VALID_PATHS.name(), reads(PATHS));
-        m.put(StoreFunction.QUERY_SUBSTITUTABLE_PATHS.name(), reads()); // asks the configured binary caches
+        FunctionAccess upstream = new FunctionAccess(Map.of(), BucketLevel.NONE, List.of(), false, true);
+        m.put(StoreFunction.QUERY_SUBSTITUTABLE_PATHS.name(), upstream);
+        m.put(StoreFunction.QUERY_SUBSTITUTABLE_PATH_INFOS.name(), upstream);
+        m.put(StoreFunction.SUBSTITUTE_PATHS.name(), new FunctionAccess(Map.of(PATHS, Level.READ, SUBSTITUTIONS, Level.READ_WRITE),
+                BucketLevel.NONE, List.of(CloudResources.SUBSTITUTION_JOBS), false, false));
+        m.put(StoreFunction.QUERY_SUBSTITUTION.name(), reads(SUBSTITUTIONS));
+        Map<TableSpec, Level> substitute = new LinkedHashMap<>(REGISTRATION);
+        substitute.put(REALISATIONS, Level.READ_WRITE);
+        substitute.put(SUBSTITUTIONS, Level.READ_WRITE);
+        m.put(StoreFunction.SUBSTITUTE.name(), new FunctionAccess(substitute, BucketLevel.READ_WRITE_DELETE, List.of(), true, true));
         m.put(StoreFunction.REGISTER_DRV_OUTPUT.name(),
-                new FunctionAccess(Map.of(PATHS, Level.READ, REALISATIONS, Level.READ_WRITE), BucketLevel.NONE, false));
+                new FunctionAccess(Map.of(PATHS, Level.READ, REALISATIONS, Level.READ_WRITE), BucketLevel.NONE));
         m.put(StoreFunction.QUERY_REALISATION.name(), reads(REALISATIONS));
         m.put(StoreFunction.ADD_SIGNATURES.name(), writes(PATHS));
-        m.put(StoreFunction.REGISTER_PATHS.name(), new FunctionAccess(REGISTRATION, BucketLevel.NONE, false));
+        m.put(StoreFunction.REGISTER_PATHS.name(), new FunctionAccess(REGISTRATION, BucketLevel.NONE));
 
         m.put(StoreFunction.SUBMIT_BUILD.name(),
-                new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE, true));
+                new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE,
+                        List.of(CloudResources.BUILD_REQUESTS), false, false));
         m.put(StoreFunction.QUERY_BUILD.name(), reads(BUILDS, BUILD_LOGS));
         m.put(StoreFunction.QUERY_BUILDS.name(), reads(BUILDS, BUILD_LOGS));
         m.put(StoreFunction.BUILD_STARTED.name(), writes(BUILDS));
         m.put(StoreFunction.APPEND_BUILD_LOG.name(),
-                new FunctionAccess(Map.of(BUILDS, Level.READ, BUILD_LOGS, Level.READ_WRITE), BucketLevel.NONE, false));
+                new FunctionAccess(Map.of(BUILDS, Level.READ, BUILD_LOGS, Level.READ_WRITE), BucketLevel.NONE));
         Map<TableSpec, Level> completion = new LinkedHashMap<>(REGISTRATION);
         completion.put(BUILDS, Level.READ_WRITE);
         completion.put(REALISATIONS, Level.READ_WRITE);
-        m.put(StoreFunction.COMPLETE_BUILD.name(), new FunctionAccess(completion, BucketLevel.NONE, false));
+        m.put(StoreFunction.COMPLETE_BUILD.name(), new FunctionAccess(completion, BucketLevel.NONE));
         m.put(StoreFunction.FAIL_BUILD.name(), writes(BUILDS));
         m.put(StoreFunction.ABANDON_BUILD.name(), writes(BUILDS));
         m.put(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name(), writes(BUILDS));
@@ -77,13 +101,13 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
         m.put(StoreFunction.LIST_ROOTS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
                 REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
-                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE, false));
+                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE));
         m.put(StoreFunction.QUERY_DELETIONS.name(), reads(GC_ROOTS));
-        m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ, false));
+        m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ));
 
         Map<TableSpec, Level> ingest = new LinkedHashMap<>(REGISTRATION);
         ingest.put(REALISATIONS, Level.READ_WRITE);
-        m.put(BINARY_CACHE_INGEST, new FunctionAccess(ingest, BucketLevel.READ_WRITE_DELETE, false));
+        m.put(BINARY_CACHE_INGEST, new FunctionAccess(ingest, BucketLevel.READ_WRITE_DELETE));
         return m;
     }
 
@@ -101,14 +125,16 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, b
         for (TableSpec t : tables) {
             m.put(t, level);
         }
-        return new FunctionAccess(m, BucketLevel.NONE, false);
+        return new FunctionAccess(m, BucketLevel.NONE);
     }
 
     /** The functions the protocol proxy calls (its task role may invoke these and no others). */
     public static final List<StoreFunction<?, ?>> CALLED_BY_PROXY = List.of(
             StoreFunction.QUERY_VALID_PATHS, StoreFunction.QUERY_PATH_INFO, StoreFunction.QUERY_PATH_FROM_HASH_PART,
             StoreFunction.QUERY_REFERRERS, StoreFunction.QUERY_VALID_DERIVERS, StoreFunction.QUERY_DERIVATION_OUTPUT_MAP,
-            StoreFunction.QUERY_ALL_VALID_PATHS, StoreFunction.QUERY_SUBSTITUTABLE_PATHS, StoreFunction.REGISTER_DRV_OUTPUT,
+            StoreFunction.QUERY_ALL_VALID_PATHS, StoreFunction.QUERY_SUBSTITUTABLE_PATHS,
+            StoreFunction.QUERY_SUBSTITUTABLE_PATH_INFOS, StoreFunction.SUBSTITUTE_PATHS, StoreFunction.QUERY_SUBSTITUTION,
+            StoreFunction.REGISTER_DRV_OUTPUT,
             StoreFunction.QUERY_REALISATION, StoreFunction.ADD_SIGNATURES, StoreFunction.REGISTER_PATHS,
             StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.QUERY_BUILDS, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
             StoreFunction.RELEASE_TEMP_ROOTS, StoreFunction.ADD_ROOT, StoreFunction.LIST_ROOTS,

@@ -21,13 +21,16 @@ import software.constructs.Node;
  * @param repositoryRoot      the checkout: the function zip and the container image come from its build output
  * @param publicCache         who may read the bucket as a binary cache besides Cumulus itself
  * @param authorizedKeys      SSH public keys allowed to connect to the proxy, as authorized_keys lines
+ * @param substituters        binary caches the store fetches what it lacks from (http(s):// or s3://), in
+ *                            priority order; none by default
  */
 public record InfraConfig(String prefix, Optional<String> region, Path repositoryRoot, String storeDir,
                           int lambdaMemoryMb, int proxyCpu, int proxyMemoryMb, int proxyTasks, int sshPort,
                           String sshAllowedCidr, List<String> authorizedKeys, int runnerCpu, int runnerMemoryMb,
                           int runnerEphemeralStorageGiB, int maxRunners, PublicCache publicCache,
                           Optional<String> cacheDomain, Optional<String> cacheCertificateArn, RetentionDays logRetention,
-                          int buildLogRetentionDays, List<String> trustedPublicKeys, String signingKeyName,
+                          int buildLogRetentionDays, List<String> trustedPublicKeys, List<String> substituters,
+                          String signingKeyName,
                           Optional<String> alarmEmail, String narCompression) {
 
     /** Who reads the store bucket as a Nix binary cache. */
@@ -47,6 +50,7 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
     public InfraConfig {
         authorizedKeys = List.copyOf(authorizedKeys);
         trustedPublicKeys = List.copyOf(trustedPublicKeys);
+        substituters = List.copyOf(substituters);
         if (!prefix.contains("${Token") && !prefix.matches("[a-z0-9][a-z0-9.-]*-")) {
             throw new IllegalArgumentException("prefix '" + prefix + "' must be lower-case letters, digits and '-', ending in '-'"
                     + " (it starts bucket, table, queue and function names)");
@@ -99,6 +103,7 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
                 RetentionDays.valueOf(text.apply("logRetention").orElse("ONE_MONTH").toUpperCase(Locale.ROOT)),
                 number.apply("buildLogRetentionDays").orElse(90),
                 text.apply("trustedPublicKeys").map(v -> List.of(v.trim().split("\\s+"))).orElse(List.of()),
+                text.apply("substituters").map(v -> List.of(v.trim().split("\\s+"))).orElse(List.of()),
                 text.apply("signingKeyName").orElse(CloudResources.DEFAULT_SIGNING_KEY_NAME),
                 text.apply("alarmEmail"),
                 text.apply("narCompression").orElse("zstd"));

@@ -30,7 +30,8 @@ import software.constructs.Construct;
  * {@code QUARKUS_LAMBDA_HANDLER} picking the {@code @Named} handler, Java 21 with SnapStart. Callers
  * invoke the {@value #ALIAS} alias (a published version, restored from its snapshot); each function's
  * role holds only what {@link FunctionAccess} lists for it. The dead-letter queue triggers
- * fail-dead-lettered-builds and the bucket's new narinfos and realisations trigger binary-cache-ingest.
+ * fail-dead-lettered-builds, the substitutions queue triggers substitute, and the bucket's new
+ * narinfos and realisations trigger binary-cache-ingest.
  */
 public final class StoreLambdas extends Construct {
     public static final String ALIAS = "live";
@@ -39,7 +40,7 @@ public final class StoreLambdas extends Construct {
     private final Map<String, Function> functions = new LinkedHashMap<>();
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
 
-    public StoreLambdas(Construct scope, String id, InfraConfig config, StoreData data) {
+    public StoreLambdas(Construct scope, String id, InfraConfig config, StoreData data, StoreKeys keys) {
         super(scope, id);
         if (!Files.isRegularFile(config.functionsZip())) {
             throw new IllegalStateException(config.functionsZip() + " is missing: build it first "
@@ -66,6 +67,14 @@ public final class StoreLambdas extends Construct {
             if (!config.trustedPublicKeys().isEmpty()) {
                 env.put("CUMULUS_TRUSTED_PUBLIC_KEYS", String.join(" ", config.trustedPublicKeys()));
             }
+            if (!config.substituters().isEmpty()) {
+                env.put("CUMULUS_SUBSTITUTERS", String.join(" ", config.substituters()));
+            }
+            if (access.signs()) {
+                env.put("CUMULUS_SIGNING_KEY_SECRET", keys.signingKey().getSecretArn());
+                env.put("CUMULUS_SIGNING_KEY_NAME", config.signingKeyName());
+                env.put("CUMULUS_NAR_COMPRESSION", config.narCompression());
+            }
             // The JIT's first tier starts fastest; a function's work is short and mostly waits on DynamoDB.
             env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
             Function fn = Function.Builder.create(this, logicalId)
@@ -75,7 +84,8 @@ public final class StoreLambdas extends Construct {
                     .architecture(Architecture.X86_64)
                     .handler(HANDLER)
                     .code(code)
-                    .memorySize(config.lambdaMemoryMb())
+                    .memorySize(name.equals(StoreFunction.SUBSTITUTE.name()) ? Math.max(2048, config.lambdaMemoryMb())
+                            : config.lambdaMemoryMb())
                     .timeout(timeout(name))
                     .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                     .environment(env)
@@ -85,6 +95,12 @@ public final class StoreLambdas extends Construct {
             Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                     "callers invoke the '" + ALIAS + "' alias of the current published version");
             grant(fn, access, data);
+            if (access.signs()) {
+                keys.signingKey().grantRead(fn);
+            }
+            if (access.readsSubstituters()) {
+                grantSubstituterBuckets(fn, config);
+            }
             Alias alias = Alias.Builder.create(this, logicalId + "Live").aliasName(ALIAS).version(fn.getCurrentVersion()).build();
             functions.put(name, fn);
             aliases.put(name, alias);
@@ -93,6 +109,10 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.BUILD_REQUESTS_DEAD))
                         .batchSize(10).reportBatchItemFailures(true).build());
+        // One job per invocation: a job may run for minutes, and its message's visibility covers one.
+        aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
+                SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
+                        .batchSize(1).reportBatchItemFailures(true).build());
         // New narinfos and realisations (both layouts end in .doi) become store paths and realisations.
         for (String suffix : List.of(".narinfo", ".doi")) {
             data.bucket().addEventNotification(EventType.OBJECT_CREATED,
@@ -103,7 +123,8 @@ public final class StoreLambdas extends Construct {
 
     /** Queries answer in milliseconds; registration, completion and the whole-store sweeps take longer. */
     private static Duration timeout(String name) {
-        if (name.equals(StoreFunction.COLLECT_GARBAGE.name()) || name.equals(StoreFunction.VERIFY_STORE.name())) {
+        if (name.equals(StoreFunction.COLLECT_GARBAGE.name()) || name.equals(StoreFunction.VERIFY_STORE.name())
+                || name.equals(StoreFunction.SUBSTITUTE.name())) {
             return Duration.minutes(15);
         }
         if (name.equals(StoreFunction.REGISTER_PATHS.name()) || name.equals(StoreFunction.COMPLETE_BUILD.name())
@@ -111,6 +132,17 @@ public final class StoreLambdas extends Construct {
             return Duration.minutes(5);
         }
         return Duration.seconds(60);
+    }
+
+    /** Reading the substituters that are S3 buckets ({@code s3://BUCKET?…}); HTTP ones need no grant. */
+    private static void grantSubstituterBuckets(Function fn, InfraConfig config) {
+        List<String> objects = config.substituters().stream().filter(s -> s.startsWith("s3://"))
+                .map(s -> java.net.URI.create(s).getHost()).map(b -> "arn:" + software.amazon.awscdk.Aws.PARTITION + ":s3:::" + b + "/*")
+                .toList();
+        if (!objects.isEmpty()) {
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("s3:GetObject")).resources(objects).build());
+        }
     }
 
     private static void grant(IGrantable fn, FunctionAccess access, StoreData data) {
@@ -129,9 +161,7 @@ public final class StoreLambdas extends Construct {
                 data.bucket().grantDelete(fn);
             }
         }
-        if (access.sendsBuilds()) {
-            data.queue(CloudResources.BUILD_REQUESTS).grantSendMessages(fn);
-        }
+        access.sendsTo().forEach(q -> data.queue(q).grantSendMessages(fn));
     }
 
     public Alias alias(StoreFunction<?, ?> function) {

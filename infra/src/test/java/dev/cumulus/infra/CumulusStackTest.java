@@ -118,11 +118,15 @@ class CumulusStackTest {
             if (entry.getValue().bucket() != FunctionAccess.BucketLevel.NONE) {
                 expected.add(logicalId(data.bucket()));
             }
-            if (entry.getValue().sendsBuilds()) {
-                expected.add(logicalId(data.queue(CloudResources.BUILD_REQUESTS)));
-            }
+            entry.getValue().sendsTo().forEach(q -> expected.add(logicalId(data.queue(q))));
             if (entry.getKey().equals(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name())) {
                 expected.add(logicalId(data.queue(CloudResources.BUILD_REQUESTS_DEAD))); // its event source
+            }
+            if (entry.getKey().equals(StoreFunction.SUBSTITUTE.name())) {
+                expected.add(logicalId(data.queue(CloudResources.SUBSTITUTION_JOBS))); // its event source
+            }
+            if (entry.getValue().signs()) {
+                expected.add(logicalId(synth.stack().keys().signingKey()));
             }
             assertEquals(expected, named, entry.getKey());
         }

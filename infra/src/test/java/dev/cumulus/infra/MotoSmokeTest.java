@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.model.resources.CloudResources;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -74,7 +75,8 @@ class MotoSmokeTest {
                 data.put(id, Map.of("Type", r.get("Type"), "Properties", r.get("Properties")));
             }
         });
-        assertEquals(7 + 2 + 2, data.size(), "tables, queues and buckets in the template");
+        assertEquals(CloudResources.TABLES.size() + CloudResources.QUEUES.size() + 2, data.size(),
+                "tables, queues and buckets (the store's and its access logs') in the template");
         String stackId = cloudFormation(endpoint, Map.of("Action", "CreateStack", "StackName", "cumulus-data",
                 "TemplateBody", new ObjectMapper().writeValueAsString(Map.of("Resources", data))));
         assertTrue(stackId.contains("<StackId>"), stackId);

@@ -22,14 +22,15 @@ import dev.cumulus.model.wire.HandshakeInfo;
 import dev.cumulus.model.wire.KeyedBuildResult;
 import dev.cumulus.model.wire.ProtocolVersion;
 import dev.cumulus.model.wire.ServerHandshake;
+import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.wire.WireFormatException;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.model.wire.WireWriter;
 import dev.cumulus.model.wire.WorkerCodec;
 import dev.cumulus.model.wire.WorkerOp;
-import dev.cumulus.model.wire.WorkerRequest;
 import dev.cumulus.model.wire.WorkerRequest.*;
+import dev.cumulus.model.wire.WorkerRequest;
 import dev.cumulus.model.wire.WorkerRequestReader;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
@@ -235,7 +236,7 @@ public final class DaemonConnection implements Session {
                 yield w -> w.writeBool(valid);
             }
             case HasSubstitutes r -> {
-                boolean has = paths.querySubstitutablePaths(Set.of(r.path())).contains(r.path());
+                boolean has = backends.substitutions().querySubstitutablePaths(Set.of(r.path())).contains(r.path());
                 yield w -> w.writeBool(has);
             }
             case QueryPathHash r -> {
@@ -249,8 +250,22 @@ public final class DaemonConnection implements Session {
             case QueryReferrers r -> pathSet(paths.queryReferrers(r.path()));
             case QueryValidDerivers r -> pathSet(paths.queryValidDerivers(r.path()));
             case QueryAllValidPaths r -> pathSet(paths.queryAllValidPaths());
-            case QueryValidPaths r -> pathSet(paths.queryValidPaths(r.paths()));
-            case QuerySubstitutablePaths r -> pathSet(paths.querySubstitutablePaths(r.paths()));
+            case QueryValidPaths r -> {
+                if (r.substitute()) {
+                    // As the daemon: fetch what is missing (builders-use-substitutes, --substitute-on-destination);
+                    // what cannot be had is just not valid.
+                    TreeSet<StorePath> missing = new TreeSet<>(r.paths());
+                    missing.removeAll(paths.queryValidPaths(r.paths()));
+                    SortedSet<StorePath> offered = missing.isEmpty() ? new TreeSet<>()
+                            : backends.substitutions().querySubstitutablePaths(missing);
+                    if (!offered.isEmpty()) {
+                        backends.substitutions().substitute(this, offered, Set.of())
+                                .forEach((what, why) -> logger.log(Stderr.LVL_WARN, "warning: " + why));
+                    }
+                }
+                yield pathSet(paths.queryValidPaths(r.paths()));
+            }
+            case QuerySubstitutablePaths r -> pathSet(backends.substitutions().querySubstitutablePaths(r.paths()));
             case QueryDeriver r -> {
                 Optional<StorePath> deriver = validInfo(r.path()).deriver();
                 yield w -> codec.writeOptionalStorePath(w, deriver);
@@ -281,9 +296,14 @@ public final class DaemonConnection implements Session {
                 List<String> names = List.copyOf(paths.queryDerivationOutputMap(r.drvPath()).keySet());
                 yield w -> w.writeStrings(names);
             }
-            // Cumulus is itself the cache: it substitutes from nowhere else.
-            case QuerySubstitutablePathInfo r -> w -> w.writeNum(0);
-            case QuerySubstitutablePathInfos r -> w -> w.writeNum(0);
+            case QuerySubstitutablePathInfo r -> {
+                var info = Optional.ofNullable(backends.substitutions().querySubstitutablePathInfos(Set.of(r.path())).get(r.path()));
+                yield w -> codec.writeSubstitutablePathInfo(w, info);
+            }
+            case QuerySubstitutablePathInfos r -> {
+                var infos = backends.substitutions().querySubstitutablePathInfos(r.paths().keySet());
+                yield w -> codec.writeSubstitutablePathInfos(w, infos);
+            }
             case AddSignatures r -> {
                 paths.addSignatures(r.path(), r.signatures());
                 yield ONE;
@@ -360,7 +380,8 @@ public final class DaemonConnection implements Session {
                 yield ONE;
             }
             case QueryMissing r -> {
-                var missing = new MissingPathsPlanner(backends.pathInfo(), backends.builds(), new KnownOutputs(storeDir, backends)).plan(r.targets());
+                var missing = new MissingPathsPlanner(backends.pathInfo(), backends.builds(), backends.substitutions(),
+                        new KnownOutputs(storeDir, backends)).plan(r.targets());
                 yield w -> codec.writeMissingPaths(w, missing);
             }
             case AddBuildLog r -> {
@@ -454,10 +475,9 @@ public final class DaemonConnection implements Session {
     }
 
     /**
-     * BuildPaths and BuildPathsWithResults. Opaque paths are answered from path info (a valid path
-     * is already built; Cumulus substitutes nothing, so an invalid one is a failure): {@code nix copy
-     * --from} "builds" the opaque paths it copies. So are derivations whose outputs are all valid
-     * (content-addressed ones through their realisations). Only the rest go to the build service.
+     * BuildPaths and BuildPathsWithResults. Opaque paths are valid already ({@code nix copy --from}
+     * "builds" the opaque paths it copies) or substituted; so are derivations whose outputs are all
+     * valid (content-addressed ones through their realisations). Only the rest go to the build service.
      */
     private List<KeyedBuildResult> build(List<DerivedPath> targets, BuildMode mode) {
         TreeSet<StorePath> opaque = new TreeSet<>();
@@ -482,15 +502,20 @@ public final class DaemonConnection implements Session {
             }
         }
         Set<StorePath> valid = opaque.isEmpty() ? Set.of() : backends.pathInfo().queryValidPaths(opaque);
+        TreeSet<StorePath> missing = new TreeSet<>(opaque);
+        missing.removeAll(valid);
+        Map<String, String> unsubstituted = missing.isEmpty() ? Map.of()
+                : backends.substitutions().substitute(this, missing, Set.of());
         if (!derivations.isEmpty()) {
             backends.builds().build(this, derivations, mode).forEach(k -> built.put(k.path(), k));
         }
         List<KeyedBuildResult> results = new ArrayList<>();
         for (DerivedPath t : targets) {
             if (t instanceof DerivedPath.Opaque o) {
-                boolean ok = valid.contains(o.path());
-                results.add(new KeyedBuildResult(t, new BuildResult(ok ? BuildStatus.ALREADY_VALID : BuildStatus.MISC_FAILURE,
-                        ok ? "" : "path '" + storeDir.print(o.path()) + "' is not valid in this store and it has no substituters",
+                String printed = storeDir.print(o.path());
+                BuildStatus status = valid.contains(o.path()) ? BuildStatus.ALREADY_VALID
+                        : unsubstituted.containsKey(printed) ? BuildStatus.MISC_FAILURE : BuildStatus.SUBSTITUTED;
+                results.add(new KeyedBuildResult(t, new BuildResult(status, unsubstituted.getOrDefault(printed, ""),
                         0, false, now, now, Optional.empty(), Optional.empty(), new TreeMap<>())));
             } else if (built.containsKey(t)) {
                 results.add(built.get(t));

@@ -3,27 +3,33 @@ package dev.cumulus.proxy;
 import dev.cumulus.model.derived.DerivedPath;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.MissingPaths;
+import dev.cumulus.model.wire.SubstitutablePathInfo;
 import dev.cumulus.proxy.backend.BuildService;
 import dev.cumulus.proxy.backend.PathInfoService;
+import dev.cumulus.proxy.backend.SubstitutionService;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * QueryMissing: what the store can answer from path info and realisations it answers here (valid paths need
- * nothing, an opaque path that is not valid is substitutable or unknown, a derivation whose wanted
- * outputs are all valid needs nothing); whatever would need a build is the build service's to plan.
- * Nix asks this before most commands, {@code nix path-info} included, so it must not depend on builds.
+ * QueryMissing: what the store can answer from path info, realisations and its substituters (valid
+ * paths need nothing; an opaque path that is not valid is substituted with what it refers to, or
+ * unknown; a derivation whose wanted outputs are all valid needs nothing); whatever would need a
+ * build is the build service's to plan. Nix asks this before most commands, {@code nix path-info}
+ * included, so it must not depend on builds.
  */
 final class MissingPathsPlanner {
     private final PathInfoService paths;
     private final BuildService builds;
+    private final SubstitutionService substitutions;
     private final KnownOutputs known;
 
-    MissingPathsPlanner(PathInfoService paths, BuildService builds, KnownOutputs known) {
+    MissingPathsPlanner(PathInfoService paths, BuildService builds, SubstitutionService substitutions, KnownOutputs known) {
         this.paths = paths;
         this.builds = builds;
+        this.substitutions = substitutions;
         this.known = known;
     }
 
@@ -42,18 +48,36 @@ final class MissingPathsPlanner {
         }
         TreeSet<StorePath> absent = new TreeSet<>(opaque);
         absent.removeAll(paths.queryValidPaths(opaque));
-        Set<StorePath> substitutable = absent.isEmpty() ? Set.of() : paths.querySubstitutablePaths(absent);
+        MissingPaths built = toBuild.isEmpty() ? new MissingPaths(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), 0, 0)
+                : builds.queryMissing(toBuild);
+        // What will be fetched is the closure of what is: a substituted path's missing references come too.
+        TreeSet<StorePath> seeds = new TreeSet<>(absent);
+        seeds.addAll(built.willSubstitute());
+        SortedMap<StorePath, SubstitutablePathInfo> fetched = substitutable(seeds);
         TreeSet<StorePath> unknown = new TreeSet<>(absent);
-        unknown.removeAll(substitutable);
-        MissingPaths here = new MissingPaths(new TreeSet<>(), new TreeSet<>(substitutable), unknown, 0, 0);
-        if (toBuild.isEmpty()) {
-            return here;
+        unknown.removeAll(fetched.keySet());
+        unknown.addAll(built.unknown());
+        long download = fetched.values().stream().mapToLong(SubstitutablePathInfo::downloadSize).sum();
+        long nar = fetched.values().stream().mapToLong(SubstitutablePathInfo::narSize).sum();
+        return new MissingPaths(built.willBuild(), new TreeSet<>(fetched.keySet()), unknown, download, nar);
+    }
+
+    /** The substitutable among {@code absent}, with the references they need that are not valid either. */
+    private SortedMap<StorePath, SubstitutablePathInfo> substitutable(TreeSet<StorePath> absent) {
+        SortedMap<StorePath, SubstitutablePathInfo> out = new TreeMap<>();
+        TreeSet<StorePath> ask = absent;
+        while (!ask.isEmpty()) {
+            SortedMap<StorePath, SubstitutablePathInfo> infos = substitutions.querySubstitutablePathInfos(ask);
+            out.putAll(infos);
+            TreeSet<StorePath> next = new TreeSet<>();
+            infos.values().forEach(i -> next.addAll(i.references()));
+            next.removeAll(out.keySet());
+            next.removeAll(ask);
+            if (!next.isEmpty()) {
+                next.removeAll(paths.queryValidPaths(next));
+            }
+            ask = next;
         }
-        MissingPaths built = builds.queryMissing(toBuild);
-        TreeSet<StorePath> willSubstitute = new TreeSet<>(here.willSubstitute());
-        willSubstitute.addAll(built.willSubstitute());
-        TreeSet<StorePath> unknownAll = new TreeSet<>(unknown);
-        unknownAll.addAll(built.unknown());
-        return new MissingPaths(built.willBuild(), willSubstitute, unknownAll, built.downloadSize(), built.narSize());
+        return out;
     }
 }

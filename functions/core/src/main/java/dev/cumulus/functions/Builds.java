@@ -4,8 +4,8 @@ import dev.cumulus.functions.tables.BuildLogTable;
 import dev.cumulus.functions.tables.BuildsTable;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
-import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.build.BuildReport.BuiltOutput;
+import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.build.BuildRequest;
 import dev.cumulus.model.build.DerivationBuildRequest;
 import dev.cumulus.model.derivation.Derivation;
@@ -13,34 +13,31 @@ import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildClaim;
-import dev.cumulus.model.event.BuildEvents.DeadLetter;
-import dev.cumulus.model.event.BuildEvents.DeadLetters;
-import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
-import dev.cumulus.model.event.BuildEvents.InputNar;
-import dev.cumulus.model.event.BuildEvents.ItemFailure;
 import dev.cumulus.model.event.BuildEvents.BuildList;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
-import dev.cumulus.model.event.BuildEvents.BuildStates;
-import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.BuildStates;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
 import dev.cumulus.model.event.BuildEvents.FailBuild;
+import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.BuildEvents.ListBuilds;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.hash.Hash;
-import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildStatus;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,10 +72,10 @@ public final class Builds {
     private final StoreDir storeDir;
     private final FunctionsConfig.BuildLimits limits;
     private final PathRegistration registration;
-    private final BuildQueue queue;
+    private final JobQueue<QueuedBuild> queue;
     private final Clock clock;
 
-    public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, BuildQueue queue, Clock clock) {
+    public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, JobQueue<QueuedBuild> queue, Clock clock) {
         this.tables = tables;
         this.storeDir = config.storeDir();
         this.limits = config.buildLimits();
@@ -349,27 +346,14 @@ public final class Builds {
      * A body that is not a queued build is dropped (it can never succeed); a failure to record the
      * end sends the message back.
      */
-    public DeadLettersHandled failDeadLettered(DeadLetters d) {
-        List<ItemFailure> again = new ArrayList<>();
-        for (DeadLetter m : d.records()) {
-            QueuedBuild build;
-            try {
-                build = EventJson.read(m.body() == null ? new byte[0] : m.body().getBytes(StandardCharsets.UTF_8),
-                        QueuedBuild.class);
-            } catch (IllegalArgumentException e) {
-                continue;
+    public MessagesHandled failDeadLettered(QueueMessages d) {
+        return d.each(QueuedBuild.class, build -> {
+            if (build.id() != null && tables.builds().get(build.id()).isPresent()) {
+                finish(build.id(), BuildState.FAILED, BuildStatus.MISC_FAILURE.jsonName(),
+                        "failed: no build-runner finished it in " + CloudResources.BUILD_REQUESTS.maxReceiveCount()
+                                + " attempts", Map.of());
             }
-            try {
-                if (build.id() != null && tables.builds().get(build.id()).isPresent()) {
-                    finish(build.id(), BuildState.FAILED, BuildStatus.MISC_FAILURE.jsonName(),
-                            "failed: no build-runner finished it in " + CloudResources.BUILD_REQUESTS.maxReceiveCount()
-                                    + " attempts", Map.of());
-                }
-            } catch (RuntimeException e) {
-                again.add(new ItemFailure(m.messageId()));
-            }
-        }
-        return new DeadLettersHandled(again);
+        });
     }
 
     public BuildList list(ListBuilds l) {

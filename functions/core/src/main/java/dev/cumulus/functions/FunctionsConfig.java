@@ -1,20 +1,28 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.aws.StoreSigningKey;
+import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.PublicKey;
+import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.StoreDir;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the store functions need besides their tables: the store directory paths are printed in, the
- * keys whose signatures make an input-addressed path or a realisation acceptable from an untrusted
- * caller, the binary caches QuerySubstitutablePaths asks, and the limits every build runs under.
+ * keys whose signatures make an input-addressed path or a realisation acceptable (from an untrusted
+ * caller, or from a substituter), the binary caches the store substitutes from (in priority order),
+ * the limits every build runs under, the store's signing key and NAR compression for what it
+ * substitutes, and how long a download from a substituter may stall.
  */
 public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys,
-                              List<URI> substituters, BuildLimits buildLimits, long gcGraceSeconds) {
+                              List<URI> substituters, BuildLimits buildLimits, long gcGraceSeconds,
+                              Optional<SecretKey> signingKey, NarCompression narCompression, Duration stalledDownload) {
     /**
      * How old a NAR or narinfo object that no path refers to must be before a collection removes
      * it: longer than any upload takes from its first byte to its path's registration.
@@ -44,14 +52,44 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
         substituters = List.copyOf(substituters);
     }
 
+    /** The environment variables {@link #fromEnvironment} reads besides the store directory, prefix and signing key. */
+    public static final List<String> SETTINGS = List.of("CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS",
+            "CUMULUS_BUILD_TIMEOUT", "CUMULUS_BUILD_MAX_SILENT_TIME", "CUMULUS_GC_GRACE", "CUMULUS_STALLED_DOWNLOAD_TIMEOUT");
+
+    /** Nix's {@code stalled-download-timeout}: a download that receives nothing this long is given up. */
+    public static final Duration DEFAULT_STALLED_DOWNLOAD = Duration.ofSeconds(300);
+
     public FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys, List<URI> substituters) {
-        this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT, DEFAULT_GC_GRACE_SECONDS);
+        this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT, DEFAULT_GC_GRACE_SECONDS,
+                Optional.empty(), NarCompression.ZSTD, DEFAULT_STALLED_DOWNLOAD);
+    }
+
+    public FunctionsConfig withStoreDir(StoreDir dir) {
+        return new FunctionsConfig(dir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, signingKey,
+                narCompression, stalledDownload);
+    }
+
+    public FunctionsConfig withResourcePrefix(String prefix) {
+        return new FunctionsConfig(storeDir, prefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, signingKey,
+                narCompression, stalledDownload);
+    }
+
+    public FunctionsConfig withSigningKey(Optional<SecretKey> key) {
+        return new FunctionsConfig(storeDir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, key,
+                narCompression, stalledDownload);
+    }
+
+    public FunctionsConfig withNarCompression(NarCompression compression) {
+        return new FunctionsConfig(storeDir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds,
+                signingKey, compression, stalledDownload);
     }
 
     /**
      * From {@code CUMULUS_STORE_DIR}, {@code CUMULUS_RESOURCE_PREFIX}, {@code CUMULUS_TRUSTED_PUBLIC_KEYS}
      * and {@code CUMULUS_SUBSTITUTERS} (both space-separated, as in nix.conf), {@code CUMULUS_BUILD_TIMEOUT}
-     * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds), {@code CUMULUS_GC_GRACE} (seconds).
+     * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds), {@code CUMULUS_GC_GRACE} (seconds), the
+     * signing key ({@link StoreSigningKey}), {@code CUMULUS_NAR_COMPRESSION} and
+     * {@code CUMULUS_STALLED_DOWNLOAD_TIMEOUT} (seconds).
      */
     public static FunctionsConfig fromEnvironment(Map<String, String> env) {
         return new FunctionsConfig(new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path())),
@@ -60,7 +98,9 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
                 words(env.get("CUMULUS_SUBSTITUTERS")).stream().map(URI::create).toList(),
                 new BuildLimits(seconds(env, "CUMULUS_BUILD_TIMEOUT", BuildLimits.DEFAULT.timeoutSeconds()),
                         seconds(env, "CUMULUS_BUILD_MAX_SILENT_TIME", BuildLimits.DEFAULT.maxSilentSeconds())),
-                seconds(env, "CUMULUS_GC_GRACE", DEFAULT_GC_GRACE_SECONDS));
+                seconds(env, "CUMULUS_GC_GRACE", DEFAULT_GC_GRACE_SECONDS), StoreSigningKey.fromEnvironment(env),
+                NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", NarCompression.ZSTD.nixName())),
+                Duration.ofSeconds(seconds(env, "CUMULUS_STALLED_DOWNLOAD_TIMEOUT", DEFAULT_STALLED_DOWNLOAD.toSeconds())));
     }
 
     private static long seconds(Map<String, String> env, String name, long otherwise) {

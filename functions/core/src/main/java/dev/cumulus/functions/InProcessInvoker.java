@@ -40,6 +40,10 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.ABANDON_BUILD, f::abandonBuild);
         bind(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, f::failDeadLetteredBuilds);
         bind(StoreFunction.LIST_BUILDS, f::listBuilds);
+        bind(StoreFunction.QUERY_SUBSTITUTABLE_PATH_INFOS, f::querySubstitutablePathInfos);
+        bind(StoreFunction.SUBSTITUTE_PATHS, f::substitutePaths);
+        bind(StoreFunction.QUERY_SUBSTITUTION, f::querySubstitution);
+        bind(StoreFunction.SUBSTITUTE, f::substitute);
         bind(StoreFunction.ADD_TEMP_ROOTS, f::addTempRoots);
         bind(StoreFunction.RELEASE_TEMP_ROOTS, f::releaseTempRoots);
         bind(StoreFunction.ADD_ROOT, f::addRoot);

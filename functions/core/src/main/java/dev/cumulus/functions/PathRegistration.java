@@ -5,6 +5,7 @@ import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
@@ -64,6 +65,22 @@ public final class PathRegistration {
                             List<Signature> storeSignatures) {
         public Candidate(PathInfo info, Optional<NarObject> nar, Optional<DerivationOutputsTable.Outputs> outputs) {
             this(info, nar, outputs, List.of());
+        }
+
+        /** A path as a registration event carries it. */
+        public static Candidate of(StoreDir storeDir, NewPath p) {
+            if (p.info() == null) {
+                throw new StoreException("a new path lacks its 'info'");
+            }
+            PathInfo info = p.info().toPathInfo(storeDir);
+            Optional<DerivationOutputsTable.Outputs> outputs = Optional.empty();
+            if (!p.derivationOutputs().isEmpty()) {
+                java.util.TreeMap<String, Optional<StorePath>> byName = new java.util.TreeMap<>();
+                p.derivationOutputs().forEach((name, out) -> byName.put(name, Optional.ofNullable(out).map(storeDir::parse)));
+                outputs = Optional.of(new DerivationOutputsTable.Outputs(info.path(), byName));
+            }
+            return new Candidate(info, Optional.ofNullable(p.nar()), outputs,
+                    p.storeSignatures().stream().map(Signature::parse).toList());
         }
     }
 

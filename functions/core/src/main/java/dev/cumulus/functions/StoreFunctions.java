@@ -1,42 +1,28 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.S3Bucket;
-import dev.cumulus.model.cache.Bucket;
-import dev.cumulus.model.event.RootEvents.AddRoot;
-import dev.cumulus.model.event.RootEvents.AddTempRoots;
-import dev.cumulus.model.event.RootEvents.CollectGarbage;
-import dev.cumulus.model.event.RootEvents.Deletions;
-import dev.cumulus.model.event.RootEvents.GarbageCollected;
-import dev.cumulus.model.event.RootEvents.ListRoots;
-import dev.cumulus.model.event.RootEvents.QueryDeletions;
-import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
-import dev.cumulus.model.event.RootEvents.RemoveRoot;
-import dev.cumulus.model.event.RootEvents.Roots;
-import dev.cumulus.model.event.RootEvents.StoreVerified;
-import dev.cumulus.model.event.RootEvents.VerifyStore;
-import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.PathInfoTable;
 import dev.cumulus.functions.tables.StoreTables;
-import dev.cumulus.aws.AwsClients;
+import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.Realisation;
-import dev.cumulus.model.event.BuildEvents.BuildClaim;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
+import dev.cumulus.model.event.BuildEvents.BuildClaim;
 import dev.cumulus.model.event.BuildEvents.BuildList;
-import dev.cumulus.model.event.BuildEvents.DeadLetters;
-import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
-import dev.cumulus.model.event.BuildEvents.BuildStates;
-import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.BuildStates;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
 import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.ListBuilds;
+import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
-import dev.cumulus.model.resources.CloudResources;
-import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.AddSignatures;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.HashPartQuery;
@@ -54,6 +40,24 @@ import dev.cumulus.model.event.Responses.RealisationAnswer;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.Responses.SignaturesAdded;
 import dev.cumulus.model.event.Responses.Validity;
+import dev.cumulus.model.event.RootEvents.AddRoot;
+import dev.cumulus.model.event.RootEvents.AddTempRoots;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.Deletions;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryDeletions;
+import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
+import dev.cumulus.model.event.RootEvents.RemoveRoot;
+import dev.cumulus.model.event.RootEvents.Roots;
+import dev.cumulus.model.event.RootEvents.StoreVerified;
+import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
@@ -62,7 +66,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Every store function as a plain method from its request event to its response event. The Lambda
@@ -74,19 +77,22 @@ public final class StoreFunctions {
     private final PathQueries queries;
     private final PathRegistration registration;
     private final Realisations realisations;
-    private final Substituters substituters;
+    private final Substitution substitution;
     private final Builds builds;
     private final GcRoots roots;
     private final GarbageCollector collector;
     private final StoreVerifier verifier;
 
-    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, BuildQueue buildQueue, Clock clock) {
+    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, JobQueue<QueuedBuild> buildQueue,
+                          JobQueue<SubstitutionJob> substitutionQueue, Clock clock) {
         this.storeDir = config.storeDir();
         this.tables = tables;
         this.queries = new PathQueries(tables, storeDir, new StoredDerivations(tables, bucket, storeDir));
         this.registration = new PathRegistration(tables, config, clock);
         this.realisations = new Realisations(tables, config);
-        this.substituters = new Substituters(config.substituters());
+        this.substitution = new Substitution(tables, bucket, Substituters.of(config.substituters(), config.trustedKeys(),
+                storeDir, config.stalledDownload()), registration, realisations, config, substitutionQueue,
+                config.narCompression(), clock);
         this.builds = new Builds(tables, config, registration, buildQueue, clock);
         this.roots = new GcRoots(tables, storeDir, clock);
         this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
@@ -100,7 +106,8 @@ public final class StoreFunctions {
     public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
         return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()),
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())), config,
-                new SqsBuildQueue(clients.sqs(), CloudResources.BUILD_REQUESTS.physicalName(config.resourcePrefix())),
+                new SqsJobQueue<>(clients.sqs(), CloudResources.BUILD_REQUESTS.physicalName(config.resourcePrefix())),
+                new SqsJobQueue<>(clients.sqs(), CloudResources.SUBSTITUTION_JOBS.physicalName(config.resourcePrefix())),
                 Clock.systemUTC());
     }
 
@@ -145,7 +152,23 @@ public final class StoreFunctions {
     }
 
     public Paths querySubstitutablePaths(PathsQuery q) {
-        return paths(substituters.substitutable(PathQueries.parseAll(storeDir, q.paths())));
+        return paths(substitution.substitutable(PathQueries.parseAll(storeDir, q.paths())));
+    }
+
+    public SubstitutableInfos querySubstitutablePathInfos(PathsQuery q) {
+        return substitution.infos(PathQueries.parseAll(storeDir, q.paths()));
+    }
+
+    public SubstitutionState substitutePaths(SubstitutePaths s) {
+        return substitution.submit(s);
+    }
+
+    public SubstitutionState querySubstitution(QuerySubstitution q) {
+        return substitution.query(q);
+    }
+
+    public MessagesHandled substitute(QueueMessages m) {
+        return substitution.handle(m);
     }
 
     public RealisationAnswer registerDrvOutput(RegisterRealisation r) {
@@ -170,7 +193,7 @@ public final class StoreFunctions {
     }
 
     public Registered registerPaths(RegisterPaths r) {
-        List<PathRegistration.Candidate> batch = r.paths().stream().map(this::candidate).toList();
+        List<PathRegistration.Candidate> batch = r.paths().stream().map(p -> PathRegistration.Candidate.of(storeDir, p)).toList();
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
                 Optional.ofNullable(r.tempRootsOf()));
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
@@ -210,7 +233,7 @@ public final class StoreFunctions {
         return builds.abandon(a);
     }
 
-    public DeadLettersHandled failDeadLetteredBuilds(DeadLetters d) {
+    public MessagesHandled failDeadLetteredBuilds(QueueMessages d) {
         return builds.failDeadLettered(d);
     }
 
@@ -248,21 +271,6 @@ public final class StoreFunctions {
 
     public StoreVerified verifyStore(VerifyStore v) {
         return verifier.verify(v.checkContents());
-    }
-
-    private PathRegistration.Candidate candidate(NewPath p) {
-        if (p.info() == null) {
-            throw new StoreException("a new path lacks its 'info'");
-        }
-        var info = p.info().toPathInfo(storeDir);
-        Optional<DerivationOutputsTable.Outputs> outputs = Optional.empty();
-        if (!p.derivationOutputs().isEmpty()) {
-            TreeMap<String, Optional<StorePath>> byName = new TreeMap<>();
-            p.derivationOutputs().forEach((name, out) -> byName.put(name, Optional.ofNullable(out).map(storeDir::parse)));
-            outputs = Optional.of(new DerivationOutputsTable.Outputs(info.path(), byName));
-        }
-        return new PathRegistration.Candidate(info, Optional.ofNullable(p.nar()), outputs,
-                p.storeSignatures().stream().map(Signature::parse).toList());
     }
 
     private StorePath path(String printed) {

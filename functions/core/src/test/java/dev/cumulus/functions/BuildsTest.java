@@ -9,18 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
-import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
 import dev.cumulus.model.event.BuildEvents.BuildQuery;
 import dev.cumulus.model.event.BuildEvents.BuildStarted;
-import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
-import dev.cumulus.model.event.BuildEvents.DeadLetter;
-import dev.cumulus.model.event.BuildEvents.DeadLetters;
-import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
 import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.InputNar;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
@@ -30,9 +27,12 @@ import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
-import dev.cumulus.model.event.Requests.RegisterPaths;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessage;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
@@ -130,8 +130,8 @@ class BuildsTest {
             TestStore store = store(stack, sqs);
             BuildState build = store.client.call(StoreFunction.SUBMIT_BUILD, submission("dead"));
             Message message = queued(stack, sqs, build.id()).getFirst();
-            DeadLettersHandled handled = store.client.call(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, new DeadLetters(List.of(
-                    new DeadLetter("m1", message.body()), new DeadLetter("m2", "{not json"))));
+            MessagesHandled handled = store.client.call(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, new QueueMessages(List.of(
+                    new QueueMessage("m1", message.body()), new QueueMessage("m2", "{not json"))));
             assertEquals(List.of(), handled.batchItemFailures());
             BuildState failed = store.client.call(StoreFunction.QUERY_BUILD, new BuildQuery(build.id(), 0));
             assertEquals(BuildState.FAILED, failed.state());
@@ -282,7 +282,7 @@ class BuildsTest {
     }
 
     private static TestStore store(LocalStack stack, SqsClient sqs) {
-        return new TestStore(stack, List.of(), new SqsBuildQueue(sqs,
+        return new TestStore(stack, List.of(), new SqsJobQueue<>(sqs,
                 CloudResources.BUILD_REQUESTS.physicalName(stack.config().resourcePrefix())));
     }
 

@@ -36,7 +36,6 @@ import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.nar.NarWriter;
-import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.io.ByteArrayOutputStream;
@@ -52,7 +51,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 @ExtendWith(LocalStackExtension.class)
 class StoreFunctionsTest {
@@ -250,18 +248,5 @@ class StoreFunctionsTest {
                 .signatures().size());
         assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.ADD_SIGNATURES,
                 new AddSignatures(print(TestStore.randomPath("gone")), List.of(extra))));
-    }
-
-    @Test
-    void substitutablePathsAreThoseACacheHas(LocalStack stack) {
-        TestStore store = new TestStore(stack, List.of(stack.bucketUrl()));
-        StorePath cached = TestStore.randomPath("cached");
-        StorePath absent = TestStore.randomPath("absent");
-        try (var s3 = stack.clients().s3()) {
-            s3.putObject(p -> p.bucket(CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix()))
-                    .key(cached.hashPart() + ".narinfo"), RequestBody.fromString("StorePath: " + print(cached) + "\n"));
-        }
-        assertEquals(List.of(print(cached)), store.client.call(StoreFunction.QUERY_SUBSTITUTABLE_PATHS,
-                new PathsQuery(List.of(print(cached), print(absent)))).paths());
     }
 }

@@ -2,8 +2,8 @@ package dev.cumulus.functions;
 
 import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.tables.StoreTables;
-import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.Requests.RegisterPaths;
@@ -12,6 +12,7 @@ import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.Nix32;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.SecretKey;
 import dev.cumulus.model.store.ContentAddress;
 import dev.cumulus.model.store.ContentAddressMethod;
@@ -44,16 +45,16 @@ final class TestStore {
     final S3Bucket bucket;
 
     TestStore(LocalStack stack, List<URI> substituters) {
-        this(stack, substituters, BuildQueue.NONE);
+        this(stack, substituters, JobQueue.none("build"));
     }
 
-    TestStore(LocalStack stack, List<URI> substituters, BuildQueue queue) {
+    TestStore(LocalStack stack, List<URI> substituters, JobQueue<QueuedBuild> queue) {
         this.stack = stack;
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
         this.bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
-        this.functions = new StoreFunctions(tables, bucket, config, queue, Clock.systemUTC());
+        this.functions = new StoreFunctions(tables, bucket, config, queue, JobQueue.none("substitution"), Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 

@@ -7,12 +7,12 @@ import java.lang.reflect.Proxy;
  * answers that concern's operations with a "not available" error naming what is missing.
  */
 public record Backends(PathInfoService pathInfo, NarService nars, BuildService builds, RealisationService realisations,
-                       RootService roots) {
+                       RootService roots, SubstitutionService substitutions) {
 
     public static Backends unavailable() {
         return new Backends(unavailable(PathInfoService.class, "path-info"), unavailable(NarService.class, "NAR store"),
                 unavailable(BuildService.class, "build"), unavailable(RealisationService.class, "realisation"),
-                unavailable(RootService.class, "GC roots"));
+                unavailable(RootService.class, "GC roots"), unavailable(SubstitutionService.class, "substitution"));
     }
 
     /** An implementation of {@code type} whose every call fails with a clear error (connection-closed notices excepted). */

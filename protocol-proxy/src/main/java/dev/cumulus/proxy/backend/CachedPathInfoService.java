@@ -93,8 +93,4 @@ public final class CachedPathInfoService implements PathInfoService {
         return store.queryAllValidPaths();
     }
 
-    @Override
-    public SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths) {
-        return store.querySubstitutablePaths(paths);
-    }
 }

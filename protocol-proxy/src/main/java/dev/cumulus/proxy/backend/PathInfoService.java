@@ -26,8 +26,5 @@ public interface PathInfoService {
 
     SortedSet<StorePath> queryAllValidPaths();
 
-    /** Which of {@code paths} a substituter could provide. */
-    SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths);
-
     void addSignatures(StorePath path, List<Signature> signatures);
 }

@@ -33,6 +33,7 @@ import dev.cumulus.proxy.backend.RealisationService;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreDerivations;
 import dev.cumulus.proxy.backend.StoreException;
+import dev.cumulus.proxy.backend.SubstitutionService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -56,7 +58,8 @@ import java.util.logging.Logger;
 /**
  * Builds through the build functions: each derivation that is not built yet is submitted (its
  * inputs first, independent ones side by side), and the proxy waits for it, passing the log lines
- * on to the client as they arrive. Outputs that are valid already are not rebuilt.
+ * on to the client as they arrive. Outputs that are valid already are not rebuilt, and outputs a
+ * substituter has are fetched instead, as are missing input sources.
  */
 public final class FunctionBuildService implements BuildService {
     private static final Logger LOG = Logger.getLogger(FunctionBuildService.class.getName());
@@ -71,16 +74,19 @@ public final class FunctionBuildService implements BuildService {
     private final RealisationService realisations;
     private final StoreDerivations derivations;
     private final Bucket bucket;
+    private final SubstitutionService substitutions;
     private final BuildWatcher watcher;
 
     public FunctionBuildService(StoreFunctionClient functions, StoreDir storeDir, PathInfoService paths,
-                                RealisationService realisations, StoreDerivations derivations, Bucket bucket) {
+                                RealisationService realisations, StoreDerivations derivations, Bucket bucket,
+                                SubstitutionService substitutions) {
         this.functions = functions;
         this.storeDir = storeDir;
         this.paths = paths;
         this.realisations = realisations;
         this.derivations = derivations;
         this.bucket = bucket;
+        this.substitutions = substitutions;
         this.watcher = new BuildWatcher(functions);
     }
 
@@ -157,6 +163,12 @@ public final class FunctionBuildService implements BuildService {
             return new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now, Optional.empty(), Optional.empty(),
                     realisationsOf(hashes.get(), valid.get()));
         }
+        Optional<SortedMap<String, StorePath>> substituted = substituteOutputs(session, drvPath, drv, hashes);
+        if (substituted.isPresent()) {
+            long now = System.currentTimeMillis() / 1000;
+            return new BuildResult(BuildStatus.SUBSTITUTED, "", 0, false, now, now, Optional.empty(), Optional.empty(),
+                    realisationsOf(hashes.get(), substituted.get()));
+        }
         Map<StorePath, CompletableFuture<BuildResult>> inputs = new TreeMap<>();
         drv.inputDrvs().keySet().forEach(in -> inputs.put(in, realise(session, in, realising, threads)));
         TreeSet<StorePath> inputPaths = new TreeSet<>(drv.inputSrcs());
@@ -175,7 +187,51 @@ public final class FunctionBuildService implements BuildService {
                 inputPaths.add(out.outPath());
             }
         }
+        TreeSet<StorePath> missingSources = new TreeSet<>(drv.inputSrcs());
+        missingSources.removeAll(paths.queryValidPaths(missingSources));
+        if (!missingSources.isEmpty()) {
+            Map<String, String> failed = substitutions.substitute(session, missingSources, Set.of());
+            if (!failed.isEmpty()) {
+                return failure(BuildStatus.DEPENDENCY_FAILED, "cannot build '" + storeDir.print(drvPath) + "': "
+                        + String.join("; ", failed.values()));
+            }
+        }
         return submitAndWait(session, drvPath, drv, inputPaths, hashes.get());
+    }
+
+    /**
+     * The outputs fetched from the substituters when they have them all, as a nix-daemon tries before
+     * building: input-addressed ones by path, floating ones through upstream realisations.
+     */
+    private Optional<SortedMap<String, StorePath>> substituteOutputs(Session session, StorePath drvPath, Derivation drv,
+                                                                    Supplier<SortedMap<String, Hash>> hashes) {
+        TreeSet<StorePath> fixed = new TreeSet<>();
+        TreeSet<DrvOutput> floating = new TreeSet<>();
+        for (Map.Entry<String, Optional<StorePath>> e : drv.outputPaths(storeDir).entrySet()) {
+            if (e.getValue().isPresent()) {
+                fixed.add(e.getValue().get());
+            } else {
+                Hash h = hashes.get().get(e.getKey());
+                if (h == null) {
+                    return Optional.empty(); // impure or deferred: built, never substituted
+                }
+                floating.add(new DrvOutput.ByHash(h, e.getKey()));
+            }
+        }
+        if (floating.isEmpty() && substitutions.querySubstitutablePaths(fixed).size() < fixed.size()) {
+            return Optional.empty();
+        }
+        Map<String, String> failed = substitutions.substitute(session, fixed, floating);
+        if (failed.isEmpty()) {
+            return validOutputs(drv, hashes);
+        }
+        // Offered but not fetched (a bad NAR, an upstream gone meanwhile): Nix builds instead only with --fallback.
+        if (floating.isEmpty() && !session.options().tryFallback()) {
+            throw new StoreException("some substitutes for the outputs of derivation '" + storeDir.print(drvPath)
+                    + "' failed (usually happens due to networking issues); try '--fallback' to build derivation from "
+                    + "source: " + String.join("; ", failed.values()));
+        }
+        return Optional.empty();
     }
 
     /**
@@ -330,13 +386,17 @@ public final class FunctionBuildService implements BuildService {
     @Override
     public void ensurePath(Session session, StorePath path) {
         if (paths.queryPathInfo(path).isEmpty()) {
-            throw new StoreException("path '" + storeDir.print(path) + "' is not valid in this store and it has no substituters");
+            Map<String, String> failed = substitutions.substitute(session, Set.of(path), Set.of());
+            if (!failed.isEmpty()) {
+                throw new StoreException(String.join("; ", failed.values()));
+            }
         }
     }
 
     @Override
     public MissingPaths queryMissing(List<DerivedPath> targets) {
         TreeSet<StorePath> willBuild = new TreeSet<>();
+        TreeSet<StorePath> willSubstitute = new TreeSet<>();
         TreeSet<StorePath> unknown = new TreeSet<>();
         ArrayDeque<StorePath> todo = new ArrayDeque<>();
         for (DerivedPath t : targets) {
@@ -355,12 +415,22 @@ public final class FunctionBuildService implements BuildService {
                 continue;
             }
             Derivation drv = derivations.read(drvPath);
-            if (validOutputs(drv, outputHashes(drv)).isEmpty()) {
-                willBuild.add(drvPath);
-                todo.addAll(drv.inputDrvs().keySet());
+            if (validOutputs(drv, outputHashes(drv)).isPresent()) {
+                continue;
             }
+            TreeSet<StorePath> outputs = new TreeSet<>();
+            drv.outputPaths(storeDir).values().forEach(o -> o.ifPresent(outputs::add));
+            // Outputs a substituter has are fetched, not built (floating ones are found only when building).
+            boolean allFixed = !outputs.isEmpty() && outputs.size() == drv.outputs().size();
+            if (allFixed && substitutions.querySubstitutablePaths(outputs).size() == outputs.size()) {
+                willSubstitute.addAll(outputs);
+                continue;
+            }
+            willBuild.add(drvPath);
+            todo.addAll(drv.inputDrvs().keySet());
         }
-        return new MissingPaths(willBuild, new TreeSet<>(), unknown, 0, 0);
+        // The sizes, and the closure of what is fetched, are the caller's (MissingPathsPlanner).
+        return new MissingPaths(willBuild, willSubstitute, unknown, 0, 0);
     }
 
     @Override

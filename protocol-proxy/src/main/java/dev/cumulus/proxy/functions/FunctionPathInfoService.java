@@ -133,11 +133,6 @@ public final class FunctionPathInfoService implements PathInfoService, NarLocato
     }
 
     @Override
-    public SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths) {
-        return parse(call(() -> functions.call(StoreFunction.QUERY_SUBSTITUTABLE_PATHS, queries(paths))).paths());
-    }
-
-    @Override
     public void addSignatures(StorePath path, List<Signature> signatures) {
         call(() -> functions.call(StoreFunction.ADD_SIGNATURES,
                 new AddSignatures(storeDir.print(path), signatures.stream().map(Signature::render).toList())));

@@ -55,7 +55,6 @@ class CachedPathInfoServiceTest {
         @Override public SortedSet<StorePath> queryValidDerivers(StorePath path) { return new TreeSet<>(); }
         @Override public SortedMap<String, Optional<StorePath>> queryDerivationOutputMap(StorePath drvPath) { return new java.util.TreeMap<>(); }
         @Override public SortedSet<StorePath> queryAllValidPaths() { return new TreeSet<>(valid.keySet()); }
-        @Override public SortedSet<StorePath> querySubstitutablePaths(Set<StorePath> paths) { return new TreeSet<>(); }
     }
 
     static final class TestClock extends Clock {

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZInputStream;
 import org.tukaani.xz.XZOutputStream;
@@ -15,6 +17,8 @@ import org.tukaani.xz.XZOutputStream;
 public enum NarCompression {
     ZSTD("zstd", ".zst"),
     XZ("xz", ".xz"),
+    /** What a narinfo without a {@code Compression} line means (Nix's default of old). */
+    BZIP2("bzip2", ".bz2"),
     NONE("none", "");
 
     private final String nixName;
@@ -41,7 +45,7 @@ public enum NarCompression {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unsupported NAR compression '" + name + "' (zstd, xz or none)");
+        throw new IllegalArgumentException("unsupported NAR compression '" + name + "' (zstd, xz, bzip2 or none)");
     }
 
     /**
@@ -64,6 +68,7 @@ public enum NarCompression {
             // Level 3 is zstd's default: several times faster than xz at a modest cost in size.
             case ZSTD -> new ZstdOutputStream(shielded, 3);
             case XZ -> new XZOutputStream(shielded, new LZMA2Options(6));
+            case BZIP2 -> new BZip2CompressorOutputStream(shielded);
             case NONE -> shielded;
         };
     }
@@ -72,6 +77,8 @@ public enum NarCompression {
         return switch (this) {
             case ZSTD -> new ZstdInputStream(in).setContinuous(false);
             case XZ -> new XZInputStream(in);
+            // Concatenated streams too, as Nix's bzip2 decompressor reads them.
+            case BZIP2 -> new BZip2CompressorInputStream(in, true);
             case NONE -> in;
         };
     }

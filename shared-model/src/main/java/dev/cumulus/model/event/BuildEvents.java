@@ -74,31 +74,6 @@ public final class BuildEvents {
      */
     public record AbandonBuild(String id) {}
 
-    /**
-     * Messages of the build queue's dead-letter queue, in the shape of SQS's Lambda event (an
-     * event source mapping delivers exactly this; {@code cumulus local} polls and sends the same).
-     * Each body is a {@link QueuedBuild} that no runner finished in the queue's receive limit.
-     */
-    public record DeadLetters(@com.fasterxml.jackson.annotation.JsonProperty("Records") List<DeadLetter> records) {
-        public DeadLetters {
-            records = records == null ? List.of() : List.copyOf(records);
-        }
-    }
-
-    public record DeadLetter(String messageId, String body) {}
-
-    /**
-     * SQS's partial batch answer: the messages that could not be handled and must come back
-     * (the event source mapping reports batch item failures).
-     */
-    public record DeadLettersHandled(List<ItemFailure> batchItemFailures) {
-        public DeadLettersHandled {
-            batchItemFailures = batchItemFailures == null ? List.of() : List.copyOf(batchItemFailures);
-        }
-    }
-
-    public record ItemFailure(String itemIdentifier) {}
-
     /** Up to {@code limit} builds after {@code after} (null: from the start). */
     public record ListBuilds(String after, int limit) {}
 

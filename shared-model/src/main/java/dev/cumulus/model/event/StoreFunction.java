@@ -68,10 +68,23 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("fail-build", BuildEvents.FailBuild.class, BuildEvents.BuildState.class);
     public static final StoreFunction<BuildEvents.AbandonBuild, BuildEvents.BuildState> ABANDON_BUILD =
             new StoreFunction<>("abandon-build", BuildEvents.AbandonBuild.class, BuildEvents.BuildState.class);
-    public static final StoreFunction<BuildEvents.DeadLetters, BuildEvents.DeadLettersHandled> FAIL_DEAD_LETTERED_BUILDS =
-            new StoreFunction<>("fail-dead-lettered-builds", BuildEvents.DeadLetters.class, BuildEvents.DeadLettersHandled.class);
+    public static final StoreFunction<QueueEvents.QueueMessages, QueueEvents.MessagesHandled> FAIL_DEAD_LETTERED_BUILDS =
+            new StoreFunction<>("fail-dead-lettered-builds", QueueEvents.QueueMessages.class, QueueEvents.MessagesHandled.class);
     public static final StoreFunction<BuildEvents.ListBuilds, BuildEvents.BuildList> LIST_BUILDS =
             new StoreFunction<>("list-builds", BuildEvents.ListBuilds.class, BuildEvents.BuildList.class);
+
+    public static final StoreFunction<Requests.PathsQuery, SubstitutionEvents.SubstitutableInfos>
+            QUERY_SUBSTITUTABLE_PATH_INFOS = new StoreFunction<>("query-substitutable-path-infos", Requests.PathsQuery.class,
+                    SubstitutionEvents.SubstitutableInfos.class);
+    public static final StoreFunction<SubstitutionEvents.SubstitutePaths, SubstitutionEvents.SubstitutionState> SUBSTITUTE_PATHS =
+            new StoreFunction<>("substitute-paths", SubstitutionEvents.SubstitutePaths.class,
+                    SubstitutionEvents.SubstitutionState.class);
+    public static final StoreFunction<SubstitutionEvents.QuerySubstitution, SubstitutionEvents.SubstitutionState>
+            QUERY_SUBSTITUTION = new StoreFunction<>("query-substitution", SubstitutionEvents.QuerySubstitution.class,
+                    SubstitutionEvents.SubstitutionState.class);
+    /** The substitutions queue's messages ({@link SubstitutionEvents.SubstitutionJob} each), run to their end. */
+    public static final StoreFunction<QueueEvents.QueueMessages, QueueEvents.MessagesHandled> SUBSTITUTE =
+            new StoreFunction<>("substitute", QueueEvents.QueueMessages.class, QueueEvents.MessagesHandled.class);
 
     public static final StoreFunction<RootEvents.AddTempRoots, RootEvents.Roots> ADD_TEMP_ROOTS =
             new StoreFunction<>("add-temp-roots", RootEvents.AddTempRoots.class, RootEvents.Roots.class);
@@ -94,6 +107,7 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             QUERY_PATH_FROM_HASH_PART, QUERY_REFERRERS, QUERY_VALID_DERIVERS, QUERY_DERIVATION_OUTPUT_MAP,
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
-            ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
+            ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, QUERY_SUBSTITUTABLE_PATH_INFOS, SUBSTITUTE_PATHS,
+            QUERY_SUBSTITUTION, SUBSTITUTE, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
             REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, VERIFY_STORE);
 }

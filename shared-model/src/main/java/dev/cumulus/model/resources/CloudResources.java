@@ -56,8 +56,16 @@ public final class CloudResources {
     public static final TableSpec BUILD_LOGS = new TableSpec("build-logs", string("build"),
             Optional.of(TableSpec.number("seq")), List.of(), Optional.of("expiresAt"));
 
+    /**
+     * Substitutions from upstream caches: one item per job ({@code job#<id>}: its state and what failed)
+     * and one per path being fetched ({@code path#<hash part>}: which job fetches it, until when), so
+     * a path asked for by many is fetched once. Items expire.
+     */
+    public static final TableSpec SUBSTITUTIONS = new TableSpec("substitutions", string("id"), Optional.empty(), List.of(),
+            Optional.of("expiresAt"));
+
     public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS,
-            BUILDS, BUILD_LOGS);
+            BUILDS, BUILD_LOGS, SUBSTITUTIONS);
 
     /** Build requests that failed {@link #BUILD_REQUESTS}' receive count land here. */
     public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),
@@ -72,8 +80,20 @@ public final class CloudResources {
     public static final QueueSpec BUILD_REQUESTS = new QueueSpec("build-requests", Duration.ofMinutes(1),
             Duration.ofDays(4), Optional.of(BUILD_REQUESTS_DEAD.name()), 3);
 
+    /** Substitution jobs that failed {@link #SUBSTITUTION_JOBS}'s receive count land here. */
+    public static final QueueSpec SUBSTITUTION_JOBS_DEAD = new QueueSpec("substitution-jobs-dead", Duration.ofMinutes(5),
+            Duration.ofDays(14), Optional.empty(), 0);
+
+    /**
+     * Substitution jobs for the substitute function. Its visibility timeout exceeds the function's
+     * 15 minutes, as an SQS event source mapping requires; a job whose function died comes back then.
+     */
+    public static final QueueSpec SUBSTITUTION_JOBS = new QueueSpec("substitution-jobs", Duration.ofMinutes(16),
+            Duration.ofDays(1), Optional.of(SUBSTITUTION_JOBS_DEAD.name()), 3);
+
     /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
-    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS);
+    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, SUBSTITUTION_JOBS_DEAD,
+            SUBSTITUTION_JOBS);
 
     public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);
 }

@@ -18,6 +18,7 @@ public final class Stderr {
     public static final long LAST = 0x616c7473L;
 
     /** Activity types, as {@code nix} shows them (copy progress bars, builds). */
+    public static final long ACT_UNKNOWN = 0;
     public static final long ACT_COPY_PATH = 100;
     public static final long ACT_FILE_TRANSFER = 101;
     public static final long ACT_REALISE = 102;

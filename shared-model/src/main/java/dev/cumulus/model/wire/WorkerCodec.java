@@ -140,6 +140,54 @@ public final class WorkerCodec {
         }
     }
 
+    /** QuerySubstitutablePathInfo's answer: whether a substituter has the path, then its deriver, references and sizes. */
+    public Optional<SubstitutablePathInfo> readSubstitutablePathInfo(WireReader r) throws IOException {
+        if (!r.readBool()) {
+            return Optional.empty();
+        }
+        return Optional.of(readSubstitutableInfoFields(r));
+    }
+
+    public void writeSubstitutablePathInfo(WireWriter w, Optional<SubstitutablePathInfo> info) throws IOException {
+        w.writeBool(info.isPresent());
+        if (info.isPresent()) {
+            writeSubstitutableInfoFields(w, info.get());
+        }
+    }
+
+    /** QuerySubstitutablePathInfos' answer: each path a substituter has, with its deriver, references and sizes. */
+    public SortedMap<StorePath, SubstitutablePathInfo> readSubstitutablePathInfos(WireReader r) throws IOException {
+        int n = r.readCount("substitutable path infos");
+        SortedMap<StorePath, SubstitutablePathInfo> out = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            StorePath path = readStorePath(r);
+            out.put(path, readSubstitutableInfoFields(r));
+        }
+        return out;
+    }
+
+    public void writeSubstitutablePathInfos(WireWriter w, Map<StorePath, SubstitutablePathInfo> infos) throws IOException {
+        w.writeNum(infos.size());
+        for (Map.Entry<StorePath, SubstitutablePathInfo> e : infos.entrySet()) {
+            writeStorePath(w, e.getKey());
+            writeSubstitutableInfoFields(w, e.getValue());
+        }
+    }
+
+    private SubstitutablePathInfo readSubstitutableInfoFields(WireReader r) throws IOException {
+        Optional<StorePath> deriver = readOptionalStorePath(r);
+        SortedSet<StorePath> references = readStorePaths(r);
+        long downloadSize = r.readNum();
+        long narSize = r.readNum();
+        return new SubstitutablePathInfo(deriver, references, downloadSize, narSize);
+    }
+
+    private void writeSubstitutableInfoFields(WireWriter w, SubstitutablePathInfo info) throws IOException {
+        writeOptionalStorePath(w, info.deriver());
+        writeStorePaths(w, info.references());
+        w.writeNum(info.downloadSize()).writeNum(info.narSize());
+    }
+
     /** QuerySubstitutablePathInfos' argument since 1.22: paths with their content address, if known. */
     public SortedMap<StorePath, Optional<ContentAddress>> readStorePathCaMap(WireReader r) throws IOException {
         int n = r.readCount("a map of store paths");

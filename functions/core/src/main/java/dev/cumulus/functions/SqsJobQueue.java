@@ -1,29 +1,28 @@
 package dev.cumulus.functions;
 
-import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.EventJson;
 import java.nio.charset.StandardCharsets;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** The build-requests queue in SQS (ElasticMQ on the local stack); its URL is looked up on first use. */
-public final class SqsBuildQueue implements BuildQueue {
-    /** SQS refuses bodies over 256 KiB; a request that large (a huge input closure) fails clearly. */
+/** A queue in SQS (ElasticMQ on the local stack) whose messages are jobs as JSON; its URL is looked up on first use. */
+public final class SqsJobQueue<T> implements JobQueue<T> {
+    /** SQS refuses bodies over 256 KiB; a job that large (a build's huge input closure) fails clearly. */
     static final int MAX_BODY = 256 * 1024;
 
     private final SqsClient sqs;
     private final String queueName;
     private volatile String url;
 
-    public SqsBuildQueue(SqsClient sqs, String queueName) {
+    public SqsJobQueue(SqsClient sqs, String queueName) {
         this.sqs = sqs;
         this.queueName = queueName;
     }
 
     @Override
-    public void send(QueuedBuild build) {
-        String body = new String(EventJson.write(build), StandardCharsets.UTF_8);
+    public void send(T job) {
+        String body = new String(EventJson.write(job), StandardCharsets.UTF_8);
         if (body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY) {
-            throw new StoreException("the build request of " + build.id() + " is larger than SQS's 256 KiB message limit");
+            throw new StoreException("a job for the " + queueName + " queue is larger than SQS's 256 KiB message limit");
         }
         sqs.sendMessage(m -> m.queueUrl(url()).messageBody(body));
     }

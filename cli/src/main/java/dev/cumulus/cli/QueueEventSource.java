@@ -1,12 +1,11 @@
 package dev.cumulus.cli;
 
-import dev.cumulus.model.event.BuildEvents.DeadLetter;
-import dev.cumulus.model.event.BuildEvents.DeadLetters;
-import dev.cumulus.model.event.BuildEvents.DeadLettersHandled;
-import dev.cumulus.model.event.BuildEvents.ItemFailure;
+import dev.cumulus.model.event.QueueEvents.ItemFailure;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessage;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
-import dev.cumulus.model.resources.CloudResources;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -14,17 +13,18 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
- * The local stand-in for the event source mapping that, in AWS, delivers the build queue's
- * dead-letter queue to the fail-dead-lettered-builds function: it receives batches, sends them in
- * the same shape, and deletes the messages the function handled.
+ * The local stand-in for an SQS event source mapping, which in AWS delivers a queue's messages to a
+ * function: it receives batches, sends them to the function in the same shape, and deletes the
+ * messages the function handled (the others come back after their visibility timeout).
  */
-final class DeadLetterWatcher implements AutoCloseable {
+final class QueueEventSource implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    DeadLetterWatcher(SqsClient sqs, String prefix, StoreFunctionClient functions) {
-        String url = sqs.getQueueUrl(g -> g.queueName(CloudResources.BUILD_REQUESTS_DEAD.physicalName(prefix))).queueUrl();
-        this.thread = Thread.ofVirtual().start(() -> {
+    QueueEventSource(SqsClient sqs, String queueName, StoreFunction<QueueMessages, MessagesHandled> function,
+                     StoreFunctionClient functions) {
+        String url = sqs.getQueueUrl(g -> g.queueName(queueName)).queueUrl();
+        this.thread = Thread.ofVirtual().name(function.name() + "-events").start(() -> {
             while (!closed) {
                 try {
                     List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(2).maxNumberOfMessages(10))
@@ -32,8 +32,8 @@ final class DeadLetterWatcher implements AutoCloseable {
                     if (messages.isEmpty()) {
                         continue;
                     }
-                    DeadLettersHandled handled = functions.call(StoreFunction.FAIL_DEAD_LETTERED_BUILDS, new DeadLetters(
-                            messages.stream().map(m -> new DeadLetter(m.messageId(), m.body())).toList()));
+                    MessagesHandled handled = functions.call(function, new QueueMessages(
+                            messages.stream().map(m -> new QueueMessage(m.messageId(), m.body())).toList()));
                     Set<String> again = handled.batchItemFailures().stream().map(ItemFailure::itemIdentifier)
                             .collect(Collectors.toSet());
                     for (Message m : messages) {
@@ -43,7 +43,7 @@ final class DeadLetterWatcher implements AutoCloseable {
                     }
                 } catch (RuntimeException e) {
                     if (!closed) {
-                        System.err.println("cumulus local: handling dead-lettered builds: " + e.getMessage());
+                        System.err.println("cumulus local: " + function.name() + ": " + e.getMessage());
                     }
                 }
             }

@@ -1,0 +1,555 @@
+package dev.cumulus.functions;
+
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.cache.BinaryCacheLayout;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.cache.NarUpload;
+import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.derived.Realisation;
+import dev.cumulus.model.event.NarObject;
+import dev.cumulus.model.event.NewPath;
+import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
+import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfo;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
+import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.narinfo.NarInfo;
+import dev.cumulus.model.signing.Signature;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Substitution: the store fetching what it lacks from its upstream binary caches, as a nix-daemon
+ * with {@code substituters} does. {@code substitute-paths} records a job and queues it; the
+ * {@code substitute} function runs each job to its end:
+ * <ol>
+ * <li>the closure of what was asked that is not valid here, each path's narinfo from the first cache
+ *     that has one the trusted keys accept ({@link Substituters}); a path no cache offers, and every
+ *     path that refers to it, cannot be had;</li>
+ * <li>each missing path is claimed ({@code path#…} in the substitutions table) so that a path many
+ *     jobs want is fetched once: a job waits for the paths another holds;</li>
+ * <li>its NAR is streamed from upstream, decompressed, checked against the narinfo's hash and size
+ *     and stored in the bucket in the store's compression ({@link NarUpload}: nothing is visible until
+ *     it checked); several side by side;</li>
+ * <li>the paths are registered references first, in batches, as the connection's (or the job's)
+ *     temporary roots, so the store invariant holds and no collection takes them meanwhile; then their
+ *     narinfos, signed by the store's key besides upstream's signatures, go to the bucket, and the
+ *     realisations asked for are registered.</li>
+ * </ol>
+ * A NAR that was stored but whose path never registered is unreferenced, so a collection removes it
+ * after its grace period.
+ */
+public final class Substitution {
+    private static final Logger LOG = Logger.getLogger(Substitution.class.getName());
+    static final int PARALLEL_FETCHES = 16;
+    static final int PARALLEL_LOOKUPS = 16;
+    static final int PARALLEL_WRITES = 32;
+    /** How long a job's claim on a path holds: longer than the function may run. */
+    static final Duration CLAIM = Duration.ofMinutes(16);
+    static final Duration KEEP_JOB = Duration.ofDays(1);
+    private static final Duration WAIT_STEP = Duration.ofMillis(100);
+    private static final java.util.concurrent.Executor ASIDE = r -> Thread.ofVirtual().start(r);
+
+    private final StoreTables tables;
+    private final Bucket bucket;
+    private final Substituters upstream;
+    private final PathRegistration registration;
+    private final Realisations realisations;
+    private final FunctionsConfig config;
+    private final StoreDir storeDir;
+    private final JobQueue<SubstitutionJob> queue;
+    private final NarCompression compression;
+    private final Clock clock;
+
+    public Substitution(StoreTables tables, Bucket bucket, Substituters upstream, PathRegistration registration,
+                        Realisations realisations, FunctionsConfig config, JobQueue<SubstitutionJob> queue,
+                        NarCompression compression, Clock clock) {
+        this.tables = tables;
+        this.bucket = bucket;
+        this.upstream = upstream;
+        this.registration = registration;
+        this.realisations = realisations;
+        this.config = config;
+        this.storeDir = config.storeDir();
+        this.queue = queue;
+        this.compression = compression;
+        this.clock = clock;
+    }
+
+    /** QuerySubstitutablePaths: the paths some cache offers (valid ones are not asked about). */
+    public List<StorePath> substitutable(List<StorePath> paths) {
+        return lookups(paths).entrySet().stream().filter(e -> e.getValue().offer().isPresent()).map(Map.Entry::getKey).toList();
+    }
+
+    /** QuerySubstitutablePathInfos: what the caches say of the paths they offer. */
+    public SubstitutableInfos infos(List<StorePath> paths) {
+        List<SubstitutableInfo> out = new ArrayList<>();
+        lookups(paths).forEach((path, lookup) -> lookup.offer().ifPresent(o -> {
+            NarInfo n = o.narInfo();
+            out.add(new SubstitutableInfo(storeDir.print(path), n.info().deriver().map(storeDir::print).orElse(null),
+                    n.info().references().stream().map(storeDir::print).toList(), n.fileSize(), n.info().narSize()));
+        }));
+        return new SubstitutableInfos(out);
+    }
+
+    /** substitute-paths: a job for what is missing, or, when nothing is, an answer at once. */
+    public SubstitutionState submit(SubstitutePaths request) {
+        List<StorePath> paths = PathQueries.parseAll(storeDir, request.paths());
+        request.drvOutputs().forEach(id -> DrvOutput.parse(storeDir, id)); // a malformed id is refused here
+        long now = clock.instant().getEpochSecond();
+        if (request.drvOutputs().isEmpty() && tables.paths().valid(paths).size() == new HashSet<>(paths).size()) {
+            return new SubstitutionState("", SubstitutionState.DONE, Map.of(), 0, now, now);
+        }
+        if (upstream.isEmpty()) {
+            Map<String, String> failed = new TreeMap<>();
+            Set<StorePath> valid = new HashSet<>(tables.paths().valid(paths));
+            paths.stream().filter(p -> !valid.contains(p)).limit(SubstitutionState.MAX_FAILED).forEach(p -> failed.put(
+                    storeDir.print(p), "path '" + storeDir.print(p) + "' is required, but there is no substituter that can build it"));
+            request.drvOutputs().forEach(id -> failed.putIfAbsent(id, "the store has no substituters to realise '" + id + "'"));
+            return new SubstitutionState("", SubstitutionState.DONE, failed, 0, now, now);
+        }
+        String id = UUID.randomUUID().toString();
+        tables.substitutions().putJob(id, now, now + KEEP_JOB.toSeconds());
+        queue.send(new SubstitutionJob(id, request.paths(), request.drvOutputs(), request.session()));
+        return new SubstitutionState(id, SubstitutionState.QUEUED, Map.of(), 0, now, 0);
+    }
+
+    public SubstitutionState query(QuerySubstitution q) {
+        if (q.id() == null) {
+            throw new StoreException("'id' is missing");
+        }
+        return tables.substitutions().job(q.id())
+                .orElseThrow(() -> new StoreException("there is no substitution '" + q.id() + "'"));
+    }
+
+    /** The substitute function: each message is a job, run to its end; a job that breaks comes back. */
+    public MessagesHandled handle(QueueMessages messages) {
+        return messages.each(SubstitutionJob.class, this::run);
+    }
+
+    /** Runs one job: fetches and registers what it can, records what it cannot and why. */
+    public SubstitutionState run(SubstitutionJob job) {
+        tables.substitutions().running(job.id());
+        String session = job.session() != null ? job.session() : "substitution#" + job.id();
+        Map<String, String> failed = new TreeMap<>();
+        Set<StorePath> asked = new LinkedHashSet<>(PathQueries.parseAll(storeDir, job.paths()));
+        Map<StorePath, Realisation> toRealise = new LinkedHashMap<>();
+        for (String id : job.drvOutputs()) {
+            DrvOutput drvOutput = DrvOutput.parse(storeDir, id);
+            Optional<Realisation> known = tables.realisations().get(id);
+            if (known.isPresent() && tables.paths().get(known.get().outPath()).isPresent()) {
+                continue;
+            }
+            Optional<Realisation> found = upstream.realisation(drvOutput);
+            if (found.isEmpty()) {
+                failed.put(id, "no substituter has a realisation of '" + id + "' signed by a trusted key");
+                continue;
+            }
+            toRealise.put(found.get().outPath(), found.get());
+        }
+        Set<StorePath> wanted = new LinkedHashSet<>(asked);
+        wanted.addAll(toRealise.keySet());
+
+        Phases phases = new Phases();
+        Map<StorePath, String> cannot = new ConcurrentHashMap<>();
+        Map<StorePath, Substituters.Offer> offers = new LinkedHashMap<>();
+        Set<StorePath> others = ConcurrentHashMap.newKeySet();
+        Set<StorePath> mine = ConcurrentHashMap.newKeySet();
+        Map<StorePath, PathRegistration.Candidate> fetched = new ConcurrentHashMap<>();
+        long fetchedCount = 0;
+        Set<StorePath> registered = ConcurrentHashMap.newKeySet();
+        try {
+            // A path is claimed and fetched as soon as its narinfo arrives, while the walk goes on.
+            long now = clock.instant().getEpochSecond();
+            Semaphore fetching = new Semaphore(PARALLEL_FETCHES);
+            try (ExecutorService fetches = Executors.newVirtualThreadPerTaskExecutor()) {
+                closure(wanted, cannot, offers, (path, offer) -> fetches.submit(() -> {
+                    if (!tables.substitutions().claim(path, job.id(), now, now + CLAIM.toSeconds())) {
+                        others.add(path);
+                        return;
+                    }
+                    mine.add(path);
+                    fetching.acquireUninterruptibly();
+                    try {
+                        fetched.put(path, fetchOne(offer));
+                    } catch (IOException | RuntimeException x) {
+                        LOG.log(Level.WARNING, "substituting " + path.baseName() + " failed", x);
+                        cannot.put(path, x.getMessage() == null ? x.toString() : x.getMessage());
+                    } finally {
+                        fetching.release();
+                    }
+                }));
+                phases.end("closure of " + offers.size() + " missing");
+            }
+            phases.end("fetch");
+            fetchedCount = register(fetched, others, offers, cannot, session, registered);
+            phases.end("registration");
+            for (Map.Entry<StorePath, Realisation> r : toRealise.entrySet()) {
+                String id = r.getValue().id().render(storeDir);
+                if (cannot.containsKey(r.getKey()) || tables.paths().get(r.getKey()).isEmpty()) {
+                    failed.put(id, "the output '" + storeDir.print(r.getKey()) + "' of '" + id + "' cannot be substituted: "
+                            + cannot.getOrDefault(r.getKey(), "it did not become valid"));
+                    continue;
+                }
+                try {
+                    realisations.register(true, r.getValue());
+                    bucket.put(BinaryCacheLayout.realisationKey(r.getValue().id()), BinaryCacheLayout.realisationFile(r.getValue()),
+                            BinaryCacheLayout.REALISATION_TYPE);
+                } catch (StoreException | IOException e) {
+                    failed.put(id, e.getMessage());
+                }
+            }
+        } finally {
+            // A registered path's claim can stay until it expires (whoever asks finds the path valid);
+            // the others are released, so another job may try them again.
+            Set<StorePath> unregistered = new HashSet<>(mine);
+            unregistered.removeAll(registered);
+            inParallel(unregistered, PARALLEL_WRITES, p -> tables.substitutions().release(p, job.id()));
+        }
+        Set<StorePath> valid = new HashSet<>(tables.paths().valid(asked));
+        for (StorePath p : asked) {
+            if (!valid.contains(p) && failed.size() < SubstitutionState.MAX_FAILED) {
+                String why = cannot.get(p);
+                failed.put(storeDir.print(p), why != null ? why
+                        : "path '" + storeDir.print(p) + "' did not become valid");
+            }
+        }
+        long end = clock.instant().getEpochSecond();
+        tables.substitutions().done(job.id(), failed, fetchedCount, end);
+        phases.end("end");
+        long fetchedPaths = fetchedCount;
+        LOG.info(() -> "substitution " + job.id() + ": " + fetchedPaths + " paths fetched, " + failed.size() + " failed; " + phases);
+        return query(new QuerySubstitution(job.id()));
+    }
+
+    /**
+     * Walks what {@code wanted} needs that is not valid here into {@code offers}, handing each offer to
+     * {@code found} as it arrives (a path's references are known only from its narinfo, so the walk
+     * goes on as narinfos come, several at once); into {@code cannot} the paths no cache offers, and
+     * the paths that refer to them, with why.
+     */
+    private void closure(Set<StorePath> wanted, Map<StorePath, String> cannot, Map<StorePath, Substituters.Offer> offers,
+                         java.util.function.BiConsumer<StorePath, Substituters.Offer> found) {
+        record Visit(StorePath path, boolean valid, Substituters.Lookup lookup) {}
+        Set<StorePath> seen = new HashSet<>(wanted);
+        try (ExecutorService threads = Executors.newFixedThreadPool(PARALLEL_LOOKUPS, Thread.ofVirtual().factory())) {
+            ExecutorCompletionService<Visit> visits = new ExecutorCompletionService<>(threads);
+            Function<StorePath, Callable<Visit>> visit = p -> () -> tables.paths().get(p).isPresent()
+                    ? new Visit(p, true, null) : new Visit(p, false, upstream.lookup(p));
+            int outstanding = 0;
+            for (StorePath p : wanted) {
+                visits.submit(visit.apply(p));
+                outstanding++;
+            }
+            while (outstanding > 0) {
+                Visit v = visits.take().get();
+                outstanding--;
+                if (v.valid()) {
+                    continue;
+                }
+                Optional<Substituters.Offer> offer = v.lookup().offer();
+                if (offer.isEmpty()) {
+                    cannot.put(v.path(), "path '" + storeDir.print(v.path()) + "' is required, but there is no substituter "
+                            + "that can build it" + (v.lookup().reasons().isEmpty() ? "" : " (" + v.lookup().whyNot() + ")"));
+                    continue;
+                }
+                offers.put(v.path(), offer.get());
+                found.accept(v.path(), offer.get());
+                for (StorePath r : offer.get().narInfo().info().references()) {
+                    if (seen.add(r)) {
+                        visits.submit(visit.apply(r));
+                        outstanding++;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while walking the closure to substitute");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StoreException(e.getCause().toString());
+        }
+    }
+
+    /** The lookups of {@code paths}, several at once (each is an HTTP round trip or more). */
+    private Map<StorePath, Substituters.Lookup> lookups(Collection<StorePath> paths) {
+        Map<StorePath, Substituters.Lookup> out = new ConcurrentHashMap<>();
+        Semaphore slots = new Semaphore(PARALLEL_LOOKUPS);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (StorePath p : paths) {
+                threads.submit(() -> {
+                    slots.acquireUninterruptibly();
+                    try {
+                        out.put(p, upstream.lookup(p));
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        Map<StorePath, Substituters.Lookup> ordered = new LinkedHashMap<>();
+        paths.forEach(p -> ordered.put(p, out.get(p)));
+        return ordered;
+    }
+
+    /** Marks every path among {@code among} that refers, directly or not, to a path in {@code cannot}. */
+    private void failReferrers(Collection<StorePath> among, Map<StorePath, Substituters.Offer> offers,
+                               Map<StorePath, String> cannot) {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (StorePath p : among) {
+                if (cannot.containsKey(p)) {
+                    continue;
+                }
+                Substituters.Offer o = offers.get(p);
+                for (StorePath r : o.narInfo().info().references()) {
+                    if (!r.equals(p) && cannot.containsKey(r)) {
+                        cannot.put(p, "path '" + storeDir.print(p) + "' cannot be substituted: its reference '"
+                                + storeDir.print(r) + "' cannot (" + cannot.get(r) + ")");
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private PathRegistration.Candidate fetchOne(Substituters.Offer offer) throws IOException {
+        NarInfo n = offer.narInfo();
+        PathInfo info = n.info();
+        // Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier attempt's)
+        // is stored again with the same bytes: that costs no extra request for the usual new NAR, and
+        // makes the object young, so the collector's grace period covers it until the path registers.
+        String key = BinaryCacheLayout.narKey(info.narHash(), compression);
+        NarUpload upload;
+        try (InputStream nar = upstream.nar(offer)) {
+            upload = NarUpload.read(bucket, key, true, compression, nar, info.path().isDerivation(), read -> { });
+            try {
+                if (nar.read() != -1) {
+                    throw new IOException("the NAR of '" + storeDir.print(info.path()) + "' from '" + offer.cache().uri()
+                            + "' has data after its end");
+                }
+                if (!upload.narHash().equals(info.narHash()) || upload.narSize() != info.narSize()) {
+                    throw new IOException("hash mismatch importing path '" + storeDir.print(info.path()) + "' from '"
+                            + offer.cache().uri() + "';\n  specified: " + info.narHash().toString(HashFormat.NIX32) + ", "
+                            + info.narSize() + " bytes\n  got:       " + upload.narHash().toString(HashFormat.NIX32) + ", "
+                            + upload.narSize() + " bytes");
+                }
+                upload.commit();
+            } finally {
+                upload.close();
+            }
+        }
+        NarObject object = new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
+                upload.fileSize());
+        List<String> storeSignatures = config.signingKey()
+                .map(k -> List.of(info.sign(storeDir, k).signatures().getLast().render())).orElse(List.of());
+        NewPath path = new NewPath(PathInfoEvent.of(storeDir, info), object,
+                NewPath.derivationOutputs(storeDir, info.path(), upload.rootFile().orElse(null)), storeSignatures);
+        return PathRegistration.Candidate.of(storeDir, path);
+    }
+
+    /**
+     * Registers what was fetched, references first, in batches; a path that needs one another job
+     * fetches waits for it. Returns how many paths became valid.
+     */
+    private long register(Map<StorePath, PathRegistration.Candidate> fetched, Set<StorePath> others,
+                          Map<StorePath, Substituters.Offer> offers, Map<StorePath, String> cannot, String session,
+                          Set<StorePath> registered) {
+        Map<StorePath, PathRegistration.Candidate> pending = new LinkedHashMap<>(fetched);
+        failReferrers(pending.keySet(), offers, cannot);
+        pending.keySet().removeAll(cannot.keySet());
+        Set<StorePath> waitingFor = new HashSet<>(others);
+        long count = 0;
+        List<CompletableFuture<Void>> narInfos = new ArrayList<>();
+        while (!pending.isEmpty()) {
+            List<PathRegistration.Candidate> batch = new ArrayList<>();
+            Set<StorePath> inBatch = new HashSet<>();
+            for (PathRegistration.Candidate c : topological(pending)) {
+                if (batch.size() == PathRegistration.MAX_BATCH) {
+                    break;
+                }
+                boolean ready = c.info().references().stream().allMatch(r -> r.equals(c.info().path()) || inBatch.contains(r)
+                        || (!pending.containsKey(r) && !waitingFor.contains(r)));
+                if (ready) {
+                    batch.add(c);
+                    inBatch.add(c.info().path());
+                }
+            }
+            if (batch.isEmpty()) {
+                awaitOthers(waitingFor, cannot);
+                failReferrers(pending.keySet(), offers, cannot);
+                pending.keySet().removeAll(cannot.keySet());
+                continue;
+            }
+            try {
+                PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session));
+                count += result.registered().size();
+                inBatch.forEach(registered::add);
+                // The narinfos (the binary cache's view) go while the next batch registers, not before it.
+                List<PathRegistration.Candidate> written = batch;
+                narInfos.add(CompletableFuture.runAsync(() -> writeNarInfos(written), ASIDE));
+            } catch (StoreException e) {
+                batch.forEach(c -> cannot.put(c.info().path(), e.getMessage()));
+            }
+            inBatch.forEach(pending::remove);
+            failReferrers(pending.keySet(), offers, cannot);
+            pending.keySet().removeAll(cannot.keySet());
+        }
+        // What others fetch for this job's asking: done when each is valid or given up.
+        while (!waitingFor.isEmpty()) {
+            awaitOthers(waitingFor, cannot);
+        }
+        narInfos.forEach(CompletableFuture::join);
+        return count;
+    }
+
+    /** Waits until one of the paths other jobs fetch is valid or given up (then it cannot be had). */
+    private void awaitOthers(Set<StorePath> waitingFor, Map<StorePath, String> cannot) {
+        if (waitingFor.isEmpty()) {
+            throw new IllegalStateException("no registration is possible and nothing is awaited");
+        }
+        while (true) {
+            List<StorePath> valid = tables.paths().valid(waitingFor);
+            if (!valid.isEmpty()) {
+                valid.forEach(waitingFor::remove);
+                return;
+            }
+            long now = clock.instant().getEpochSecond();
+            for (StorePath p : List.copyOf(waitingFor)) {
+                if (!tables.substitutions().claimed(p, now) && tables.paths().get(p).isEmpty()) {
+                    waitingFor.remove(p);
+                    cannot.put(p, "path '" + storeDir.print(p) + "' was not substituted by the job that fetched it");
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(WAIT_STEP);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while waiting for another substitution");
+            }
+        }
+    }
+
+    /** The candidates in an order where each comes after the ones it refers to. */
+    private static List<PathRegistration.Candidate> topological(Map<StorePath, PathRegistration.Candidate> among) {
+        List<PathRegistration.Candidate> out = new ArrayList<>();
+        Set<StorePath> placed = new HashSet<>();
+        among.keySet().forEach(p -> place(p, among, placed, out));
+        return out;
+    }
+
+    private static void place(StorePath p, Map<StorePath, PathRegistration.Candidate> among, Set<StorePath> placed,
+                              List<PathRegistration.Candidate> out) {
+        if (!placed.add(p)) {
+            return;
+        }
+        PathRegistration.Candidate c = among.get(p);
+        for (StorePath r : c.info().references()) {
+            if (!r.equals(p) && among.containsKey(r)) {
+                place(r, among, placed, out);
+            }
+        }
+        out.add(c);
+    }
+
+    /** The registered paths' narinfos, so the bucket serves them as a binary cache too. */
+    private void writeNarInfos(List<PathRegistration.Candidate> batch) {
+        inParallel(batch, PARALLEL_WRITES, c -> {
+            NarObject o = c.nar().orElseThrow();
+            List<Signature> sigs = new ArrayList<>(c.info().signatures());
+            sigs.addAll(c.storeSignatures());
+            NarInfo narInfo = new NarInfo(c.info().withSignatures(sigs), o.key(), o.compression(),
+                    Optional.of(Hash.parseAny(o.fileHash())), o.fileSize(), "");
+            try {
+                bucket.put(BinaryCacheLayout.narInfoKey(c.info().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
+                        BinaryCacheLayout.NARINFO_TYPE);
+            } catch (IOException e) {
+                // The path is valid; its narinfo is what the binary cache view misses until written again.
+                LOG.log(Level.WARNING, "writing the narinfo of " + c.info().path().baseName() + " failed", e);
+            }
+        });
+    }
+
+    /** {@code each} of {@code items}, {@code width} at a time; the first failure is thrown once all ended. */
+    private static <T> void inParallel(Collection<T> items, int width, java.util.function.Consumer<T> each) {
+        Semaphore slots = new Semaphore(width);
+        List<Future<?>> all = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (T item : items) {
+                all.add(threads.submit(() -> {
+                    slots.acquireUninterruptibly();
+                    try {
+                        each.accept(item);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+        }
+        for (Future<?> f : all) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new StoreException(e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted");
+            }
+        }
+    }
+
+    /** How long each step of a job took, for its log line. */
+    private static final class Phases {
+        private final StringBuilder text = new StringBuilder();
+        private long start = System.nanoTime();
+
+        void end(String name) {
+            long now = System.nanoTime();
+            text.append(text.isEmpty() ? "" : ", ").append(name).append(' ').append((now - start) / 1_000_000).append(" ms");
+            start = now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+}
