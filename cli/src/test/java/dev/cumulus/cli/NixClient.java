@@ -1,5 +1,7 @@
 package dev.cumulus.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +69,13 @@ record NixClient(String name, Optional<Path> root) {
         if (root.isEmpty()) {
             return command;
         }
-        Path shared = CliTest.shared().toAbsolutePath().normalize();
+        // Its real path: a ../shared that is a link (under /tmp, bound whole) must find its target inside too.
+        Path shared;
+        try {
+            shared = CliTest.shared().toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         List<String> out = new ArrayList<>(List.of("bwrap", "--bind", root.get().toString(), "/", "--proc", "/proc",
                 "--dev", "/dev", "--bind", "/tmp", "/tmp", "--ro-bind", shared.toString(), shared.toString(),
                 "--die-with-parent", "--"));
