@@ -19,13 +19,19 @@ let
   # Builds only where the file `marker` exists (the test's own builds: its sandbox gets the file
   # through extra-sandbox-paths), never in Cumulus's sandbox: Cumulus can have it only from a substituter.
   upstreamOnly = mk "upstream-only" "test -e ${marker} || { echo not here; exit 1; }; mkdir $out; echo made upstream > $out/x";
-in {
-  chain = c5;
-  inherit upstreamOnly;
-  usesUpstream = mk "uses-upstream" "mkdir $out; cat ${upstreamOnly}/x > $out/y; echo ${upstreamOnly} > $out/ref";
   fails = mk "fails" "echo about to fail; echo second line; exit 3";
   # Sleeps `seconds` (the e2e tests find it by that argument), then succeeds.
   sleeps = mk "sleeps" "echo started; sleep ${seconds}; mkdir $out; echo slept > $out/done";
+  side = mk "side" "mkdir $out; cat ${c1}/name > $out/from-c1";
+in {
+  chain = c5;
+  first = c1;
+  inherit upstreamOnly fails sleeps;
+  # The build graph's tests (issue 28): the chain with a side branch, and a graph whose input fails.
+  graph = mk "graph-top" "mkdir $out; echo ${c5} ${side} > $out/inputs";
+  graphFails = mk "graph-fails-top" "mkdir $out; echo ${c2} ${fails} > $out/inputs";
+  afterSleep = mk "after-sleep" "mkdir $out; cat ${sleeps}/done > $out/slept";
+  usesUpstream = mk "uses-upstream" "mkdir $out; cat ${upstreamOnly}/x > $out/y; echo ${upstreamOnly} > $out/ref";
   # Prints a line every half second for `seconds`: busy, never silent.
   chatters = mk "chatters" "i=0; while [ $i -lt $((${seconds} * 2)) ]; do echo tick $i; sleep 0.5; i=$((i + 1)); done; mkdir $out";
   caDrv = derivation {

@@ -150,6 +150,9 @@ final class LocalCommand implements Callable<Integer> {
                 StoreFunction.FAIL_DEAD_LETTERED_BUILDS, client));
         running.add(new QueueEventSource(stack.clients().sqs(),
                 CloudResources.SUBSTITUTION_JOBS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBSTITUTE, client));
+        running.add(new QueueEventSource(stack.clients().sqs(),
+                CloudResources.BUILD_SUBMISSIONS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBMIT_GRAPHS,
+                client));
         for (int i = 1; i <= runners; i++) {
             running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility, runnerJobs));
         }

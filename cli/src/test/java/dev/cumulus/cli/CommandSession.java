@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.UUID;
 
-/** A session for a command run by the store's operator: trusted, build logs printed as they come. */
+/** A session of the store's operator for tests that call the backends directly: trusted, build logs printed as they come. */
 final class CommandSession implements Session, ClientLogger {
     private final PrintStream out;
     private final String id = "cli-" + UUID.randomUUID();

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.AwsConfig;
+import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.QueueSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -26,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,6 +43,7 @@ import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The end-to-end suite: each real {@code nix} client ({@link NixClient}: Debian's Nix 2.8, 2.26 and
@@ -142,6 +148,9 @@ class LocalEndToEndTest {
     @AfterParameterizedClassInvocation
     void ctrlCStopsCleanly() throws Exception {
         caches.close();
+        if (sqs != null) {
+            sqs.close();
+        }
         cumulus.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
         assertTrue(cumulus.waitFor(30, TimeUnit.SECONDS), "cumulus local did not stop");
         assertFalse(Files.exists(state.resolve("ready")));
@@ -797,6 +806,153 @@ class LocalEndToEndTest {
         String path = out.lines().filter(l -> l.startsWith("/nix/store/")).findFirst().orElseThrow(() -> new AssertionError(out));
         assertEquals("made upstream\n", nixOk("nix", "store", "cat", "--store", stdioStore, path + "/y"));
         assertTrue(cumulusOk("builds").lines().noneMatch(l -> l.contains("-upstream-only.drv")));
+    }
+
+    // The build graph (issue 28): submissions as a pipeline sends them, with no client connected.
+
+    @Test
+    @Order(50)
+    void aSubmissionWithNoClientConnectedBuildsTheGraphAndAnnouncesTheTopsOutputs() throws Exception {
+        String drv = copyDerivation("graph", "graph-event");
+        String id = submit(JSON.createObjectNode().put("drvPath", drv).set("outputs", JSON.createArrayNode().add("out")));
+        JsonNode done = awaitFinished(id, Duration.ofSeconds(180));
+        assertEquals("built", done.path("status").asText(), done.toString());
+        assertEquals(drv, done.path("drvPath").asText());
+        assertTrue(done.path("stopTime").asLong() >= done.path("submittedAt").asLong(), done.toString());
+        String out = done.path("outputs").path("out").asText();
+        assertTrue(out.endsWith("-graph-top"), done.toString());
+        // Both branches were built, and are valid in Cumulus with the top.
+        String[] inputs = nixOk("nix", "store", "cat", "--store", stdioStore, out + "/inputs").trim().split(" ");
+        assertTrue(inputs[0].endsWith("-c5") && inputs[1].endsWith("-side"), String.join(" ", inputs));
+        Map<String, JsonNode> closure = pathInfo(stdioStore, out);
+        assertTrue(closure.keySet().containsAll(List.of(inputs)), closure.keySet().toString());
+    }
+
+    @Test
+    @Order(51)
+    void aSubmissionWhoseInputFailsIsAnnouncedAsDependencyFailedNamingTheStepAndItsLog() throws Exception {
+        String drv = copyDerivation("graphFails", "graph-fails");
+        String id = submit(JSON.createObjectNode().put("drvPath", drv));
+        JsonNode done = awaitFinished(id, Duration.ofSeconds(120));
+        assertEquals("dependency-failed", done.path("status").asText(), done.toString());
+        String failing = done.path("failingStep").asText();
+        assertTrue(failing.endsWith("-fails.drv"), done.toString());
+        assertTrue(done.path("error").asText().contains("failed with exit code 3"), done.toString());
+        assertTrue(cumulusOk("builds", "log", done.path("failingBuild").asText()).contains("about to fail"));
+        // The log in the bucket, where the event says (the runner stores it right after its report).
+        String key = done.path("log").asText();
+        assertEquals("log/" + failing.substring(failing.lastIndexOf('/') + 1), key);
+        String log = "";
+        for (int i = 0; i < 40 && !log.contains("about to fail"); i++) {
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                log = http.send(HttpRequest.newBuilder(URI.create(bucketUrl + "/" + key)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+            Thread.sleep(250);
+        }
+        assertTrue(log.contains("about to fail"), log);
+    }
+
+    @Test
+    @Order(52)
+    void twoSubmissionsSharingStepsBuildThemOnce() throws Exception {
+        String graph = copyDerivation("graph", "graph-shared");
+        String chain = copyDerivation("chain", "graph-shared");
+        String byQueue = submit(JSON.createObjectNode().put("drvPath", graph));
+        // `cumulus build --no-wait` submits the same way and answers the submission's id.
+        String byCli = cumulusOk("build", "--no-wait", chain).trim();
+        assertEquals("built", awaitFinished(byQueue, Duration.ofSeconds(180)).path("status").asText());
+        JsonNode chained = awaitFinished(byCli, Duration.ofSeconds(180));
+        assertEquals("built", chained.path("status").asText(), chained.toString());
+        assertTrue(chained.path("outputs").path("out").asText().endsWith("-c5"), chained.toString());
+        String first = nixOk("nix", "eval", "--store", src, "--raw", "-f", builds().toString(), "first.drvPath", "--argstr",
+                "salt", "graph-shared").trim();
+        assertEquals(1, cumulusOk("builds").lines().filter(l -> l.contains(first)).count(), "the shared steps built once");
+    }
+
+    @Test
+    @Order(53)
+    void aSubmissionOfAMissingOrMalformedDerivationIsAnnouncedAsFailedWithinSeconds() throws Exception {
+        long start = System.nanoTime();
+        String missingDrv = "/nix/store/" + "a".repeat(32) + "-missing.drv";
+        String missing = submit(JSON.createObjectNode().put("drvPath", missingDrv));
+        String notAPath = submit(JSON.createObjectNode().put("drvPath", "hello"));
+        String notJson = submit("{\"drvPath\": ");
+        JsonNode gone = awaitFinished(missing, Duration.ofSeconds(20));
+        assertEquals("failed", gone.path("status").asText(), gone.toString());
+        assertTrue(gone.path("error").asText().contains("is not in the store"), gone.toString());
+        assertEquals("failed", awaitFinished(notAPath, Duration.ofSeconds(20)).path("status").asText());
+        JsonNode unreadable = awaitFinished(notJson, Duration.ofSeconds(20));
+        assertEquals("failed", unreadable.path("status").asText());
+        assertTrue(unreadable.path("error").asText().startsWith("not a build submission"), unreadable.toString());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "announced within seconds");
+    }
+
+    @Test
+    @Order(54)
+    void aRunnerKilledMidGraphDelaysTheSubmissionButDoesNotLoseIt() throws Exception {
+        String drv = copyDerivation("afterSleep", "graph-killed", "--argstr", "seconds", "3.25");
+        String id = submit(JSON.createObjectNode().put("drvPath", drv));
+        runnerBuilding("3.25", Set.of()).destroyForcibly();
+        JsonNode done = awaitFinished(id, Duration.ofSeconds(120));
+        assertEquals("built", done.path("status").asText(), done.toString());
+        assertEquals("slept\n", nixOk("nix", "store", "cat", "--store", stdioStore,
+                done.path("outputs").path("out").asText() + "/slept"));
+    }
+
+    /**
+     * {@code attr}'s derivation (salted) instantiated in the client's store and copied to Cumulus
+     * with its closure, as a pipeline does: {@code nix copy --derivation}. Answers its path.
+     */
+    private String copyDerivation(String attr, String salt, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("nix", "copy", "--derivation", "--from", src, "--to", stdioStore,
+                "-f", builds().toString(), attr, "--argstr", "salt", salt));
+        command.addAll(List.of(args));
+        nixOk(command.toArray(String[]::new));
+        command = new ArrayList<>(List.of("nix", "eval", "--store", src, "--raw", "-f", builds().toString(), attr + ".drvPath",
+                "--argstr", "salt", salt));
+        command.addAll(List.of(args));
+        return nixOk(command.toArray(String[]::new)).trim();
+    }
+
+    /** cumulus local's SQS, once a test needs it; the build events read from it so far, by submission. */
+    private SqsClient sqs;
+    private final Map<String, JsonNode> finished = new ConcurrentHashMap<>();
+
+    /** The URL of {@code queue} in cumulus local's stack. */
+    private String queueUrl(QueueSpec queue) throws IOException {
+        Map<String, String> env = StackEnvironment.read(state);
+        if (sqs == null) {
+            sqs = new AwsClients(AwsConfig.fromEnvironment(env)).sqs();
+        }
+        String name = queue.physicalName(env.get("CUMULUS_RESOURCE_PREFIX"));
+        return sqs.getQueueUrl(g -> g.queueName(name)).queueUrl();
+    }
+
+    /** Sends {@code body} to the build-submissions queue; answers the message's id (the submission's, as it names none). */
+    private String submit(Object body) throws IOException {
+        String url = queueUrl(CloudResources.BUILD_SUBMISSIONS);
+        String text = body instanceof String s ? s : JSON.writeValueAsString(body);
+        return sqs.sendMessage(m -> m.queueUrl(url).messageBody(text)).messageId();
+    }
+
+    /** Waits for submission {@code id}'s event on the build-events queue (each event read is kept for later waits). */
+    private JsonNode awaitFinished(String id, Duration timeout) throws IOException {
+        String url = queueUrl(CloudResources.BUILD_EVENTS);
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!finished.containsKey(id) && System.nanoTime() < end) {
+            for (var m : sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                JsonNode event = JSON.readTree(m.body());
+                finished.put(event.path("submission").asText(), event);
+                sqs.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle()));
+            }
+        }
+        JsonNode event = finished.get(id);
+        if (event == null) {
+            throw new AssertionError("no build-events message for submission " + id + " in " + timeout.toSeconds()
+                    + " s; cumulus local's stderr:\n" + read(tmp.resolve("cumulus.err")));
+        }
+        return event;
     }
 
     /** A daemon connection over the socket that holds {@code paths} as temporary roots until closed. */

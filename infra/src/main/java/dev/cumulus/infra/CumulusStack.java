@@ -102,6 +102,28 @@ public final class CumulusStack extends Stack {
                 .build();
         deadLettered.addAlarmAction(new SnsAction(alarms));
         stuck.addAlarmAction(new SnsAction(alarms));
+        for (var dead : List.of(CloudResources.BUILD_SUBMISSIONS_DEAD, CloudResources.SUBSTITUTION_JOBS_DEAD)) {
+            Alarm.Builder.create(this, StoreData.logicalId(dead.name()) + "NotEmpty")
+                    .alarmDescription("Messages reached " + dead.name() + ": the function that takes them failed "
+                            + "three times (a build submission or a substitution job was not handled).")
+                    .metric(data.queue(dead).metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
+                            .period(Duration.minutes(5)).statistic("Maximum").build()))
+                    .threshold(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                    .evaluationPeriods(1)
+                    .treatMissingData(TreatMissingData.NOT_BREACHING)
+                    .build()
+                    .addAlarmAction(new SnsAction(alarms));
+        }
+        // Build requests as events: "Cumulus Build Requested" with the detail {"drvPath", "outputs"}.
+        software.amazon.awscdk.services.events.Rule.Builder.create(this, "BuildRequested")
+                .description("Cumulus Build Requested events become build submissions")
+                .eventPattern(software.amazon.awscdk.services.events.EventPattern.builder()
+                        .detailType(List.of("Cumulus Build Requested")).build())
+                .targets(List.of(software.amazon.awscdk.services.events.targets.SqsQueue.Builder
+                        .create(data.queue(CloudResources.BUILD_SUBMISSIONS))
+                        .message(software.amazon.awscdk.services.events.RuleTargetInput.fromEventPath("$.detail")).build()))
+                .build();
 
         Distribution cache = null;
         String cacheUrl = switch (config.publicCache()) {
@@ -135,6 +157,10 @@ public final class CumulusStack extends Stack {
                 .value(keys.signingKey().getSecretArn()).build();
         CfnOutput.Builder.create(this, "SshHostKeySecret").value(keys.sshHostKey().getSecretArn()).build();
         CfnOutput.Builder.create(this, "AlarmTopic").value(alarms.getTopicArn()).build();
+        CfnOutput.Builder.create(this, "BuildSubmissionsQueue").description("Send {\"drvPath\", \"outputs\"} here to build")
+                .value(data.queue(CloudResources.BUILD_SUBMISSIONS).getQueueUrl()).build();
+        CfnOutput.Builder.create(this, "BuildEventsQueue").description("One message per ended build submission")
+                .value(data.queue(CloudResources.BUILD_EVENTS).getQueueUrl()).build();
 
         NagFindings.suppress(this, config, data, keys, functions, runners, proxy, java.util.Optional.ofNullable(cache));
     }

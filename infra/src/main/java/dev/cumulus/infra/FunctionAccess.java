@@ -1,6 +1,7 @@
 package dev.cumulus.infra;
 
 import static dev.cumulus.model.resources.CloudResources.BUILDS;
+import static dev.cumulus.model.resources.CloudResources.BUILD_GRAPH;
 import static dev.cumulus.model.resources.CloudResources.BUILD_LOGS;
 import static dev.cumulus.model.resources.CloudResources.DERIVATION_OUTPUTS;
 import static dev.cumulus.model.resources.CloudResources.GC_ROOTS;
@@ -27,15 +28,38 @@ import java.util.Map;
  * @param sendsTo the queues the function sends messages to
  * @param signs whether it reads the store's signing key (to sign what it makes valid)
  * @param readsSubstituters whether it reads the substituters (those in S3 need a grant)
+ * @param announces whether it puts events on the event bus (a build submission's end)
  */
 public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, List<QueueSpec> sendsTo, boolean signs,
-                             boolean readsSubstituters) {
+                             boolean readsSubstituters, boolean announces) {
     public FunctionAccess {
         sendsTo = List.copyOf(sendsTo);
     }
 
     public FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket) {
-        this(tables, bucket, List.of(), false, false);
+        this(tables, bucket, List.of(), false, false, false);
+    }
+
+    public FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, List<QueueSpec> sendsTo, boolean signs,
+                          boolean readsSubstituters) {
+        this(tables, bucket, sendsTo, signs, readsSubstituters, false);
+    }
+
+    /** What moving a build graph on needs: where builds and substitutions end, the graph goes on. */
+    private static final FunctionAccess GRAPH = new FunctionAccess(Map.of(CloudResources.BUILD_GRAPH, Level.READ_WRITE,
+            PATHS, Level.READ_WRITE, BUILDS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ, REALISATIONS, Level.READ,
+            SUBSTITUTIONS, Level.READ_WRITE), BucketLevel.READ, List.of(CloudResources.BUILD_REQUESTS,
+            CloudResources.SUBSTITUTION_JOBS, CloudResources.BUILD_EVENTS), false, true, true);
+
+    /** This access and {@link #GRAPH}'s together. */
+    private FunctionAccess movingGraphs() {
+        Map<TableSpec, Level> t = new LinkedHashMap<>(tables);
+        GRAPH.tables.forEach((table, level) -> t.merge(table, level, (a, b) -> a == Level.READ_WRITE || b == Level.READ_WRITE
+                ? Level.READ_WRITE : Level.READ));
+        List<QueueSpec> q = new java.util.ArrayList<>(sendsTo);
+        GRAPH.sendsTo.stream().filter(x -> !q.contains(x)).forEach(q::add);
+        BucketLevel b = bucket.ordinal() >= GRAPH.bucket.ordinal() ? bucket : GRAPH.bucket;
+        return new FunctionAccess(t, b, q, signs, true, true);
     }
 
     public enum Level { READ, READ_WRITE }
@@ -93,6 +117,18 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
         m.put(StoreFunction.ABANDON_BUILD.name(), writes(BUILDS));
         m.put(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name(), writes(BUILDS));
         m.put(StoreFunction.LIST_BUILDS.name(), reads(BUILDS));
+
+        // A graph's steps are builds and substitutions; its ends are announced. submit-graph walks it,
+        // and the functions where builds and substitutions end move it on (complete-build, …, substitute).
+        m.put(StoreFunction.SUBMIT_GRAPH.name(), GRAPH);
+        m.put(StoreFunction.SUBMIT_GRAPHS.name(), GRAPH);
+        m.put(StoreFunction.QUERY_SUBMISSION.name(), reads(BUILD_GRAPH));
+        m.put(StoreFunction.ABANDON_SUBMISSION.name(), GRAPH);
+        for (StoreFunction<?, ?> ending : List.of(StoreFunction.COMPLETE_BUILD, StoreFunction.FAIL_BUILD,
+                StoreFunction.ABANDON_BUILD, StoreFunction.FAIL_DEAD_LETTERED_BUILDS, StoreFunction.SUBMIT_BUILD,
+                StoreFunction.SUBSTITUTE)) {
+            m.put(ending.name(), m.get(ending.name()).movingGraphs());
+        }
 
         m.put(StoreFunction.ADD_TEMP_ROOTS.name(), writes(GC_ROOTS, PATHS));
         m.put(StoreFunction.RELEASE_TEMP_ROOTS.name(), writes(GC_ROOTS));

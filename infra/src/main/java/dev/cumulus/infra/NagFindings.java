@@ -1,12 +1,13 @@
 package dev.cumulus.infra;
 
+import dev.cumulus.model.resources.CloudResources;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import io.github.cdklabs.cdknag.RegexAppliesTo;
 import java.util.List;
 import java.util.Optional;
-import software.amazon.awscdk.services.cloudfront.Distribution;
 import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.cloudfront.Distribution;
 import software.amazon.awscdk.services.lambda.Function;
 import software.constructs.IConstruct;
 
@@ -42,6 +43,9 @@ final class NagFindings {
                         + "cannot be raised; set cacheDomain and cacheCertificateArn to get TLS 1.2 at least.", null);
             }
         });
+        add(data.queue(CloudResources.BUILD_EVENTS), "AwsSolutions-SQS3", "build-events is "
+                + "an outbox that pipelines read, no function consumes it: a dead-letter queue would take announcements "
+                + "away from their reader after a few receives.", null);
         for (Function fn : functions.functions().values()) {
             add(fn, "AwsSolutions-IAM4", "AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs.",
                     List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"));

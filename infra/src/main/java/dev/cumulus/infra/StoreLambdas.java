@@ -70,6 +70,9 @@ public final class StoreLambdas extends Construct {
             if (!config.substituters().isEmpty()) {
                 env.put("CUMULUS_SUBSTITUTERS", String.join(" ", config.substituters()));
             }
+            if (access.announces()) {
+                env.put("CUMULUS_EVENT_BUS", "default");
+            }
             if (access.signs()) {
                 env.put("CUMULUS_SIGNING_KEY_SECRET", keys.signingKey().getSecretArn());
                 env.put("CUMULUS_SIGNING_KEY_NAME", config.signingKeyName());
@@ -101,6 +104,12 @@ public final class StoreLambdas extends Construct {
             if (access.readsSubstituters()) {
                 grantSubstituterBuckets(fn, config);
             }
+            if (access.announces()) {
+                fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                        .actions(List.of("events:PutEvents"))
+                        .resources(List.of("arn:" + software.amazon.awscdk.Aws.PARTITION + ":events:" + software.amazon.awscdk.Aws.REGION
+                                + ":" + software.amazon.awscdk.Aws.ACCOUNT_ID + ":event-bus/default")).build());
+            }
             Alias alias = Alias.Builder.create(this, logicalId + "Live").aliasName(ALIAS).version(fn.getCurrentVersion()).build();
             functions.put(name, fn);
             aliases.put(name, alias);
@@ -109,6 +118,10 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.BUILD_REQUESTS_DEAD))
                         .batchSize(10).reportBatchItemFailures(true).build());
+        // One submission per invocation: walking a large graph takes a while.
+        aliases.get(StoreFunction.SUBMIT_GRAPHS.name()).addEventSource(
+                SqsEventSource.Builder.create(data.queue(CloudResources.BUILD_SUBMISSIONS))
+                        .batchSize(1).reportBatchItemFailures(true).build());
         // One job per invocation: a job may run for minutes, and its message's visibility covers one.
         aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
@@ -124,7 +137,8 @@ public final class StoreLambdas extends Construct {
     /** Queries answer in milliseconds; registration, completion and the whole-store sweeps take longer. */
     private static Duration timeout(String name) {
         if (name.equals(StoreFunction.COLLECT_GARBAGE.name()) || name.equals(StoreFunction.VERIFY_STORE.name())
-                || name.equals(StoreFunction.SUBSTITUTE.name())) {
+                || name.equals(StoreFunction.SUBSTITUTE.name()) || name.equals(StoreFunction.SUBMIT_GRAPH.name())
+                || name.equals(StoreFunction.SUBMIT_GRAPHS.name())) {
             return Duration.minutes(15);
         }
         if (name.equals(StoreFunction.REGISTER_PATHS.name()) || name.equals(StoreFunction.COMPLETE_BUILD.name())

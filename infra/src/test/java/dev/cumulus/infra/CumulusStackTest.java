@@ -125,6 +125,9 @@ class CumulusStackTest {
             if (entry.getKey().equals(StoreFunction.SUBSTITUTE.name())) {
                 expected.add(logicalId(data.queue(CloudResources.SUBSTITUTION_JOBS))); // its event source
             }
+            if (entry.getKey().equals(StoreFunction.SUBMIT_GRAPHS.name())) {
+                expected.add(logicalId(data.queue(CloudResources.BUILD_SUBMISSIONS))); // its event source
+            }
             if (entry.getValue().signs()) {
                 expected.add(logicalId(synth.stack().keys().signingKey()));
             }
@@ -144,6 +147,48 @@ class CumulusStackTest {
                         && !doc.contains("dynamodb:PutItem") && doc.contains("dynamodb:GetItem"))
                 .findFirst().orElseThrow();
         assertFalse(readerPolicy.contains("dynamodb:DeleteItem"));
+    }
+
+    /**
+     * Builds driven by events: "Cumulus Build Requested" events and the submissions queue feed
+     * submit-graphs; only the functions that can end a submission may put events, on the default bus.
+     */
+    @Test
+    void buildSubmissionsComeFromEventsAndOnlyTheFunctionsThatEndThemAnnounce() {
+        StoreData data = synth.stack().data();
+        String submissions = logicalId(data.queue(CloudResources.BUILD_SUBMISSIONS));
+        template.hasResourceProperties("AWS::Events::Rule", Match.objectLike(Map.of(
+                "EventPattern", Map.of("detail-type", List.of("Cumulus Build Requested")),
+                "Targets", List.of(Match.objectLike(Map.of(
+                        "Arn", Map.of("Fn::GetAtt", List.of(submissions, "Arn")), "InputPath", "$.detail"))))));
+        template.hasResourceProperties("AWS::SQS::QueuePolicy", Match.objectLike(Map.of(
+                "Queues", List.of(Map.of("Ref", submissions)),
+                "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Action", Match.arrayWith(List.of("sqs:SendMessage")),
+                        "Principal", Map.of("Service", "events.amazonaws.com"))))))))));
+        template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Match.objectLike(Map.of(
+                "EventSourceArn", Map.of("Fn::GetAtt", List.of(submissions, "Arn")),
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"))));
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt",
+                        List.of(logicalId(data.queue(CloudResources.BUILD_SUBMISSIONS_DEAD)), "QueueName")))))));
+
+        Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
+        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        for (var entry : FunctionAccess.BY_FUNCTION.entrySet()) {
+            String documents = policiesOf(entry.getKey(), functions, policies);
+            assertEquals(entry.getValue().announces(), documents.contains("events:PutEvents"), entry.getKey());
+            if (entry.getValue().announces()) {
+                assertTrue(documents.contains(":event-bus/default"), entry.getKey() + ": " + documents);
+                assertTrue(documents.contains(logicalId(data.table(CloudResources.BUILD_GRAPH))), entry.getKey());
+            }
+        }
+        for (String ending : List.of("submit-graph", "submit-graphs", "complete-build", "fail-build", "abandon-submission",
+                "fail-dead-lettered-builds", "substitute")) {
+            assertTrue(FunctionAccess.BY_FUNCTION.get(ending).announces(), ending + " can end a submission");
+        }
+        assertFalse(FunctionAccess.BY_FUNCTION.get("query-submission").announces());
+        assertFalse(FunctionAccess.BY_FUNCTION.get("query-path-info").announces());
     }
 
     @Test
@@ -203,6 +248,17 @@ class CumulusStackTest {
                 .filter(p -> ((List<?>) props(p).get("Roles")).contains(Map.of("Ref", role)))
                 .forEach(p -> collectReferences(props(p).get("PolicyDocument"), named));
         return named;
+    }
+
+    /** The policy documents of {@code function}'s role, as one text. */
+    private static String policiesOf(String function, Map<String, Map<String, Object>> functions,
+                                     Map<String, Map<String, Object>> policies) {
+        String role = functions.values().stream()
+                .filter(f -> ("cumulus-" + function).equals(props(f).get("FunctionName")))
+                .map(f -> ((List<?>) ((Map<?, ?>) props(f).get("Role")).get("Fn::GetAtt")).get(0).toString())
+                .findFirst().orElseThrow();
+        return policies.values().stream().filter(p -> ((List<?>) props(p).get("Roles")).contains(Map.of("Ref", role)))
+                .map(p -> props(p).get("PolicyDocument").toString()).reduce("", String::concat);
     }
 
     static void assertNoNagFindings(Synthesised s) {

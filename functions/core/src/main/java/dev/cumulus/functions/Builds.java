@@ -184,6 +184,11 @@ public final class Builds {
         return out;
     }
 
+    /** The build as recorded, without its log (what the build graph looks at). */
+    public Optional<BuildState> state(String id) {
+        return id == null ? Optional.empty() : tables.builds().get(id);
+    }
+
     public BuildState query(BuildQuery q) {
         BuildState state = get(q.id());
         BuildLogTable.Lines lines = tables.buildLogs().read(q.id(), q.logFrom());
@@ -267,8 +272,8 @@ public final class Builds {
             return build;
         }
         if (!report.succeeded()) {
-            return tables.builds().finish(build.id(), BuildState.FAILED, report.status(), report.error(), Map.of(),
-                    clock.instant().getEpochSecond(), expiry(), logEnd(c));
+            return ended(tables.builds().finish(build.id(), BuildState.FAILED, report.status(), report.error(), Map.of(),
+                    clock.instant().getEpochSecond(), expiry(), logEnd(c)));
         }
         Map<String, String> nameByScratch = new HashMap<>();
         build.outputs().forEach((name, scratch) -> nameByScratch.put(scratch, name));
@@ -321,9 +326,9 @@ public final class Builds {
         if (registered.refused().contains(end)) {
             return get(build.id());
         }
-        return new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
+        return ended(new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
                 build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.waiters(),
-                List.of(), 0);
+                List.of(), 0));
     }
 
     public BuildState fail(FailBuild f) {
@@ -336,8 +341,8 @@ public final class Builds {
     /** A waiter left; the build is cancelled if it was the last (see {@link BuildsTable#abandon}). */
     public BuildState abandon(AbandonBuild a) {
         get(a.id());
-        return tables.builds().abandon(a.id(), BuildStatus.MISC_FAILURE.jsonName(),
-                "was cancelled: no client waits for it any more", clock.instant().getEpochSecond(), expiry());
+        return ended(tables.builds().abandon(a.id(), BuildStatus.MISC_FAILURE.jsonName(),
+                "was cancelled: no client waits for it any more", clock.instant().getEpochSecond(), expiry()));
     }
 
     /**
@@ -362,7 +367,29 @@ public final class Builds {
     }
 
     private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs) {
-        return tables.builds().finish(id, state, status, error, outputs, clock.instant().getEpochSecond(), expiry());
+        return ended(tables.builds().finish(id, state, status, error, outputs, clock.instant().getEpochSecond(), expiry()));
+    }
+
+    /**
+     * Hears of each build that ends (built, failed, timed out, cancelled, dead-lettered): the build
+     * graph moves on from it. A build can be heard of more than once (a race of two ends): the
+     * listener's own steps are conditional.
+     */
+    public interface EndListener {
+        void buildEnded(BuildState state);
+    }
+
+    private volatile EndListener endListener = s -> { };
+
+    public void onEnd(EndListener listener) {
+        this.endListener = listener;
+    }
+
+    private BuildState ended(BuildState state) {
+        if (state.finished()) {
+            endListener.buildEnded(state);
+        }
+        return state;
     }
 
     private long expiry() {

@@ -44,6 +44,10 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.SUBSTITUTE_PATHS, f::substitutePaths);
         bind(StoreFunction.QUERY_SUBSTITUTION, f::querySubstitution);
         bind(StoreFunction.SUBSTITUTE, f::substitute);
+        bind(StoreFunction.SUBMIT_GRAPH, f::submitGraph);
+        bind(StoreFunction.SUBMIT_GRAPHS, f::submitGraphs);
+        bind(StoreFunction.QUERY_SUBMISSION, f::querySubmission);
+        bind(StoreFunction.ABANDON_SUBMISSION, f::abandonSubmission);
         bind(StoreFunction.ADD_TEMP_ROOTS, f::addTempRoots);
         bind(StoreFunction.RELEASE_TEMP_ROOTS, f::releaseTempRoots);
         bind(StoreFunction.ADD_ROOT, f::addRoot);

@@ -18,8 +18,11 @@ import dev.cumulus.model.event.BuildEvents.BuildsQuery;
 import dev.cumulus.model.event.BuildEvents.CompleteBuild;
 import dev.cumulus.model.event.BuildEvents.FailBuild;
 import dev.cumulus.model.event.BuildEvents.ListBuilds;
-import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.event.GraphEvents.AbandonSubmission;
+import dev.cumulus.model.event.GraphEvents.SubmissionQuery;
+import dev.cumulus.model.event.GraphEvents.SubmissionState;
+import dev.cumulus.model.event.GraphEvents.SubmitGraph;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.QueueEvents.MessagesHandled;
 import dev.cumulus.model.event.QueueEvents.QueueMessages;
@@ -55,7 +58,6 @@ import dev.cumulus.model.event.RootEvents.VerifyStore;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
-import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
@@ -79,36 +81,46 @@ public final class StoreFunctions {
     private final Realisations realisations;
     private final Substitution substitution;
     private final Builds builds;
+    private final BuildGraph graph;
     private final GcRoots roots;
     private final GarbageCollector collector;
     private final StoreVerifier verifier;
 
-    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, JobQueue<QueuedBuild> buildQueue,
-                          JobQueue<SubstitutionJob> substitutionQueue, Clock clock) {
+    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, StoreQueues queues, Clock clock) {
         this.storeDir = config.storeDir();
         this.tables = tables;
-        this.queries = new PathQueries(tables, storeDir, new StoredDerivations(tables, bucket, storeDir));
+        StoredDerivations derivations = new StoredDerivations(tables, bucket, storeDir);
+        this.queries = new PathQueries(tables, storeDir, derivations);
         this.registration = new PathRegistration(tables, config, clock);
         this.realisations = new Realisations(tables, config);
         this.substitution = new Substitution(tables, bucket, Substituters.of(config.substituters(), config.trustedKeys(),
-                storeDir, config.stalledDownload()), registration, realisations, config, substitutionQueue,
+                storeDir, config.stalledDownload()), registration, realisations, config, queues.substitutions(),
                 config.narCompression(), clock);
-        this.builds = new Builds(tables, config, registration, buildQueue, clock);
+        this.builds = new Builds(tables, config, registration, queues.builds(), clock);
+        this.graph = new BuildGraph(tables, storeDir, queries, derivations, builds, substitution, queues.announcements(), clock);
         this.roots = new GcRoots(tables, storeDir, clock);
         this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
         this.verifier = new StoreVerifier(tables, bucket, storeDir);
     }
 
     /**
-     * The functions over the tables, bucket and build queue of {@code config}'s installation, on the
-     * system clock.
+     * The functions over the tables, bucket and queues of {@code config}'s installation, on the
+     * system clock; ended build submissions are announced on the event bus {@code CUMULUS_EVENT_BUS}
+     * of {@code env} too, when it names one.
      */
-    public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
+    public static StoreFunctions of(AwsClients clients, FunctionsConfig config, Map<String, String> env) {
+        StoreQueues queues = StoreQueues.of(clients.sqs(), config.resourcePrefix());
+        String bus = env.getOrDefault("CUMULUS_EVENT_BUS", "");
+        if (!bus.isBlank()) {
+            queues = queues.announcingOn(dev.cumulus.aws.EventBus.of(clients, bus, env));
+        }
         return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()),
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())), config,
-                new SqsJobQueue<>(clients.sqs(), CloudResources.BUILD_REQUESTS.physicalName(config.resourcePrefix())),
-                new SqsJobQueue<>(clients.sqs(), CloudResources.SUBSTITUTION_JOBS.physicalName(config.resourcePrefix())),
-                Clock.systemUTC());
+                queues, Clock.systemUTC());
+    }
+
+    public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
+        return of(clients, config, Map.of());
     }
 
     public Validity isValidPath(PathQuery q) {
@@ -153,6 +165,22 @@ public final class StoreFunctions {
 
     public Paths querySubstitutablePaths(PathsQuery q) {
         return paths(substitution.substitutable(PathQueries.parseAll(storeDir, q.paths())));
+    }
+
+    public SubmissionState submitGraph(SubmitGraph s) {
+        return graph.submit(s);
+    }
+
+    public MessagesHandled submitGraphs(QueueMessages m) {
+        return graph.submitAll(m);
+    }
+
+    public SubmissionState querySubmission(SubmissionQuery q) {
+        return graph.query(q);
+    }
+
+    public SubmissionState abandonSubmission(AbandonSubmission a) {
+        return graph.abandon(a);
     }
 
     public SubstitutableInfos querySubstitutablePathInfos(PathsQuery q) {

@@ -128,8 +128,29 @@ public final class Substitution {
         return new SubstitutableInfos(out);
     }
 
+    /** Hears of the end of each job that does a build graph's step. */
+    public interface StepListener {
+        void substitutionEnded(String step, SubstitutionState state);
+    }
+
+    private volatile StepListener steps = (step, state) -> { };
+
+    public void onStepEnd(StepListener listener) {
+        this.steps = listener;
+    }
+
+    /** Whether some cache has a trusted realisation under each of {@code ids}. */
+    public boolean realisable(Collection<DrvOutput> ids) {
+        return !upstream.isEmpty() && ids.stream().allMatch(id -> upstream.realisation(id).isPresent());
+    }
+
     /** substitute-paths: a job for what is missing, or, when nothing is, an answer at once. */
     public SubstitutionState submit(SubstitutePaths request) {
+        return submit(request, null);
+    }
+
+    /** As {@link #submit(SubstitutePaths)}, the job doing the graph's {@code step} (null: none). */
+    public SubstitutionState submit(SubstitutePaths request, String step) {
         List<StorePath> paths = PathQueries.parseAll(storeDir, request.paths());
         request.drvOutputs().forEach(id -> DrvOutput.parse(storeDir, id)); // a malformed id is refused here
         long now = clock.instant().getEpochSecond();
@@ -146,7 +167,7 @@ public final class Substitution {
         }
         String id = UUID.randomUUID().toString();
         tables.substitutions().putJob(id, now, now + KEEP_JOB.toSeconds());
-        queue.send(new SubstitutionJob(id, request.paths(), request.drvOutputs(), request.session()));
+        queue.send(new SubstitutionJob(id, request.paths(), request.drvOutputs(), request.session(), step));
         return new SubstitutionState(id, SubstitutionState.QUEUED, Map.of(), 0, now, 0);
     }
 
@@ -252,6 +273,9 @@ public final class Substitution {
         }
         long end = clock.instant().getEpochSecond();
         tables.substitutions().done(job.id(), failed, fetchedCount, end);
+        if (job.step() != null) {
+            steps.substitutionEnded(job.step(), query(new QuerySubstitution(job.id())));
+        }
         phases.end("end");
         long fetchedPaths = fetchedCount;
         LOG.info(() -> "substitution " + job.id() + ": " + fetchedPaths + " paths fetched, " + failed.size() + " failed; " + phases);

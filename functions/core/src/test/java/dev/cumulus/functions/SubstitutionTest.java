@@ -183,7 +183,7 @@ class SubstitutionTest {
         sqs = stack.clients().sqs();
         String queue = CloudResources.SUBSTITUTION_JOBS.physicalName(prefix);
         queueUrl = sqs.getQueueUrl(g -> g.queueName(queue)).queueUrl();
-        functions = new StoreFunctions(tables, bucket, config, JobQueue.none("build"), new SqsJobQueue<>(sqs, queue),
+        functions = new StoreFunctions(tables, bucket, config, StoreQueues.none().withSubstitutions(new SqsJobQueue<>(sqs, queue)),
                 Clock.systemUTC());
     }
 

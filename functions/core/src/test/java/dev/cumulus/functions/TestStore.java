@@ -49,12 +49,16 @@ final class TestStore {
     }
 
     TestStore(LocalStack stack, List<URI> substituters, JobQueue<QueuedBuild> queue) {
+        this(stack, substituters, StoreQueues.none().withBuilds(queue));
+    }
+
+    TestStore(LocalStack stack, List<URI> substituters, StoreQueues queues) {
         this.stack = stack;
         FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
                 List.of(TRUSTED.publicKey()), substituters);
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
         this.bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
-        this.functions = new StoreFunctions(tables, bucket, config, queue, JobQueue.none("substitution"), Clock.systemUTC());
+        this.functions = new StoreFunctions(tables, bucket, config, queues, Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 

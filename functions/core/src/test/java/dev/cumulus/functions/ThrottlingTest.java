@@ -97,7 +97,7 @@ class ThrottlingTest {
         StoreTables tables = StoreTables.of(db, config.resourcePrefix(), STORE);
         StoreFunctions store = new StoreFunctions(tables, new dev.cumulus.aws.S3Bucket(stack.clients().s3(),
                 dev.cumulus.model.resources.CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())),
-                functions, JobQueue.none("build"), JobQueue.none("substitution"), Clock.systemUTC());
+                functions, StoreQueues.none(), Clock.systemUTC());
 
         PathInfo lib = TestStore.signed("lib");
         PathInfo app = TestStore.signed("app", lib.path());

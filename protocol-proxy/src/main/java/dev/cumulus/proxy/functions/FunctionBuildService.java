@@ -15,6 +15,12 @@ import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
+import dev.cumulus.model.event.GraphEvents;
+import dev.cumulus.model.event.GraphEvents.AbandonSubmission;
+import dev.cumulus.model.event.GraphEvents.BuildingStep;
+import dev.cumulus.model.event.GraphEvents.SubmissionQuery;
+import dev.cumulus.model.event.GraphEvents.SubmissionState;
+import dev.cumulus.model.event.GraphEvents.SubmitGraph;
 import dev.cumulus.model.event.RootEvents;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
@@ -40,6 +46,8 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,9 +56,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -67,6 +76,12 @@ public final class FunctionBuildService implements BuildService {
     static final Duration CLIENT_CHECK = Duration.ofSeconds(1);
     /** Log lines quoted in a failed build's error, as Nix's log-lines setting defaults to. */
     static final int TAIL_LINES = 10;
+    /**
+     * How often a waiter asks how its submission stands: soon at first (most steps are quick), then
+     * less often while nothing happens; log lines come between, through the build's own watch.
+     */
+    static final Duration SUBMISSION_POLL = Duration.ofMillis(20);
+    static final Duration MAX_SUBMISSION_POLL = Duration.ofMillis(500);
 
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
@@ -105,133 +120,226 @@ public final class FunctionBuildService implements BuildService {
 
     @Override
     public List<KeyedBuildResult> build(Session session, List<DerivedPath> targets, BuildMode mode) {
-        Map<StorePath, CompletableFuture<BuildResult>> realising = new ConcurrentHashMap<>();
         List<KeyedBuildResult> results = new ArrayList<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<CompletableFuture<BuildResult>> futures = new ArrayList<>();
+            List<Future<BuildResult>> futures = new ArrayList<>();
             for (DerivedPath t : targets) {
                 if (!(t instanceof DerivedPath.Built b) || !(b.drvPath() instanceof SingleDerivedPath.Opaque drv)) {
                     futures.add(CompletableFuture.completedFuture(failure(BuildStatus.MISC_FAILURE,
                             "Cumulus builds derivations named by their store path only, not '" + t.render(storeDir) + "'")));
                     continue;
                 }
-                futures.add(realise(session, drv.path(), realising, threads));
+                futures.add(threads.submit(() -> {
+                    try {
+                        return realise(session, drv.path(), b.outputs());
+                    } catch (RuntimeException e) {
+                        return failure(BuildStatus.MISC_FAILURE, e.getMessage());
+                    }
+                }));
             }
             for (int i = 0; i < targets.size(); i++) {
-                BuildResult r = futures.get(i).join();
-                if (r.isSuccess() && targets.get(i) instanceof DerivedPath.Built b && b.outputs() instanceof OutputsSpec.Names names) {
-                    TreeMap<String, Realisation> wanted = new TreeMap<>(r.builtOutputs());
-                    wanted.keySet().retainAll(names.names());
-                    r = new BuildResult(r.status(), r.errorMsg(), r.timesBuilt(), r.isNonDeterministic(), r.startTime(),
-                            r.stopTime(), r.cpuUser(), r.cpuSystem(), wanted);
-                }
-                results.add(new KeyedBuildResult(targets.get(i), r));
+                results.add(new KeyedBuildResult(targets.get(i), futures.get(i).get()));
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while building");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StoreException(e.getCause().toString());
         }
         return results;
     }
 
-    /** The derivation built, its inputs first; each derivation once per call however often it is needed. */
-    private CompletableFuture<BuildResult> realise(Session session, StorePath drvPath,
-                                                   Map<StorePath, CompletableFuture<BuildResult>> realising, ExecutorService threads) {
-        CompletableFuture<BuildResult> existing = realising.get(drvPath);
-        if (existing != null) {
-            return existing;
-        }
-        CompletableFuture<BuildResult> mine = new CompletableFuture<>();
-        existing = realising.putIfAbsent(drvPath, mine);
-        if (existing != null) {
-            return existing;
-        }
-        threads.submit(() -> {
-            try {
-                mine.complete(realiseNow(session, drvPath, realising, threads));
-            } catch (RuntimeException e) {
-                mine.complete(failure(BuildStatus.MISC_FAILURE, e.getMessage()));
-            }
-        });
-        return mine;
-    }
-
-    private BuildResult realiseNow(Session session, StorePath drvPath,
-                                   Map<StorePath, CompletableFuture<BuildResult>> realising, ExecutorService threads) {
+    /**
+     * One target through the store's build graph (the same one events submit to): submitted, then
+     * watched until it ends, the log lines of each step building meanwhile passed on to the client.
+     * A client that hangs up abandons the submission: steps nobody else needs are cancelled.
+     */
+    private BuildResult realise(Session session, StorePath drvPath, OutputsSpec wanted) {
+        List<String> outputs = switch (wanted) {
+            case OutputsSpec.All all -> List.of("*");
+            case OutputsSpec.Names names -> List.copyOf(names.names());
+        };
         Derivation drv = derivations.read(drvPath);
         Supplier<SortedMap<String, Hash>> hashes = outputHashes(drv);
         Optional<SortedMap<String, StorePath>> valid = validOutputs(drv, hashes);
         if (valid.isPresent()) {
+            // As a daemon answers without a goal: nothing is submitted for outputs that are there.
+            SortedMap<String, Realisation> built = realisationsOf(hashes.get(), valid.get());
+            if (!outputs.contains("*")) {
+                built.keySet().retainAll(outputs);
+            }
             long now = System.currentTimeMillis() / 1000;
             return new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now, Optional.empty(), Optional.empty(),
-                    realisationsOf(hashes.get(), valid.get()));
+                    new TreeMap<>(built));
         }
-        Optional<SortedMap<String, StorePath>> substituted = substituteOutputs(session, drvPath, drv, hashes);
-        if (substituted.isPresent()) {
-            long now = System.currentTimeMillis() / 1000;
-            return new BuildResult(BuildStatus.SUBSTITUTED, "", 0, false, now, now, Optional.empty(), Optional.empty(),
-                    realisationsOf(hashes.get(), substituted.get()));
-        }
-        Map<StorePath, CompletableFuture<BuildResult>> inputs = new TreeMap<>();
-        drv.inputDrvs().keySet().forEach(in -> inputs.put(in, realise(session, in, realising, threads)));
-        TreeSet<StorePath> inputPaths = new TreeSet<>(drv.inputSrcs());
-        for (Map.Entry<StorePath, CompletableFuture<BuildResult>> in : inputs.entrySet()) {
-            BuildResult r = in.getValue().join();
-            if (!r.isSuccess()) {
-                return failure(BuildStatus.DEPENDENCY_FAILED, "dependency '" + storeDir.print(in.getKey()) + "' of '"
-                        + storeDir.print(drvPath) + "' failed: " + r.errorMsg());
-            }
-            for (String name : drv.inputDrvs().get(in.getKey()).outputs()) {
-                Realisation out = r.builtOutputs().get(name);
-                if (out == null) {
-                    return failure(BuildStatus.DEPENDENCY_FAILED, "dependency '" + storeDir.print(in.getKey())
-                            + "' has no output '" + name + "'");
+        long timeout = parseLong(session.options().overrides().get("timeout"));
+        SubmissionState state = call(() -> functions.call(StoreFunction.SUBMIT_GRAPH, new SubmitGraph(null,
+                storeDir.print(drvPath), outputs, GraphEvents.FROM_CLIENT, timeout, session.options().maxSilentTime(),
+                (int) session.options().buildCores())));
+        String id = state.id();
+        Map<String, StepWatch> watching = new LinkedHashMap<>();
+        long wait = SUBMISSION_POLL.toMillis();
+        try {
+            while (true) {
+                for (BuildingStep step : state.building()) {
+                    watching.computeIfAbsent(step.build(), b -> new StepWatch(session, step.drvPath(), watcher.watch(b)));
                 }
-                inputPaths.add(out.outPath());
+                boolean news = false;
+                for (StepWatch w : watching.values()) {
+                    news |= w.drain();
+                }
+                if (state.finished()) {
+                    // A step that failed between two looks: its log is read now, for the error's tail.
+                    SubmissionState ended = state;
+                    if (ended.failingBuild() != null) {
+                        watching.computeIfAbsent(ended.failingBuild(),
+                                b -> new StepWatch(session, ended.failingStep(), watcher.watch(b)));
+                    }
+                    break;
+                }
+                // Asked after every update too: a build that logs all the time must not hide a client that left.
+                if (session.clientGone()) {
+                    throw new StoreException("the client hung up while '" + storeDir.print(drvPath) + "' was building");
+                }
+                Thread.sleep(news ? SUBMISSION_POLL.toMillis() : wait);
+                wait = Math.min(MAX_SUBMISSION_POLL.toMillis(), wait * 3 / 2);
+                state = call(() -> functions.call(StoreFunction.QUERY_SUBMISSION, new SubmissionQuery(id)));
             }
-        }
-        TreeSet<StorePath> missingSources = new TreeSet<>(drv.inputSrcs());
-        missingSources.removeAll(paths.queryValidPaths(missingSources));
-        if (!missingSources.isEmpty()) {
-            Map<String, String> failed = substitutions.substitute(session, missingSources, Set.of());
-            if (!failed.isEmpty()) {
-                return failure(BuildStatus.DEPENDENCY_FAILED, "cannot build '" + storeDir.print(drvPath) + "': "
-                        + String.join("; ", failed.values()));
+            // The steps that ended just now: their last lines.
+            for (StepWatch w : watching.values()) {
+                w.finish();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandonSubmission(id);
+            throw new StoreException("interrupted while waiting for a build");
+        } catch (RuntimeException e) {
+            abandonSubmission(id);
+            throw e;
+        } finally {
+            watching.values().forEach(StepWatch::close);
         }
-        return submitAndWait(session, drvPath, drv, inputPaths, hashes.get());
+        return result(session, drvPath, state, watching);
+    }
+
+    /** The client is gone (or the proxy stops): the submission is abandoned; steps nobody else needs stop. */
+    private void abandonSubmission(String submission) {
+        try {
+            functions.call(StoreFunction.ABANDON_SUBMISSION, new AbandonSubmission(submission));
+        } catch (RuntimeException ignored) {
+            // best effort: the graph ends on its own anyway
+        }
+    }
+
+    private BuildResult result(Session session, StorePath drvPath, SubmissionState state, Map<String, StepWatch> watched) {
+        if (SubmissionState.BUILT.equals(state.status())) {
+            Derivation drv = derivations.read(drvPath);
+            Supplier<SortedMap<String, Hash>> hashes = outputHashes(drv);
+            SortedMap<String, StorePath> outputs = validOutputs(drv, hashes).orElseThrow(() -> new StoreException(
+                    "'" + storeDir.print(drvPath) + "' was built but its outputs are not valid (collected since?)"));
+            rootOutputs(session, outputs.values());
+            SortedMap<String, Realisation> built = realisationsOf(hashes.get(), outputs);
+            if (!state.outputs().contains("*")) {
+                built.keySet().retainAll(state.outputs());
+            }
+            return new BuildResult(BuildStatus.BUILT, "", 1, false, state.submittedAt(), state.stopTime(), Optional.empty(),
+                    Optional.empty(), new TreeMap<>(built));
+        }
+        BuildStatus status = switch (state.status()) {
+            case SubmissionState.TIMED_OUT -> BuildStatus.TIMED_OUT;
+            case SubmissionState.DEPENDENCY_FAILED -> BuildStatus.DEPENDENCY_FAILED;
+            case SubmissionState.CANCELLED -> BuildStatus.MISC_FAILURE;
+            default -> state.failingStatus() == null ? BuildStatus.MISC_FAILURE : BuildStatus.fromJsonName(state.failingStatus());
+        };
+        String message = state.error() == null ? "building '" + storeDir.print(drvPath) + "' failed" : state.error();
+        StepWatch failing = watched.values().stream().filter(w -> w.drvPath.equals(state.failingStep())).findFirst().orElse(null);
+        if (failing != null && !failing.tail.isEmpty()) {
+            message += ";\nlast " + failing.tail.size() + " log lines:\n> " + String.join("\n> ", failing.tail);
+        }
+        return new BuildResult(status, message, 0, false, state.submittedAt(), state.stopTime(), Optional.empty(),
+                Optional.empty(), new TreeMap<>());
     }
 
     /**
-     * The outputs fetched from the substituters when they have them all, as a nix-daemon tries before
-     * building: input-addressed ones by path, floating ones through upstream realisations.
+     * Built outputs are the connection's temporary roots, as paths it added. A collection keeps a
+     * finished build's outputs for a while on its own, so the client need not wait for this write;
+     * should it land after the connection closed, the root lapses with its lease.
      */
-    private Optional<SortedMap<String, StorePath>> substituteOutputs(Session session, StorePath drvPath, Derivation drv,
-                                                                    Supplier<SortedMap<String, Hash>> hashes) {
-        TreeSet<StorePath> fixed = new TreeSet<>();
-        TreeSet<DrvOutput> floating = new TreeSet<>();
-        for (Map.Entry<String, Optional<StorePath>> e : drv.outputPaths(storeDir).entrySet()) {
-            if (e.getValue().isPresent()) {
-                fixed.add(e.getValue().get());
-            } else {
-                Hash h = hashes.get().get(e.getKey());
-                if (h == null) {
-                    return Optional.empty(); // impure or deferred: built, never substituted
+    private void rootOutputs(Session session, Collection<StorePath> outputs) {
+        List<String> paths = outputs.stream().map(storeDir::print).toList();
+        String connection = session.connectionId();
+        Thread.ofVirtual().name("temp-roots-" + connection).start(() -> {
+            try {
+                functions.call(StoreFunction.ADD_TEMP_ROOTS, new RootEvents.AddTempRoots(connection, paths, 0));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "rooting built outputs for " + connection + " failed", e);
+            }
+        });
+    }
+
+    /** One step's build as the client sees it: an activity, its log lines, and their tail for an error. */
+    private final class StepWatch implements AutoCloseable {
+        final String drvPath;
+        final ArrayDeque<String> tail = new ArrayDeque<>();
+        private final Session session;
+        private final BuildWatcher.Watch watch;
+        private final long activity;
+        private boolean done;
+
+        StepWatch(Session session, String drvPath, BuildWatcher.Watch watch) {
+            this.session = session;
+            this.drvPath = drvPath;
+            this.watch = watch;
+            this.activity = session.logger().startActivity(Stderr.LVL_INFO, Stderr.ACT_BUILD, "building '" + drvPath + "'",
+                    List.of(drvPath, "", 1L, 1L), 0);
+        }
+
+        /**
+         * Passes on the next update, waiting up to {@code timeout} for one: its log lines to the
+         * client (and the tail), and its end. Null when none came.
+         */
+        BuildState next(Duration timeout) throws InterruptedException {
+            BuildState s = done ? null : watch.next(timeout);
+            if (s == null) {
+                return null;
+            }
+            for (String line : s.log()) {
+                session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
+                tail.addLast(line);
+                if (tail.size() > TAIL_LINES) {
+                    tail.removeFirst();
                 }
-                floating.add(new DrvOutput.ByHash(h, e.getKey()));
+            }
+            if (s.finished()) {
+                done = true;
+                session.logger().stopActivity(activity);
+            }
+            return s;
+        }
+
+        /** Passes on what came; true when something did. */
+        boolean drain() throws InterruptedException {
+            boolean news = false;
+            while (next(Duration.ZERO) != null) {
+                news = true;
+            }
+            return news;
+        }
+
+        /** Waits a little for the end of a build the graph saw end (its last lines). */
+        void finish() throws InterruptedException {
+            for (int i = 0; i < 50 && !done; i++) {
+                next(Duration.ofMillis(20));
             }
         }
-        if (floating.isEmpty() && substitutions.querySubstitutablePaths(fixed).size() < fixed.size()) {
-            return Optional.empty();
+
+        @Override
+        public void close() {
+            if (!done) {
+                session.logger().stopActivity(activity);
+            }
+            watch.close();
         }
-        Map<String, String> failed = substitutions.substitute(session, fixed, floating);
-        if (failed.isEmpty()) {
-            return validOutputs(drv, hashes);
-        }
-        // Offered but not fetched (a bad NAR, an upstream gone meanwhile): Nix builds instead only with --fallback.
-        if (floating.isEmpty() && !session.options().tryFallback()) {
-            throw new StoreException("some substitutes for the outputs of derivation '" + storeDir.print(drvPath)
-                    + "' failed (usually happens due to networking issues); try '--fallback' to build derivation from "
-                    + "source: " + String.join("; ", failed.values()));
-        }
-        return Optional.empty();
     }
 
     /**
@@ -299,21 +407,12 @@ public final class FunctionBuildService implements BuildService {
                 session.options().maxSilentTime(), (int) session.options().buildCores())));
         String id = state.id();
         String printed = storeDir.print(drvPath);
-        long activity = session.logger().startActivity(Stderr.LVL_INFO, Stderr.ACT_BUILD, "building '" + printed + "'",
-                List.of(printed, "", 1L, 1L), 0);
-        ArrayDeque<String> tail = new ArrayDeque<>();
-        try (BuildWatcher.Watch watch = watcher.watch(id)) {
+        StepWatch step = new StepWatch(session, printed, watcher.watch(id));
+        try (step) {
             while (true) {
-                BuildState update = watch.next(CLIENT_CHECK);
+                BuildState update = step.next(CLIENT_CHECK);
                 if (update != null) {
                     state = update;
-                    for (String line : state.log()) {
-                        session.logger().result(activity, Stderr.RES_BUILD_LOG_LINE, List.of(line));
-                        tail.addLast(line);
-                        if (tail.size() > TAIL_LINES) {
-                            tail.removeFirst();
-                        }
-                    }
                     if (state.finished()) {
                         break;
                     }
@@ -325,34 +424,20 @@ public final class FunctionBuildService implements BuildService {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            abandon(id);
+            abandonBuild(id);
             throw new StoreException("interrupted while waiting for a build");
         } catch (RuntimeException e) {
-            abandon(id);
+            abandonBuild(id);
             throw e;
-        } finally {
-            session.logger().stopActivity(activity);
         }
         if (BuildState.BUILT.equals(state.state()) && !state.outputs().isEmpty()) {
-            // Built outputs are the connection's temporary roots, as paths it added. A collection keeps a
-            // finished build's outputs for GarbageCollector.FINISHED_BUILD_HOLD_SECONDS on its own, so
-            // the client need not wait for this write: it is a round trip on every build's critical path.
-            // Should it land after the connection closed, the root lapses with its lease.
-            List<String> outputs = List.copyOf(state.outputs().values());
-            String connection = session.connectionId();
-            Thread.ofVirtual().name("temp-roots-" + id).start(() -> {
-                try {
-                    functions.call(StoreFunction.ADD_TEMP_ROOTS, new RootEvents.AddTempRoots(connection, outputs, 0));
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "rooting the outputs of build " + id + " for " + connection + " failed", e);
-                }
-            });
+            rootOutputs(session, state.outputs().values().stream().map(storeDir::parse).toList());
         }
-        return result(hashes, state, tail);
+        return result(hashes, state, step.tail);
     }
 
     /** The client is gone (or the proxy stops): this waiter leaves; the build is cancelled if it was the last. */
-    private void abandon(String id) {
+    private void abandonBuild(String id) {
         try {
             functions.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(id));
         } catch (RuntimeException ignored) {

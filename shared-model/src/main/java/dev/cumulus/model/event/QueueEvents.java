@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,18 +29,27 @@ public final class QueueEvents {
          * is dropped (it can never be handled), a message whose handling throws must come back.
          */
         public <T> MessagesHandled each(Class<T> type, Consumer<T> handle) {
+            return each(type, (m, event) -> handle.accept(event), (m, error) -> LOG.warning(() -> "dropped message "
+                    + m.messageId() + ": not a " + type.getSimpleName() + ": " + error));
+        }
+
+        /**
+         * As {@link #each(Class, Consumer)}, with each message beside its event, and a body that is not
+         * a {@code type} handed to {@code rejected} (with why) before it is dropped.
+         */
+        public <T> MessagesHandled each(Class<T> type, BiConsumer<QueueMessage, T> handle,
+                                        BiConsumer<QueueMessage, String> rejected) {
             List<ItemFailure> again = new ArrayList<>();
             for (QueueMessage m : records) {
-                T event;
                 try {
-                    event = EventJson.read(m.body() == null ? new byte[0] : m.body().getBytes(StandardCharsets.UTF_8), type);
-                } catch (IllegalArgumentException e) {
-                    LOG.warning(() -> "dropped message " + m.messageId() + ": not a " + type.getSimpleName() + ": "
-                            + e.getMessage());
-                    continue;
-                }
-                try {
-                    handle.accept(event);
+                    T event;
+                    try {
+                        event = EventJson.read(m.body() == null ? new byte[0] : m.body().getBytes(StandardCharsets.UTF_8), type);
+                    } catch (IllegalArgumentException e) {
+                        rejected.accept(m, e.getMessage());
+                        continue;
+                    }
+                    handle.accept(m, event);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "message " + m.messageId() + " comes back: " + e.getMessage(), e);
                     again.add(new ItemFailure(m.messageId()));

@@ -86,6 +86,16 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
     public static final StoreFunction<QueueEvents.QueueMessages, QueueEvents.MessagesHandled> SUBSTITUTE =
             new StoreFunction<>("substitute", QueueEvents.QueueMessages.class, QueueEvents.MessagesHandled.class);
 
+    public static final StoreFunction<GraphEvents.SubmitGraph, GraphEvents.SubmissionState> SUBMIT_GRAPH =
+            new StoreFunction<>("submit-graph", GraphEvents.SubmitGraph.class, GraphEvents.SubmissionState.class);
+    /** The build-submissions queue's messages ({@link GraphEvents.SubmitGraph} each). */
+    public static final StoreFunction<QueueEvents.QueueMessages, QueueEvents.MessagesHandled> SUBMIT_GRAPHS =
+            new StoreFunction<>("submit-graphs", QueueEvents.QueueMessages.class, QueueEvents.MessagesHandled.class);
+    public static final StoreFunction<GraphEvents.SubmissionQuery, GraphEvents.SubmissionState> QUERY_SUBMISSION =
+            new StoreFunction<>("query-submission", GraphEvents.SubmissionQuery.class, GraphEvents.SubmissionState.class);
+    public static final StoreFunction<GraphEvents.AbandonSubmission, GraphEvents.SubmissionState> ABANDON_SUBMISSION =
+            new StoreFunction<>("abandon-submission", GraphEvents.AbandonSubmission.class, GraphEvents.SubmissionState.class);
+
     public static final StoreFunction<RootEvents.AddTempRoots, RootEvents.Roots> ADD_TEMP_ROOTS =
             new StoreFunction<>("add-temp-roots", RootEvents.AddTempRoots.class, RootEvents.Roots.class);
     public static final StoreFunction<RootEvents.ReleaseTempRoots, RootEvents.Roots> RELEASE_TEMP_ROOTS =
@@ -108,6 +118,6 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             QUERY_ALL_VALID_PATHS, QUERY_SUBSTITUTABLE_PATHS, REGISTER_DRV_OUTPUT, QUERY_REALISATION, ADD_SIGNATURES,
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
             ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, QUERY_SUBSTITUTABLE_PATH_INFOS, SUBSTITUTE_PATHS,
-            QUERY_SUBSTITUTION, SUBSTITUTE, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
+            QUERY_SUBSTITUTION, SUBSTITUTE, SUBMIT_GRAPH, SUBMIT_GRAPHS, QUERY_SUBMISSION, ABANDON_SUBMISSION, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
             REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, VERIFY_STORE);
 }

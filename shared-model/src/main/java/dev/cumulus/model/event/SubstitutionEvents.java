@@ -20,8 +20,11 @@ public final class SubstitutionEvents {
         }
     }
 
-    /** A job on the substitutions queue: what {@link SubstitutePaths} asked, under an id. */
-    public record SubstitutionJob(String id, List<String> paths, List<String> drvOutputs, String session) {
+    /**
+     * A job on the substitutions queue: what {@link SubstitutePaths} asked, under an id; {@code step}
+     * names the build graph's step it does, if any (the graph hears of its end).
+     */
+    public record SubstitutionJob(String id, List<String> paths, List<String> drvOutputs, String session, String step) {
         public SubstitutionJob {
             paths = paths == null ? List.of() : List.copyOf(paths);
             drvOutputs = drvOutputs == null ? List.of() : List.copyOf(drvOutputs);

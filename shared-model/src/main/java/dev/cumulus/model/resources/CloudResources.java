@@ -64,8 +64,16 @@ public final class CloudResources {
     public static final TableSpec SUBSTITUTIONS = new TableSpec("substitutions", string("id"), Optional.empty(), List.of(),
             Optional.of("expiresAt"));
 
+    /**
+     * Build graphs: one item per submission ({@code submission#<id>}) and one per step, a derivation
+     * to build or outputs to fetch ({@code step#<drv base name>}), shared by every submission that
+     * needs it: its state, how many of its inputs are not built yet, the steps waiting for it.
+     */
+    public static final TableSpec BUILD_GRAPH = new TableSpec("build-graph", string("id"), Optional.empty(), List.of(),
+            Optional.of("expiresAt"));
+
     public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS,
-            BUILDS, BUILD_LOGS, SUBSTITUTIONS);
+            BUILDS, BUILD_LOGS, SUBSTITUTIONS, BUILD_GRAPH);
 
     /** Build requests that failed {@link #BUILD_REQUESTS}' receive count land here. */
     public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),
@@ -91,9 +99,24 @@ public final class CloudResources {
     public static final QueueSpec SUBSTITUTION_JOBS = new QueueSpec("substitution-jobs", Duration.ofMinutes(16),
             Duration.ofDays(1), Optional.of(SUBSTITUTION_JOBS_DEAD.name()), 3);
 
+    /** Build submissions that failed {@link #BUILD_SUBMISSIONS}' receive count land here. */
+    public static final QueueSpec BUILD_SUBMISSIONS_DEAD = new QueueSpec("build-submissions-dead", Duration.ofMinutes(5),
+            Duration.ofDays(14), Optional.empty(), 0);
+
+    /**
+     * Build submissions from events: {@code {"drvPath": "/nix/store/…drv", "outputs": ["out"] | ["*"]}}
+     * (and an optional {@code id}), taken by the submit-graphs function.
+     */
+    public static final QueueSpec BUILD_SUBMISSIONS = new QueueSpec("build-submissions", Duration.ofMinutes(16),
+            Duration.ofDays(4), Optional.of(BUILD_SUBMISSIONS_DEAD.name()), 3);
+
+    /** One message per submission when it ends ({@code BuildFinished}), for pipelines to react to. */
+    public static final QueueSpec BUILD_EVENTS = new QueueSpec("build-events", Duration.ofSeconds(30),
+            Duration.ofDays(4), Optional.empty(), 0);
+
     /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
     public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, SUBSTITUTION_JOBS_DEAD,
-            SUBSTITUTION_JOBS);
+            SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS);
 
     public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);
 }

@@ -27,15 +27,15 @@ public class StoreFunctionsProducer {
             "CUMULUS_SQS_ENDPOINT", "CUMULUS_S3_ENDPOINT", "CUMULUS_LAMBDA_ENDPOINT", "CUMULUS_SECRETSMANAGER_ENDPOINT",
             "CUMULUS_RESOURCE_PREFIX", "CUMULUS_STORE_DIR", "CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS",
             "CUMULUS_BUILD_TIMEOUT", "CUMULUS_BUILD_MAX_SILENT_TIME", "CUMULUS_GC_GRACE", "CUMULUS_SIGNING_KEY_SECRET",
-            "CUMULUS_SIGNING_KEY_NAME", "CUMULUS_NAR_COMPRESSION", "CUMULUS_STALLED_DOWNLOAD_TIMEOUT");
+            "CUMULUS_SIGNING_KEY_NAME", "CUMULUS_NAR_COMPRESSION", "CUMULUS_STALLED_DOWNLOAD_TIMEOUT", "CUMULUS_EVENT_BUS",
+            "CUMULUS_EVENTS_ENDPOINT");
 
     private final Map<String, String> env = environment();
 
     @Produces
     @ApplicationScoped
     StoreFunctions storeFunctions() {
-        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)),
-                FunctionsConfig.fromEnvironment(env));
+        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)), FunctionsConfig.fromEnvironment(env), env);
     }
 
     /** The ingest of binary-cache uploads, on the store bucket named by the resource prefix. */
