@@ -320,8 +320,7 @@ public final class BuildRunner implements AutoCloseable {
                     Hash.parseAny(o.narHash()), o.narSize(), new TreeSet<>(o.references().stream().map(storeDir::parse).toList()),
                     0, false, o.signatures().stream().map(Signature::parse).toList(),
                     Optional.ofNullable(o.ca()).map(ContentAddress::parse));
-            NarInfo narInfo = new NarInfo(info, o.nar().key(), o.nar().compression(),
-                    Optional.ofNullable(o.nar().fileHash()).map(Hash::parseAny), o.nar().fileSize(), "");
+            NarInfo narInfo = o.nar().narInfo(info);
             byte[] text = narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8);
             writes.add(writers.submit(() -> {
                 bucket.put(BinaryCacheLayout.narInfoKey(info.path()), text, BinaryCacheLayout.NARINFO_TYPE);

@@ -34,6 +34,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,6 +107,32 @@ class CloudBackendsTest {
             StoreException e = assertThrows(StoreException.class, () -> narFromPath(backends, info));
             assertTrue(e.getMessage().contains("is not valid"), e.getMessage());
         }
+    }
+
+    /** Issue 27: an object damaged behind the store's back is an error, and its NAR never goes out whole. */
+    @Test
+    void aNarWhoseObjectWasDamagedOrRemovedIsAnErrorAndNeverSentWhole(LocalStack stack) throws Exception {
+        Store store = Store.of(stack, NarCompression.NONE);
+        Backends backends = store.backends();
+        S3Bucket bucket = new S3Bucket(store.clients().s3(), CloudResources.STORE_BUCKET.physicalName(store.prefix()));
+        byte[] nar = nar("damaged " + tmp);
+        PathInfo info = signedInfo(store, "damaged", nar);
+        bucket.put("nar/damaged.nar", nar, BinaryCacheLayout.NAR_TYPE);
+        register(store.functions(), info, new NarObject("nar/damaged.nar", "none", info.narHash().toString(), nar.length));
+        assertArrayEquals(nar, narFromPath(backends, info));
+
+        byte[] flipped = nar.clone();
+        flipped[nar.length / 2] ^= 1;
+        for (byte[] damage : List.of(flipped, Arrays.copyOf(nar, nar.length - 1))) {
+            bucket.put("nar/damaged.nar", damage, BinaryCacheLayout.NAR_TYPE);
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            StoreException e = assertThrows(StoreException.class, () -> backends.nars().narFromPath(info.path(), sent));
+            assertTrue(e.getMessage().contains("(nar/damaged.nar)") && e.getMessage().contains("the store recorded"), e.getMessage());
+            assertTrue(sent.size() < damage.length - 16, "the NAR's end was held back: " + sent.size() + " of " + damage.length);
+        }
+        bucket.delete("nar/damaged.nar");
+        StoreException missing = assertThrows(StoreException.class, () -> narFromPath(backends, info));
+        assertTrue(missing.getMessage().contains("is missing from the bucket"), missing.getMessage());
     }
 
     @Test

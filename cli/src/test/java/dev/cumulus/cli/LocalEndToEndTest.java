@@ -150,6 +150,7 @@ class LocalEndToEndTest {
         caches.close();
         if (sqs != null) {
             sqs.close();
+            sqs = null; // the next client's cumulus local has its own endpoint
         }
         cumulus.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
         assertTrue(cumulus.waitFor(30, TimeUnit.SECONDS), "cumulus local did not stop");
@@ -306,6 +307,87 @@ class LocalEndToEndTest {
         }
     }
 
+    /**
+     * Issue 27: what lies in the bucket for a valid path is what the store serves. A forged narinfo
+     * uploaded over it is moved aside and the store's own put back; a NAR object overwritten, cut short
+     * or removed behind the store's back makes a copy from Cumulus fail with an error, within seconds,
+     * and the proxy logs the path and the object; `cumulus verify` names it and `--repair` fetches it
+     * again from an upstream cache.
+     */
+    @Test
+    @Order(10)
+    void uploadsCannotDamageAValidPathAndADamagedNarIsAnErrorNotAHang() throws Exception {
+        String p = build("-damage", 65536, "big");
+        nixOk("nix", "copy", "--from", src, "--to", socketStore, p);
+        String hashPart = p.substring(11, 43);
+        String storeKey = Files.readString(state.resolve("signing-key.pub")).trim();
+        String own = get("/" + hashPart + ".narinfo");
+
+        // 1. A narinfo for P that the ingest rejects, PUT over P's.
+        String forged = own.replaceAll("(?m)^NarHash: .*$", "NarHash: sha256:" + "0".repeat(52)).replaceAll("(?m)^Sig: .*\\n", "");
+        assertEquals(200, put("/" + hashPart + ".narinfo", forged.getBytes(StandardCharsets.UTF_8)).statusCode());
+        for (int i = 0; i < 200 && http("/rejected/" + hashPart + ".narinfo").statusCode() != 200; i++) {
+            Thread.sleep(50);
+        }
+        assertEquals(200, http("/rejected/" + hashPart + ".narinfo").statusCode(), "the ingest kept the forgery aside");
+        assertEquals(own, get("/" + hashPart + ".narinfo"), "the store's narinfo is back");
+        String fromCache = "local?root=" + tmp.resolve("damage-from-cache");
+        nixOk("nix", "copy", "--from", bucketUrl, "--to", fromCache, "--option", "trusted-public-keys", storeKey, p);
+        nixOk("nix-store", "--store", fromCache, "--verify", "--check-contents");
+
+        // 2. The NAR object overwritten with garbage, cut short, removed: each an error, never a hang.
+        String narKey = "/" + own.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring(5);
+        byte[] nar;
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            nar = client.send(HttpRequest.newBuilder(URI.create(bucketUrl + narKey)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body();
+        }
+        byte[] garbage = new byte[nar.length];
+        new java.util.Random(27).nextBytes(garbage);
+        byte[] sameFrameOtherBytes = nar.clone();
+        sameFrameOtherBytes[nar.length / 2] ^= 1;
+        int attempt = 0;
+        for (byte[] damage : List.of(garbage, java.util.Arrays.copyOf(nar, nar.length / 2), sameFrameOtherBytes, new byte[0])) {
+            if (damage.length == 0) {
+                try (HttpClient client = HttpClient.newHttpClient()) {
+                    client.send(HttpRequest.newBuilder(URI.create(bucketUrl + narKey)).DELETE().build(),
+                            HttpResponse.BodyHandlers.discarding());
+                }
+            } else {
+                assertEquals(200, put(narKey, damage).statusCode());
+            }
+            Path log = tmp.resolve("damaged-copy-" + attempt + ".log");
+            String dst = "local?root=" + tmp.resolve("damaged-" + attempt++);
+            Process copy = nixProcess("nix", "copy", "--from", stdioStore, "--to", dst, "--no-check-sigs", p)
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = copy.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                copy.descendants().forEach(ProcessHandle::destroyForcibly);
+                copy.destroyForcibly();
+            }
+            String proxyTail = read(tmp.resolve("cumulus.err"));
+            assertTrue(ended, "the copy of a damaged path hung: " + read(log) + "\n--- cumulus local:\n"
+                    + proxyTail.substring(Math.max(0, proxyTail.length() - 4000)));
+            assertNotEquals(0, copy.exitValue(), read(log));
+            assertNotEquals(0, nix("nix", "path-info", "--store", dst, p).exit(), "nothing damaged was added");
+            String proxyLog = read(tmp.resolve("cumulus.err"));
+            assertTrue(proxyLog.contains("the NAR of '" + p + "' in the bucket (" + narKey.substring(1) + ")"), proxyLog);
+        }
+        // cumulus verify names it; --repair fetches it again from an upstream cache that has P.
+        List<String> verify = new ArrayList<>(cumulusCommand());
+        verify.addAll(List.of("verify", "--check-contents", "--state-dir", state.toString()));
+        CliTest.Run damaged = CliTest.run(null, new ProcessBuilder(verify));
+        assertEquals(1, damaged.exit(), damaged.stderr());
+        assertTrue(damaged.out().contains(p + "': its NAR file " + narKey.substring(1) + " is missing"), damaged.out());
+        toCache("xz", "xz", upstreamKey, p);
+        String repaired = cumulusOk("verify", "--check-contents", "--repair");
+        assertTrue(repaired.contains(p) && repaired.contains("repaired: its NAR was fetched again from upstream"), repaired);
+        cumulusOk("verify", "--check-contents");
+        String again = "local?root=" + tmp.resolve("damage-repaired");
+        nixOk("nix", "copy", "--from", stdioStore, "--to", again, "--no-check-sigs", p);
+        nixOk("nix-store", "--store", again, "--verify", "--check-contents");
+    }
+
     // --- helpers ---
 
     private String publicKey(Path secretKey) throws Exception {
@@ -338,6 +420,14 @@ class LocalEndToEndTest {
             return dev.cumulus.model.hash.Hash.parseAny(sriOrNix).encode(dev.cumulus.model.hash.HashFormat.NIX32);
         }
         return sriOrNix.substring("sha256:".length());
+    }
+
+    /** An anonymous PUT into the bucket, as anyone who can write to a binary cache may do. */
+    private HttpResponse<Void> put(String key, byte[] body) throws Exception {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(HttpRequest.newBuilder(URI.create(bucketUrl + key)).PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+        }
     }
 
     private HttpResponse<Void> http(String key) throws Exception {

@@ -200,7 +200,14 @@ public final class DaemonConnection implements Session {
             payload.cleanUp();
         }
         logger.stopWork();
-        reply.write(out);
+        try {
+            reply.write(out);
+        } catch (StoreException e) {
+            // After STDERR_LAST there is no error frame: closing is how the client learns (a NAR that
+            // stops short is its error). The backend logged what went wrong.
+            LOG.log(Level.FINE, "connection " + id + ": " + op.displayName() + " failed after its reply began: " + e.getMessage());
+            return false;
+        }
         out.flush();
         return true;
     }
@@ -339,7 +346,8 @@ public final class DaemonConnection implements Session {
             }
             case NarFromPath r -> {
                 validInfo(r.path());
-                // After STDERR_LAST the NAR follows raw; a failure now can only close the connection.
+                // As the daemon: STDERR_LAST, then the NAR raw. A failure after that can only close the
+                // connection (Nix 2.8 hangs on an error frame here, which a daemon never sends).
                 yield w -> backends.nars().narFromPath(r.path(), w.stream());
             }
             case ExportPath r -> {

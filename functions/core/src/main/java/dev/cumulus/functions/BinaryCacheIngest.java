@@ -8,7 +8,9 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
+import dev.cumulus.model.event.Requests.HashPartQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Requests.RegisterRealisation;
@@ -26,6 +28,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -43,7 +46,8 @@ import java.util.logging.Logger;
  * uploaded the same way ({@code realisations/<id>.doi}, or Nix 2.35's {@code build-trace-v2/…}) is
  * registered as an untrusted one (a trusted key's signature needed), deferred while its output path
  * is not valid; a rejected one is moved aside too, and where the store already has a realisation
- * with that id, the store's is written back in its place.
+ * with that id, the store's is written back in its place, as is a valid path's narinfo in place of a
+ * rejected one: an upload never takes away what the bucket serves for a valid path.
  */
 public final class BinaryCacheIngest {
     private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
@@ -94,11 +98,37 @@ public final class BinaryCacheIngest {
             text = in.readAllBytes();
         }
         try {
-            return ingest(hashPart, new String(text, StandardCharsets.UTF_8));
+            return ingest(key, hashPart, new String(text, StandardCharsets.UTF_8));
         } catch (Rejection r) {
-            reject(key, text, BinaryCacheLayout.NARINFO_TYPE, r.getMessage());
+            setAside(key, text, BinaryCacheLayout.NARINFO_TYPE, r.getMessage());
+            Optional<byte[]> own = storeNarInfo(hashPart);
+            if (own.isPresent()) {
+                // A rejected upload took a valid path's place: the store's own narinfo goes back.
+                bucket.put(key, own.get(), BinaryCacheLayout.NARINFO_TYPE);
+            } else {
+                bucket.delete(key);
+            }
             return new Outcome.Rejected(r.getMessage());
         }
+    }
+
+    /** The narinfo the store serves for the valid path with this hash part, if there is one. */
+    private Optional<byte[]> storeNarInfo(String hashPart) {
+        String path;
+        try {
+            path = functions.queryPathFromHashPart(new HashPartQuery(hashPart)).path();
+        } catch (RuntimeException notAHashPart) {
+            return Optional.empty();
+        }
+        return path == null ? Optional.empty() : storeNarInfo(functions.queryPathInfo(new PathQuery(path)));
+    }
+
+    private Optional<byte[]> storeNarInfo(PathInfoAnswer valid) {
+        if (valid.info() == null || valid.nar() == null) {
+            return Optional.empty();
+        }
+        NarInfo narInfo = valid.nar().narInfo(valid.info().toPathInfo(storeDir));
+        return Optional.of(narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8));
     }
 
     private Outcome realisationCreated(String key, DrvOutput id) throws IOException {
@@ -136,15 +166,17 @@ public final class BinaryCacheIngest {
             }
             return new Outcome.Registered(printedId);
         } catch (Rejection r) {
-            reject(key, file, "application/json", r.getMessage());
+            setAside(key, file, "application/json", r.getMessage());
             if (stored.isPresent()) {
                 bucket.put(key, BinaryCacheLayout.realisationFile(stored.get()), BinaryCacheLayout.REALISATION_TYPE);
+            } else {
+                bucket.delete(key);
             }
             return new Outcome.Rejected(r.getMessage());
         }
     }
 
-    private Outcome ingest(String hashPart, String text) throws IOException {
+    private Outcome ingest(String key, String hashPart, String text) throws IOException {
         NarInfo narInfo;
         try {
             narInfo = NarInfo.parse(storeDir, text);
@@ -156,9 +188,17 @@ public final class BinaryCacheIngest {
         if (!info.path().hashPart().equals(hashPart)) {
             throw new Rejection("it describes '" + path + "', whose narinfo is not " + hashPart + ".narinfo");
         }
-        PathInfoEvent existing = functions.queryPathInfo(new PathQuery(path)).info();
+        PathInfoAnswer stored = functions.queryPathInfo(new PathQuery(path));
+        PathInfoEvent existing = stored.info();
         if (existing != null && Hash.parseAny(existing.narHash()).equals(info.narHash())) {
-            return new Outcome.AlreadyValid(path); // the proxy wrote it, or the same path came twice
+            // The store wrote it, or the same path came twice, or someone else's narinfo for it (other
+            // signatures, another URL): the bucket serves the store's narinfo for a valid path.
+            Optional<byte[]> own = storeNarInfo(stored);
+            if (own.isPresent() && !Arrays.equals(own.get(), text.getBytes(StandardCharsets.UTF_8))) {
+                bucket.put(key, own.get(), BinaryCacheLayout.NARINFO_TYPE);
+                LOG.info(() -> "wrote the store's narinfo of '" + path + "' in place of an upload for the same NAR");
+            }
+            return new Outcome.AlreadyValid(path);
         }
         NarCompression compression;
         try {
@@ -215,12 +255,12 @@ public final class BinaryCacheIngest {
                 rootFile.contents().orElse(null));
     }
 
-    private void reject(String key, byte[] content, String contentType, String reason) throws IOException {
+    /** Keeps a rejected upload under {@code rejected/}, with the reason beside it. */
+    private void setAside(String key, byte[] content, String contentType, String reason) throws IOException {
         LOG.log(Level.WARNING, "rejected " + key + ": " + reason);
         bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key, content, contentType);
         bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason", (reason + "\n").getBytes(StandardCharsets.UTF_8),
                 "text/plain");
-        bucket.delete(key);
     }
 
     /** Why a narinfo is not registered. */

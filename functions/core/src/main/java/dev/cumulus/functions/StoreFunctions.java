@@ -100,7 +100,7 @@ public final class StoreFunctions {
         this.graph = new BuildGraph(tables, storeDir, queries, derivations, builds, substitution, queues.announcements(), clock);
         this.roots = new GcRoots(tables, storeDir, clock);
         this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
-        this.verifier = new StoreVerifier(tables, bucket, storeDir);
+        this.verifier = new StoreVerifier(tables, bucket, storeDir, substitution);
     }
 
     /**
@@ -298,7 +298,7 @@ public final class StoreFunctions {
     }
 
     public StoreVerified verifyStore(VerifyStore v) {
-        return verifier.verify(v.checkContents());
+        return verifier.verify(v.checkContents(), v.repair());
     }
 
     private StorePath path(String printed) {

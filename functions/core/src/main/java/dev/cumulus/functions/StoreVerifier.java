@@ -2,17 +2,20 @@ package dev.cumulus.functions;
 
 import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.RootEvents.StoreVerified;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -23,27 +26,33 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.logging.Logger;
 
 /**
  * Checks the store's invariants for every valid path: its NAR file is in the bucket with the
- * recorded size (and, when asked, decompresses to a NAR of the recorded hash and size), and every
- * path it references is valid. Repair is not possible (there is no other copy to fetch), so the
- * violations are reported, one sentence each.
+ * recorded size (and, when asked, decompresses to a NAR of the recorded hash and size, and the
+ * narinfo the bucket serves describes it), and every path it references is valid. A repair fetches
+ * a damaged NAR again from an upstream substituter (the store has no other copy) and writes a wrong
+ * or missing narinfo again from the store's own record; what cannot be repaired is reported. A
+ * path is never made invalid here: its referrers would be left dangling.
  */
 public final class StoreVerifier {
+    private static final Logger LOG = Logger.getLogger(StoreVerifier.class.getName());
     private static final int IN_FLIGHT = 16;
 
     private final StoreTables tables;
     private final Bucket bucket;
     private final StoreDir storeDir;
+    private final Substitution substitution;
 
-    public StoreVerifier(StoreTables tables, Bucket bucket, StoreDir storeDir) {
+    public StoreVerifier(StoreTables tables, Bucket bucket, StoreDir storeDir, Substitution substitution) {
         this.tables = tables;
         this.bucket = bucket;
         this.storeDir = storeDir;
+        this.substitution = substitution;
     }
 
-    public StoreVerified verify(boolean checkContents) {
+    public StoreVerified verify(boolean checkContents, boolean repair) {
         List<PathInfo> infos = new ArrayList<>();
         List<Optional<NarObject>> nars = new ArrayList<>();
         tables.paths().scanAll((Scanned s) -> {
@@ -53,6 +62,7 @@ public final class StoreVerifier {
         Set<StorePath> valid = new HashSet<>();
         infos.forEach(i -> valid.add(i.path()));
         List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        List<String> repaired = Collections.synchronizedList(new ArrayList<>());
         Semaphore slots = new Semaphore(IN_FLIGHT);
         try (ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < infos.size(); i++) {
@@ -67,7 +77,7 @@ public final class StoreVerifier {
                 slots.acquireUninterruptibly();
                 checks.submit(() -> {
                     try {
-                        checkNar(info, nar, checkContents).ifPresent(violations::add);
+                        check(info, nar, checkContents, repair, violations, repaired);
                     } finally {
                         slots.release();
                     }
@@ -76,7 +86,85 @@ public final class StoreVerifier {
         }
         List<String> sorted = new ArrayList<>(violations);
         Collections.sort(sorted);
-        return new StoreVerified(infos.size(), sorted);
+        List<String> sortedRepairs = new ArrayList<>(repaired);
+        Collections.sort(sortedRepairs);
+        return new StoreVerified(infos.size(), sorted, sortedRepairs);
+    }
+
+    private void check(PathInfo info, Optional<NarObject> nar, boolean checkContents, boolean repair,
+                       List<String> violations, List<String> repaired) {
+        Optional<String> damage = checkNar(info, nar, checkContents);
+        Optional<NarObject> object = nar;
+        if (damage.isPresent()) {
+            if (!repair) {
+                violations.add(damage.get());
+                return;
+            }
+            try {
+                NarObject fetched = substitution.refetch(info);
+                if (!tables.paths().replaceNar(info.path(), fetched)) {
+                    return; // collected meanwhile: nothing left to repair
+                }
+                object = Optional.of(fetched);
+                repaired.add(damage.get() + "; repaired: its NAR was fetched again from upstream");
+                LOG.info(() -> "repaired the NAR of '" + storeDir.print(info.path()) + "' into " + fetched.key());
+                writeNarInfo(info, fetched);
+                return;
+            } catch (IOException | RuntimeException e) {
+                violations.add(damage.get() + "; cannot repair: " + e.getMessage());
+                return;
+            }
+        }
+        if (!checkContents && !repair) {
+            return;
+        }
+        Optional<String> wrongNarInfo = checkNarInfo(info, object.orElseThrow());
+        if (wrongNarInfo.isEmpty()) {
+            return;
+        }
+        if (!repair) {
+            violations.add(wrongNarInfo.get());
+            return;
+        }
+        try {
+            writeNarInfo(info, object.get());
+            repaired.add(wrongNarInfo.get() + "; repaired: written again from the store's record");
+        } catch (IOException | RuntimeException e) {
+            violations.add(wrongNarInfo.get() + "; cannot repair: " + e.getMessage());
+        }
+    }
+
+    /** Whether the narinfo the bucket serves describes the path as the store records it. */
+    private Optional<String> checkNarInfo(PathInfo info, NarObject nar) {
+        String path = "'" + storeDir.print(info.path()) + "'";
+        String key = BinaryCacheLayout.narInfoKey(info.path());
+        try {
+            Optional<InputStream> opened = bucket.open(key);
+            if (opened.isEmpty()) {
+                return Optional.of(path + ": its narinfo " + key + " is missing from the bucket");
+            }
+            String text;
+            try (InputStream in = opened.get()) {
+                text = new String(in.readNBytes(MAX_NARINFO), StandardCharsets.UTF_8);
+            }
+            NarInfo served = NarInfo.parse(storeDir, text);
+            PathInfo s = served.info();
+            if (!s.path().equals(info.path()) || !s.narHash().equals(info.narHash()) || s.narSize() != info.narSize()
+                    || !s.references().equals(info.references()) || !served.url().equals(nar.key())) {
+                return Optional.of(path + ": its narinfo " + key + " does not describe the path the store holds");
+            }
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(path + ": its narinfo " + key + " is not valid: " + e.getMessage());
+        }
+    }
+
+    /** A narinfo with many references is some kilobytes; one this large is not the store's. */
+    private static final int MAX_NARINFO = 4 * 1024 * 1024;
+
+    private void writeNarInfo(PathInfo info, NarObject nar) throws IOException {
+        bucket.put(BinaryCacheLayout.narInfoKey(info.path()), nar.narInfo(info).render(storeDir).getBytes(StandardCharsets.UTF_8),
+                BinaryCacheLayout.NARINFO_TYPE);
     }
 
     private Optional<String> checkNar(PathInfo info, Optional<NarObject> nar, boolean checkContents) {

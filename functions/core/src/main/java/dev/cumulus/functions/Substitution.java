@@ -18,7 +18,6 @@ import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
-import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.signing.Signature;
@@ -375,8 +374,41 @@ public final class Substitution {
     }
 
     private PathRegistration.Candidate fetchOne(Substituters.Offer offer) throws IOException {
-        NarInfo n = offer.narInfo();
-        PathInfo info = n.info();
+        PathInfo info = offer.narInfo().info();
+        FetchedNar fetched = fetchNar(offer);
+        List<String> storeSignatures = config.signingKey()
+                .map(k -> List.of(info.sign(storeDir, k).signatures().getLast().render())).orElse(List.of());
+        NewPath path = new NewPath(PathInfoEvent.of(storeDir, info), fetched.object(),
+                NewPath.derivationOutputs(storeDir, info.path(), fetched.rootFile()), storeSignatures);
+        return PathRegistration.Candidate.of(storeDir, path);
+    }
+
+    /**
+     * A repair: fetches a valid path's NAR again from the first cache that has it with the hash and
+     * size the store recorded, into the object it names now.
+     *
+     * @throws IOException saying why no cache could give it
+     */
+    public NarObject refetch(PathInfo valid) throws IOException {
+        if (upstream.isEmpty()) {
+            throw new IOException("no substituter is configured to fetch it from");
+        }
+        Substituters.Lookup lookup = upstream.lookup(valid.path());
+        Substituters.Offer offer = lookup.offer().orElseThrow(() -> new IOException(lookup.whyNot()));
+        PathInfo offered = offer.narInfo().info();
+        if (!offered.narHash().equals(valid.narHash()) || offered.narSize() != valid.narSize()) {
+            throw new IOException("'" + offer.cache().uri() + "' has another NAR for it (" + offered.narHash()
+                    + ", " + offered.narSize() + " bytes)");
+        }
+        return fetchNar(offer).object();
+    }
+
+    /** A NAR fetched into the bucket, and its root file when the path is a derivation. */
+    private record FetchedNar(NarObject object, byte[] rootFile) {}
+
+    /** Fetches an offered NAR into the bucket, checked against the offer's hash and size. */
+    private FetchedNar fetchNar(Substituters.Offer offer) throws IOException {
+        PathInfo info = offer.narInfo().info();
         // Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier attempt's)
         // is stored again with the same bytes: that costs no extra request for the usual new NAR, and
         // makes the object young, so the collector's grace period covers it until the path registers.
@@ -400,13 +432,8 @@ public final class Substitution {
                 upload.close();
             }
         }
-        NarObject object = new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
-                upload.fileSize());
-        List<String> storeSignatures = config.signingKey()
-                .map(k -> List.of(info.sign(storeDir, k).signatures().getLast().render())).orElse(List.of());
-        NewPath path = new NewPath(PathInfoEvent.of(storeDir, info), object,
-                NewPath.derivationOutputs(storeDir, info.path(), upload.rootFile().orElse(null)), storeSignatures);
-        return PathRegistration.Candidate.of(storeDir, path);
+        return new FetchedNar(new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
+                upload.fileSize()), upload.rootFile().orElse(null));
     }
 
     /**
@@ -520,8 +547,7 @@ public final class Substitution {
             NarObject o = c.nar().orElseThrow();
             List<Signature> sigs = new ArrayList<>(c.info().signatures());
             sigs.addAll(c.storeSignatures());
-            NarInfo narInfo = new NarInfo(c.info().withSignatures(sigs), o.key(), o.compression(),
-                    Optional.of(Hash.parseAny(o.fileHash())), o.fileSize(), "");
+            NarInfo narInfo = o.narInfo(c.info().withSignatures(sigs));
             try {
                 bucket.put(BinaryCacheLayout.narInfoKey(c.info().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
                         BinaryCacheLayout.NARINFO_TYPE);

@@ -1,5 +1,6 @@
 package dev.cumulus.functions;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -114,6 +115,43 @@ class BinaryCacheIngestTest {
             assertTrue(new String(bucket.open(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason").orElseThrow().readAllBytes(),
                     StandardCharsets.UTF_8).contains((String) c.get(1)));
         }
+    }
+
+    /**
+     * Uploads over a valid path's narinfo (another NAR, a stranger's signature, the same NAR under
+     * another URL, not a narinfo at all) never take away what the bucket serves for it: each is kept
+     * aside or replaced, and the store's own narinfo is what lies at the key afterwards.
+     */
+    @Test
+    void uploadsOverAValidPathsNarInfoLeaveTheStoresNarInfoInPlace() throws Exception {
+        NarInfo valid = upload("valid", TestStore.TRUSTED);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(valid));
+        String key = BinaryCacheLayout.narInfoKey(valid.info().path());
+        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, ingest.objectCreated(key)); // the event again
+        byte[] own = bucket.open(key).orElseThrow().readAllBytes(); // the store's narinfo for it, whoever wrote it first
+        StorePath p = valid.info().path();
+        NarInfo otherNar = upload("forged contents", TestStore.TRUSTED);
+        NarInfo forged = new NarInfo(PathInfo.of(p, otherNar.info().narHash(), otherNar.info().narSize(), List.of())
+                .sign(TestStore.STORE, TestStore.TRUSTED), otherNar.url(), "xz", otherNar.fileHash(), otherNar.fileSize(), "");
+        NarInfo stranger = new NarInfo(PathInfo.of(p, otherNar.info().narHash(), otherNar.info().narSize(), List.of())
+                .sign(TestStore.STORE, TestStore.STRANGER), otherNar.url(), "xz", otherNar.fileHash(), otherNar.fileSize(), "");
+        NarInfo elsewhere = new NarInfo(valid.info().withSignatures(List.of()), "nar/elsewhere.nar.xz", "xz", Optional.empty(), 1, "");
+
+        for (NarInfo n : List.of(forged, stranger)) {
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(n));
+            assertTrue(rejected.reason().contains("already valid") || rejected.reason().contains("signature")
+                    || rejected.reason().contains("hash"), rejected.reason());
+            assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo is back");
+            assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "the upload is kept aside");
+        }
+        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, put(elsewhere));
+        assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo, not the one elsewhere");
+        bucket.put(key, "not a narinfo".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(key));
+        assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes());
+        // Its own narinfo, delivered again, is left as it is.
+        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, ingest.objectCreated(key));
+        assertTrue(valid(p));
     }
 
     /** Events come in any order: a path seen before its reference waits, in place, and registers once it is valid. */

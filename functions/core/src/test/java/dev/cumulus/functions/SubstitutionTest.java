@@ -20,6 +20,7 @@ import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.PathsQuery;
+import dev.cumulus.model.event.RootEvents.VerifyStore;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
@@ -244,6 +245,62 @@ class SubstitutionTest {
         }
         // Asking again costs no job: everything is valid.
         assertEquals("", functions.substitutePaths(new SubstitutePaths(List.of(print(app.path())), List.of(), null)).id());
+    }
+
+    /**
+     * Issue 27's repair: a NAR damaged or removed behind the store's back is fetched again from
+     * upstream, a forged narinfo written again from the store's record; what no cache has is reported.
+     */
+    @Test
+    void verifyRepairsDamagedNarsFromUpstreamAndNarinfosFromTheStoresRecord() throws Exception {
+        PathInfo damaged = add(first, "damaged", "damaged later", NarCompression.XZ, UPSTREAM);
+        PathInfo removed = add(first, "removed", "removed later", NarCompression.XZ, UPSTREAM);
+        PathInfo forged = add(first, "forged", "its narinfo is forged later", NarCompression.XZ, UPSTREAM);
+        PathInfo gone = add(first, "gone", "gone from upstream too", NarCompression.XZ, UPSTREAM);
+        List<PathInfo> ours = List.of(damaged, removed, forged, gone);
+        assertEquals(Map.of(), substitute(ours.stream().map(PathInfo::path).toList(), List.of()).failed());
+        assertEquals(List.of(), mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours));
+
+        bucket.put(narKey(damaged), "garbage".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NAR_TYPE);
+        bucket.delete(narKey(removed));
+        bucket.put(BinaryCacheLayout.narInfoKey(forged.path()), new NarInfo(forged, "nar/elsewhere.nar", "none",
+                Optional.empty(), 1, "").render(STORE).getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        NarInfo upstreamGone = NarInfo.parse(STORE, new String(first.files.remove(BinaryCacheLayout.narInfoKey(gone.path())),
+                StandardCharsets.UTF_8));
+        first.files.remove(upstreamGone.url());
+        bucket.delete(narKey(gone));
+
+        List<String> found = mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours);
+        assertEquals(4, found.size(), found.toString());
+        assertTrue(found.stream().anyMatch(v -> v.contains(damaged.path().baseName()) && v.contains("has 7 bytes")), found.toString());
+        assertTrue(found.stream().anyMatch(v -> v.contains(forged.path().baseName()) && v.contains("does not describe")),
+                found.toString());
+
+        var repair = functions.verifyStore(new VerifyStore(true, true));
+        List<String> repaired = mentioning(repair.repaired(), ours);
+        assertEquals(3, repaired.size(), repaired.toString());
+        List<String> left = mentioning(repair.violations(), ours);
+        assertEquals(1, left.size(), left.toString());
+        assertTrue(left.getFirst().contains(gone.path().baseName()) && left.getFirst().contains("cannot repair"), left.toString());
+
+        assertEquals(List.of(left.getFirst().substring(0, left.getFirst().indexOf("; cannot repair"))),
+                mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours), "the rest verifies");
+        for (PathInfo p : List.of(damaged, removed, forged)) {
+            assertTrue(valid(p.path()));
+            NarInfo served = NarInfo.parse(STORE, new String(bucket.open(BinaryCacheLayout.narInfoKey(p.path())).orElseThrow()
+                    .readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(narKey(p), served.url());
+            assertEquals(p.narHash(), Hash.of(HashAlgorithm.SHA256, NarCompression.parse(served.compression())
+                    .decompress(bucket.open(served.url()).orElseThrow())));
+        }
+    }
+
+    private String narKey(PathInfo p) {
+        return tables.paths().get(p.path()).orElseThrow().nar().orElseThrow().key();
+    }
+
+    private static List<String> mentioning(List<String> lines, List<PathInfo> paths) {
+        return lines.stream().filter(l -> paths.stream().anyMatch(p -> l.contains(p.path().baseName()))).toList();
     }
 
     @Test

@@ -47,6 +47,10 @@ public interface NarService {
     PathInfo addContentAddressed(Session session, String name, ContentAddressMethod method, HashAlgorithm hashAlgorithm,
                                  SortedSet<StorePath> references, InputStream data, boolean repair);
 
-    /** Writes the NAR of a valid path to {@code out}. */
+    /**
+     * Writes the NAR of a valid path to {@code out}, checked as it goes against what the store
+     * recorded: a NAR that does not check (or is missing) never reaches {@code out} whole, and ends
+     * in a {@link StoreException}.
+     */
     void narFromPath(StorePath path, OutputStream out);
 }

@@ -5,8 +5,13 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.hash.HashSink;
+import dev.cumulus.model.io.TailHoldingOutputStream;
+import dev.cumulus.model.io.TeeInputStream;
+import dev.cumulus.model.io.TeeOutputStream;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.nar.NarVisitor;
 import dev.cumulus.model.nar.NarWriter;
@@ -16,8 +21,6 @@ import dev.cumulus.model.store.ContentAddressMethod;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
-import dev.cumulus.model.io.TeeInputStream;
-import dev.cumulus.model.io.TeeOutputStream;
 import dev.cumulus.proxy.backend.NarService;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
@@ -31,6 +34,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * NARs in the store bucket, laid out as a Nix binary cache. A path is added by streaming its NAR
@@ -41,6 +45,7 @@ import java.util.function.Consumer;
  * stays as a stray object for the garbage collector (another path with the same NAR may use it).
  */
 public final class BucketNarService implements NarService {
+    private static final Logger LOG = Logger.getLogger(BucketNarService.class.getName());
     private final Bucket bucket;
     private final StoreFunctionClient functions;
     private final NarLocator narLocator;
@@ -137,13 +142,73 @@ public final class BucketNarService implements NarService {
         if (found.isEmpty() && !object.equals(remembered)) {
             found = open(path, object);
         }
-        try (InputStream stored = found.orElseThrow(() -> new StoreException(
-                "the NAR of '" + storeDir.print(path) + "' is missing from the bucket (" + object.key() + ")"));
-             InputStream nar = NarCompression.parse(object.compression()).decompress(stored)) {
-            nar.transferTo(out);
+        if (found.isEmpty()) {
+            throw damaged(path, object, "is missing from the bucket");
+        }
+        send(path, object, found.get(), out);
+    }
+
+    /**
+     * Sends the object's NAR, checking the object against what the store recorded as it streams; the
+     * NAR's last bytes go out only once it checks, so a client never receives a damaged NAR whole.
+     */
+    private void send(StorePath path, NarObject object, InputStream objectStream, OutputStream out) {
+        HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
+        TailHoldingOutputStream toClient = new TailHoldingOutputStream(out, HELD_BYTES);
+        try (InputStream stored = new TeeInputStream(objectStream, fileHash)) {
+            try {
+                InputStream nar = NarCompression.parse(object.compression()).decompress(stored);
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = nar.read(buf)) >= 0; ) {
+                    sendOrThrow(toClient, buf, n);
+                }
+                stored.transferTo(OutputStream.nullOutputStream()); // the whole object is hashed
+            } catch (ClientGone e) {
+                throw e.getCause();
+            } catch (IOException e) {
+                throw damaged(path, object, "cannot be read whole (" + e.getMessage() + ")");
+            }
+            Hash got = fileHash.finish();
+            boolean sizeMatches = fileHash.size() == object.fileSize();
+            if (!sizeMatches || (object.fileHash() != null && !got.equals(Hash.parseAny(object.fileHash())))) {
+                throw damaged(path, object, "has " + fileHash.size() + " bytes with hash " + got.toString(HashFormat.NIX32)
+                        + ", not the " + object.fileSize() + " bytes with hash " + object.fileHash() + " the store recorded");
+            }
+            toClient.release();
         } catch (IOException e) {
             throw new UncheckedIOException("sending the NAR of '" + storeDir.print(path) + "': " + e.getMessage(), e);
         }
+    }
+
+    private static void sendOrThrow(OutputStream to, byte[] buf, int n) throws ClientGone {
+        try {
+            to.write(buf, 0, n);
+        } catch (IOException e) {
+            throw new ClientGone(e);
+        }
+    }
+
+    /** Writing to the client failed: not the object's fault. */
+    private static final class ClientGone extends IOException {
+        ClientGone(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** A NAR's padding and closing parenthesis are 16 bytes at least: without them no reader finishes. */
+    private static final int HELD_BYTES = 64;
+
+    /** The object does not hold what the store recorded: logged with the path and object, and the operation ends. */
+    private StoreException damaged(StorePath path, NarObject object, String how) {
+        String message = "the NAR of '" + storeDir.print(path) + "' in the bucket (" + object.key() + ") " + how
+                + "; it is damaged ('cumulus verify --check-contents' names such paths)";
+        LOG.warning(message);
+        return new StoreException(message);
     }
 
     private Optional<InputStream> open(StorePath path, NarObject object) {

@@ -14,7 +14,6 @@ import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
-import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.narinfo.NarInfo;
@@ -205,9 +204,7 @@ final class BucketPathBatch implements PathBatch {
     }
 
     private void writeNarInfo(Arrival a) {
-        NarObject object = a.object();
-        NarInfo narInfo = new NarInfo(a.signed(), object.key(), object.compression(),
-                Optional.ofNullable(object.fileHash()).map(Hash::parseAny), object.fileSize(), "");
+        NarInfo narInfo = a.object().narInfo(a.signed());
         try {
             bucket.put(BinaryCacheLayout.narInfoKey(a.signed().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
                     BinaryCacheLayout.NARINFO_TYPE);

@@ -152,12 +152,12 @@ public final class FunctionRootService implements RootService, AutoCloseable {
     @Override
     public boolean verifyStore(Session session, boolean checkContents, boolean repair) {
         RootEvents.StoreVerified verified = call(() -> functions.call(StoreFunction.VERIFY_STORE,
-                new RootEvents.VerifyStore(checkContents)));
+                new RootEvents.VerifyStore(checkContents, repair)));
+        for (String repaired : verified.repaired()) {
+            session.logger().log(0, repaired);
+        }
         for (String violation : verified.violations()) {
             session.logger().log(0, violation);
-        }
-        if (repair && !verified.violations().isEmpty()) {
-            session.logger().log(0, "cannot repair: the store has no other copy of a path to fetch it from");
         }
         return !verified.violations().isEmpty();
     }

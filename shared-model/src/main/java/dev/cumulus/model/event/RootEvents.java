@@ -108,13 +108,20 @@ public final class RootEvents {
         public static final long ANNOUNCEMENT_SECONDS = 3600;
     }
 
-    /** VerifyStore: with {@code checkContents}, every NAR is read and hashed, not only looked for. */
-    public record VerifyStore(boolean checkContents) {}
+    /**
+     * VerifyStore: with {@code checkContents}, every NAR is read and hashed, and every narinfo read,
+     * not only looked for; with {@code repair}, what is damaged is restored where it can be.
+     */
+    public record VerifyStore(boolean checkContents, boolean repair) {}
 
-    /** Every violation of the store's invariants found, one sentence each; empty when the store is sound. */
-    public record StoreVerified(long pathsChecked, List<String> violations) {
+    /**
+     * Every violation of the store's invariants found and not repaired, one sentence each (empty when
+     * the store is sound), and each one repaired.
+     */
+    public record StoreVerified(long pathsChecked, List<String> violations, List<String> repaired) {
         public StoreVerified {
             violations = violations == null ? List.of() : List.copyOf(violations);
+            repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
     }
 }

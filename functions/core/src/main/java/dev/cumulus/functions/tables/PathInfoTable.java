@@ -234,6 +234,28 @@ public final class PathInfoTable {
         }
     }
 
+    /**
+     * A repaired path's NAR now lies in {@code object}.
+     *
+     * @return false when the path is not valid (any more)
+     */
+    public boolean replaceNar(StorePath path, NarObject object) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(key(path.hashPart()))
+                    .updateExpression("SET nar = :nar")
+                    .conditionExpression("attribute_exists(hashPart)")
+                    .expressionAttributeValues(Map.of(":nar", narAttribute(object))));
+            return true;
+        } catch (ConditionalCheckFailedException gone) {
+            return false;
+        }
+    }
+
+    private static AttributeValue narAttribute(NarObject n) {
+        return AttributeValue.fromM(Map.of("key", AttributeValue.fromS(n.key()), "compression", AttributeValue.fromS(n.compression()),
+                "fileHash", AttributeValue.fromS(n.fileHash()), "fileSize", num(n.fileSize())));
+    }
+
     static Map<String, AttributeValue> key(String hashPart) {
         return Map.of("hashPart", AttributeValue.fromS(hashPart));
     }
@@ -255,9 +277,7 @@ public final class PathInfoTable {
         info.ca().ifPresent(ca -> item.put("ca", AttributeValue.fromS(ca.render())));
         item.put("registrationTime", num(info.registrationTime()));
         item.put("ultimate", AttributeValue.fromBool(info.ultimate()));
-        stored.nar().ifPresent(n -> item.put("nar", AttributeValue.fromM(Map.of(
-                "key", AttributeValue.fromS(n.key()), "compression", AttributeValue.fromS(n.compression()),
-                "fileHash", AttributeValue.fromS(n.fileHash()), "fileSize", num(n.fileSize())))));
+        stored.nar().ifPresent(n -> item.put("nar", narAttribute(n)));
         return item;
     }
 
