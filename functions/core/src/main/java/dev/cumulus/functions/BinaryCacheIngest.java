@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * A binary-cache upload straight into the store bucket ({@code nix copy --to http://…} against the
@@ -68,6 +69,12 @@ public final class BinaryCacheIngest {
 
     /** A realisation file is a few hundred bytes; anything much larger is not one. */
     static final int MAX_REALISATION_FILE = 64 * 1024;
+    /**
+     * Where a NAR file may lie: one plain name under {@code nar/}. A URL with {@code ..}, a query or
+     * an escape means one object to S3 and another to an HTTP client, and a NAR outside {@code nar/}
+     * could be a narinfo or anything else the bucket serves.
+     */
+    private static final Pattern NAR_URL = Pattern.compile("nar/[A-Za-z0-9+_=-][A-Za-z0-9+_=.-]*");
 
     private final Bucket bucket;
     private final StoreFunctions functions;
@@ -95,9 +102,12 @@ public final class BinaryCacheIngest {
         }
         byte[] text;
         try (InputStream in = object.get()) {
-            text = in.readAllBytes();
+            text = in.readNBytes(BinaryCacheLayout.MAX_NARINFO_SIZE + 1);
         }
         try {
+            if (text.length > BinaryCacheLayout.MAX_NARINFO_SIZE) {
+                throw new Rejection("it is larger than " + BinaryCacheLayout.MAX_NARINFO_SIZE + " bytes");
+            }
             return ingest(key, hashPart, new String(text, StandardCharsets.UTF_8));
         } catch (Rejection r) {
             setAside(key, text, BinaryCacheLayout.NARINFO_TYPE, r.getMessage());
@@ -199,6 +209,9 @@ public final class BinaryCacheIngest {
                 LOG.info(() -> "wrote the store's narinfo of '" + path + "' in place of an upload for the same NAR");
             }
             return new Outcome.AlreadyValid(path);
+        }
+        if (!NAR_URL.matcher(narInfo.url()).matches() || narInfo.url().contains("..")) {
+            throw new Rejection("its URL '" + narInfo.url() + "' is not a NAR file's key in this bucket (nar/<name>)");
         }
         NarCompression compression;
         try {

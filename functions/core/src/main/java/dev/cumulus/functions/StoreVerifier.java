@@ -145,7 +145,7 @@ public final class StoreVerifier {
             }
             String text;
             try (InputStream in = opened.get()) {
-                text = new String(in.readNBytes(MAX_NARINFO), StandardCharsets.UTF_8);
+                text = new String(in.readNBytes(BinaryCacheLayout.MAX_NARINFO_SIZE), StandardCharsets.UTF_8);
             }
             NarInfo served = NarInfo.parse(storeDir, text);
             PathInfo s = served.info();
@@ -158,9 +158,6 @@ public final class StoreVerifier {
             return Optional.of(path + ": its narinfo " + key + " is not valid: " + e.getMessage());
         }
     }
-
-    /** A narinfo with many references is some kilobytes; one this large is not the store's. */
-    private static final int MAX_NARINFO = 4 * 1024 * 1024;
 
     private void writeNarInfo(PathInfo info, NarObject nar) throws IOException {
         bucket.put(BinaryCacheLayout.narInfoKey(info.path()), nar.narInfo(info).render(storeDir).getBytes(StandardCharsets.UTF_8),

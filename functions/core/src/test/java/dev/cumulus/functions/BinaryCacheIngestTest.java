@@ -154,6 +154,52 @@ class BinaryCacheIngestTest {
         assertTrue(valid(p));
     }
 
+    /** Bad uploads of every kind: each refused or ignored as Nix would, and nothing valid damaged. */
+    @Test
+    void badUploadsAreRefusedOrIgnoredAndDamageNothingValid() throws Exception {
+        NarInfo valid = upload("stays valid", TestStore.TRUSTED);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(valid));
+        String validKey = BinaryCacheLayout.narInfoKey(valid.info().path());
+        byte[] validNarInfo = bucket.open(validKey).orElseThrow().readAllBytes();
+        byte[] validNar = bucket.open(valid.url()).orElseThrow().readAllBytes();
+
+        // URLs that are not a NAR file's key here, though the bytes they name (where they exist) hash right.
+        bucket.put("rejected/copy.nar.xz", validNar, BinaryCacheLayout.NAR_TYPE);
+        for (String url : List.of("rejected/copy.nar.xz", "nar/x/../copy.nar.xz", validKey, "nar/", "/" + valid.url(),
+                valid.url() + "?x=1")) {
+            NarInfo n = upload("another " + url, TestStore.TRUSTED);
+            NarInfo pointing = new NarInfo(PathInfo.of(n.info().path(), valid.info().narHash(), valid.info().narSize(), List.of())
+                    .sign(TestStore.STORE, TestStore.TRUSTED), url, "xz", Optional.empty(), 0, "");
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(pointing), url);
+            assertTrue(rejected.reason().contains("is not a NAR file's key"), rejected.reason());
+            assertFalse(valid(n.info().path()));
+        }
+        // A narinfo too large to be one, and one whose fields are huge.
+        NarInfo huge = upload("huge", TestStore.TRUSTED);
+        String padded = huge.render(TestStore.STORE) + "X-Padding: " + "x".repeat(BinaryCacheLayout.MAX_NARINFO_SIZE) + "\n";
+        String hugeKey = BinaryCacheLayout.narInfoKey(huge.info().path());
+        bucket.put(hugeKey, padded.getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        var tooLarge = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(hugeKey));
+        assertTrue(tooLarge.reason().contains("larger than"), tooLarge.reason());
+        String hugeSystem = huge.render(TestStore.STORE) + "System: " + "y".repeat(1 << 20) + "\n";
+        bucket.put(hugeKey, hugeSystem.getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(hugeKey), "Nix reads it too");
+        // Keys that are no narinfo of a store path: a space, non-ASCII, an escaped slash.
+        for (String key : List.of("a b.narinfo", "caf\u00e9.narinfo", "x%2F..%2F" + validKey, "..narinfo")) {
+            bucket.put(key, validNarInfo, BinaryCacheLayout.NARINFO_TYPE);
+            var outcome = ingest.objectCreated(key);
+            assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, outcome, key);
+            assertTrue(bucket.size(key).isEmpty(), key + " is moved aside");
+        }
+        // A NAR with no narinfo is left for the collector; a narinfo whose NAR never came is refused.
+        bucket.put("nar/lonely.nar.xz", validNar, BinaryCacheLayout.NAR_TYPE);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated("nar/lonely.nar.xz"));
+
+        assertTrue(valid(valid.info().path()));
+        assertArrayEquals(validNarInfo, bucket.open(validKey).orElseThrow().readAllBytes());
+        assertArrayEquals(validNar, bucket.open(valid.url()).orElseThrow().readAllBytes());
+    }
+
     /** Events come in any order: a path seen before its reference waits, in place, and registers once it is valid. */
     @Test
     void aPathWhoseReferenceIsNotValidYetIsDeferredNotRejected() throws Exception {

@@ -22,6 +22,8 @@ public final class BinaryCacheLayout {
     public static final String REALISATION_TYPE = "application/json";
     /** Where narinfos that failed the ingest checks are moved, with a {@code .reason} object beside each. */
     public static final String REJECTED_PREFIX = "rejected/";
+    /** A narinfo with thousands of references is some hundred kilobytes; anything larger is not one. */
+    public static final int MAX_NARINFO_SIZE = 4 * 1024 * 1024;
 
     private BinaryCacheLayout() {}
 
