@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +43,27 @@ class CliTest {
             p.getOutputStream().write(stdin);
         }
         p.getOutputStream().close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread t = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + command);
-        t.join();
-        return new Run(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
+        Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+        Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
+        // The bound covers the whole run: a process that hangs (or leaves a child holding its output
+        // open) is killed with its children and fails the test, rather than hanging the suite.
+        if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+            outReader.join(Duration.ofSeconds(5));
+            errReader.join(Duration.ofSeconds(5));
+            fail("timed out after " + RUN_TIMEOUT + ": " + command + "\n--- stdout:\n" + out.toString(StandardCharsets.UTF_8)
+                    + "\n--- stderr:\n" + err.toString(StandardCharsets.UTF_8));
+        }
+        outReader.join(Duration.ofSeconds(30));
+        errReader.join(Duration.ofSeconds(30));
+        return new Run(p.exitValue(), out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }
+
+    /** How long any command a test runs may take. */
+    static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
     static void drain(InputStream in, ByteArrayOutputStream out) {
         try {

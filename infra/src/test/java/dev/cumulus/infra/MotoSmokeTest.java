@@ -2,7 +2,6 @@ package dev.cumulus.infra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cumulus.aws.AwsClients;
@@ -55,13 +54,12 @@ class MotoSmokeTest {
 
     @Test
     void nixCopiesToAndFromAProxyOverTheTemplatesDataResources() throws Exception {
-        Optional<Path> motoServer = Synthesised.installed("moto_server");
-        assumeTrue(motoServer.isPresent(), "moto_server is not installed");
+        Path motoServer = Synthesised.required("moto_server");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        moto = new ProcessBuilder(motoServer.get().toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+        moto = new ProcessBuilder(motoServer.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("moto.log").toFile()).start();
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         awaitUp(endpoint);

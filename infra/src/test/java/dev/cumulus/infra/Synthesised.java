@@ -1,5 +1,8 @@
 package dev.cumulus.infra;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,6 +32,20 @@ record Synthesised(CumulusStack stack, Template template) {
     }
 
     /** {@code name} on the PATH, or where pyenv installs the machine's Python tools (cfn-lint, moto_server). */
+    /**
+     * The tool {@code name} where it is installed; the test is skipped where it is not, except under
+     * CI ({@code CI} set), which installs it (.ci/run): there a missing tool fails the test.
+     */
+    static Path required(String name) {
+        Optional<Path> tool = installed(name);
+        String missing = name + " is not installed (pip install " + (name.equals("moto_server") ? "'moto[server]'" : name) + ")";
+        if (System.getenv("CI") != null) {
+            assertTrue(tool.isPresent(), missing);
+        }
+        assumeTrue(tool.isPresent(), missing);
+        return tool.get();
+    }
+
     static Optional<Path> installed(String name) {
         return Stream.concat(
                         Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, name)),

@@ -1,12 +1,10 @@
 package dev.cumulus.infra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,15 +21,14 @@ class TemplateLintTest {
 
     @Test
     void theTemplatesPassCfnLint() throws Exception {
-        Optional<Path> lint = Synthesised.installed("cfn-lint");
-        assumeTrue(lint.isPresent(), "cfn-lint is not installed");
+        Path lint = Synthesised.required("cfn-lint");
         for (Map<String, Object> context : java.util.List.<Map<String, Object>>of(Map.of("prefix", "cumulus-"),
                 Map.of("publicCache", "cloudfront", "sshAllowedCidr", "192.0.2.0/24"),
                 Map.of("publicCache", "bucket", "region", "eu-west-1"))) {
             Path template = tmp.resolve("template.json");
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(template.toFile(),
                     Synthesised.with(context).template().toJSON());
-            Process p = new ProcessBuilder(lint.get().toString(), "--ignore-checks", IGNORED, "--", template.toString())
+            Process p = new ProcessBuilder(lint.toString(), "--ignore-checks", IGNORED, "--", template.toString())
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertEquals(0, p.waitFor(), context + ":\n" + out);

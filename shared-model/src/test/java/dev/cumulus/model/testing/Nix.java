@@ -54,13 +54,17 @@ public final class Nix {
             p.getOutputStream().close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            Thread t = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
-            copy(p.getInputStream(), out);
+            Thread outReader = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
+            Thread errReader = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+            // The bound covers the whole run: reading the output to its end first would wait forever on a hung process.
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new IllegalStateException("timed out: " + cmd);
+                throw new IllegalStateException("timed out after 5 minutes: " + cmd + "; stderr so far: "
+                        + err.toString(StandardCharsets.UTF_8));
             }
-            t.join();
+            outReader.join();
+            errReader.join();
             return new Result(p.exitValue(), out.toByteArray(), err.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + cmd.get(0) + " (is Debian's nix-bin installed? .ci/run installs it): "
