@@ -374,9 +374,7 @@ class LocalEndToEndTest {
             assertTrue(proxyLog.contains("the NAR of '" + p + "' in the bucket (" + narKey.substring(1) + ")"), proxyLog);
         }
         // cumulus verify names it; --repair fetches it again from an upstream cache that has P.
-        List<String> verify = new ArrayList<>(cumulusCommand());
-        verify.addAll(List.of("verify", "--check-contents", "--state-dir", state.toString()));
-        CliTest.Run damaged = CliTest.run(null, new ProcessBuilder(verify));
+        CliTest.Run damaged = cumulus("verify", "--check-contents");
         assertEquals(1, damaged.exit(), damaged.stderr());
         assertTrue(damaged.out().contains(p + "': its NAR file " + narKey.substring(1) + " is missing"), damaged.out());
         toCache("xz", "xz", upstreamKey, p);
@@ -1094,12 +1092,17 @@ class LocalEndToEndTest {
     }
 
     private String cumulusOk(String... args) throws Exception {
+        CliTest.Run r = cumulus(args);
+        assertEquals(0, r.exit(), () -> String.join(" ", args) + ": " + r.stderr());
+        return r.out();
+    }
+
+    /** {@code ./cumulus ARGS --state-dir STATE} against this test's {@code cumulus local}. */
+    private CliTest.Run cumulus(String... args) throws Exception {
         List<String> command = new ArrayList<>(cumulusCommand());
         command.addAll(List.of(args));
         command.addAll(List.of("--state-dir", state.toString()));
-        CliTest.Run r = CliTest.run(null, new ProcessBuilder(command));
-        assertEquals(0, r.exit(), () -> String.join(" ", args) + ": " + r.stderr());
-        return r.out();
+        return CliTest.run(null, new ProcessBuilder(command));
     }
 
     /** {@code ./cumulus} as the tests run it: this JVM's java and class path. */

@@ -94,7 +94,6 @@ public final class StoreVerifier {
     private void check(PathInfo info, Optional<NarObject> nar, boolean checkContents, boolean repair,
                        List<String> violations, List<String> repaired) {
         Optional<String> damage = checkNar(info, nar, checkContents);
-        Optional<NarObject> object = nar;
         if (damage.isPresent()) {
             if (!repair) {
                 violations.add(damage.get());
@@ -105,20 +104,19 @@ public final class StoreVerifier {
                 if (!tables.paths().replaceNar(info.path(), fetched)) {
                     return; // collected meanwhile: nothing left to repair
                 }
-                object = Optional.of(fetched);
-                repaired.add(damage.get() + "; repaired: its NAR was fetched again from upstream");
                 LOG.info(() -> "repaired the NAR of '" + storeDir.print(info.path()) + "' into " + fetched.key());
                 writeNarInfo(info, fetched);
-                return;
+                repaired.add(damage.get() + "; repaired: its NAR was fetched again from upstream");
             } catch (IOException | RuntimeException e) {
                 violations.add(damage.get() + "; cannot repair: " + e.getMessage());
-                return;
             }
+            return;
         }
         if (!checkContents && !repair) {
             return;
         }
-        Optional<String> wrongNarInfo = checkNarInfo(info, object.orElseThrow());
+        NarObject object = nar.orElseThrow(); // checkNar reports a path that records none
+        Optional<String> wrongNarInfo = checkNarInfo(info, object);
         if (wrongNarInfo.isEmpty()) {
             return;
         }
@@ -127,7 +125,7 @@ public final class StoreVerifier {
             return;
         }
         try {
-            writeNarInfo(info, object.get());
+            writeNarInfo(info, object);
             repaired.add(wrongNarInfo.get() + "; repaired: written again from the store's record");
         } catch (IOException | RuntimeException e) {
             violations.add(wrongNarInfo.get() + "; cannot repair: " + e.getMessage());

@@ -156,17 +156,18 @@ public final class BucketNarService implements NarService {
         HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
         TailHoldingOutputStream toClient = new TailHoldingOutputStream(out, HELD_BYTES);
         try (InputStream stored = new TeeInputStream(objectStream, fileHash)) {
+            InputStream nar;
             try {
-                InputStream nar = NarCompression.parse(object.compression()).decompress(stored);
-                byte[] buf = new byte[64 * 1024];
-                for (int n; (n = nar.read(buf)) >= 0; ) {
-                    sendOrThrow(toClient, buf, n);
-                }
-                stored.transferTo(OutputStream.nullOutputStream()); // the whole object is hashed
-            } catch (ClientGone e) {
-                throw e.getCause();
+                nar = NarCompression.parse(object.compression()).decompress(stored);
             } catch (IOException e) {
-                throw damaged(path, object, "cannot be read whole (" + e.getMessage() + ")");
+                throw unreadable(path, object, e);
+            }
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = readObject(nar, buf, path, object)) >= 0; ) {
+                toClient.write(buf, 0, n); // a failure here is the client's: the connection ends
+            }
+            while (readObject(stored, buf, path, object) >= 0) {
+                // the whole object is hashed
             }
             Hash got = fileHash.finish();
             boolean sizeMatches = fileHash.size() == object.fileSize();
@@ -180,24 +181,17 @@ public final class BucketNarService implements NarService {
         }
     }
 
-    private static void sendOrThrow(OutputStream to, byte[] buf, int n) throws ClientGone {
+    /** Reads from the object (or its decompression): a failure is the object's, so it is damaged. */
+    private int readObject(InputStream in, byte[] buf, StorePath path, NarObject object) {
         try {
-            to.write(buf, 0, n);
+            return in.read(buf);
         } catch (IOException e) {
-            throw new ClientGone(e);
+            throw unreadable(path, object, e);
         }
     }
 
-    /** Writing to the client failed: not the object's fault. */
-    private static final class ClientGone extends IOException {
-        ClientGone(IOException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
-        }
+    private StoreException unreadable(StorePath path, NarObject object, IOException e) {
+        return damaged(path, object, "cannot be read whole (" + e.getMessage() + ")");
     }
 
     /** A NAR's padding and closing parenthesis are 16 bytes at least: without them no reader finishes. */
