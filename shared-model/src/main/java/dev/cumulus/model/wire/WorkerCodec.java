@@ -1,14 +1,8 @@
 package dev.cumulus.model.wire;
 
-import dev.cumulus.model.derivation.Derivation;
-import dev.cumulus.model.derivation.DerivationOutput;
 import dev.cumulus.model.derived.DerivedPath;
-import dev.cumulus.model.derived.DrvOutput;
-import dev.cumulus.model.derived.OutputsSpec;
 import dev.cumulus.model.derived.Realisation;
-import dev.cumulus.model.derived.SingleDerivedPath;
 import dev.cumulus.model.hash.Hash;
-import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
 import dev.cumulus.model.store.PathInfo;
@@ -17,7 +11,6 @@ import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,14 +19,13 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Supplier;
 
 /**
  * The worker protocol's types, one read/write pair each, for one negotiated version and feature
- * set (as Nix's {@code WorkerProto::Serialise}). Bad input always surfaces as
- * {@link WireFormatException}, never as a model exception.
+ * set (as Nix's {@code WorkerProto::Serialise}); the types both protocols share are
+ * {@link CommonCodec}'s.
  */
-public final class WorkerCodec {
+public final class WorkerCodec extends CommonCodec {
     /** Build results carry realisations keyed by output name with store-path ids (Nix 2.35). */
     public static final String FEATURE_REALISATION_WITH_PATH = "realisation-with-path-not-hash";
     /** CollectGarbage names the whole store or specific paths, with or without their referrers (Nix 2.35). */
@@ -41,22 +33,17 @@ public final class WorkerCodec {
     /** The 1.38 features this codec speaks, as a daemon offers them. */
     public static final Set<String> FEATURES = Set.of(FEATURE_REALISATION_WITH_PATH, FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS);
 
-    private final StoreDir storeDir;
     private final ProtocolVersion version;
     private final Set<String> features;
 
     public WorkerCodec(StoreDir storeDir, ProtocolVersion version, Set<String> features) {
-        this.storeDir = storeDir;
+        super(storeDir);
         this.version = version;
         this.features = Set.copyOf(features);
     }
 
     public WorkerCodec(StoreDir storeDir, ProtocolVersion version) {
         this(storeDir, version, Set.of());
-    }
-
-    public StoreDir storeDir() {
-        return storeDir;
     }
 
     public ProtocolVersion version() {
@@ -67,7 +54,8 @@ public final class WorkerCodec {
         return features;
     }
 
-    private boolean realisationWithPath() {
+    @Override
+    protected boolean outputsByPath() {
         return features.contains(FEATURE_REALISATION_WITH_PATH);
     }
 
@@ -75,51 +63,7 @@ public final class WorkerCodec {
         return features.contains(FEATURE_DELETE_DEAD_SPECIFIC_REFERRERS);
     }
 
-    /** Runs a model parser, turning its complaint into a wire error. */
-    static <T> T parsing(String what, Supplier<T> parser) throws WireFormatException {
-        try {
-            return parser.get();
-        } catch (RuntimeException e) {
-            throw new WireFormatException("invalid " + what + ": " + e.getMessage(), e);
-        }
-    }
-
     // --- store paths -------------------------------------------------------------------------
-
-    public StorePath readStorePath(WireReader r) throws IOException {
-        String s = r.readString();
-        return parsing("store path '" + s + "'", () -> storeDir.parse(s));
-    }
-
-    public void writeStorePath(WireWriter w, StorePath p) throws IOException {
-        w.writeString(storeDir.print(p));
-    }
-
-    /** An optional store path: the empty string for none. */
-    public Optional<StorePath> readOptionalStorePath(WireReader r) throws IOException {
-        String s = r.readString();
-        return s.isEmpty() ? Optional.empty() : Optional.of(parsing("store path '" + s + "'", () -> storeDir.parse(s)));
-    }
-
-    public void writeOptionalStorePath(WireWriter w, Optional<StorePath> p) throws IOException {
-        w.writeString(p.map(storeDir::print).orElse(""));
-    }
-
-    public SortedSet<StorePath> readStorePaths(WireReader r) throws IOException {
-        int n = r.readCount("a set of store paths");
-        SortedSet<StorePath> out = new TreeSet<>();
-        for (int i = 0; i < n; i++) {
-            out.add(readStorePath(r));
-        }
-        return out;
-    }
-
-    public void writeStorePaths(WireWriter w, Collection<StorePath> paths) throws IOException {
-        w.writeNum(paths.size());
-        for (StorePath p : paths) {
-            writeStorePath(w, p);
-        }
-    }
 
     /** QueryDerivationOutputMap's answer: output name to its path, if known. */
     public SortedMap<String, Optional<StorePath>> readOutputMap(WireReader r) throws IOException {
@@ -209,43 +153,6 @@ public final class WorkerCodec {
 
     // --- content addresses, hashes, signatures -----------------------------------------------
 
-    public ContentAddress readContentAddress(WireReader r) throws IOException {
-        String s = r.readString();
-        return parsing("content address '" + s + "'", () -> ContentAddress.parse(s));
-    }
-
-    public void writeContentAddress(WireWriter w, ContentAddress ca) throws IOException {
-        w.writeString(ca.render());
-    }
-
-    public Optional<ContentAddress> readOptionalContentAddress(WireReader r) throws IOException {
-        String s = r.readString();
-        return s.isEmpty() ? Optional.empty() : Optional.of(parsing("content address '" + s + "'", () -> ContentAddress.parse(s)));
-    }
-
-    public void writeOptionalContentAddress(WireWriter w, Optional<ContentAddress> ca) throws IOException {
-        w.writeString(ca.map(ContentAddress::render).orElse(""));
-    }
-
-    /** A NAR hash as path infos carry it: bare base16 from Nix, but any form with an algorithm is accepted. */
-    public Hash readNarHash(WireReader r) throws IOException {
-        String s = r.readString();
-        return parsing("NAR hash '" + s + "'", () -> s.contains(":") || s.contains("-")
-                ? Hash.parseAny(s) : Hash.parseDigest(HashAlgorithm.SHA256, s));
-    }
-
-    public List<Signature> readSignatures(WireReader r) throws IOException {
-        List<Signature> out = new ArrayList<>();
-        for (String s : r.readStringSet()) {
-            out.add(parsing("signature '" + s + "'", () -> Signature.parse(s)));
-        }
-        return out;
-    }
-
-    public void writeSignatures(WireWriter w, Collection<Signature> sigs) throws IOException {
-        w.writeStrings(new TreeSet<>(sigs.stream().map(Signature::render).toList()));
-    }
-
     // --- path infos --------------------------------------------------------------------------
 
     /** ValidPathInfo: the path, then the rest as {@link #readUnkeyedPathInfo}. */
@@ -301,40 +208,18 @@ public final class WorkerCodec {
      * "path with outputs" form where a bare {@code .drv} means all its outputs.
      */
     public DerivedPath readDerivedPath(WireReader r) throws IOException {
+        if (!version.atLeast(30)) {
+            return readPathWithOutputs(r);
+        }
         String s = r.readString();
-        return parsing("derived path '" + s + "'", () -> {
-            if (version.atLeast(30)) {
-                return DerivedPath.parse(storeDir, s);
-            }
-            int bang = s.indexOf('!');
-            if (bang < 0) {
-                StorePath p = storeDir.parse(s);
-                return p.isDerivation() ? DerivedPath.built(p, new OutputsSpec.All()) : new DerivedPath.Opaque(p);
-            }
-            return DerivedPath.built(storeDir.parse(s.substring(0, bang)), OutputsSpec.parse(s.substring(bang + 1)));
-        });
+        return parsing("derived path '" + s + "'", () -> DerivedPath.parse(storeDir, s));
     }
 
     public void writeDerivedPath(WireWriter w, DerivedPath p) throws IOException {
         if (version.atLeast(30)) {
             w.writeString(p.render(storeDir));
-            return;
-        }
-        switch (p) {
-            case DerivedPath.Opaque o -> {
-                if (o.path().isDerivation()) {
-                    throw new IllegalArgumentException("protocol " + version + " is too old (< 1.30) to request the derivation file "
-                            + storeDir.print(o.path()));
-                }
-                w.writeString(storeDir.print(o.path()));
-            }
-            case DerivedPath.Built b -> {
-                if (!(b.drvPath() instanceof SingleDerivedPath.Opaque drv)) {
-                    throw new IllegalArgumentException("protocol " + version + " cannot request outputs of a derivation that is itself built");
-                }
-                String base = storeDir.print(drv.path());
-                w.writeString(b.outputs() instanceof OutputsSpec.All ? base : base + "!" + b.outputs().render());
-            }
+        } else {
+            writePathWithOutputs(w, p);
         }
     }
 
@@ -381,28 +266,7 @@ public final class WorkerCodec {
             cpuUser = readOptionalMicros(r);
             cpuSystem = readOptionalMicros(r);
         }
-        SortedMap<String, Realisation> outputs = new TreeMap<>();
-        if (realisationWithPath()) {
-            int n = r.readCount("built outputs");
-            for (int i = 0; i < n; i++) {
-                String name = r.readString();
-                StorePath outPath = readStorePath(r);
-                List<Signature> sigs = readSignatures(r);
-                // This form carries no id; Nix's own reader fills in nothing better either.
-                DrvOutput id = parsing("output name '" + name + "'",
-                        () -> new DrvOutput.ByHash(new Hash(HashAlgorithm.SHA256, new byte[32]), name));
-                outputs.put(name, new Realisation(id, outPath, sigs, new TreeMap<>()));
-            }
-        } else if (version.atLeast(28)) {
-            int n = r.readCount("built outputs");
-            for (int i = 0; i < n; i++) {
-                String key = r.readString();
-                String json = r.readString();
-                DrvOutput.ByHash id = parsing("derivation output id '" + key + "'", () -> DrvOutput.ByHash.parse(key));
-                Realisation real = parsing("realisation", () -> Realisation.fromJson(json));
-                outputs.put(id.outputName(), real);
-            }
-        }
+        SortedMap<String, Realisation> outputs = outputsByPath() || version.atLeast(28) ? readBuiltOutputs(r) : new TreeMap<>();
         long tb = timesBuilt;
         boolean nd = nonDet;
         long st = start;
@@ -425,27 +289,9 @@ public final class WorkerCodec {
             writeOptionalMicros(w, res.cpuUser());
             writeOptionalMicros(w, res.cpuSystem());
         }
-        if (realisationWithPath()) {
-            w.writeNum(res.builtOutputs().size());
-            for (Map.Entry<String, Realisation> e : res.builtOutputs().entrySet()) {
-                w.writeString(e.getKey());
-                writeStorePath(w, e.getValue().outPath());
-                writeSignatures(w, e.getValue().signatures());
-            }
-        } else if (version.atLeast(28)) {
-            Map<String, String> byId = new TreeMap<>();
-            for (Realisation real : res.builtOutputs().values()) {
-                byId.put(drvOutputString(real.id()), real.toJsonString());
-            }
-            w.writeStringMap(byId);
+        if (outputsByPath() || version.atLeast(28)) {
+            writeBuiltOutputs(w, res.builtOutputs());
         }
-    }
-
-    private String drvOutputString(DrvOutput id) {
-        return switch (id) {
-            case DrvOutput.ByHash h -> h.render();
-            case DrvOutput.ByPath p -> p.render(storeDir);
-        };
     }
 
     private Optional<Long> readOptionalMicros(WireReader r) throws IOException {
@@ -490,53 +336,6 @@ public final class WorkerCodec {
         w.writeNum(results.size());
         for (KeyedBuildResult k : results) {
             writeKeyedBuildResult(w, k);
-        }
-    }
-
-    // --- realisations ------------------------------------------------------------------------
-
-    /** A DrvOutput: {@code sha256:<hex>!out}, or with the realisation-with-path feature the derivation path and output name. */
-    public DrvOutput readDrvOutput(WireReader r) throws IOException {
-        if (realisationWithPath()) {
-            StorePath drvPath = readStorePath(r);
-            String name = r.readString();
-            return parsing("derivation output", () -> new DrvOutput.ByPath(drvPath, name));
-        }
-        String s = r.readString();
-        return parsing("derivation output id '" + s + "'", () -> DrvOutput.ByHash.parse(s));
-    }
-
-    public void writeDrvOutput(WireWriter w, DrvOutput id) throws IOException {
-        if (realisationWithPath()) {
-            if (!(id instanceof DrvOutput.ByPath p)) {
-                throw new IllegalArgumentException("this connection identifies outputs by derivation path, not " + id);
-            }
-            writeStorePath(w, p.drvPath());
-            w.writeString(p.outputName());
-        } else {
-            w.writeString(drvOutputString(id));
-        }
-    }
-
-    /** A realisation: its JSON text, or with the realisation-with-path feature its id, out path and signatures. */
-    public Realisation readRealisation(WireReader r) throws IOException {
-        if (realisationWithPath()) {
-            DrvOutput id = readDrvOutput(r);
-            StorePath outPath = readStorePath(r);
-            List<Signature> sigs = readSignatures(r);
-            return new Realisation(id, outPath, sigs, new TreeMap<>());
-        }
-        String json = r.readString();
-        return parsing("realisation", () -> Realisation.fromJson(json));
-    }
-
-    public void writeRealisation(WireWriter w, Realisation real) throws IOException {
-        if (realisationWithPath()) {
-            writeDrvOutput(w, real.id());
-            writeStorePath(w, real.outPath());
-            writeSignatures(w, real.signatures());
-        } else {
-            w.writeString(real.toJsonString());
         }
     }
 
@@ -671,47 +470,5 @@ public final class WorkerCodec {
 
     // --- derivations -------------------------------------------------------------------------
 
-    /**
-     * A BasicDerivation as BuildDerivation sends it: outputs as (name, path, hash algorithm, hash),
-     * input sources, platform, builder, args and environment; no input derivations.
-     */
-    public Derivation readBasicDerivation(WireReader r, String name) throws IOException {
-        int nOutputs = r.readCount("derivation outputs");
-        SortedMap<String, DerivationOutput> outputs = new TreeMap<>();
-        for (int i = 0; i < nOutputs; i++) {
-            String outName = r.readString();
-            String path = r.readString();
-            String hashAlgo = r.readString();
-            String hash = r.readString();
-            outputs.put(outName, parsing("derivation output '" + outName + "'",
-                    () -> Derivation.outputFromFields(storeDir, outName, path, hashAlgo, hash)));
-        }
-        SortedSet<StorePath> inputSrcs = readStorePaths(r);
-        String platform = r.readString();
-        String builder = r.readString();
-        List<String> args = r.readStrings();
-        int nEnv = r.readCount("derivation environment");
-        Map<String, String> env = new LinkedHashMap<>();
-        for (int i = 0; i < nEnv; i++) {
-            String k = r.readString();
-            env.put(k, r.readString());
-        }
-        return parsing("derivation '" + name + "'", () -> new Derivation(name, outputs, new TreeMap<>(), inputSrcs, platform,
-                builder, args, new TreeMap<>(env)));
-    }
 
-    public void writeBasicDerivation(WireWriter w, Derivation drv) throws IOException {
-        w.writeNum(drv.outputs().size());
-        for (String outName : drv.outputs().keySet()) {
-            w.writeString(outName);
-            for (String field : drv.outputFields(storeDir, outName)) {
-                w.writeString(field);
-            }
-        }
-        writeStorePaths(w, drv.inputSrcs());
-        w.writeString(drv.platform());
-        w.writeString(drv.builder());
-        w.writeStrings(drv.args());
-        w.writeStringMap(drv.env());
-    }
 }

@@ -83,7 +83,7 @@ public final class WorkerRequestReader {
             }
             case BUILD_DERIVATION -> {
                 StorePath drvPath = codec.readStorePath(r);
-                String name = WorkerCodec.parsing("derivation path", () -> Derivation.nameFromDrvPath(drvPath));
+                String name = CommonCodec.parsing("derivation path", () -> Derivation.nameFromDrvPath(drvPath));
                 Derivation drv = codec.readBasicDerivation(r, name);
                 yield new BuildDerivation(drvPath, drv, codec.readBuildMode(r));
             }
@@ -106,7 +106,7 @@ public final class WorkerRequestReader {
                 }
                 DrvOutput id = codec.readDrvOutput(r);
                 String outPath = r.readString();
-                StorePath p = WorkerCodec.parsing("output path '" + outPath + "'", () -> StorePath.parseBaseName(outPath));
+                StorePath p = CommonCodec.parsing("output path '" + outPath + "'", () -> StorePath.parseBaseName(outPath));
                 yield new RegisterDrvOutput(Realisation.of(id, p));
             }
             case QUERY_REALISATION -> new QueryRealisation(codec.readDrvOutput(r));
@@ -145,7 +145,7 @@ public final class WorkerRequestReader {
             throw new WireFormatException("git content addressing ('" + methodAlgo + "') is not supported");
         }
         String a = algo;
-        HashAlgorithm hashAlgorithm = WorkerCodec.parsing("content address method '" + methodAlgo + "'", () -> HashAlgorithm.parse(a));
+        HashAlgorithm hashAlgorithm = CommonCodec.parsing("content address method '" + methodAlgo + "'", () -> HashAlgorithm.parse(a));
         return new AddToStore(name, method, hashAlgorithm, refs, repair, Payload.FRAMED);
     }
 
@@ -165,7 +165,7 @@ public final class WorkerRequestReader {
             method = ContentAddressMethod.NAR;
         }
         String a = algo;
-        HashAlgorithm hashAlgorithm = WorkerCodec.parsing("hash algorithm '" + algo + "'", () -> HashAlgorithm.parse(a));
+        HashAlgorithm hashAlgorithm = CommonCodec.parsing("hash algorithm '" + algo + "'", () -> HashAlgorithm.parse(a));
         return new AddToStore(name, method, hashAlgorithm, new TreeSet<>(), false, Payload.INLINE_NAR);
     }
 }

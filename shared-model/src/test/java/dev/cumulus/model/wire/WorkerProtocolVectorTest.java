@@ -43,15 +43,15 @@ class WorkerProtocolVectorTest {
     static final String WITH_PATH = WorkerCodec.FEATURE_REALISATION_WITH_PATH;
 
     /** How to read, write and describe in JSON one wire type. */
-    interface Type<T> {
-        T read(WorkerCodec c, WireReader r) throws IOException;
+    interface Type<C extends CommonCodec, T> {
+        T read(C c, WireReader r) throws IOException;
 
-        void write(WorkerCodec c, WireWriter w, T value) throws IOException;
+        void write(C c, WireWriter w, T value) throws IOException;
 
         T fromJson(JsonNode j);
     }
 
-    record Vector<T>(String file, WorkerCodec codec, Type<T> type) {}
+    record Vector<C extends CommonCodec, T>(String file, C codec, Type<? super C, T> type) {}
 
     static WorkerCodec at(int minor, String... features) {
         return new WorkerCodec(STORE, ProtocolVersion.of(minor), Set.of(features));
@@ -61,16 +61,9 @@ class WorkerProtocolVectorTest {
 
     @TestFactory
     Stream<DynamicTest> everyVectorDecodesToItsJsonAndEncodesBack() {
-        List<Vector<?>> vectors = new ArrayList<>();
-        for (String dir : List.of("worker-protocol", "common-protocol")) {
-            vectors.add(new Vector<>(dir + "/string", LATEST, STRING));
-            vectors.add(new Vector<>(dir + "/store-path", LATEST, STORE_PATH));
-            vectors.add(new Vector<>(dir + "/optional-store-path", LATEST, OPTIONAL_STORE_PATH));
-            vectors.add(new Vector<>(dir + "/content-address", LATEST, CONTENT_ADDRESS));
-            vectors.add(new Vector<>(dir + "/optional-content-address", LATEST, OPTIONAL_CONTENT_ADDRESS));
-            vectors.add(new Vector<>(dir + "/drv-output", LATEST, DRV_OUTPUT));
-            vectors.add(new Vector<>(dir + "/realisation-with-deps", LATEST, REALISATION));
-        }
+        List<Vector<?, ?>> vectors = new ArrayList<>();
+        vectors.addAll(commonVectors("worker-protocol", LATEST));
+        vectors.addAll(commonVectors("common-protocol", new CommonCodec(STORE)));
         String w = "worker-protocol/";
         vectors.add(new Vector<>(w + "build-mode", LATEST, BUILD_MODE));
         vectors.add(new Vector<>(w + "optional-trusted-flag", LATEST, TRUSTED_FLAG));
@@ -88,7 +81,19 @@ class WorkerProtocolVectorTest {
         return vectors.stream().map(v -> DynamicTest.dynamicTest(v.file(), () -> check(v)));
     }
 
-    static <T> void check(Vector<T> v) throws IOException {
+    /** The types of the common protocol, as {@code dir} pins them for {@code codec}. */
+    static List<Vector<?, ?>> commonVectors(String dir, CommonCodec codec) {
+        return List.of(
+                new Vector<>(dir + "/string", codec, STRING),
+                new Vector<>(dir + "/store-path", codec, STORE_PATH),
+                new Vector<>(dir + "/optional-store-path", codec, OPTIONAL_STORE_PATH),
+                new Vector<>(dir + "/content-address", codec, CONTENT_ADDRESS),
+                new Vector<>(dir + "/optional-content-address", codec, OPTIONAL_CONTENT_ADDRESS),
+                new Vector<>(dir + "/drv-output", codec, DRV_OUTPUT),
+                new Vector<>(dir + "/realisation-with-deps", codec, REALISATION));
+    }
+
+    static <C extends CommonCodec, T> void check(Vector<C, T> v) throws IOException {
         byte[] bin = Files.readAllBytes(Shared.vectors(v.file() + ".bin"));
         JsonNode json = JSON.readTree(Shared.vectors(v.file() + ".json").toFile());
         List<T> expected = new ArrayList<>();
@@ -176,7 +181,7 @@ class WorkerProtocolVectorTest {
     /** {@code set.bin} and {@code vector.bin}: three string collections, then a collection of them. */
     @Test
     void nestedCollections() throws IOException {
-        for (String dir : List.of("worker-protocol", "common-protocol")) {
+        for (String dir : List.of("worker-protocol", "common-protocol", "serve-protocol")) {
             for (String name : List.of("set", "vector")) {
                 Path base = Shared.vectors(dir + "/" + name);
                 byte[] bin = Files.readAllBytes(Path.of(base + ".bin"));
@@ -211,21 +216,21 @@ class WorkerProtocolVectorTest {
 
     // --- the types -------------------------------------------------------------------------------
 
-    static final Type<String> STRING = new Type<>() {
-        public String read(WorkerCodec c, WireReader r) throws IOException { return r.readString(); }
-        public void write(WorkerCodec c, WireWriter w, String v) throws IOException { w.writeString(v); }
+    static final Type<CommonCodec, String> STRING = new Type<>() {
+        public String read(CommonCodec c, WireReader r) throws IOException { return r.readString(); }
+        public void write(CommonCodec c, WireWriter w, String v) throws IOException { w.writeString(v); }
         public String fromJson(JsonNode j) { return j.asText(); }
     };
 
-    static final Type<StorePath> STORE_PATH = new Type<>() {
-        public StorePath read(WorkerCodec c, WireReader r) throws IOException { return c.readStorePath(r); }
-        public void write(WorkerCodec c, WireWriter w, StorePath v) throws IOException { c.writeStorePath(w, v); }
+    static final Type<CommonCodec, StorePath> STORE_PATH = new Type<>() {
+        public StorePath read(CommonCodec c, WireReader r) throws IOException { return c.readStorePath(r); }
+        public void write(CommonCodec c, WireWriter w, StorePath v) throws IOException { c.writeStorePath(w, v); }
         public StorePath fromJson(JsonNode j) { return StorePath.parseBaseName(j.asText()); }
     };
 
-    static final Type<Optional<StorePath>> OPTIONAL_STORE_PATH = new Type<>() {
-        public Optional<StorePath> read(WorkerCodec c, WireReader r) throws IOException { return c.readOptionalStorePath(r); }
-        public void write(WorkerCodec c, WireWriter w, Optional<StorePath> v) throws IOException { c.writeOptionalStorePath(w, v); }
+    static final Type<CommonCodec, Optional<StorePath>> OPTIONAL_STORE_PATH = new Type<>() {
+        public Optional<StorePath> read(CommonCodec c, WireReader r) throws IOException { return c.readOptionalStorePath(r); }
+        public void write(CommonCodec c, WireWriter w, Optional<StorePath> v) throws IOException { c.writeOptionalStorePath(w, v); }
         public Optional<StorePath> fromJson(JsonNode j) {
             return j.isNull() ? Optional.empty() : Optional.of(StorePath.parseBaseName(j.asText()));
         }
@@ -241,23 +246,23 @@ class WorkerProtocolVectorTest {
         return new ContentAddress(m, Hash.parseSri(j.get("hash").asText()));
     }
 
-    static final Type<ContentAddress> CONTENT_ADDRESS = new Type<>() {
-        public ContentAddress read(WorkerCodec c, WireReader r) throws IOException { return c.readContentAddress(r); }
-        public void write(WorkerCodec c, WireWriter w, ContentAddress v) throws IOException { c.writeContentAddress(w, v); }
+    static final Type<CommonCodec, ContentAddress> CONTENT_ADDRESS = new Type<>() {
+        public ContentAddress read(CommonCodec c, WireReader r) throws IOException { return c.readContentAddress(r); }
+        public void write(CommonCodec c, WireWriter w, ContentAddress v) throws IOException { c.writeContentAddress(w, v); }
         public ContentAddress fromJson(JsonNode j) { return ca(j); }
     };
 
-    static final Type<Optional<ContentAddress>> OPTIONAL_CONTENT_ADDRESS = new Type<>() {
-        public Optional<ContentAddress> read(WorkerCodec c, WireReader r) throws IOException { return c.readOptionalContentAddress(r); }
-        public void write(WorkerCodec c, WireWriter w, Optional<ContentAddress> v) throws IOException {
+    static final Type<CommonCodec, Optional<ContentAddress>> OPTIONAL_CONTENT_ADDRESS = new Type<>() {
+        public Optional<ContentAddress> read(CommonCodec c, WireReader r) throws IOException { return c.readOptionalContentAddress(r); }
+        public void write(CommonCodec c, WireWriter w, Optional<ContentAddress> v) throws IOException {
             c.writeOptionalContentAddress(w, v);
         }
         public Optional<ContentAddress> fromJson(JsonNode j) { return j.isNull() ? Optional.empty() : Optional.of(ca(j)); }
     };
 
-    static final Type<DrvOutput> DRV_OUTPUT = new Type<>() {
-        public DrvOutput read(WorkerCodec c, WireReader r) throws IOException { return c.readDrvOutput(r); }
-        public void write(WorkerCodec c, WireWriter w, DrvOutput v) throws IOException { c.writeDrvOutput(w, v); }
+    static final Type<CommonCodec, DrvOutput> DRV_OUTPUT = new Type<>() {
+        public DrvOutput read(CommonCodec c, WireReader r) throws IOException { return c.readDrvOutput(r); }
+        public void write(CommonCodec c, WireWriter w, DrvOutput v) throws IOException { c.writeDrvOutput(w, v); }
         public DrvOutput fromJson(JsonNode j) {
             return j.isTextual() ? DrvOutput.ByHash.parse(j.asText())
                     : new DrvOutput.ByPath(StorePath.parseBaseName(j.get("drvPath").asText()), j.get("outputName").asText());
@@ -265,25 +270,25 @@ class WorkerProtocolVectorTest {
     };
 
     /** Realisations whose JSON uses signature objects are checked in {@link #newerWritersFormsDecode}. */
-    static final Type<Realisation> REALISATION = new Type<>() {
-        public Realisation read(WorkerCodec c, WireReader r) throws IOException { return c.readRealisation(r); }
-        public void write(WorkerCodec c, WireWriter w, Realisation v) throws IOException { c.writeRealisation(w, v); }
+    static final Type<CommonCodec, Realisation> REALISATION = new Type<>() {
+        public Realisation read(CommonCodec c, WireReader r) throws IOException { return c.readRealisation(r); }
+        public void write(CommonCodec c, WireWriter w, Realisation v) throws IOException { c.writeRealisation(w, v); }
         public Realisation fromJson(JsonNode j) { return Realisation.fromJson(j); }
     };
 
-    static final Type<BuildMode> BUILD_MODE = new Type<>() {
+    static final Type<WorkerCodec, BuildMode> BUILD_MODE = new Type<>() {
         public BuildMode read(WorkerCodec c, WireReader r) throws IOException { return c.readBuildMode(r); }
         public void write(WorkerCodec c, WireWriter w, BuildMode v) throws IOException { c.writeBuildMode(w, v); }
         public BuildMode fromJson(JsonNode j) { return BuildMode.values()[j.asInt()]; }
     };
 
-    static final Type<Optional<Boolean>> TRUSTED_FLAG = new Type<>() {
+    static final Type<WorkerCodec, Optional<Boolean>> TRUSTED_FLAG = new Type<>() {
         public Optional<Boolean> read(WorkerCodec c, WireReader r) throws IOException { return c.readTrustedFlag(r); }
         public void write(WorkerCodec c, WireWriter w, Optional<Boolean> v) throws IOException { c.writeTrustedFlag(w, v); }
         public Optional<Boolean> fromJson(JsonNode j) { return j.isNull() ? Optional.empty() : Optional.of(j.asBoolean()); }
     };
 
-    static final Type<BuildResult> BUILD_RESULT = new Type<>() {
+    static final Type<WorkerCodec, BuildResult> BUILD_RESULT = new Type<>() {
         public BuildResult read(WorkerCodec c, WireReader r) throws IOException { return c.readBuildResult(r); }
         public void write(WorkerCodec c, WireWriter w, BuildResult v) throws IOException { c.writeBuildResult(w, v); }
         public BuildResult fromJson(JsonNode j) {
@@ -314,38 +319,45 @@ class WorkerProtocolVectorTest {
         return DerivedPath.built(StorePath.parseBaseName(j.get("drvPath").asText()), spec);
     }
 
-    static final Type<DerivedPath> DERIVED_PATH = new Type<>() {
+    static final Type<WorkerCodec, DerivedPath> DERIVED_PATH = new Type<>() {
         public DerivedPath read(WorkerCodec c, WireReader r) throws IOException { return c.readDerivedPath(r); }
         public void write(WorkerCodec c, WireWriter w, DerivedPath v) throws IOException { c.writeDerivedPath(w, v); }
         public DerivedPath fromJson(JsonNode j) { return derivedPath(j); }
     };
 
-    static final Type<KeyedBuildResult> KEYED_BUILD_RESULT = new Type<>() {
+    static final Type<WorkerCodec, KeyedBuildResult> KEYED_BUILD_RESULT = new Type<>() {
         public KeyedBuildResult read(WorkerCodec c, WireReader r) throws IOException { return c.readKeyedBuildResult(r); }
         public void write(WorkerCodec c, WireWriter w, KeyedBuildResult v) throws IOException { c.writeKeyedBuildResult(w, v); }
         public KeyedBuildResult fromJson(JsonNode j) { return new KeyedBuildResult(derivedPath(j.get("path")), BUILD_RESULT.fromJson(j)); }
     };
 
     static PathInfo pathInfo(StorePath path, JsonNode j) {
-        List<Signature> sigs = new ArrayList<>();
-        j.get("signatures").forEach(s -> sigs.add(Signature.parse(s.get("keyName").asText() + ":" + s.get("sig").asText())));
+        List<Signature> sigs = signatures(j.get("signatures"));
         TreeSet<StorePath> refs = new TreeSet<>();
         j.get("references").forEach(s -> refs.add(StorePath.parseBaseName(s.asText())));
+        long registrationTime = j.get("registrationTime").isNull() ? 0 : j.get("registrationTime").asLong();
         return new PathInfo(path, j.get("deriver").isNull() ? Optional.empty() : Optional.of(StorePath.parseBaseName(j.get("deriver").asText())),
-                Hash.parseSri(j.get("narHash").asText()), j.get("narSize").asLong(), refs, j.get("registrationTime").asLong(),
+                Hash.parseSri(j.get("narHash").asText()), j.get("narSize").asLong(), refs, registrationTime,
                 j.get("ultimate").asBoolean(), sigs, j.get("ca").isNull() ? Optional.empty() : Optional.of(ca(j.get("ca"))));
     }
 
-    static final Type<PathInfo> PATH_INFO = new Type<>() {
+    static final Type<WorkerCodec, PathInfo> PATH_INFO = new Type<>() {
         public PathInfo read(WorkerCodec c, WireReader r) throws IOException { return c.readPathInfo(r); }
         public void write(WorkerCodec c, WireWriter w, PathInfo v) throws IOException { c.writePathInfo(w, v); }
         public PathInfo fromJson(JsonNode j) { return pathInfo(StorePath.parseBaseName(j.get("path").asText()), j); }
     };
 
+    static List<Signature> signatures(JsonNode array) {
+        List<Signature> sigs = new ArrayList<>();
+        array.forEach(s -> sigs.add(s.isTextual() ? Signature.parse(s.asText())
+                : Signature.parse(s.get("keyName").asText() + ":" + s.get("sig").asText())));
+        return sigs;
+    }
+
     /** Unkeyed infos have no path on the wire; the test gives them a fixed one on both sides. */
     static final StorePath UNKEYED = StorePath.parseBaseName("g1w7hy3qg1w7hy3qg1w7hy3qg1w7hy3q-unkeyed");
 
-    static final Type<PathInfo> UNKEYED_PATH_INFO = new Type<>() {
+    static final Type<WorkerCodec, PathInfo> UNKEYED_PATH_INFO = new Type<>() {
         public PathInfo read(WorkerCodec c, WireReader r) throws IOException { return c.readUnkeyedPathInfo(r, UNKEYED); }
         public void write(WorkerCodec c, WireWriter w, PathInfo v) throws IOException { c.writeUnkeyedPathInfo(w, v); }
         public PathInfo fromJson(JsonNode j) { return pathInfo(UNKEYED, j); }
