@@ -7,6 +7,7 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.ProxyConfig;
 import dev.cumulus.proxy.SshServer;
+import dev.cumulus.proxy.RemoteCommand;
 import dev.cumulus.proxy.StdioServer;
 import dev.cumulus.proxy.UnixSocketServer;
 import java.io.IOException;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ./cumulus proxy}: the nix-daemon protocol on a unix socket, on stdio, or over SSH. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
-        description = {"Serves the nix-daemon worker protocol (clients 1.21 to 1.38).",
+        description = {"Serves the nix-daemon worker protocol (clients 1.21 to 1.38) and, over SSH and --serve, the serve protocol (ssh://).",
                 "Path-info and realisation operations go to the store functions (--functions), NARs to the store "
                         + "bucket; operations whose backend is not configured (builds, roots) answer with a 'not available' error."})
 final class ProxyCommand implements Callable<Integer> {
@@ -38,8 +39,15 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", description = "Listen on a unix socket (nix --store unix://PATH).")
     Path socket;
 
-    @Option(names = "--stdio", description = "Serve one connection on stdin/stdout (ssh-ng://HOST?remote-program=…).")
+    @Option(names = "--stdio", description = "Serve one worker-protocol connection on stdin/stdout (ssh-ng://HOST?remote-program=…).")
     boolean stdio;
+
+    @Option(names = "--serve", description = "Serve one serve-protocol connection on stdin/stdout, read-only unless --write "
+            + "(ssh://HOST?remote-program=…, as 'nix-store --serve').")
+    boolean serve;
+
+    @Option(names = "--write", description = "With --serve: allow imports and builds.")
+    boolean write;
 
     @Option(names = "--ssh-port", paramLabel = "N", description = "Run the embedded SSH server on this port (0: any free port).")
     Integer sshPort;
@@ -69,11 +77,15 @@ final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!stdio && socket == null && sshPort == null) {
-            throw new ParameterException(spec.commandLine(), "say where to serve: --socket PATH, --stdio or --ssh-port N");
+        if (!stdio && !serve && socket == null && sshPort == null) {
+            throw new ParameterException(spec.commandLine(), "say where to serve: --socket PATH, --stdio, --serve or --ssh-port N");
         }
-        if (stdio && (socket != null || sshPort != null)) {
-            throw new ParameterException(spec.commandLine(), "--stdio serves one connection and cannot be combined with --socket or --ssh-port");
+        if ((stdio || serve) && (socket != null || sshPort != null || (stdio && serve))) {
+            throw new ParameterException(spec.commandLine(), "--stdio and --serve serve one connection and cannot be combined "
+                    + "with each other, --socket or --ssh-port");
+        }
+        if (write && !serve) {
+            throw new ParameterException(spec.commandLine(), "--write goes with --serve");
         }
         Map<String, String> env = System.getenv();
         if (sshPort != null && authorizedKeys == null && !env.getOrDefault("CUMULUS_AUTHORIZED_KEYS", "").isBlank()) {
@@ -93,9 +105,8 @@ final class ProxyCommand implements Callable<Integer> {
         quietLibraries();
         StoreDir dir = new StoreDir(storeDir);
         ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, env), WireLimits.DEFAULT);
-        if (stdio) {
-            StdioServer.serve(config, !untrusted);
-            return 0;
+        if (stdio || serve) {
+            return StdioServer.serve(config, !untrusted, stdio ? new RemoteCommand.Worker() : new RemoteCommand.Serve(write));
         }
         List<AutoCloseable> servers = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,11 +1,9 @@
 package dev.cumulus.proxy;
 
-import dev.cumulus.model.derivation.DerivationOutput;
 import dev.cumulus.model.derived.DerivedPath;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
-import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.io.TeeInputStream;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.store.ContentAddressMethod;
@@ -13,8 +11,6 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildMode;
-import dev.cumulus.model.wire.BuildResult;
-import dev.cumulus.model.wire.BuildStatus;
 import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.FramedInputStream;
 import dev.cumulus.model.wire.GcAction;
@@ -22,7 +18,6 @@ import dev.cumulus.model.wire.HandshakeInfo;
 import dev.cumulus.model.wire.KeyedBuildResult;
 import dev.cumulus.model.wire.ProtocolVersion;
 import dev.cumulus.model.wire.ServerHandshake;
-import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.wire.WireFormatException;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.model.wire.WireReader;
@@ -46,8 +41,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +48,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -71,7 +63,6 @@ public final class DaemonConnection implements Session {
     /** What {@code nix store ping} shows as the daemon's version. */
     public static final String DAEMON_VERSION = "cumulus-0.1.0";
     private static final Logger LOG = Logger.getLogger(DaemonConnection.class.getName());
-    private static final long EXPORT_MAGIC = 0x4558494eL;
 
     private final StoreDir storeDir;
     private final Backends backends;
@@ -80,6 +71,7 @@ public final class DaemonConnection implements Session {
     private final WireReader in;
     private final WireWriter out;
     private final String id = UUID.randomUUID().toString();
+    private final StoreOperations store;
     private ClientOptions options = ClientOptions.defaults();
     private WorkerCodec codec;
     private StderrLogger logger;
@@ -91,6 +83,7 @@ public final class DaemonConnection implements Session {
         this.input = new HangupWatchingInputStream(new BufferedInputStream(in, 64 * 1024));
         this.in = new WireReader(input, limits);
         this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
+        this.store = new StoreOperations(storeDir, backends, this);
     }
 
     @Override
@@ -257,21 +250,7 @@ public final class DaemonConnection implements Session {
             case QueryReferrers r -> pathSet(paths.queryReferrers(r.path()));
             case QueryValidDerivers r -> pathSet(paths.queryValidDerivers(r.path()));
             case QueryAllValidPaths r -> pathSet(paths.queryAllValidPaths());
-            case QueryValidPaths r -> {
-                if (r.substitute()) {
-                    // As the daemon: fetch what is missing (builders-use-substitutes, --substitute-on-destination);
-                    // what cannot be had is just not valid.
-                    TreeSet<StorePath> missing = new TreeSet<>(r.paths());
-                    missing.removeAll(paths.queryValidPaths(r.paths()));
-                    SortedSet<StorePath> offered = missing.isEmpty() ? new TreeSet<>()
-                            : backends.substitutions().querySubstitutablePaths(missing);
-                    if (!offered.isEmpty()) {
-                        backends.substitutions().substitute(this, offered, Set.of())
-                                .forEach((what, why) -> logger.log(Stderr.LVL_WARN, "warning: " + why));
-                    }
-                }
-                yield pathSet(paths.queryValidPaths(r.paths()));
-            }
+            case QueryValidPaths r -> pathSet(store.queryValidPaths(r.paths(), r.substitute()));
             case QuerySubstitutablePaths r -> pathSet(backends.substitutions().querySubstitutablePaths(r.paths()));
             case QueryDeriver r -> {
                 Optional<StorePath> deriver = validInfo(r.path()).deriver();
@@ -331,56 +310,40 @@ public final class DaemonConnection implements Session {
                 yield w -> codec.writeStorePath(w, info.path());
             }
             case AddToStoreNar r -> {
-                PathInfo info = caller.trusted() ? r.info() : withoutUltimate(r.info());
-                backends.nars().addPath(this, info, payload.stream(), r.repair() && caller.trusted(),
-                        !(r.dontCheckSigs() && caller.trusted()));
+                store.addToStoreNar(r.info(), payload.stream(), r.repair(), r.dontCheckSigs());
                 yield NOTHING;
             }
             case AddMultipleToStore r -> {
-                addMultiple(payload.stream(), r.repair() && caller.trusted(), !(r.dontCheckSigs() && caller.trusted()));
+                addMultiple(payload.stream(), r.repair(), r.dontCheckSigs());
                 yield NOTHING;
             }
             case ImportPaths r -> {
-                List<StorePath> imported = importPaths(payload.stream());
+                List<StorePath> imported = store.importPaths(payload.stream(), in.limits());
                 yield w -> w.writeStrings(imported.stream().map(storeDir::print).toList());
             }
             case NarFromPath r -> {
-                validInfo(r.path());
+                store.validInfo(r.path());
                 // As the daemon: STDERR_LAST, then the NAR raw. A failure after that can only close the
                 // connection (Nix 2.8 hangs on an error frame here, which a daemon never sends).
-                yield w -> backends.nars().narFromPath(r.path(), w.stream());
+                yield w -> store.narFromPath(r.path(), w.stream());
             }
             case ExportPath r -> {
                 exportPath(r.path());
                 yield ONE;
             }
             case BuildPaths r -> {
-                checkMode(r.mode());
-                List<KeyedBuildResult> results = build(r.paths(), r.mode());
-                List<String> failures = new ArrayList<>();
-                for (KeyedBuildResult k : results) {
-                    if (!k.result().isSuccess()) {
-                        failures.add("building '" + k.path().render(storeDir) + "' failed: " + k.result().errorMsg());
-                    }
-                }
+                List<String> failures = store.failures(build(r.paths(), r.mode()));
                 if (!failures.isEmpty()) {
                     throw new StoreException(String.join("\n", failures));
                 }
                 yield ONE;
             }
             case BuildPathsWithResults r -> {
-                checkMode(r.mode());
                 List<KeyedBuildResult> results = build(r.paths(), r.mode());
                 yield w -> codec.writeKeyedBuildResults(w, results);
             }
             case BuildDerivation r -> {
-                checkMode(r.mode());
-                boolean contentAddressed = r.derivation().outputs().values().stream()
-                        .noneMatch(o -> o instanceof DerivationOutput.InputAddressed || o instanceof DerivationOutput.Deferred);
-                if (!contentAddressed && !caller.trusted()) {
-                    throw new StoreException("you are not privileged to build input-addressed derivations");
-                }
-                var result = backends.builds().buildDerivation(this, r.drvPath(), r.derivation(), r.mode());
+                var result = store.buildDerivation(r.drvPath(), r.derivation(), r.mode());
                 yield w -> codec.writeBuildResult(w, result);
             }
             case EnsurePath r -> {
@@ -417,7 +380,7 @@ public final class DaemonConnection implements Session {
                 };
             }
             case AddTempRoot r -> {
-                backends.roots().addTempRoot(this, r.path());
+                store.addTempRoot(r.path());
                 yield ONE;
             }
             case AddIndirectRoot r -> {
@@ -473,79 +436,23 @@ public final class DaemonConnection implements Session {
     }
 
     private PathInfo validInfo(StorePath path) {
-        return backends.pathInfo().queryPathInfo(path)
-                .orElseThrow(() -> new StoreException("path '" + storeDir.print(path) + "' is not valid"));
+        return store.validInfo(path);
     }
 
-    private static PathInfo withoutUltimate(PathInfo i) {
-        return new PathInfo(i.path(), i.deriver(), i.narHash(), i.narSize(), i.references(), i.registrationTime(), false,
-                i.signatures(), i.ca());
-    }
-
-    /**
-     * BuildPaths and BuildPathsWithResults. Opaque paths are valid already ({@code nix copy --from}
-     * "builds" the opaque paths it copies) or substituted; so are derivations whose outputs are all
-     * valid (content-addressed ones through their realisations). Only the rest go to the build service.
-     */
+    /** Results name built outputs by their hash-keyed ids from 1.28, by name alone with the path feature. */
     private List<KeyedBuildResult> build(List<DerivedPath> targets, BuildMode mode) {
-        TreeSet<StorePath> opaque = new TreeSet<>();
-        List<DerivedPath> derivations = new ArrayList<>();
-        Map<DerivedPath, KeyedBuildResult> built = new HashMap<>();
-        KnownOutputs known = new KnownOutputs(storeDir, backends);
-        long now = System.currentTimeMillis() / 1000;
-        for (DerivedPath t : targets) {
-            switch (t) {
-                case DerivedPath.Opaque o -> opaque.add(o.path());
-                case DerivedPath.Built b -> {
-                    // Results name built outputs by their hash-keyed ids from 1.28, by name alone with the path feature.
-                    var outputs = known.valid(b, codec.version().atLeast(28)
-                            && !codec.features().contains(WorkerCodec.FEATURE_REALISATION_WITH_PATH));
-                    if (outputs.isPresent()) {
-                        built.put(t, new KeyedBuildResult(t, new BuildResult(BuildStatus.ALREADY_VALID, "", 0, false, now, now,
-                                Optional.empty(), Optional.empty(), outputs.get())));
-                    } else {
-                        derivations.add(b);
-                    }
-                }
-            }
-        }
-        Set<StorePath> valid = opaque.isEmpty() ? Set.of() : backends.pathInfo().queryValidPaths(opaque);
-        TreeSet<StorePath> missing = new TreeSet<>(opaque);
-        missing.removeAll(valid);
-        Map<String, String> unsubstituted = missing.isEmpty() ? Map.of()
-                : backends.substitutions().substitute(this, missing, Set.of());
-        if (!derivations.isEmpty()) {
-            backends.builds().build(this, derivations, mode).forEach(k -> built.put(k.path(), k));
-        }
-        List<KeyedBuildResult> results = new ArrayList<>();
-        for (DerivedPath t : targets) {
-            if (t instanceof DerivedPath.Opaque o) {
-                String printed = storeDir.print(o.path());
-                BuildStatus status = valid.contains(o.path()) ? BuildStatus.ALREADY_VALID
-                        : unsubstituted.containsKey(printed) ? BuildStatus.MISC_FAILURE : BuildStatus.SUBSTITUTED;
-                results.add(new KeyedBuildResult(t, new BuildResult(status, unsubstituted.getOrDefault(printed, ""),
-                        0, false, now, now, Optional.empty(), Optional.empty(), new TreeMap<>())));
-            } else if (built.containsKey(t)) {
-                results.add(built.get(t));
-            }
-        }
-        return results;
-    }
-
-    private void checkMode(BuildMode mode) {
-        if (mode == BuildMode.REPAIR && !caller.trusted()) {
-            throw new StoreException("repairing is not allowed because you are not a trusted user of this store");
-        }
+        return store.build(targets, mode, codec.version().atLeast(28)
+                && !codec.features().contains(WorkerCodec.FEATURE_REALISATION_WITH_PATH));
     }
 
     /** AddMultipleToStore's framed stream: a count, then each path's info (at 1.16) and its NAR. */
-    private void addMultiple(InputStream framed, boolean repair, boolean checkSigs) throws IOException {
+    private void addMultiple(InputStream framed, boolean repair, boolean dontCheckSigs) throws IOException {
         WireReader r = new WireReader(framed, in.limits());
         WorkerCodec at16 = new WorkerCodec(storeDir, ProtocolVersion.of(16));
         long count = r.readNum(Integer.MAX_VALUE, "the number of paths");
-        try (PathBatch batch = backends.nars().addPaths(this, repair, checkSigs)) {
+        try (PathBatch batch = store.addPaths(repair, dontCheckSigs)) {
             for (long i = 0; i < count; i++) {
-                PathInfo info = withoutUltimate(at16.readPathInfo(r));
+                PathInfo info = StoreOperations.withoutUltimate(at16.readPathInfo(r));
                 LimitedInputStream nar = new LimitedInputStream(framed, info.narSize());
                 batch.add(info, nar);
                 if (nar.drain() != 0) {
@@ -557,44 +464,8 @@ public final class DaemonConnection implements Session {
         }
     }
 
-    /** ImportPaths: {@code nix-store --export} records, each a NAR then its metadata, until a 0. */
-    private List<StorePath> importPaths(InputStream pulled) throws IOException {
-        WireReader r = new WireReader(pulled, in.limits());
-        List<StorePath> imported = new ArrayList<>();
-        try (PathBatch batch = backends.nars().addPaths(this, false, !caller.trusted())) {
-            while (r.readNum() == 1) {
-                Path spool = Files.createTempFile("cumulus-import", ".nar");
-                try {
-                    HashSink sink = new HashSink(HashAlgorithm.SHA256);
-                    try (OutputStream file = Files.newOutputStream(spool)) {
-                        NarReader.read(new TeeInputStream(new TeeInputStream(pulled, file), sink), new dev.cumulus.model.nar.NarVisitor() { });
-                    }
-                    if (r.readNum() != EXPORT_MAGIC) {
-                        throw new WireFormatException("the export record lacks its magic number");
-                    }
-                    StorePath path = codec.readStorePath(r);
-                    SortedSet<StorePath> refs = codec.readStorePaths(r);
-                    Optional<StorePath> deriver = codec.readOptionalStorePath(r);
-                    if (r.readNum() != 0) {
-                        throw new StoreException("signed export records (Nix before 2.0) are not supported");
-                    }
-                    PathInfo info = new PathInfo(path, deriver, sink.finish(), sink.size(), refs, 0, false, List.of(), Optional.empty());
-                    try (InputStream nar = Files.newInputStream(spool)) {
-                        batch.add(info, nar);
-                    }
-                    imported.add(path);
-                } finally {
-                    Files.deleteIfExists(spool);
-                }
-            }
-            batch.finish();
-        }
-        return imported;
-    }
-
     /** ExportPath: the NAR and its metadata in export form, as STDERR_WRITE chunks. */
     private void exportPath(StorePath path) throws IOException {
-        PathInfo info = validInfo(path);
         OutputStream toClient = new BufferedOutputStream(new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -606,13 +477,7 @@ public final class DaemonConnection implements Session {
                 logger.write(b, off, len);
             }
         }, 64 * 1024);
-        backends.nars().narFromPath(path, toClient);
-        WireWriter w = new WireWriter(toClient);
-        w.writeNum(EXPORT_MAGIC);
-        codec.writeStorePath(w, path);
-        codec.writeStorePaths(w, info.references());
-        codec.writeOptionalStorePath(w, info.deriver());
-        w.writeNum(0);
+        store.exportPath(path, toClient);
         toClient.flush();
     }
 

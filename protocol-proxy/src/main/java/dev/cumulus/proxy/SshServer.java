@@ -22,14 +22,20 @@ import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.session.ServerSession;
 
 /**
- * An embedded SSH server for {@code ssh-ng://} clients: public keys from an authorized-keys file
- * (re-read on each login, so edits apply at once), a host key kept in a file across restarts, and
- * the worker protocol for a client that execs {@code nix-daemon --stdio} (any command ending in
- * {@code --stdio}). A key is untrusted unless its line carries the option {@code cumulus-trusted}.
+ * An embedded SSH server for {@code ssh-ng://} and {@code ssh://} clients: public keys from an
+ * authorized-keys file (re-read on each login, so edits apply at once), a host key kept in a file
+ * across restarts, and the protocol the exec'd command asks for ({@link RemoteCommand}: the worker
+ * protocol for {@code nix-daemon --stdio}, the serve protocol for {@code nix-store --serve
+ * [--write]}). A key is untrusted unless its line carries the option {@code cumulus-trusted}; a
+ * {@code command="…"} option replaces whatever the client asks to run, as in OpenSSH (so
+ * {@code command="nix-store --serve"} gives a key read-only access).
  */
 public final class SshServer implements AutoCloseable {
     public static final String TRUSTED_OPTION = "cumulus-trusted";
-    private static final AttributeRepository.AttributeKey<Caller> CALLER = new AttributeRepository.AttributeKey<>();
+    private static final AttributeRepository.AttributeKey<Login> LOGIN = new AttributeRepository.AttributeKey<>();
+
+    /** Who logged in, and the command their key's {@code command="…"} option forces, if any (as OpenSSH's). */
+    private record Login(Caller caller, Optional<String> forcedCommand) {}
 
     private final ProxyConfig config;
     private final Path authorizedKeys;
@@ -92,12 +98,12 @@ public final class SshServer implements AutoCloseable {
     }
 
     private boolean authenticate(String user, PublicKey key, ServerSession session) {
-        Optional<Caller> caller = authorizedCaller(user, key);
-        caller.ifPresent(c -> session.setAttribute(CALLER, c));
-        return caller.isPresent();
+        Optional<Login> login = authorizedLogin(user, key);
+        login.ifPresent(l -> session.setAttribute(LOGIN, l));
+        return login.isPresent();
     }
 
-    private Optional<Caller> authorizedCaller(String user, PublicKey key) {
+    private Optional<Login> authorizedLogin(String user, PublicKey key) {
         if (!Files.isRegularFile(authorizedKeys)) {
             return Optional.empty();
         }
@@ -113,7 +119,8 @@ public final class SshServer implements AutoCloseable {
                 if (k != null && KeyUtils.compareKeys(k, key)) {
                     boolean trusted = e.getLoginOptions().containsKey(TRUSTED_OPTION);
                     String comment = e.getComment() == null || e.getComment().isBlank() ? user : e.getComment().strip();
-                    return Optional.of(new Caller("ssh:" + comment, trusted));
+                    Optional<String> forced = Optional.ofNullable(e.getLoginOptions().get("command")).map(SshServer::unquote);
+                    return Optional.of(new Login(new Caller("ssh:" + comment, trusted), forced));
                 }
             }
         } catch (Exception e) {
@@ -122,12 +129,17 @@ public final class SshServer implements AutoCloseable {
         return Optional.empty();
     }
 
+    private static String unquote(String s) {
+        String t = s.strip();
+        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
+    }
+
     @Override
     public void close() throws IOException {
         sshd.stop(true);
     }
 
-    /** One exec request: the worker protocol if it asks for {@code --stdio}, else a refusal. */
+    /** One exec request: the protocol its command (or the key's forced command) asks for, else a refusal. */
     private final class DaemonCommand implements Command {
         private final String command;
         private InputStream in;
@@ -161,21 +173,25 @@ public final class SshServer implements AutoCloseable {
 
         @Override
         public void start(ChannelSession channel, Environment env) {
-            Caller caller = channel.getSession().getAttribute(CALLER);
+            Login login = channel.getSession().getAttribute(LOGIN);
             Thread.ofVirtual().name("ssh-connection").start(() -> {
-                if (caller == null || !command.strip().endsWith("--stdio")) {
+                int status;
+                try {
+                    if (login == null) {
+                        throw new IllegalArgumentException("not logged in with an authorized key");
+                    }
+                    RemoteCommand what = RemoteCommand.parse(login.forcedCommand().orElse(command));
+                    status = what.serve(config, login.caller(), in, out, err);
+                } catch (IllegalArgumentException refused) {
                     try {
-                        err.write(("cumulus: this SSH server only runs the Nix worker protocol ('nix-daemon --stdio'), not '"
-                                + command + "'\n").getBytes(StandardCharsets.UTF_8));
+                        err.write(("cumulus: " + refused.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
                         err.flush();
                     } catch (IOException ignored) {
                         // the client is gone
                     }
-                    exit.onExit(127);
-                    return;
+                    status = 127;
                 }
-                new DaemonConnection(config.storeDir(), config.backends(), caller, in, out, config.limits()).run();
-                exit.onExit(0);
+                exit.onExit(status);
             });
         }
 

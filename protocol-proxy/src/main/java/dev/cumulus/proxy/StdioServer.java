@@ -7,18 +7,21 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 
 /**
- * One connection on stdin/stdout, for {@code ssh-ng://HOST?remote-program=…} (the remote side runs
- * {@code PROGRAM --stdio}). Stdout carries only the protocol: anything else printed goes to stderr.
- * Trusted by default, as {@code nix-daemon --stdio} trusts whoever could start it.
+ * One connection on stdin/stdout, in the protocol a {@link RemoteCommand} names: the worker
+ * protocol for {@code ssh-ng://HOST?remote-program=…} (the remote side runs {@code PROGRAM --stdio}),
+ * the serve protocol for {@code ssh://} ({@code PROGRAM --serve --write}). Stdout carries only the
+ * protocol: anything else printed goes to stderr. Trusted by default, as {@code nix-daemon --stdio}
+ * trusts whoever could start it.
  */
 public final class StdioServer {
     private StdioServer() {
     }
 
-    public static void serve(ProxyConfig config, boolean trusted) {
+    /** Serves until the client hangs up; the exit status the command would have. */
+    public static int serve(ProxyConfig config, boolean trusted, RemoteCommand command) {
         FileOutputStream protocolOut = new FileOutputStream(FileDescriptor.out);
-        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
-        new DaemonConnection(config.storeDir(), config.backends(), new Caller("stdio", trusted),
-                new FileInputStream(FileDescriptor.in), protocolOut, config.limits()).run();
+        FileOutputStream err = new FileOutputStream(FileDescriptor.err);
+        System.setOut(new PrintStream(err, true));
+        return command.serve(config, new Caller("stdio", trusted), new FileInputStream(FileDescriptor.in), protocolOut, err);
     }
 }

@@ -1,19 +1,29 @@
 package dev.cumulus.proxy;
 
+import dev.cumulus.model.wire.WireFormatException;
+import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.proxy.backend.Caller;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The worker protocol on a unix socket, as {@code nix --store unix://PATH} expects: one virtual
+ * The worker protocol on a unix socket, as {@code nix --store unix://PATH} expects, and the
+ * commands the {@code remote-program} relays (the serve protocol for {@code ssh://}): one virtual
  * thread per connection. Everyone who can open the socket is the same caller; the socket file's
  * permissions decide who that is.
  */
@@ -24,6 +34,8 @@ public final class UnixSocketServer implements AutoCloseable {
     private final Caller caller;
     private final ServerSocketChannel server;
     private final Thread acceptor;
+    /** What the {@code remote-program} relay sends first to run a command other than {@code --stdio}: "cumulus!" as a number. */
+    public static final long COMMAND_MAGIC = 0x2173756c756d7563L;
 
     public UnixSocketServer(ProxyConfig config, Path socket, boolean trusted) throws IOException {
         this.config = config;
@@ -57,11 +69,39 @@ public final class UnixSocketServer implements AutoCloseable {
 
     private void serve(SocketChannel ch) {
         try (ch) {
-            new DaemonConnection(config.storeDir(), config.backends(), caller, Channels.newInputStream(ch),
-                    Channels.newOutputStream(ch), config.limits()).run();
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            byte[] first = in.readNBytes(8);
+            if (first.length < 8 || ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getLong() != COMMAND_MAGIC) {
+                // The worker protocol: its magic is handed on. (A PushbackInputStream would block
+                // reading past the pushed-back bytes while the client waits for an answer.)
+                InputStream whole = new SequenceInputStream(new ByteArrayInputStream(first), in);
+                new DaemonConnection(config.storeDir(), config.backends(), caller, whole, out, config.limits()).run();
+                return;
+            }
+            runCommand(in, out);
         } catch (IOException e) {
-            LOG.log(Level.FINE, "closing a connection failed", e);
+            LOG.log(Level.FINE, "a connection failed", e);
         }
+    }
+
+    /**
+     * A command the {@code remote-program} relays (after {@link #COMMAND_MAGIC}, its command line
+     * as a protocol string), answered on a {@link MultiplexedOutput}: the relay has one
+     * socket where ssh would have stdout, stderr and an exit status.
+     */
+    private void runCommand(InputStream in, OutputStream socketOut) throws IOException {
+        MultiplexedOutput mux = new MultiplexedOutput(socketOut);
+        OutputStream err = mux.channel(MultiplexedOutput.STDERR);
+        int status;
+        try {
+            String line = new WireReader(in, config.limits()).readString(4096);
+            status = RemoteCommand.parse(line).serve(config, caller, in, mux.channel(MultiplexedOutput.STDOUT), err);
+        } catch (IllegalArgumentException | WireFormatException e) {
+            err.write(("cumulus: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+            status = 127;
+        }
+        mux.exit(status);
     }
 
     @Override

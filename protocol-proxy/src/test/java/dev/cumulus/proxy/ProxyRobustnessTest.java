@@ -42,9 +42,13 @@ class ProxyRobustnessTest {
         server.close();
     }
 
-    /** A well-behaved client still gets served, and a backend error leaves its connection usable. */
     void othersAreStillServed() throws IOException {
-        try (TestClient c = new TestClient(server.socket())) {
+        aWorkerClientIsServed(server.socket());
+    }
+
+    /** A well-behaved client still gets served, and a backend error leaves its connection usable. */
+    static void aWorkerClientIsServed(Path socket) throws IOException {
+        try (TestClient c = new TestClient(socket)) {
             assertEquals("cumulus-0.1.0", c.handshake(34));
             c.setOptions();
             assertEquals(Optional.empty(), c.readStderr());
