@@ -12,6 +12,7 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.resources.QueueSpec;
+import dev.cumulus.proxy.SshServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -23,6 +24,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -1095,6 +1097,121 @@ class LocalEndToEndTest {
         CliTest.Run r = cumulus(args);
         assertEquals(0, r.exit(), () -> String.join(" ", args) + ": " + r.stderr());
         return r.out();
+    }
+
+    // The serve protocol (issue 21): ssh:// as nix copy, nix-copy-closure, Nix's build hook and Hydra speak it.
+
+    /** The ssh:// store through the stdio stand-in for ssh and cumulus local's remote-program. */
+    private String serveStore() {
+        return "ssh://localhost?remote-program=" + state.resolve("remote-program");
+    }
+
+    /** A new SSH key, in cumulus local's authorized_keys (re-read at each login) with {@code options} before it unless null. */
+    private Path sshKey(String name, String options) throws Exception {
+        Path key = tmp.resolve(name);
+        if (!Files.exists(key)) {
+            assertEquals(0, CliTest.run(null, new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name,
+                    "-f", key.toString())).exit());
+            if (options != null) {
+                Files.writeString(state.resolve("authorized_keys"), options + Files.readString(Path.of(key + ".pub")),
+                        StandardOpenOption.APPEND);
+            }
+        }
+        return key;
+    }
+
+    @Test
+    @Order(60)
+    void copyBothWaysOverSshWithTheServeProtocol() throws Exception {
+        nixOk("nix", "store", "ping", "--store", serveStore());
+        String top = buildSalted("-serve", 20);
+        nixOk("nix", "copy", "--from", src, "--to", serveStore(), top);
+        // path-info -r asks QueryPathInfos for each path and QueryClosure for the closure.
+        assertEquals(pathInfo(src, top), pathInfo(serveStore(), top));
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+        String dst = "local?root=" + tmp.resolve("dst-serve");
+        nixOk("nix", "copy", "--from", serveStore(), "--to", dst, "--no-check-sigs", top);
+        nixOk("nix-store", "--store", dst, "--verify", "--check-contents");
+        assertEquals(pathInfo(src, top), pathInfo(dst, top));
+    }
+
+    /** {@code nix-copy-closure} over OpenSSH to the embedded server, with {@code key} (its local store is the {@code store} option). */
+    private Run copyClosure(Path key, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("nix-copy-closure"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = nixProcess(true, command.toArray(String[]::new));
+        pb.environment().put("NIX_SSHOPTS", pb.environment().get("NIX_SSHOPTS") + " -i " + key);
+        CliTest.Run r = CliTest.run(null, pb);
+        return new Run(r.exit(), r.out(), r.stderr());
+    }
+
+    @Test
+    @Order(61)
+    void nixCopyClosureOverRealSshBothWaysAndAnUntrustedKeysUnsignedImportIsRefused() throws Exception {
+        String top = buildSalted("-closure", 5);
+        Run to = copyClosure(clientKey, "--option", "store", src, "--to", "127.0.0.1", top);
+        assertEquals(0, to.exit(), to.stderr());
+        assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+
+        String unsigned = build("-closure", 1024, "unsigned");
+        Run refused = copyClosure(clientKey, "--option", "store", src, "--to", "127.0.0.1", unsigned);
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.stderr().contains("signature"), refused.stderr());
+        assertInvalid(unsigned);
+
+        String dst = "local?root=" + tmp.resolve("dst-closure");
+        Run from = copyClosure(clientKey, "--option", "store", dst, "--from", "127.0.0.1", top);
+        assertEquals(0, from.exit(), from.stderr());
+        assertEquals(pathInfo(src, top), pathInfo(dst, top));
+    }
+
+    @Test
+    @Order(62)
+    void aReadOnlyKeyFetchesButCannotImportAndAStrangersKeyIsRefused() throws Exception {
+        String top = buildSalted("-serve", 20);
+        nixOk("nix", "copy", "--from", src, "--to", stdioStore, top);
+        // As NixOS's nix.sshServe: the key's forced command is nix-store --serve, without --write.
+        String readOnly = "ssh://127.0.0.1?ssh-key=" + sshKey("read-only-key", "command=\"nix-store --serve\" ");
+        String dst = "local?root=" + tmp.resolve("dst-read-only");
+        nixOk(true, "nix", "copy", "--from", readOnly, "--to", dst, "--no-check-sigs", top);
+        assertEquals(pathInfo(src, top), pathInfo(dst, top));
+        String other = buildSalted("-read-only", 2);
+        Run refused = run(true, null, "nix", "copy", "--from", src, "--to", readOnly, other);
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.stderr().contains("importing paths is not allowed"), refused.stderr());
+        assertInvalid(other);
+
+        String stranger = "ssh://127.0.0.1?ssh-key=" + sshKey("stranger-ssh-key", null);
+        Run r = run(true, null, "nix", "store", "ping", "--store", stranger);
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("Permission denied"), r.stderr());
+    }
+
+    @Test
+    @Order(63)
+    void buildMachinesOverSshBuildAChainAndIndependentStepsOnCumulus() throws Exception {
+        // A chain of five and a step beside it, each a separate BuildDerivation through the build hook.
+        String out = nixOk("nix-build", "--store", src, builds().toString(), "-A", "graph", "--argstr", "salt", "serve",
+                "--no-out-link", "--max-jobs", "0", "--builders", serveStore() + " x86_64-linux").trim();
+        assertTrue(nixOk("nix", "path-info", "--store", src, "-r", out).lines().count() >= 7);
+        assertEquals(pathInfo(src, out), pathInfo(stdioStore, out));
+        assertTrue(cumulusOk("builds").lines().anyMatch(l -> l.contains("-side.drv")), "built on Cumulus");
+
+        // Over OpenSSH as a NixOS buildMachines entry: a builder's key is trusted (it sends input-addressed derivations).
+        String builder = "ssh://127.0.0.1?ssh-key=" + sshKey("builder-key", SshServer.TRUSTED_OPTION + " ");
+        String viaSsh = builtOut(nixOk(true, "nix", "build", "--store", src, "-f", builds().toString(), "chain",
+                "--argstr", "salt", "serve-ssh", "--no-link", "--json", "--max-jobs", "0", "--builders", builder + " x86_64-linux"));
+        assertEquals(pathInfo(src, viaSsh), pathInfo(stdioStore, viaSsh));
+    }
+
+    @Test
+    @Order(64)
+    void aFailingBuildOverSshShowsNixsFailureAndItsLogOnTheClient() throws Exception {
+        Run r = nix("nix-build", "--store", src, builds().toString(), "-A", "fails", "--argstr", "salt", "serve-fails",
+                "--no-out-link", "--max-jobs", "0", "--builders", serveStore() + " x86_64-linux");
+        assertNotEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("failed with exit code 3"), r.stderr());
+        assertTrue(r.stderr().contains("about to fail") && r.stderr().contains("second line"), r.stderr());
     }
 
     /** {@code ./cumulus ARGS --state-dir STATE} against this test's {@code cumulus local}. */

@@ -11,7 +11,6 @@ import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildMode;
-import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.FramedInputStream;
 import dev.cumulus.model.wire.GcAction;
 import dev.cumulus.model.wire.HandshakeInfo;
@@ -31,9 +30,7 @@ import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
 import dev.cumulus.proxy.backend.ClientLogger;
 import dev.cumulus.proxy.backend.NarService.PathBatch;
-import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +46,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -59,56 +55,21 @@ import java.util.logging.Logger;
  * A backend failure becomes STDERR_ERROR and the connection goes on; bytes that break the
  * protocol get an error (where the client can still read one) and the connection is closed.
  */
-public final class DaemonConnection implements Session {
+public final class DaemonConnection extends ClientConnection {
     /** What {@code nix store ping} shows as the daemon's version. */
     public static final String DAEMON_VERSION = "cumulus-0.1.0";
     private static final Logger LOG = Logger.getLogger(DaemonConnection.class.getName());
 
-    private final StoreDir storeDir;
-    private final Backends backends;
-    private final Caller caller;
-    private final HangupWatchingInputStream input;
-    private final WireReader in;
-    private final WireWriter out;
-    private final String id = UUID.randomUUID().toString();
-    private final StoreOperations store;
-    private ClientOptions options = ClientOptions.defaults();
     private WorkerCodec codec;
     private StderrLogger logger;
 
     public DaemonConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits) {
-        this.storeDir = storeDir;
-        this.backends = backends;
-        this.caller = caller;
-        this.input = new HangupWatchingInputStream(new BufferedInputStream(in, 64 * 1024));
-        this.in = new WireReader(input, limits);
-        this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
-        this.store = new StoreOperations(storeDir, backends, this);
-    }
-
-    @Override
-    public Caller caller() {
-        return caller;
-    }
-
-    @Override
-    public ClientOptions options() {
-        return options;
+        super(storeDir, backends, caller, in, out, limits);
     }
 
     @Override
     public ClientLogger logger() {
         return logger;
-    }
-
-    @Override
-    public String connectionId() {
-        return id;
-    }
-
-    @Override
-    public boolean clientGone() {
-        return input.hungUp();
     }
 
     /** Serves until the client hangs up or breaks the protocol; never throws. */
@@ -121,7 +82,7 @@ public final class DaemonConnection implements Session {
             logger.startWork();
             logger.stopWork();
             out.flush();
-            backends.roots().connectionOpened(this);
+            opened();
             WorkerRequestReader requests = new WorkerRequestReader(codec);
             for (OptionalLong opId; (opId = in.readNumOrEnd()).isPresent(); ) {
                 if (!serve(requests, opId.getAsLong())) {
@@ -129,17 +90,13 @@ public final class DaemonConnection implements Session {
                 }
             }
         } catch (WireFormatException e) {
-            LOG.log(Level.FINE, "connection " + id + " (" + caller.name() + ") broke the protocol: " + e.getMessage());
+            LOG.log(Level.FINE, "connection " + connectionId() + " (" + caller.name() + ") broke the protocol: " + e.getMessage());
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(Level.FINE, "connection " + id + " (" + caller.name() + ") failed: " + e.getMessage());
+            LOG.log(Level.FINE, "connection " + connectionId() + " (" + caller.name() + ") failed: " + e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "connection " + id + " (" + caller.name() + ") ended by an unexpected error", e);
+            LOG.log(Level.WARNING, "connection " + connectionId() + " (" + caller.name() + ") ended by an unexpected error", e);
         } finally {
-            try {
-                backends.roots().connectionClosed(this);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "releasing the temporary roots of " + id + " failed", e);
-            }
+            closed();
         }
     }
 
@@ -198,7 +155,7 @@ public final class DaemonConnection implements Session {
         } catch (StoreException e) {
             // After STDERR_LAST there is no error frame: closing is how the client learns (a NAR that
             // stops short is its error). The backend logged what went wrong.
-            LOG.log(Level.FINE, "connection " + id + ": " + op.displayName() + " failed after its reply began: " + e.getMessage());
+            LOG.log(Level.FINE, "connection " + connectionId() + ": " + op.displayName() + " failed after its reply began: " + e.getMessage());
             return false;
         }
         out.flush();

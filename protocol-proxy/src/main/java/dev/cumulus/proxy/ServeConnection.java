@@ -17,15 +17,10 @@ import dev.cumulus.model.wire.ServeRequest;
 import dev.cumulus.model.wire.ServeRequestReader;
 import dev.cumulus.model.wire.WireFormatException;
 import dev.cumulus.model.wire.WireLimits;
-import dev.cumulus.model.wire.WireReader;
-import dev.cumulus.model.wire.WireWriter;
 import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
 import dev.cumulus.proxy.backend.ClientLogger;
-import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +29,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,43 +39,18 @@ import java.util.logging.Logger;
  * client's version. The protocol has no error frame: as with {@code nix-store}, an error is
  * written to stderr and ends the connection with status 1.
  */
-public final class ServeConnection implements Session {
+public final class ServeConnection extends ClientConnection {
     private static final Logger LOG = Logger.getLogger(ServeConnection.class.getName());
 
-    private final Backends backends;
-    private final Caller caller;
     private final boolean writeAllowed;
-    private final HangupWatchingInputStream input;
-    private final WireReader in;
-    private final WireWriter out;
     private final ServeLogger logger;
-    private final StoreOperations store;
-    private final StoreDir storeDir;
-    private final String id = UUID.randomUUID().toString();
-    private ClientOptions options = ClientOptions.defaults();
     private ServeCodec codec;
 
     public ServeConnection(StoreDir storeDir, Backends backends, Caller caller, boolean writeAllowed, InputStream in,
                            OutputStream out, OutputStream err, WireLimits limits) {
-        this.storeDir = storeDir;
-        this.backends = backends;
-        this.caller = caller;
+        super(storeDir, backends, caller, in, out, limits);
         this.writeAllowed = writeAllowed;
-        this.input = new HangupWatchingInputStream(new BufferedInputStream(in, 64 * 1024));
-        this.in = new WireReader(input, limits);
-        this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
         this.logger = new ServeLogger(err);
-        this.store = new StoreOperations(storeDir, backends, this);
-    }
-
-    @Override
-    public Caller caller() {
-        return caller;
-    }
-
-    @Override
-    public ClientOptions options() {
-        return options;
     }
 
     @Override
@@ -89,22 +58,12 @@ public final class ServeConnection implements Session {
         return logger;
     }
 
-    @Override
-    public String connectionId() {
-        return id;
-    }
-
-    @Override
-    public boolean clientGone() {
-        return input.hungUp();
-    }
-
     /** Serves until the client hangs up (0) or an error ends the connection (1, the error told on stderr); never throws. */
     public int run() {
         try {
             ProtocolVersion version = ServeHandshake.accept(in, out, ServeCodec.NEWEST);
             codec = new ServeCodec(storeDir, version);
-            backends.roots().connectionOpened(this);
+            opened();
             ServeRequestReader requests = new ServeRequestReader(codec);
             for (OptionalLong cmdId; (cmdId = in.readNumOrEnd()).isPresent(); ) {
                 long n = cmdId.getAsLong();
@@ -128,16 +87,12 @@ public final class ServeConnection implements Session {
         } catch (RuntimeException e) {
             return fail(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e, Level.WARNING);
         } finally {
-            try {
-                backends.roots().connectionClosed(this);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "releasing the temporary roots of " + id + " failed", e);
-            }
+            closed();
         }
     }
 
     private int fail(String message, Exception e, Level level) {
-        LOG.log(level, "serve connection " + id + " (" + caller.name() + ") ended: " + message, level == Level.WARNING ? e : null);
+        LOG.log(level, "serve connection " + connectionId() + " (" + caller.name() + ") ended: " + message, level == Level.WARNING ? e : null);
         logger.line("error: " + message);
         return 1;
     }
