@@ -53,7 +53,8 @@ final class MissingPathsPlanner {
         // What will be fetched is the closure of what is: a substituted path's missing references come too.
         TreeSet<StorePath> seeds = new TreeSet<>(absent);
         seeds.addAll(built.willSubstitute());
-        SortedMap<StorePath, SubstitutablePathInfo> fetched = substitutable(seeds);
+        SortedMap<StorePath, SubstitutablePathInfo> fetched = seeds.isEmpty() ? new TreeMap<>()
+                : substitutions.querySubstitutableClosure(seeds);
         TreeSet<StorePath> unknown = new TreeSet<>(absent);
         unknown.removeAll(fetched.keySet());
         unknown.addAll(built.unknown());
@@ -62,22 +63,4 @@ final class MissingPathsPlanner {
         return new MissingPaths(built.willBuild(), new TreeSet<>(fetched.keySet()), unknown, download, nar);
     }
 
-    /** The substitutable among {@code absent}, with the references they need that are not valid either. */
-    private SortedMap<StorePath, SubstitutablePathInfo> substitutable(TreeSet<StorePath> absent) {
-        SortedMap<StorePath, SubstitutablePathInfo> out = new TreeMap<>();
-        TreeSet<StorePath> ask = absent;
-        while (!ask.isEmpty()) {
-            SortedMap<StorePath, SubstitutablePathInfo> infos = substitutions.querySubstitutablePathInfos(ask);
-            out.putAll(infos);
-            TreeSet<StorePath> next = new TreeSet<>();
-            infos.values().forEach(i -> next.addAll(i.references()));
-            next.removeAll(out.keySet());
-            next.removeAll(ask);
-            if (!next.isEmpty()) {
-                next.removeAll(paths.queryValidPaths(next));
-            }
-            ask = next;
-        }
-        return out;
-    }
 }

@@ -55,6 +55,7 @@ import dev.cumulus.model.event.RootEvents.RemoveRoot;
 import dev.cumulus.model.event.RootEvents.Roots;
 import dev.cumulus.model.event.RootEvents.StoreVerified;
 import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
@@ -183,8 +184,8 @@ public final class StoreFunctions {
         return graph.abandon(a);
     }
 
-    public SubstitutableInfos querySubstitutablePathInfos(PathsQuery q) {
-        return substitution.infos(PathQueries.parseAll(storeDir, q.paths()));
+    public SubstitutableInfos querySubstitutablePathInfos(QuerySubstitutableInfos q) {
+        return substitution.infos(PathQueries.parseAll(storeDir, q.paths()), q.closure());
     }
 
     public SubstitutionState substitutePaths(SubstitutePaths s) {

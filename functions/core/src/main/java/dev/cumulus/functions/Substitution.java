@@ -29,8 +29,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -40,7 +42,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -49,7 +50,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -116,14 +116,24 @@ public final class Substitution {
         return lookups(paths).entrySet().stream().filter(e -> e.getValue().offer().isPresent()).map(Map.Entry::getKey).toList();
     }
 
-    /** QuerySubstitutablePathInfos: what the caches say of the paths they offer. */
-    public SubstitutableInfos infos(List<StorePath> paths) {
+    /**
+     * QuerySubstitutablePathInfos: what the caches say of the paths they offer; with {@code closure},
+     * of every path their closures need that is not valid here too (QueryMissing's walk, done as
+     * the substitution's own walk is: several narinfos at once, each path's validity asked beside it).
+     */
+    public SubstitutableInfos infos(List<StorePath> paths, boolean closure) {
+        Map<StorePath, Substituters.Offer> offers = new LinkedHashMap<>();
+        if (closure) {
+            closure(new LinkedHashSet<>(paths), new ConcurrentHashMap<>(), offers, (path, offer) -> { });
+        } else {
+            lookups(paths).forEach((path, lookup) -> lookup.offer().ifPresent(o -> offers.put(path, o)));
+        }
         List<SubstitutableInfo> out = new ArrayList<>();
-        lookups(paths).forEach((path, lookup) -> lookup.offer().ifPresent(o -> {
+        offers.forEach((path, o) -> {
             NarInfo n = o.narInfo();
             out.add(new SubstitutableInfo(storeDir.print(path), n.info().deriver().map(storeDir::print).orElse(null),
                     n.info().references().stream().map(storeDir::print).toList(), n.fileSize(), n.info().narSize()));
-        }));
+        });
         return new SubstitutableInfos(out);
     }
 
@@ -281,44 +291,97 @@ public final class Substitution {
         return query(new QuerySubstitution(job.id()));
     }
 
+    /** What the walk hears: a path's narinfo lookup, or which of some paths are valid. */
+    private sealed interface Answer {}
+
+    private record Looked(StorePath path, Substituters.Lookup lookup) implements Answer {}
+
+    private record Checked(List<StorePath> asked, Set<StorePath> valid) implements Answer {}
+
     /**
-     * Walks what {@code wanted} needs that is not valid here into {@code offers}, handing each offer to
-     * {@code found} as it arrives (a path's references are known only from its narinfo, so the walk
-     * goes on as narinfos come, several at once); into {@code cannot} the paths no cache offers, and
-     * the paths that refer to them, with why.
+     * Walks what {@code wanted} needs that is not valid here into {@code offers}, handing each needed
+     * offer to {@code found} as soon as it is known (a path's references are known only from its
+     * narinfo, so the walk goes on as narinfos come, several at once); into {@code cannot} the
+     * needed paths no cache offers, with why.
+     *
+     * <p>Down a chain each step would wait for its narinfo and then for the path's validity. Here
+     * the walk follows narinfos alone, and validity is asked beside it, in batches of everything
+     * seen since the last answer: a path is needed once it is known not valid and is wanted or
+     * referred to by a needed path. Narinfos read below a path that turns out valid are the price
+     * (a few, since the answers come within a round trip); nothing below it is fetched.
      */
     private void closure(Set<StorePath> wanted, Map<StorePath, String> cannot, Map<StorePath, Substituters.Offer> offers,
                          java.util.function.BiConsumer<StorePath, Substituters.Offer> found) {
-        record Visit(StorePath path, boolean valid, Substituters.Lookup lookup) {}
+        Map<StorePath, Substituters.Lookup> looked = new HashMap<>();
+        Map<StorePath, Boolean> isValid = new HashMap<>();
+        Map<StorePath, Set<StorePath>> referrers = new HashMap<>();
+        Set<StorePath> needed = new HashSet<>();
         Set<StorePath> seen = new HashSet<>(wanted);
-        try (ExecutorService threads = Executors.newFixedThreadPool(PARALLEL_LOOKUPS, Thread.ofVirtual().factory())) {
-            ExecutorCompletionService<Visit> visits = new ExecutorCompletionService<>(threads);
-            Function<StorePath, Callable<Visit>> visit = p -> () -> tables.paths().get(p).isPresent()
-                    ? new Visit(p, true, null) : new Visit(p, false, upstream.lookup(p));
+        ArrayDeque<StorePath> unchecked = new ArrayDeque<>(wanted);
+        try (ExecutorService threads = Executors.newFixedThreadPool(PARALLEL_LOOKUPS + 1, Thread.ofVirtual().factory())) {
+            ExecutorCompletionService<Answer> answers = new ExecutorCompletionService<>(threads);
             int outstanding = 0;
             for (StorePath p : wanted) {
-                visits.submit(visit.apply(p));
+                answers.submit(() -> new Looked(p, upstream.lookup(p)));
                 outstanding++;
             }
-            while (outstanding > 0) {
-                Visit v = visits.take().get();
-                outstanding--;
-                if (v.valid()) {
-                    continue;
-                }
-                Optional<Substituters.Offer> offer = v.lookup().offer();
-                if (offer.isEmpty()) {
-                    cannot.put(v.path(), "path '" + storeDir.print(v.path()) + "' is required, but there is no substituter "
-                            + "that can build it" + (v.lookup().reasons().isEmpty() ? "" : " (" + v.lookup().whyNot() + ")"));
-                    continue;
-                }
-                offers.put(v.path(), offer.get());
-                found.accept(v.path(), offer.get());
-                for (StorePath r : offer.get().narInfo().info().references()) {
-                    if (seen.add(r)) {
-                        visits.submit(visit.apply(r));
-                        outstanding++;
+            boolean checking = false;
+            // Settles a path whose narinfo and validity may both be known now; what it makes needed, in turn.
+            ArrayDeque<StorePath> settle = new ArrayDeque<>();
+            while (outstanding > 0 || !unchecked.isEmpty()) {
+                if (!checking && !unchecked.isEmpty()) {
+                    List<StorePath> asked = new ArrayList<>();
+                    while (!unchecked.isEmpty() && asked.size() < 100) {
+                        asked.add(unchecked.poll());
                     }
+                    answers.submit(() -> new Checked(asked, new HashSet<>(tables.paths().valid(asked))));
+                    checking = true;
+                    outstanding++;
+                }
+                Answer a = answers.take().get();
+                outstanding--;
+                switch (a) {
+                    case Looked l -> {
+                        looked.put(l.path(), l.lookup());
+                        if (!Boolean.TRUE.equals(isValid.get(l.path())) && l.lookup().offer().isPresent()) {
+                            for (StorePath r : l.lookup().offer().get().narInfo().info().references()) {
+                                referrers.computeIfAbsent(r, k -> new HashSet<>()).add(l.path());
+                                if (seen.add(r)) {
+                                    answers.submit(() -> new Looked(r, upstream.lookup(r)));
+                                    outstanding++;
+                                    unchecked.add(r);
+                                }
+                            }
+                        }
+                        settle.add(l.path());
+                    }
+                    case Checked c -> {
+                        checking = false;
+                        c.asked().forEach(p -> isValid.put(p, c.valid().contains(p)));
+                        settle.addAll(c.asked());
+                    }
+                }
+                while (!settle.isEmpty()) {
+                    StorePath p = settle.poll();
+                    Substituters.Lookup lookup = looked.get(p);
+                    if (needed.contains(p) || lookup == null || !Boolean.FALSE.equals(isValid.get(p))) {
+                        continue;
+                    }
+                    boolean wantedHere = wanted.contains(p)
+                            || referrers.getOrDefault(p, Set.of()).stream().anyMatch(needed::contains);
+                    if (!wantedHere) {
+                        continue;
+                    }
+                    needed.add(p);
+                    Optional<Substituters.Offer> offer = lookup.offer();
+                    if (offer.isEmpty()) {
+                        cannot.put(p, "path '" + storeDir.print(p) + "' is required, but there is no substituter "
+                                + "that can build it" + (lookup.reasons().isEmpty() ? "" : " (" + lookup.whyNot() + ")"));
+                        continue;
+                    }
+                    offers.put(p, offer.get());
+                    found.accept(p, offer.get());
+                    settle.addAll(offer.get().narInfo().info().references());
                 }
             }
         } catch (InterruptedException e) {

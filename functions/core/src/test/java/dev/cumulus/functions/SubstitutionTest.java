@@ -21,6 +21,7 @@ import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.PathsQuery;
 import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
@@ -227,9 +228,13 @@ class SubstitutionTest {
 
         assertEquals(List.of(print(app.path()), print(plain.path())), functions.querySubstitutablePaths(
                 new PathsQuery(List.of(print(app.path()), print(plain.path()), print(TestStore.randomPath("absent"))))).paths());
-        var infos = functions.querySubstitutablePathInfos(new PathsQuery(List.of(print(app.path())))).infos();
+        var infos = functions.querySubstitutablePathInfos(new QuerySubstitutableInfos(List.of(print(app.path())), false)).infos();
         assertEquals(app.narSize(), infos.getFirst().narSize());
         assertEquals(java.util.Set.of(print(lib.path()), print(tool.path())), java.util.Set.copyOf(infos.getFirst().references()));
+        // QueryMissing's question: everything fetching app would fetch, in one call.
+        var closure = new QuerySubstitutableInfos(List.of(print(app.path())), true);
+        assertEquals(java.util.Set.of(print(app.path()), print(tool.path()), print(lib.path())), java.util.Set.copyOf(
+                functions.querySubstitutablePathInfos(closure).infos().stream().map(i -> i.path()).toList()));
 
         SubstitutionState done = substitute(List.of(app.path(), plain.path()), List.of());
         assertEquals(Map.of(), done.failed());
@@ -243,6 +248,7 @@ class SubstitutionTest {
             assertEquals(1, served.info().countValidSignatures(STORE, List.of(UPSTREAM.publicKey())), "upstream's signature kept");
             assertEquals(1, served.info().countValidSignatures(STORE, List.of(STORE_KEY.publicKey())), "the store's added");
         }
+        assertEquals(List.of(), functions.querySubstitutablePathInfos(closure).infos(), "nothing left to fetch");
         // Asking again costs no job: everything is valid.
         assertEquals("", functions.substitutePaths(new SubstitutePaths(List.of(print(app.path())), List.of(), null)).id());
     }

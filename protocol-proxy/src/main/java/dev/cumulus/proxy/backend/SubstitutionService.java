@@ -21,6 +21,12 @@ public interface SubstitutionService {
     SortedMap<StorePath, SubstitutablePathInfo> querySubstitutablePathInfos(Set<StorePath> paths);
 
     /**
+     * What fetching {@code paths} (not valid here) would fetch: those a substituter offers and, with
+     * them, every path their closures need that is not valid here either (QueryMissing's willSubstitute).
+     */
+    SortedMap<StorePath, SubstitutablePathInfo> querySubstitutableClosure(Set<StorePath> paths);
+
+    /**
      * Makes {@code paths} valid, and the outputs named by {@code outputs} realised, fetching what is
      * missing of them; waits until that is done. Answers what could not be had (a printed path or
      * realisation id to Nix's reason); empty when everything is valid.

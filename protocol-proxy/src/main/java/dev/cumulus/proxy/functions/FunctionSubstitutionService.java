@@ -6,6 +6,7 @@ import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.Requests.PathsQuery;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfo;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
@@ -54,8 +55,18 @@ public final class FunctionSubstitutionService implements SubstitutionService {
 
     @Override
     public SortedMap<StorePath, SubstitutablePathInfo> querySubstitutablePathInfos(Set<StorePath> paths) {
+        return infos(paths, false);
+    }
+
+    @Override
+    public SortedMap<StorePath, SubstitutablePathInfo> querySubstitutableClosure(Set<StorePath> paths) {
+        return infos(paths, true);
+    }
+
+    private SortedMap<StorePath, SubstitutablePathInfo> infos(Set<StorePath> paths, boolean closure) {
         SortedMap<StorePath, SubstitutablePathInfo> out = new TreeMap<>();
-        for (SubstitutableInfo i : call(() -> functions.call(StoreFunction.QUERY_SUBSTITUTABLE_PATH_INFOS, query(paths))).infos()) {
+        QuerySubstitutableInfos q = new QuerySubstitutableInfos(paths.stream().map(storeDir::print).toList(), closure);
+        for (SubstitutableInfo i : call(() -> functions.call(StoreFunction.QUERY_SUBSTITUTABLE_PATH_INFOS, q)).infos()) {
             out.put(storeDir.parse(i.path()), new SubstitutablePathInfo(Optional.ofNullable(i.deriver()).map(storeDir::parse),
                     new TreeSet<>(i.references().stream().map(storeDir::parse).toList()), i.downloadSize(), i.narSize()));
         }

@@ -73,8 +73,9 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
     public static final StoreFunction<BuildEvents.ListBuilds, BuildEvents.BuildList> LIST_BUILDS =
             new StoreFunction<>("list-builds", BuildEvents.ListBuilds.class, BuildEvents.BuildList.class);
 
-    public static final StoreFunction<Requests.PathsQuery, SubstitutionEvents.SubstitutableInfos>
-            QUERY_SUBSTITUTABLE_PATH_INFOS = new StoreFunction<>("query-substitutable-path-infos", Requests.PathsQuery.class,
+    public static final StoreFunction<SubstitutionEvents.QuerySubstitutableInfos, SubstitutionEvents.SubstitutableInfos>
+            QUERY_SUBSTITUTABLE_PATH_INFOS = new StoreFunction<>("query-substitutable-path-infos",
+                    SubstitutionEvents.QuerySubstitutableInfos.class,
                     SubstitutionEvents.SubstitutableInfos.class);
     public static final StoreFunction<SubstitutionEvents.SubstitutePaths, SubstitutionEvents.SubstitutionState> SUBSTITUTE_PATHS =
             new StoreFunction<>("substitute-paths", SubstitutionEvents.SubstitutePaths.class,

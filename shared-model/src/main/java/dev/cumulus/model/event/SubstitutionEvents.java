@@ -34,6 +34,17 @@ public final class SubstitutionEvents {
     public record QuerySubstitution(String id) {}
 
     /**
+     * What the substituters offer for {@code paths}; with {@code closure}, also for every path their
+     * closures need that is not valid here (QueryMissing's question, answered in one call: the walk
+     * down a closure goes as fast as narinfos arrive, not one function call per level).
+     */
+    public record QuerySubstitutableInfos(List<String> paths, boolean closure) {
+        public QuerySubstitutableInfos {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+    }
+
+    /**
      * A substitution: {@code queued}, {@code running} or {@code done}; each asked path or realisation
      * id that could not be substituted, with Nix's reason (at most {@link #MAX_FAILED}); and how many
      * paths it fetched.
