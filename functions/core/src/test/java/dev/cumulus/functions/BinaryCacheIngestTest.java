@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class BinaryCacheIngestTest {
                 List.of()).sign(TestStore.STORE, TestStore.TRUSTED), good.url(), "xz", good.fileHash(), good.fileSize(), "");
         NarInfo noNar = new NarInfo(upload("x", TestStore.TRUSTED).info(), "nar/absent.nar.xz", "xz", Optional.empty(), 1, "");
 
-        for (var c : List.of(List.of(stranger, "signature"), List.of(wrongHash, "holds a NAR with hash"),
+        for (var c : List.of(List.of(stranger, "lacks a signature by a trusted key"), List.of(wrongHash, "holds a NAR with hash"),
                 List.of(noNar, "is not in the bucket"))) {
             NarInfo n = (NarInfo) c.get(0);
             var outcome = put(n);
@@ -115,6 +116,54 @@ class BinaryCacheIngestTest {
             assertTrue(new String(bucket.open(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason").orElseThrow().readAllBytes(),
                     StandardCharsets.UTF_8).contains((String) c.get(1)));
         }
+    }
+
+    /** Uploads {@code bytes} as a NAR file and returns a trusted narinfo for a new path that claims it holds {@code nar}. */
+    private NarInfo claiming(byte[] bytes, String compression, byte[] nar, Optional<Hash> fileHash) throws Exception {
+        String url = "nar/" + Hash.of(HashAlgorithm.SHA256, bytes).encode(HashFormat.NIX32) + ".nar." + compression;
+        bucket.put(url, bytes, BinaryCacheLayout.NAR_TYPE);
+        PathInfo info = PathInfo.of(TestStore.randomPath("claiming"), Hash.of(HashAlgorithm.SHA256, nar), nar.length, List.of())
+                .sign(TestStore.STORE, TestStore.TRUSTED);
+        return new NarInfo(info, url, compression, fileHash, bytes.length, "");
+    }
+
+    /**
+     * Each way an upload's NAR file can fail its narinfo is refused with its own reason, kept aside, and
+     * never registered: an unknown compression, a FileHash that is not the file's, bytes after the NAR,
+     * bytes that are no NAR, and a narinfo stored under another path's hash part.
+     */
+    @Test
+    void eachRejectionOfANarFileNamesItsReason() throws Exception {
+        Path file = tmp.resolve("plain");
+        Files.writeString(file, "plain contents");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NarWriter.dump(file, out);
+        byte[] nar = out.toByteArray();
+        byte[] trailing = java.util.Arrays.copyOf(nar, nar.length + 8);
+        byte[] notANar = "this is not a NAR at all, just some bytes".getBytes(StandardCharsets.UTF_8);
+        Hash wrongFileHash = Hash.of(HashAlgorithm.SHA256, "another file".getBytes(StandardCharsets.UTF_8));
+
+        Map<NarInfo, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(claiming(nar, "lz4", nar, Optional.empty()), "lz4");
+        cases.put(claiming(nar, "none", nar, Optional.of(wrongFileHash)), "does not have the FileHash it claims");
+        cases.put(claiming(trailing, "none", nar, Optional.empty()), "has data after the NAR");
+        cases.put(claiming(notANar, "none", nar, Optional.empty()), "does not hold a valid NAR");
+        for (var c : cases.entrySet()) {
+            NarInfo n = c.getKey();
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(n), c.getValue());
+            assertTrue(rejected.reason().contains(c.getValue()), rejected.reason());
+            assertFalse(valid(n.info().path()));
+            assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + BinaryCacheLayout.narInfoKey(n.info().path())).isPresent());
+        }
+        // The same bytes, honestly described, are accepted: each refusal was for its own reason.
+        assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(claiming(nar, "none", nar, Optional.empty())));
+
+        NarInfo elsewhere = upload("under another path's name", TestStore.TRUSTED);
+        String otherKey = BinaryCacheLayout.narInfoKey(TestStore.randomPath("other"));
+        bucket.put(otherKey, elsewhere.render(TestStore.STORE).getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        var misplaced = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(otherKey));
+        assertTrue(misplaced.reason().contains("whose narinfo is not"), misplaced.reason());
+        assertFalse(valid(elsewhere.info().path()));
     }
 
     /**
@@ -137,10 +186,9 @@ class BinaryCacheIngestTest {
                 .sign(TestStore.STORE, TestStore.STRANGER), otherNar.url(), "xz", otherNar.fileHash(), otherNar.fileSize(), "");
         NarInfo elsewhere = new NarInfo(valid.info().withSignatures(List.of()), "nar/elsewhere.nar.xz", "xz", Optional.empty(), 1, "");
 
-        for (NarInfo n : List.of(forged, stranger)) {
-            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(n));
-            assertTrue(rejected.reason().contains("already valid") || rejected.reason().contains("signature")
-                    || rejected.reason().contains("hash"), rejected.reason());
+        for (var c : Map.of(forged, "is already valid with NAR hash", stranger, "lacks a signature by a trusted key").entrySet()) {
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(c.getKey()));
+            assertTrue(rejected.reason().contains(c.getValue()), rejected.reason());
             assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo is back");
             assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "the upload is kept aside");
         }
@@ -254,7 +302,7 @@ class BinaryCacheIngestTest {
             bucket.put(key, BinaryCacheLayout.realisationFile(Realisation.of(id, other.info().path()).sign(TestStore.STRANGER)),
                     BinaryCacheLayout.REALISATION_TYPE);
             var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(key));
-            assertTrue(rejected.reason().contains("signature"), rejected.reason());
+            assertTrue(rejected.reason().contains("lacks a signature by a trusted key"), rejected.reason());
             assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "kept aside");
         }
         assertTrue(bucket.size(BinaryCacheLayout.realisationKey(fresh)).isEmpty());
