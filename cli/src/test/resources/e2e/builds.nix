@@ -23,6 +23,13 @@ let
   # Sleeps `seconds` (the e2e tests find it by that argument), then succeeds.
   sleeps = mk "sleeps" "echo started; sleep ${seconds}; mkdir $out; echo slept > $out/done";
   side = mk "side" "mkdir $out; cat ${c1}/name > $out/from-c1";
+  # For another system, or requiring features (issue 24).
+  mkOn = system: features: name: script: derivation {
+    inherit name system salt;
+    builder = "/bin/sh";
+    args = sh script;
+    requiredSystemFeatures = features;
+  };
 in {
   chain = c5;
   first = c1;
@@ -34,6 +41,10 @@ in {
   usesUpstream = mk "uses-upstream" "mkdir $out; cat ${upstreamOnly}/x > $out/y; echo ${upstreamOnly} > $out/ref";
   # Prints a line every half second for `seconds`: busy, never silent.
   chatters = mk "chatters" "i=0; while [ $i -lt $((${seconds} * 2)) ]; do echo tick $i; sleep 0.5; i=$((i + 1)); done; mkdir $out";
+  # No runner has these: refused at once. The default runners have big-parallel.
+  aarch64 = mkOn "aarch64-linux" [] "foreign" "mkdir $out";
+  cuda = mkOn "x86_64-linux" [ "cuda" ] "needs-cuda" "mkdir $out";
+  bigParallel = mkOn "x86_64-linux" [ "big-parallel" ] "big-parallel" "mkdir $out; echo $NIX_BUILD_CORES > $out/cores";
   caDrv = derivation {
     name = "ca";
     system = "x86_64-linux";

@@ -556,6 +556,34 @@ class LocalEndToEndTest {
         assertTrue(log.out().contains("about to fail"), log.stderr());
     }
 
+    /**
+     * A derivation for a system or a feature no runner has is refused as Nix's daemon refuses it,
+     * naming the system and features, for a client build and an event-triggered one alike (it used
+     * to wait in the queue for ever); one needing a default feature (big-parallel) builds.
+     */
+    @Test
+    @Order(29)
+    void aDerivationNoRunnerCanBuildIsRefusedNamingItsSystemAndFeatures() throws Exception {
+        Map<String, String> refused = Map.of("aarch64", "a 'aarch64-linux' with features {} is required to build",
+                "cuda", "a 'x86_64-linux' with features {cuda} is required to build");
+        for (var c : refused.entrySet()) {
+            Run r = nix("nix", "build", "--store", stdioStore, "-f", builds().toString(), c.getKey(), "--argstr", "salt", "refused",
+                    "--no-link");
+            assertNotEquals(0, r.exit(), r.stderr());
+            assertTrue(r.stderr().contains(c.getValue()) && r.stderr().contains("but I am a 'x86_64-linux' with features {"),
+                    r.stderr());
+        }
+        String drv = nixOk("nix", "eval", "--store", stdioStore, "--raw", "-f", builds().toString(), "aarch64.drvPath",
+                "--argstr", "salt", "refused-event").trim();
+        CliTest.Run event = cumulus("build", drv);
+        assertNotEquals(0, event.exit(), event.out());
+        assertTrue((event.out() + event.stderr()).contains(refused.get("aarch64")), event.out() + event.stderr());
+
+        String big = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "bigParallel",
+                "--argstr", "salt", "refused", "--no-link", "--json"));
+        assertEquals(1, pathInfo(stdioStore, big).size());
+    }
+
     @Test
     @Order(24)
     void cumulusBuildRunsADerivationWithNoClientConnected() throws Exception {

@@ -8,6 +8,7 @@ import dev.cumulus.model.build.BuildReport.BuiltOutput;
 import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.build.BuildRequest;
 import dev.cumulus.model.build.DerivationBuildRequest;
+import dev.cumulus.model.build.RunnerPlatform;
 import dev.cumulus.model.derivation.Derivation;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
@@ -71,6 +72,7 @@ public final class Builds {
     private final StoreTables tables;
     private final StoreDir storeDir;
     private final FunctionsConfig.BuildLimits limits;
+    private final RunnerPlatform runners;
     private final PathRegistration registration;
     private final JobQueue<QueuedBuild> queue;
     private final Clock clock;
@@ -79,6 +81,7 @@ public final class Builds {
         this.tables = tables;
         this.storeDir = config.storeDir();
         this.limits = config.buildLimits();
+        this.runners = config.runners();
         this.registration = registration;
         this.queue = queue;
         this.clock = clock;
@@ -94,6 +97,11 @@ public final class Builds {
         Map<StorePath, StoredPath> closure;
         try {
             drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), s.derivation());
+            Optional<String> refusal = runners.refusal(storeDir, drvPath, drv);
+            if (refusal.isPresent()) {
+                // Nothing could ever take it from the queue: refused now, as Nix refuses it.
+                throw new StoreException(refusal.get());
+            }
             List<StorePath> inputs = s.inputs().stream().map(storeDir::parse).toList();
             closure = closure(drvPath, inputs);
             request = DerivationBuildRequest.of(storeDir, drvPath, drv, closure.keySet(),

@@ -141,6 +141,31 @@ class BuildsTest {
         }
     }
 
+    /**
+     * A derivation for a system or feature no runner has is refused at once in Nix's words, and
+     * nothing is queued for it; one the runners can build (i686-linux, a default feature) is queued.
+     */
+    @Test
+    void aDerivationNoRunnerCanBuildIsRefusedAtOnceAsNixRefusesIt(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            TestStore store = store(stack, sqs);
+            String features = String.join(", ", dev.cumulus.model.build.RunnerPlatform.defaults().features());
+            for (var c : Map.of(submission("arm", "aarch64-linux", ""), "a 'aarch64-linux' with features {} is required to build '",
+                    submission("cuda", "x86_64-linux", "cuda big-parallel"),
+                    "a 'x86_64-linux' with features {big-parallel, cuda} is required to build '").entrySet()) {
+                FunctionFailedException refused = assertThrows(FunctionFailedException.class,
+                        () -> store.client.call(StoreFunction.SUBMIT_BUILD, c.getKey()));
+                assertTrue(refused.getMessage().contains(c.getValue() + c.getKey().drvPath() + "', but I am a 'x86_64-linux' with features {"
+                        + features + "}"), refused.getMessage());
+            }
+            for (SubmitBuild runnable : List.of(submission("i686", "i686-linux", ""), submission("big", "x86_64-linux", "big-parallel"))) {
+                BuildState queued = store.client.call(StoreFunction.SUBMIT_BUILD, runnable);
+                assertEquals(BuildState.QUEUED, queued.state());
+                assertEquals(1, queued(stack, sqs, queued.id()).size());
+            }
+        }
+    }
+
     @Test
     void theStoresBuildLimitsApplyUnlessTheClientSetShorterOnes(LocalStack stack) {
         try (SqsClient sqs = stack.clients().sqs()) {
@@ -288,10 +313,17 @@ class BuildsTest {
 
     /** A derivation with no inputs, its own per test: {@code /bin/sh -c true}. */
     private static SubmitBuild submission(String name) {
+        return submission(name, "x86_64-linux", "");
+    }
+
+    /** A trivial derivation for {@code system}, requiring {@code features} (space-separated; none when empty). */
+    private static SubmitBuild submission(String name, String system, String features) {
         StorePath out = TestStore.randomPath(name);
         String o = STORE.print(out);
-        String aterm = "Derive([(\"out\",\"" + o + "\",\"\",\"\")],[],[],\"x86_64-linux\",\"/bin/sh\",[\"-c\",\"true\"],"
-                + "[(\"builder\",\"/bin/sh\"),(\"name\",\"" + name + "\"),(\"out\",\"" + o + "\"),(\"system\",\"x86_64-linux\")])";
+        String required = features.isEmpty() ? "" : ",(\"requiredSystemFeatures\",\"" + features + "\")";
+        String aterm = "Derive([(\"out\",\"" + o + "\",\"\",\"\")],[],[],\"" + system + "\",\"/bin/sh\",[\"-c\",\"true\"],"
+                + "[(\"builder\",\"/bin/sh\"),(\"name\",\"" + name + "\"),(\"out\",\"" + o + "\")" + required
+                + ",(\"system\",\"" + system + "\")])";
         StorePath drv = TestStore.randomPath(name + ".drv");
         return new SubmitBuild(STORE.print(drv), aterm, List.of(), Map.of(), 0, 0, 1);
     }
