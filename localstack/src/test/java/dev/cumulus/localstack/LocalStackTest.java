@@ -1,14 +1,24 @@
 package dev.cumulus.localstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cumulus.model.resources.CloudResources;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -60,13 +70,32 @@ class LocalStackTest {
         }
     }
 
+    /**
+     * Each emulator answers on loopback and refuses a connection to the same port on this machine's
+     * other address: nothing of the local stack is reachable from the network.
+     */
     @Test
     void listensOnLoopbackOnly() throws Exception {
+        InetAddress outside = Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+                .filter(i -> { try { return i.isUp() && !i.isLoopback(); } catch (SocketException e) { return false; } })
+                .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof Inet4Address).findFirst().orElse(null);
+        if (System.getenv("CI") != null) {
+            assertTrue(outside != null, "CI machines have a non-loopback address to try");
+        }
+        assumeTrue(outside != null, "this machine has no address but loopback");
         try (LocalStack stack = LocalStack.start(Optional.empty(), "l-")) {
             var c = stack.config();
             for (URI u : new URI[] {c.dynamoDbEndpoint().orElseThrow(), c.sqsEndpoint().orElseThrow(),
                     c.s3Endpoint().orElseThrow()}) {
-                assertEquals("127.0.0.1", u.getHost());
+                try (Socket ok = new Socket()) {
+                    ok.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), u.getPort()), 5000);
+                }
+                assertThrows(ConnectException.class, () -> {
+                    try (Socket refused = new Socket()) {
+                        refused.connect(new InetSocketAddress(outside, u.getPort()), 5000);
+                    }
+                }, u + " must not be reachable on " + outside);
             }
         }
     }
