@@ -1,8 +1,10 @@
 package dev.cumulus.proxy;
 
 import dev.cumulus.proxy.backend.Caller;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -38,6 +40,32 @@ public sealed interface RemoteCommand {
         }
         throw new IllegalArgumentException("this server runs the Nix worker protocol ('nix-daemon --stdio', for ssh-ng://) and the "
                 + "serve protocol ('nix-store --serve [--write]', for ssh://), not '" + command.strip() + "'");
+    }
+
+    /**
+     * Runs {@code commandLine} as the SSH server or the relay received it: its protocol on
+     * {@code in}/{@code out}, or, for a command that is neither protocol, the reason on {@code err}
+     * and status 127 (as a shell's "command not found"). Returns the exit status.
+     */
+    static int run(String commandLine, ProxyConfig config, Caller caller, InputStream in, OutputStream out, OutputStream err) {
+        RemoteCommand command;
+        try {
+            command = parse(commandLine);
+        } catch (IllegalArgumentException e) {
+            return refuse(err, e.getMessage());
+        }
+        return command.serve(config, caller, in, out, err);
+    }
+
+    /** Tells the client why its command is not run; status 127. */
+    static int refuse(OutputStream err, String why) {
+        try {
+            err.write(("cumulus: " + why + "\n").getBytes(StandardCharsets.UTF_8));
+            err.flush();
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+        return 127;
     }
 
     /** Serves one connection in this command's protocol; the exit status the command would have. */

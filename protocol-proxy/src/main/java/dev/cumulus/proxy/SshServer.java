@@ -175,22 +175,8 @@ public final class SshServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             Login login = channel.getSession().getAttribute(LOGIN);
             Thread.ofVirtual().name("ssh-connection").start(() -> {
-                int status;
-                try {
-                    if (login == null) {
-                        throw new IllegalArgumentException("not logged in with an authorized key");
-                    }
-                    RemoteCommand what = RemoteCommand.parse(login.forcedCommand().orElse(command));
-                    status = what.serve(config, login.caller(), in, out, err);
-                } catch (IllegalArgumentException refused) {
-                    try {
-                        err.write(("cumulus: " + refused.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
-                        err.flush();
-                    } catch (IOException ignored) {
-                        // the client is gone
-                    }
-                    status = 127;
-                }
+                int status = login == null ? RemoteCommand.refuse(err, "not logged in with an authorized key")
+                        : RemoteCommand.run(login.forcedCommand().orElse(command), config, login.caller(), in, out, err);
                 exit.onExit(status);
             });
         }

@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.logging.Level;
@@ -96,10 +95,9 @@ public final class UnixSocketServer implements AutoCloseable {
         int status;
         try {
             String line = new WireReader(in, config.limits()).readString(4096);
-            status = RemoteCommand.parse(line).serve(config, caller, in, mux.channel(MultiplexedOutput.STDOUT), err);
-        } catch (IllegalArgumentException | WireFormatException e) {
-            err.write(("cumulus: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
-            status = 127;
+            status = RemoteCommand.run(line, config, caller, in, mux.channel(MultiplexedOutput.STDOUT), err);
+        } catch (WireFormatException e) {
+            status = RemoteCommand.refuse(err, e.getMessage());
         }
         mux.exit(status);
     }
