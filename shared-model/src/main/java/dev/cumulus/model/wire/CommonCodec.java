@@ -298,9 +298,11 @@ public class CommonCodec {
 
     /**
      * A BasicDerivation as BuildDerivation sends it: outputs as (name, path, hash algorithm, hash),
-     * input sources, platform, builder, args and environment; no input derivations.
+     * input sources, platform, builder, args and environment; no input derivations. Its name is
+     * {@code drvPath}'s, which both protocols send before it.
      */
-    public Derivation readBasicDerivation(WireReader r, String name) throws IOException {
+    public Derivation readBasicDerivation(WireReader r, StorePath drvPath) throws IOException {
+        String name = parsing("derivation path", () -> Derivation.nameFromDrvPath(drvPath));
         int nOutputs = r.readCount("derivation outputs");
         SortedMap<String, DerivationOutput> outputs = new TreeMap<>();
         for (int i = 0; i < nOutputs; i++) {

@@ -1,5 +1,6 @@
 package dev.cumulus.model.wire;
 
+import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashFormat;
@@ -165,7 +166,7 @@ public final class ServeCodec extends CommonCodec {
             start = r.readNum();
             stop = r.readNum();
         }
-        SortedMap<String, dev.cumulus.model.derived.Realisation> outputs = atLeast(6) ? readBuiltOutputs(r) : new TreeMap<>();
+        SortedMap<String, Realisation> outputs = atLeast(6) ? readBuiltOutputs(r) : new TreeMap<>();
         long tb = timesBuilt;
         boolean nd = nonDet;
         long st = start;

@@ -35,8 +35,7 @@ public final class ServeRequestReader {
             }
             case BUILD_DERIVATION -> {
                 StorePath drvPath = codec.readStorePath(r);
-                String name = CommonCodec.parsing("derivation path", () -> Derivation.nameFromDrvPath(drvPath));
-                Derivation drv = codec.readBasicDerivation(r, name);
+                Derivation drv = codec.readBasicDerivation(r, drvPath);
                 yield new BuildDerivation(drvPath, drv, codec.readBuildOptions(r));
             }
             case ADD_TO_STORE_NAR -> {

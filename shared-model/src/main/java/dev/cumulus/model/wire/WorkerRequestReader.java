@@ -83,8 +83,7 @@ public final class WorkerRequestReader {
             }
             case BUILD_DERIVATION -> {
                 StorePath drvPath = codec.readStorePath(r);
-                String name = CommonCodec.parsing("derivation path", () -> Derivation.nameFromDrvPath(drvPath));
-                Derivation drv = codec.readBasicDerivation(r, name);
+                Derivation drv = codec.readBasicDerivation(r, drvPath);
                 yield new BuildDerivation(drvPath, drv, codec.readBuildMode(r));
             }
             case ADD_SIGNATURES -> {
