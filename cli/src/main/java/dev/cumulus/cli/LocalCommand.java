@@ -111,11 +111,14 @@ final class LocalCommand implements Callable<Integer> {
                 .withNarCompression(NarCompression.parse(compression));
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
-        // Uploads of binary-cache files straight into the bucket (nix copy --to http://…) become store paths.
-        String bucketName = CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix());
-        BinaryCacheIngest ingest = new BinaryCacheIngest(new S3Bucket(stack.clients().s3(), bucketName), storeFunctions, dir);
+        // Binary-cache uploads into the uploads bucket (nix copy --to http://…/cumulus-uploads) become store paths.
+        String prefix = stack.config().resourcePrefix();
+        String uploadsBucket = CloudResources.UPLOADS_BUCKET.physicalName(prefix);
+        BinaryCacheIngest ingest = new BinaryCacheIngest(new S3Bucket(stack.clients().s3(), uploadsBucket),
+                new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(prefix)), storeFunctions, dir,
+                NarCompression.parse(compression));
         stack.onObjectCreated((bucket, key) -> {
-            if (bucket.equals(bucketName)) {
+            if (bucket.equals(uploadsBucket)) {
                 ingestObject(ingest, key);
             }
         });
@@ -158,10 +161,11 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
-                signingKey.publicKey());
+                stack.uploadsUrl().toString(), signingKey.publicKey());
         // Written whole, then renamed: whoever waits for the file must never read it half-written.
         Path writing = ready.resolveSibling("ready.writing");
-        Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n");
+        Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n"
+                + stack.uploadsUrl() + "\n");
         Files.move(writing, ready, StandardCopyOption.ATOMIC_MOVE);
         stopped.await();
         return 0;
@@ -218,13 +222,14 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,
-                                   PublicKey publicKey) {
+                                   String uploadsUrl, PublicKey publicKey) {
         String ssh = "'ssh-ng://localhost?remote-program=" + remoteProgram + "'";
         out.println("Cumulus is running; state in " + state);
         out.println("  unix socket   unix://" + socket);
         out.println("  ssh           ssh-ng://127.0.0.1 on port " + sshPort + " (keys: " + state.resolve("authorized_keys") + ")");
         out.println("  stdio         " + remoteProgram);
-        out.println("  binary cache  " + bucketUrl);
+        out.println("  binary cache  " + bucketUrl + " (read-only)");
+        out.println("  uploads       " + uploadsUrl + " (signed paths copied here become valid)");
         out.println("  signing key   " + publicKey.render());
         out.println();
         out.println("Use it from nix:");
@@ -234,6 +239,7 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  NIX_SSHOPTS='-p " + sshPort + "' nix store ping --store ssh-ng://127.0.0.1");
         out.println("  nix copy --from " + ssh + " --no-check-sigs /nix/store/…");
         out.println("  nix copy --from " + bucketUrl + " --trusted-public-keys " + publicKey.render() + " /nix/store/…");
+        out.println("  nix copy --to " + uploadsUrl + " ./result   # signed by a key in CUMULUS_TRUSTED_PUBLIC_KEYS");
         out.println("Stop with Ctrl-C.");
         out.flush();
     }

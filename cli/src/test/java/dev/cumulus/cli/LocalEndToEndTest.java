@@ -1,5 +1,6 @@
 package dev.cumulus.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -75,6 +76,9 @@ class LocalEndToEndTest {
     Process cumulus;
     int sshPort;
     String bucketUrl;
+    String uploadsUrl;
+    /** The store bucket at Cumulus's own S3 endpoint, which alone may write it: to damage it behind the store's back. */
+    String ownBucketUrl;
     String socketStore;
     String stdioStore;
     Path clientKey;
@@ -143,6 +147,10 @@ class LocalEndToEndTest {
         socketStore = lines.get(0);
         sshPort = Integer.parseInt(lines.get(1).replace("ssh-port ", ""));
         bucketUrl = lines.get(2);
+        uploadsUrl = lines.get(3);
+        String ownS3 = Files.readAllLines(state.resolve("stack.env")).stream().filter(l -> l.startsWith("CUMULUS_S3_ENDPOINT="))
+                .findFirst().orElseThrow().substring("CUMULUS_S3_ENDPOINT=".length());
+        ownBucketUrl = ownS3 + bucketUrl.substring(bucketUrl.lastIndexOf('/'));
         stdioStore = "ssh-ng://localhost?remote-program=" + state.resolve("remote-program");
         assertTrue(read(tmp.resolve("cumulus.out")).contains("nix copy --to"), read(tmp.resolve("cumulus.out")));
     }
@@ -277,19 +285,29 @@ class LocalEndToEndTest {
 
     @Test
     @Order(8)
-    void aBinaryCacheUploadIntoTheBucketBecomesValidThroughTheIngestFunction() throws Exception {
+    void aBinaryCacheUploadIntoTheUploadsBucketBecomesValidThroughTheIngestFunction() throws Exception {
         String top = buildSalted("-http", 5);
-        nixOk("nix", "copy", "--from", src, "--to", bucketUrl, top);
+        nixOk("nix", "copy", "--from", src, "--to", uploadsUrl, top);
         assertEquals(pathInfo(src, top), pathInfo(stdioStore, top));
+        // The store serves it from its own bucket, as any path it holds.
+        String storeKey = Files.readString(state.resolve("signing-key.pub")).trim();
+        String fromCache = "local?root=" + tmp.resolve("uploaded-from-cache");
+        nixOk("nix", "copy", "--from", bucketUrl, "--to", fromCache, "--option", "trusted-public-keys",
+                storeKey + " " + publicKey(signingKey), top);
+        nixOk("nix-store", "--store", fromCache, "--verify", "--check-contents");
 
-        // An upload nobody trusted signed is stored by S3 but never registered: its narinfo is moved aside.
+        // An upload nobody trusted signed is never registered: its narinfo is moved aside in the uploads bucket.
         String unsigned = build("-http", 1024, "unsigned");
-        nixOk("nix", "copy", "--from", src, "--to", bucketUrl, unsigned);
+        nixOk("nix", "copy", "--from", src, "--to", uploadsUrl, unsigned);
         assertInvalid(unsigned);
         String hashPart = unsigned.substring(11, 43);
-        assertEquals(200, http("/rejected/" + hashPart + ".narinfo").statusCode());
-        String reason = get("/rejected/" + hashPart + ".narinfo.reason");
+        String reason = get(uploadsUrl + "/rejected/" + hashPart + ".narinfo.reason");
         assertTrue(reason.contains("lacks a signature by a trusted key"), reason);
+        // and the store bucket itself takes no upload.
+        Run refused = nix("nix", "copy", "--from", src, "--to", bucketUrl, unsigned);
+        assertNotEquals(0, refused.exit(), refused.out());
+        assertTrue(refused.stderr().contains("403"), refused.stderr());
+        assertInvalid(unsigned);
     }
 
     @Test
@@ -310,11 +328,13 @@ class LocalEndToEndTest {
     }
 
     /**
-     * Issue 27: what lies in the bucket for a valid path is what the store serves. A forged narinfo
-     * uploaded over it is moved aside and the store's own put back; a NAR object overwritten, cut short
-     * or removed behind the store's back makes a copy from Cumulus fail with an error, within seconds,
-     * and the proxy logs the path and the object; `cumulus verify` names it and `--repair` fetches it
-     * again from an upstream cache.
+     * Issue 27: no upload can change what the store serves for a valid path. A forged narinfo or NAR
+     * PUT at the store bucket is refused (403); the same uploaded to the uploads bucket is refused by
+     * the ingest and kept aside, and the store's narinfo and NAR are as they were. A NAR object
+     * overwritten, cut short or removed behind the store's back (at Cumulus's own S3 endpoint, as bit
+     * rot or an operator would) makes a copy from Cumulus fail with an error, within seconds, and the
+     * proxy logs the path and the object; `cumulus verify` names it and `--repair` fetches it again
+     * from an upstream cache.
      */
     @Test
     @Order(10)
@@ -325,25 +345,25 @@ class LocalEndToEndTest {
         String storeKey = Files.readString(state.resolve("signing-key.pub")).trim();
         String own = get("/" + hashPart + ".narinfo");
 
-        // 1. A narinfo for P that the ingest rejects, PUT over P's.
+        // 1. A narinfo for P that the ingest rejects, PUT over P's, and garbage over its NAR.
         String forged = own.replaceAll("(?m)^NarHash: .*$", "NarHash: sha256:" + "0".repeat(52)).replaceAll("(?m)^Sig: .*\\n", "");
-        assertEquals(200, put("/" + hashPart + ".narinfo", forged.getBytes(StandardCharsets.UTF_8)).statusCode());
-        for (int i = 0; i < 200 && http("/rejected/" + hashPart + ".narinfo").statusCode() != 200; i++) {
-            Thread.sleep(50);
-        }
-        assertEquals(200, http("/rejected/" + hashPart + ".narinfo").statusCode(), "the ingest kept the forgery aside");
-        assertEquals(own, get("/" + hashPart + ".narinfo"), "the store's narinfo is back");
+        String narKey = "/" + own.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring(5);
+        byte[] ownNar = getBytes(bucketUrl + narKey);
+        assertEquals(403, put(bucketUrl, "/" + hashPart + ".narinfo", forged.getBytes(StandardCharsets.UTF_8)).statusCode());
+        assertEquals(403, put(bucketUrl, narKey, "garbage".getBytes(StandardCharsets.UTF_8)).statusCode());
+        assertEquals(200, put(uploadsUrl, narKey, "garbage".getBytes(StandardCharsets.UTF_8)).statusCode());
+        // The uploads bucket's event is handled before the PUT is answered, as the local stack delivers it.
+        assertEquals(200, put(uploadsUrl, "/" + hashPart + ".narinfo", forged.getBytes(StandardCharsets.UTF_8)).statusCode());
+        assertTrue(get(uploadsUrl + "/rejected/" + hashPart + ".narinfo.reason").contains("is already valid with NAR hash"));
+        assertEquals(own, get("/" + hashPart + ".narinfo"), "the store's narinfo as it was");
+        assertArrayEquals(ownNar, getBytes(bucketUrl + narKey), "the store's NAR as it was");
         String fromCache = "local?root=" + tmp.resolve("damage-from-cache");
         nixOk("nix", "copy", "--from", bucketUrl, "--to", fromCache, "--option", "trusted-public-keys", storeKey, p);
         nixOk("nix-store", "--store", fromCache, "--verify", "--check-contents");
 
-        // 2. The NAR object overwritten with garbage, cut short, removed: each an error, never a hang.
-        String narKey = "/" + own.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring(5);
-        byte[] nar;
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            nar = client.send(HttpRequest.newBuilder(URI.create(bucketUrl + narKey)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray()).body();
-        }
+        // 2. The NAR object overwritten with garbage, cut short, removed behind the store's back: each
+        // an error, never a hang.
+        byte[] nar = ownNar;
         byte[] garbage = new byte[nar.length];
         new java.util.Random(27).nextBytes(garbage);
         byte[] sameFrameOtherBytes = nar.clone();
@@ -352,11 +372,11 @@ class LocalEndToEndTest {
         for (byte[] damage : List.of(garbage, java.util.Arrays.copyOf(nar, nar.length / 2), sameFrameOtherBytes, new byte[0])) {
             if (damage.length == 0) {
                 try (HttpClient client = HttpClient.newHttpClient()) {
-                    client.send(HttpRequest.newBuilder(URI.create(bucketUrl + narKey)).DELETE().build(),
+                    client.send(HttpRequest.newBuilder(URI.create(ownBucketUrl + narKey)).DELETE().build(),
                             HttpResponse.BodyHandlers.discarding());
                 }
             } else {
-                assertEquals(200, put(narKey, damage).statusCode());
+                assertEquals(200, put(ownBucketUrl, narKey, damage).statusCode());
             }
             Path log = tmp.resolve("damaged-copy-" + attempt + ".log");
             String dst = "local?root=" + tmp.resolve("damaged-" + attempt++);
@@ -395,10 +415,15 @@ class LocalEndToEndTest {
                 "nix key convert-secret-to-public < " + secretKey).out().trim();
     }
 
-    private String get(String key) throws Exception {
+    /** An object of the store bucket ({@code /key}), or any URL. */
+    private String get(String keyOrUrl) throws Exception {
+        return new String(getBytes(keyOrUrl.startsWith("/") ? bucketUrl + keyOrUrl : keyOrUrl), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] getBytes(String url) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create(bucketUrl + key)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body();
         }
     }
 
@@ -422,10 +447,10 @@ class LocalEndToEndTest {
         return sriOrNix.substring("sha256:".length());
     }
 
-    /** An anonymous PUT into the bucket, as anyone who can write to a binary cache may do. */
-    private HttpResponse<Void> put(String key, byte[] body) throws Exception {
+    /** An anonymous PUT of {@code key} into the bucket at {@code bucket}, as Nix's binary cache store does. */
+    private static HttpResponse<Void> put(String bucket, String key, byte[] body) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create(bucketUrl + key)).PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+            return client.send(HttpRequest.newBuilder(URI.create(bucket + key)).PUT(HttpRequest.BodyPublishers.ofByteArray(body))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
         }
     }

@@ -151,6 +151,10 @@ public final class CumulusStack extends Stack {
                         : "The public binary cache: a substituter for anyone")
                 .value(cacheUrl).build();
         CfnOutput.Builder.create(this, "BucketName").value(data.bucket().getBucketName()).build();
+        CfnOutput.Builder.create(this, "UploadsUrl").description("nix copy --to here: signed paths become valid in the store")
+                .value("s3://" + data.uploads().getBucketName() + "?region=" + getRegion()).build();
+        CfnOutput.Builder.create(this, "UploadersPolicy").description("Attach to the users and roles that upload")
+                .value(data.uploaders().getManagedPolicyArn()).build();
         CfnOutput.Builder.create(this, "ResourcePrefix").description("CUMULUS_RESOURCE_PREFIX for ./cumulus gc, roots, verify")
                 .value(config.prefix()).build();
         CfnOutput.Builder.create(this, "SigningKeySecret").description("Holds the signing key once a proxy or runner has started")

@@ -21,10 +21,13 @@ final class NagFindings {
 
     /** The grants CDK writes for a table: its indexes are named by a wildcard under the table's ARN. */
     private static final Object TABLE_INDEXES = RegexAppliesTo.builder().regex("/^Resource::<Data[A-Za-z0-9]+\\.Arn>\\/index\\/\\*$/").build();
-    /** CDK's bucket grants: object actions by prefix wildcard on every object of the store bucket. */
+    /** CDK's bucket grants: object actions by prefix wildcard on every object of the store (or uploads) bucket. */
     private static final List<Object> BUCKET_GRANTS = List.of("Action::s3:GetObject*", "Action::s3:GetBucket*",
             "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
-            RegexAppliesTo.builder().regex("/^Resource::<DataStore[A-Za-z0-9]+\\.Arn>\\/\\*$/").build());
+            RegexAppliesTo.builder().regex("/^Resource::<Data(Store|Uploads)[A-Za-z0-9]+\\.Arn>\\/\\*$/").build());
+    /** Every object of the uploads bucket: an uploader writes whatever keys Nix's binary cache store writes. */
+    private static final Object UPLOADS_OBJECTS = RegexAppliesTo.builder()
+            .regex("/^Resource::<DataUploads[A-Za-z0-9]+\\.Arn>\\/\\*$/").build();
 
     static void suppress(Stack stack, InfraConfig config, StoreData data, StoreKeys keys, StoreLambdas functions,
                          BuildRunners runners, ProtocolProxyService proxy, Optional<Distribution> cache) {
@@ -43,6 +46,9 @@ final class NagFindings {
                         + "cannot be raised; set cacheDomain and cacheCertificateArn to get TLS 1.2 at least.", null);
             }
         });
+        add(data.uploaders(), "AwsSolutions-IAM5", "Uploaders write any object of the uploads bucket, as Nix's "
+                + "binary cache store names them (<hash>.narinfo, nar/<file hash>.nar.xz, realisations/…); nothing there "
+                + "is served until the ingest has checked it and copied it into the store bucket.", List.of(UPLOADS_OBJECTS));
         add(data.queue(CloudResources.BUILD_EVENTS), "AwsSolutions-SQS3", "build-events is "
                 + "an outbox that pipelines read, no function consumes it: a dead-letter queue would take announcements "
                 + "away from their reader after a few receives.", null);

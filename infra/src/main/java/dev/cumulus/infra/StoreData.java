@@ -16,6 +16,7 @@ import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification
 import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.iam.AnyPrincipal;
+import software.amazon.awscdk.services.iam.ManagedPolicy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
@@ -28,13 +29,20 @@ import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
 /**
- * The installation's state: every table, queue and the bucket of {@link CloudResources}, the one
- * definition the local stack creates too. Tables and the bucket are kept when the stack is deleted.
+ * The installation's state: every table, queue and bucket of {@link CloudResources}, the one
+ * definition the local stack creates too. Tables and the store bucket are kept when the stack is
+ * deleted.
+ *
+ * <p>Only Cumulus's roles are granted writes to the store bucket; binary-cache uploads go to the
+ * uploads bucket, whose writers get {@link #uploaders()}, and reach the store only through the
+ * ingest function's checks. So no upload can replace or remove what the store serves.
  */
 public final class StoreData extends Construct {
     private final Map<TableSpec, Table> tables = new LinkedHashMap<>();
     private final Map<QueueSpec, Queue> queues = new LinkedHashMap<>();
     private final Bucket bucket;
+    private final Bucket uploads;
+    private final ManagedPolicy uploaders;
 
     public StoreData(Construct scope, String id, InfraConfig config) {
         super(scope, id);
@@ -86,6 +94,34 @@ public final class StoreData extends Construct {
                         LifecycleRule.builder().id("expire-build-logs").prefix("log/")
                                 .expiration(Duration.days(config.buildLogRetentionDays())).build()))
                 .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        uploads = Bucket.Builder.create(this, "Uploads")
+                .bucketName(CloudResources.UPLOADS_BUCKET.physicalName(config.prefix()))
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("uploads/")
+                // The ingest copies what it accepts into the store; what is left (NAR files, what it
+                // rejected, what it is still waiting to register) is gone after a day.
+                .lifecycleRules(List.of(LifecycleRule.builder().id("expire-uploads")
+                        .expiration(Duration.days(CloudResources.UPLOADS_EXPIRE_AFTER_DAYS))
+                        .abortIncompleteMultipartUploadAfter(Duration.days(
+                                CloudResources.UPLOADS_BUCKET.abortIncompleteUploadsAfterDays())).build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        // Nix's S3 binary cache store reads nix-cache-info and narinfos (a missing one must answer
+        // 404, which takes ListBucket), and writes with single or multipart uploads.
+        uploaders = ManagedPolicy.Builder.create(this, "Uploaders")
+                .description("nix copy --to s3://" + CloudResources.UPLOADS_BUCKET.physicalName(config.prefix())
+                        + ": binary-cache uploads, which Cumulus's ingest checks before they enter the store")
+                .statements(List.of(
+                        PolicyStatement.Builder.create().actions(List.of("s3:ListBucket", "s3:GetBucketLocation"))
+                                .resources(List.of(uploads.getBucketArn())).build(),
+                        PolicyStatement.Builder.create().actions(List.of("s3:GetObject", "s3:PutObject",
+                                        "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"))
+                                .resources(List.of(uploads.arnForObjects("*"))).build()))
                 .build();
         if (publicBucket) {
             // What a Nix client reads from a binary cache; build logs and everything else stay private.
@@ -148,5 +184,14 @@ public final class StoreData extends Construct {
 
     public Bucket bucket() {
         return bucket;
+    }
+
+    public Bucket uploads() {
+        return uploads;
+    }
+
+    /** What a writer of binary-cache uploads needs ({@code nix copy --to s3://<uploads bucket>}), and nothing more. */
+    public ManagedPolicy uploaders() {
+        return uploaders;
     }
 }

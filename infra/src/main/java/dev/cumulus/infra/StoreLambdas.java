@@ -98,6 +98,10 @@ public final class StoreLambdas extends Construct {
             Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                     "callers invoke the '" + ALIAS + "' alias of the current published version");
             grant(fn, access, data);
+            if (name.equals(FunctionAccess.BINARY_CACHE_INGEST)) {
+                data.uploads().grantReadWrite(fn); // reads uploads, moves rejected ones aside
+                data.uploads().grantDelete(fn);
+            }
             if (access.signs()) {
                 keys.signingKey().grantRead(fn);
             }
@@ -126,9 +130,10 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
                         .batchSize(1).reportBatchItemFailures(true).build());
-        // New narinfos and realisations (both layouts end in .doi) become store paths and realisations.
+        // Uploaded narinfos and realisations (both layouts end in .doi) become store paths and
+        // realisations; the store bucket, written by Cumulus alone, notifies nobody.
         for (String suffix : List.of(".narinfo", ".doi")) {
-            data.bucket().addEventNotification(EventType.OBJECT_CREATED,
+            data.uploads().addEventNotification(EventType.OBJECT_CREATED,
                     new LambdaDestination(aliases.get(FunctionAccess.BINARY_CACHE_INGEST)),
                     NotificationKeyFilter.builder().suffix(suffix).build());
         }

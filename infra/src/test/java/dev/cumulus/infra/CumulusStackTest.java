@@ -66,6 +66,40 @@ class CumulusStackTest {
         assertTrue(template.findResources("AWS::CloudFront::Distribution").isEmpty());
     }
 
+    /**
+     * Issue 27: uploads cannot reach the store bucket. Only the uploads bucket notifies the ingest; the
+     * uploaders' policy names the uploads bucket alone; uploads expire; and of the functions, only
+     * the ingest touches the uploads bucket.
+     */
+    @Test
+    void uploadsLandInTheirOwnBucketAndOnlyTheIngestCarriesThemIntoTheStore() {
+        StoreData data = synth.stack().data();
+        template.hasResourceProperties("AWS::S3::Bucket", Match.objectLike(Map.of(
+                "BucketName", "cumulus-uploads",
+                "PublicAccessBlockConfiguration", Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                "LifecycleConfiguration", Map.of("Rules", List.of(Match.objectLike(Map.of(
+                        "ExpirationInDays", CloudResources.UPLOADS_EXPIRE_AFTER_DAYS, "Status", "Enabled")))))));
+        Map<String, Map<String, Object>> notifications = template.findResources("Custom::S3BucketNotifications");
+        assertEquals(1, notifications.size(), notifications.toString());
+        Map<String, Object> notification = props(notifications.values().iterator().next());
+        assertEquals(Map.of("Ref", logicalId(data.uploads())), notification.get("BucketName"));
+        String configuration = notification.get("NotificationConfiguration").toString();
+        assertTrue(configuration.contains(".narinfo") && configuration.contains(".doi"), configuration);
+
+        Map<String, Map<String, Object>> managed = template.findResources("AWS::IAM::ManagedPolicy");
+        String uploaders = props(managed.get(logicalId(data.uploaders()))).get("PolicyDocument").toString();
+        assertTrue(uploaders.contains(logicalId(data.uploads())) && uploaders.contains("s3:PutObject"), uploaders);
+        assertFalse(uploaders.contains(logicalId(data.bucket())), uploaders);
+
+        Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
+        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        for (String name : FunctionAccess.BY_FUNCTION.keySet()) {
+            assertEquals(name.equals(FunctionAccess.BINARY_CACHE_INGEST),
+                    referencesOf(name, functions, policies).contains(logicalId(data.uploads())), name);
+        }
+    }
+
     @Test
     void theBuildQueueDeadLettersAfterItsReceiveCount() {
         template.hasResourceProperties("AWS::SQS::Queue", Match.objectLike(Map.of(
@@ -127,6 +161,9 @@ class CumulusStackTest {
             }
             if (entry.getKey().equals(StoreFunction.SUBMIT_GRAPHS.name())) {
                 expected.add(logicalId(data.queue(CloudResources.BUILD_SUBMISSIONS))); // its event source
+            }
+            if (entry.getKey().equals(FunctionAccess.BINARY_CACHE_INGEST)) {
+                expected.add(logicalId(data.uploads())); // what it ingests
             }
             if (entry.getValue().signs()) {
                 expected.add(logicalId(synth.stack().keys().signingKey()));

@@ -73,8 +73,8 @@ class MotoSmokeTest {
                 data.put(id, Map.of("Type", r.get("Type"), "Properties", r.get("Properties")));
             }
         });
-        assertEquals(CloudResources.TABLES.size() + CloudResources.QUEUES.size() + 2, data.size(),
-                "tables, queues and buckets (the store's and its access logs') in the template");
+        assertEquals(CloudResources.TABLES.size() + CloudResources.QUEUES.size() + 3, data.size(),
+                "tables, queues and buckets (the store's, the uploads' and their access logs') in the template");
         String stackId = cloudFormation(endpoint, Map.of("Action", "CreateStack", "StackName", "cumulus-data",
                 "TemplateBody", new ObjectMapper().writeValueAsString(Map.of("Resources", data))));
         assertTrue(stackId.contains("<StackId>"), stackId);

@@ -28,9 +28,14 @@ import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 
 /**
  * The AWS services Cumulus uses, emulated in this JVM on 127.0.0.1: DynamoDB Local, ElasticMQ (SQS)
- * and S3Proxy, each on a free port, with Cumulus's tables, queues and bucket created. With a state
+ * and S3Proxy, each on a free port, with Cumulus's tables, queues and buckets created. With a state
  * directory, tables and objects survive a restart (queues are recreated empty: ElasticMQ keeps
  * messages in memory); without one everything lives in memory.
+ *
+ * <p>S3 is served twice over the same objects, as AWS tells principals apart: Cumulus's components
+ * reach it at the endpoint {@link #config()} names, with every right; users (a Nix binary cache URL)
+ * at the published one, {@link #bucketUrl()} and {@link #uploadsUrl()}, where the store bucket is
+ * read-only ({@link ReadOnlyBucket}) and uploads go to the uploads bucket.
  */
 public final class LocalStack implements AutoCloseable {
     private static final String REGION = "us-east-1";
@@ -38,14 +43,17 @@ public final class LocalStack implements AutoCloseable {
     private final DynamoDbLocal dynamoDb;
     private final SQSRestServer sqs;
     private final S3Proxy s3;
+    private final S3Proxy publishedS3;
     private final AwsConfig config;
     private final ObjectCreatedEvents events;
 
-    private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, AwsConfig config, ObjectCreatedEvents events) {
+    private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, S3Proxy publishedS3, AwsConfig config,
+                       ObjectCreatedEvents events) {
         this.events = events;
         this.dynamoDb = dynamoDb;
         this.sqs = sqs;
         this.s3 = s3;
+        this.publishedS3 = publishedS3;
         this.config = config;
     }
 
@@ -59,18 +67,21 @@ public final class LocalStack implements AutoCloseable {
         DynamoDbLocal dynamoDb = startDynamoDb(stateDir.map(d -> d.resolve("dynamodb")));
         SQSRestServer sqs = null;
         S3Proxy s3 = null;
+        S3Proxy publishedS3 = null;
         try {
             sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().withAWSRegion(REGION).start();
             int sqsPort = sqs.waitUntilStarted().localAddress().getPort();
             ObjectCreatedEvents events = new ObjectCreatedEvents();
-            s3 = startS3(stateDir.map(d -> d.resolve("s3")), events);
+            BlobStore objects = events.wrap(blobStore(stateDir.map(d -> d.resolve("s3"))));
+            s3 = startS3(objects);
+            publishedS3 = startS3(ReadOnlyBucket.wrap(objects, CloudResources.STORE_BUCKET.physicalName(prefix)));
             AwsConfig config = new AwsConfig(REGION, Optional.of(uri(dynamoDb.server().getURI().getPort())),
                     Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), Optional.empty(), prefix);
-            LocalStack stack = new LocalStack(dynamoDb, sqs, s3, config, events);
+            LocalStack stack = new LocalStack(dynamoDb, sqs, s3, publishedS3, config, events);
             ResourceCreator.createAll(new AwsClients(config), prefix);
             return stack;
         } catch (Exception | Error e) {
-            stopQuietly(dynamoDb, sqs, s3);
+            stopQuietly(dynamoDb, sqs, s3, publishedS3);
             throw e;
         }
     }
@@ -92,15 +103,19 @@ public final class LocalStack implements AutoCloseable {
         return new AwsClients(config);
     }
 
-    /** The bucket's plain-HTTP address, usable as a Nix binary cache URL. */
+    /** The store bucket's published plain-HTTP address, a Nix binary cache URL to read from. */
     public URI bucketUrl() {
-        return URI.create(config.s3Endpoint().orElseThrow() + "/"
-                + CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+        return URI.create(uri(publishedS3.getPort()) + "/" + CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+    }
+
+    /** The uploads bucket's published plain-HTTP address, a Nix binary cache URL to copy to. */
+    public URI uploadsUrl() {
+        return URI.create(uri(publishedS3.getPort()) + "/" + CloudResources.UPLOADS_BUCKET.physicalName(config.resourcePrefix()));
     }
 
     @Override
     public void close() {
-        stopQuietly(dynamoDb, sqs, s3);
+        stopQuietly(dynamoDb, sqs, s3, publishedS3);
     }
 
     /** The emulators log every request and lifecycle step at INFO; only their warnings matter to us. */
@@ -154,16 +169,17 @@ public final class LocalStack implements AutoCloseable {
         return new DynamoDbLocal(server, requests);
     }
 
-    private static S3Proxy startS3(Optional<Path> dir, ObjectCreatedEvents events) throws Exception {
-        BlobStore store;
+    private static BlobStore blobStore(Optional<Path> dir) throws Exception {
         if (dir.isPresent()) {
             Files.createDirectories(dir.get());
-            store = new FilesystemNio2BlobStore(dir.get().toString());
-        } else {
-            store = new TransientNio2BlobStore();
+            return new FilesystemNio2BlobStore(dir.get().toString());
         }
+        return new TransientNio2BlobStore();
+    }
+
+    private static S3Proxy startS3(BlobStore store) throws Exception {
         // No authentication: SDK-signed requests pass, and so do Nix's plain GET/HEAD/PUT of a binary cache.
-        S3Proxy proxy = S3Proxy.builder().blobStore(events.wrap(store)).endpoint(URI.create("http://127.0.0.1:0"))
+        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.NONE, null, null).stopTimeout(100).build();
         proxy.start();
         while (!"STARTED".equals(proxy.getState())) {
@@ -172,13 +188,15 @@ public final class LocalStack implements AutoCloseable {
         return proxy;
     }
 
-    private static void stopQuietly(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3) {
-        try {
-            if (s3 != null) {
-                s3.stop();
+    private static void stopQuietly(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy... s3) {
+        for (S3Proxy proxy : s3) {
+            try {
+                if (proxy != null) {
+                    proxy.stop();
+                }
+            } catch (Exception ignored) {
+                // stopping is best effort: the JVM may be exiting
             }
-        } catch (Exception ignored) {
-            // stopping is best effort: the JVM may be exiting
         }
         if (sqs != null) {
             sqs.stopAndWait();

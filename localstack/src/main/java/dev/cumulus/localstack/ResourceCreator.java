@@ -39,10 +39,12 @@ public final class ResourceCreator {
             CloudResources.TABLES.forEach(t -> createTable(dynamoDb, t, prefix));
             Map<String, String> arns = new HashMap<>();
             CloudResources.QUEUES.forEach(q -> arns.put(q.name(), createQueue(sqs, q, prefix, arns)));
-            try {
-                s3.createBucket(b -> b.bucket(CloudResources.STORE_BUCKET.physicalName(prefix)));
-            } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException exists) {
-                // kept from an earlier start
+            for (var bucket : List.of(CloudResources.STORE_BUCKET, CloudResources.UPLOADS_BUCKET)) {
+                try {
+                    s3.createBucket(b -> b.bucket(bucket.physicalName(prefix)));
+                } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException exists) {
+                    // kept from an earlier start
+                }
             }
         }
     }

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,57 @@ class LocalStackTest {
     }
 
     /**
+     * The published S3 endpoint, what a user's Nix is given: the store bucket is read, never written
+     * or deleted from, in any of S3's ways (a put, a multipart upload, a copy onto it, a delete); the
+     * uploads bucket takes uploads. Cumulus's own endpoint writes both.
+     */
+    @Test
+    void thePublishedEndpointCannotChangeTheStoreBucket() throws Exception {
+        try (LocalStack stack = LocalStack.start(Optional.empty(), "p-");
+             S3Client own = stack.clients().s3();
+             HttpClient http = HttpClient.newHttpClient()) {
+            String store = CloudResources.STORE_BUCKET.physicalName("p-");
+            own.putObject(p -> p.bucket(store).key("kept.narinfo"), RequestBody.fromString("the store's"));
+            URI published = URI.create(stack.bucketUrl().toString().replaceFirst("/" + store + "$", ""));
+            try (S3Client user = S3Client.builder().endpointOverride(published).forcePathStyle(true)
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+                List<Runnable> writes = List.of(
+                        () -> user.putObject(p -> p.bucket(store).key("kept.narinfo"), RequestBody.fromString("forged")),
+                        () -> user.putObject(p -> p.bucket(store).key("new.narinfo"), RequestBody.fromString("forged")),
+                        () -> user.deleteObject(d -> d.bucket(store).key("kept.narinfo")),
+                        () -> user.createMultipartUpload(m -> m.bucket(store).key("kept.narinfo")),
+                        () -> user.copyObject(c -> c.sourceBucket(store).sourceKey("kept.narinfo")
+                                .destinationBucket(store).destinationKey("copy.narinfo")),
+                        () -> user.deleteBucket(d -> d.bucket(store)));
+                for (Runnable write : writes) {
+                    var refused = assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class, write::run);
+                    assertEquals(403, refused.statusCode(), refused.getMessage());
+                }
+                // S3 answers a multi-object delete with an error per key, or refuses it whole.
+                try {
+                    var deleted = user.deleteObjects(d -> d.bucket(store).delete(x -> x.objects(o -> o.key("kept.narinfo"))));
+                    assertEquals(1, deleted.errors().size(), deleted.toString());
+                } catch (software.amazon.awssdk.services.s3.model.S3Exception refused) {
+                    assertEquals(403, refused.statusCode(), refused.getMessage());
+                }
+                assertEquals("the store's", user.getObjectAsBytes(g -> g.bucket(store).key("kept.narinfo")).asUtf8String());
+                String uploads = CloudResources.UPLOADS_BUCKET.physicalName("p-");
+                user.putObject(p -> p.bucket(uploads).key("up.narinfo"), RequestBody.fromString("an upload"));
+                assertEquals("an upload", own.getObjectAsBytes(g -> g.bucket(uploads).key("up.narinfo")).asUtf8String());
+            }
+            var get = http.send(HttpRequest.newBuilder(URI.create(stack.bucketUrl() + "/kept.narinfo")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("the store's", get.body());
+            var put = http.send(HttpRequest.newBuilder(URI.create(stack.bucketUrl() + "/kept.narinfo"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("forged")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, put.statusCode(), put.body());
+            assertEquals("the store's", own.getObjectAsBytes(g -> g.bucket(store).key("kept.narinfo")).asUtf8String());
+        }
+    }
+
+    /**
      * Each emulator answers on loopback and refuses a connection to the same port on this machine's
      * other address: nothing of the local stack is reachable from the network.
      */
@@ -87,7 +139,7 @@ class LocalStackTest {
         try (LocalStack stack = LocalStack.start(Optional.empty(), "l-")) {
             var c = stack.config();
             for (URI u : new URI[] {c.dynamoDbEndpoint().orElseThrow(), c.sqsEndpoint().orElseThrow(),
-                    c.s3Endpoint().orElseThrow()}) {
+                    c.s3Endpoint().orElseThrow(), stack.bucketUrl()}) {
                 try (Socket ok = new Socket()) {
                     ok.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), u.getPort()), 5000);
                 }

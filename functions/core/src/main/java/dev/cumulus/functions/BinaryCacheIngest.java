@@ -5,12 +5,10 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
-import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
-import dev.cumulus.model.event.Requests.HashPartQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Requests.RegisterRealisation;
@@ -19,8 +17,6 @@ import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.hash.HashSink;
 import dev.cumulus.model.io.TeeInputStream;
-import dev.cumulus.model.nar.NarReader;
-import dev.cumulus.model.nar.SingleFileCapture;
 import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
@@ -28,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -36,19 +31,23 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
- * A binary-cache upload straight into the store bucket ({@code nix copy --to http://…} against the
- * local stack, {@code s3://…} in AWS) becomes a store path: the bucket's object-created event for a
- * {@code <hash>.narinfo} lands here. The narinfo is checked (it parses and names its own key; its
- * NAR file is there and decompresses to the NAR hash and size it claims) and registered as an
- * untrusted upload, so the functions also demand a trusted signature (or a content address) and
- * valid references. A narinfo that fails is moved under {@code rejected/} with the reason beside it,
+ * Binary-cache uploads ({@code nix copy --to s3://…} or {@code http://…}) land in the uploads bucket,
+ * never in the store's: the uploads bucket's object-created event for a {@code <hash>.narinfo} lands
+ * here. The narinfo is checked (it parses and names its own key; its NAR file is in the uploads
+ * bucket under {@code nar/} and decompresses to the NAR hash and size it claims, and to the FileHash
+ * it claims) and the NAR copied into the store bucket in the store's own key and compression
+ * ({@link NarImport}); then the path is registered as an untrusted upload, so the functions also
+ * demand a trusted signature (or a content address) and valid references, and only then does the
+ * store write its narinfo. An upload can therefore never replace or remove what the store bucket
+ * serves: nothing an uploader writes is served as it is.
+ *
+ * <p>An accepted narinfo is removed from the uploads bucket (its NAR file expires with the bucket's
+ * lifecycle); one that fails is moved under {@code rejected/} there with the reason beside it,
  * except for a missing reference: events come in no particular order, so that one is
  * {@link Outcome.Deferred} and left in place for the event to be delivered again. A realisation
  * uploaded the same way ({@code realisations/<id>.doi}, or Nix 2.35's {@code build-trace-v2/…}) is
  * registered as an untrusted one (a trusted key's signature needed), deferred while its output path
- * is not valid; a rejected one is moved aside too, and where the store already has a realisation
- * with that id, the store's is written back in its place, as is a valid path's narinfo in place of a
- * rejected one: an upload never takes away what the bucket serves for a valid path.
+ * is not valid, and the store writes its own copy; a rejected one is moved aside too.
  */
 public final class BinaryCacheIngest {
     private static final Logger LOG = Logger.getLogger(BinaryCacheIngest.class.getName());
@@ -76,17 +75,23 @@ public final class BinaryCacheIngest {
      */
     private static final Pattern NAR_URL = Pattern.compile("nar/[A-Za-z0-9+_=-][A-Za-z0-9+_=.-]*");
 
-    private final Bucket bucket;
+    private final Bucket uploads;
+    private final Bucket store;
     private final StoreFunctions functions;
     private final StoreDir storeDir;
+    private final NarCompression compression;
 
-    public BinaryCacheIngest(Bucket bucket, StoreFunctions functions, StoreDir storeDir) {
-        this.bucket = bucket;
+    /** Reads and clears {@code uploads}; writes into {@code store}, NARs in the store's {@code compression}. */
+    public BinaryCacheIngest(Bucket uploads, Bucket store, StoreFunctions functions, StoreDir storeDir,
+                             NarCompression compression) {
+        this.uploads = uploads;
+        this.store = store;
         this.functions = functions;
         this.storeDir = storeDir;
+        this.compression = compression;
     }
 
-    /** Handles the creation of object {@code key}; anything but a top-level narinfo or a realisation is ignored. */
+    /** Handles the upload of object {@code key}; anything but a top-level narinfo or a realisation is ignored. */
     public Outcome objectCreated(String key) throws IOException {
         Optional<DrvOutput> realisation = BinaryCacheLayout.realisationIdOfKey(key);
         if (realisation.isPresent()) {
@@ -96,9 +101,9 @@ public final class BinaryCacheIngest {
         if (hashPart == null) {
             return new Outcome.Ignored();
         }
-        Optional<InputStream> object = bucket.open(key);
+        Optional<InputStream> object = uploads.open(key);
         if (object.isEmpty()) {
-            return new Outcome.Ignored(); // deleted since
+            return new Outcome.Ignored(); // handled or deleted since
         }
         byte[] text;
         try (InputStream in = object.get()) {
@@ -111,38 +116,12 @@ public final class BinaryCacheIngest {
             return ingest(key, hashPart, new String(text, StandardCharsets.UTF_8));
         } catch (Rejection r) {
             setAside(key, text, BinaryCacheLayout.NARINFO_TYPE, r.getMessage());
-            Optional<byte[]> own = storeNarInfo(hashPart);
-            if (own.isPresent()) {
-                // A rejected upload took a valid path's place: the store's own narinfo goes back.
-                bucket.put(key, own.get(), BinaryCacheLayout.NARINFO_TYPE);
-            } else {
-                bucket.delete(key);
-            }
             return new Outcome.Rejected(r.getMessage());
         }
     }
 
-    /** The narinfo the store serves for the valid path with this hash part, if there is one. */
-    private Optional<byte[]> storeNarInfo(String hashPart) {
-        String path;
-        try {
-            path = functions.queryPathFromHashPart(new HashPartQuery(hashPart)).path();
-        } catch (RuntimeException notAHashPart) {
-            return Optional.empty();
-        }
-        return path == null ? Optional.empty() : storeNarInfo(functions.queryPathInfo(new PathQuery(path)));
-    }
-
-    private Optional<byte[]> storeNarInfo(PathInfoAnswer valid) {
-        if (valid.info() == null || valid.nar() == null) {
-            return Optional.empty();
-        }
-        NarInfo narInfo = valid.nar().narInfo(valid.info().toPathInfo(storeDir));
-        return Optional.of(narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8));
-    }
-
     private Outcome realisationCreated(String key, DrvOutput id) throws IOException {
-        Optional<InputStream> object = bucket.open(key);
+        Optional<InputStream> object = uploads.open(key);
         if (object.isEmpty()) {
             return new Outcome.Ignored();
         }
@@ -164,7 +143,8 @@ public final class BinaryCacheIngest {
                 throw new Rejection("it is not a valid realisation: " + e.getMessage());
             }
             if (stored.isPresent() && stored.get().outPath().equals(realisation.outPath())) {
-                return new Outcome.AlreadyValid(printedId); // the store wrote it, or the same came twice
+                uploads.delete(key);
+                return new Outcome.AlreadyValid(printedId);
             }
             if (stored.isEmpty() && functions.queryPathInfo(new PathQuery(storeDir.print(realisation.outPath()))).info() == null) {
                 return new Outcome.Deferred("its output path '" + storeDir.print(realisation.outPath()) + "' is not valid yet");
@@ -174,14 +154,11 @@ public final class BinaryCacheIngest {
             } catch (StoreException e) {
                 throw new Rejection(e.getMessage());
             }
+            store.put(key, BinaryCacheLayout.realisationFile(realisation), BinaryCacheLayout.REALISATION_TYPE);
+            uploads.delete(key);
             return new Outcome.Registered(printedId);
         } catch (Rejection r) {
-            setAside(key, file, "application/json", r.getMessage());
-            if (stored.isPresent()) {
-                bucket.put(key, BinaryCacheLayout.realisationFile(stored.get()), BinaryCacheLayout.REALISATION_TYPE);
-            } else {
-                bucket.delete(key);
-            }
+            setAside(key, file, BinaryCacheLayout.REALISATION_TYPE, r.getMessage());
             return new Outcome.Rejected(r.getMessage());
         }
     }
@@ -198,82 +175,78 @@ public final class BinaryCacheIngest {
         if (!info.path().hashPart().equals(hashPart)) {
             throw new Rejection("it describes '" + path + "', whose narinfo is not " + hashPart + ".narinfo");
         }
-        PathInfoAnswer stored = functions.queryPathInfo(new PathQuery(path));
-        PathInfoEvent existing = stored.info();
-        if (existing != null && Hash.parseAny(existing.narHash()).equals(info.narHash())) {
-            // The store wrote it, or the same path came twice, or someone else's narinfo for it (other
-            // signatures, another URL): the bucket serves the store's narinfo for a valid path.
-            Optional<byte[]> own = storeNarInfo(stored);
-            if (own.isPresent() && !Arrays.equals(own.get(), text.getBytes(StandardCharsets.UTF_8))) {
-                bucket.put(key, own.get(), BinaryCacheLayout.NARINFO_TYPE);
-                LOG.info(() -> "wrote the store's narinfo of '" + path + "' in place of an upload for the same NAR");
+        PathInfoEvent existing = functions.queryPathInfo(new PathQuery(path)).info();
+        if (existing != null) {
+            if (!Hash.parseAny(existing.narHash()).equals(info.narHash())) {
+                throw new Rejection("path '" + path + "' is already valid with NAR hash " + existing.narHash() + ", not "
+                        + info.narHash());
             }
+            // The same path came twice, or with other signatures or another URL: the store has it.
+            uploads.delete(key);
             return new Outcome.AlreadyValid(path);
         }
         if (!NAR_URL.matcher(narInfo.url()).matches() || narInfo.url().contains("..")) {
             throw new Rejection("its URL '" + narInfo.url() + "' is not a NAR file's key in this bucket (nar/<name>)");
         }
-        NarCompression compression;
+        NarCompression fileCompression;
         try {
-            compression = NarCompression.parse(narInfo.compression());
+            fileCompression = NarCompression.parse(narInfo.compression());
         } catch (IllegalArgumentException e) {
             throw new Rejection(e.getMessage());
         }
-        Checked nar = check(narInfo, compression);
-        if (!nar.narHash().equals(info.narHash()) || nar.narSize() != info.narSize()) {
-            throw new Rejection("its NAR file '" + narInfo.url() + "' holds a NAR with hash "
-                    + nar.narHash().toString(HashFormat.NIX32) + " and size " + nar.narSize() + ", not "
-                    + info.narHash().toString(HashFormat.NIX32) + " and " + info.narSize());
-        }
-        if (narInfo.fileHash().isPresent() && !narInfo.fileHash().get().equals(nar.fileHash())) {
-            throw new Rejection("its NAR file '" + narInfo.url() + "' does not have the FileHash it claims");
-        }
-        NarObject object = new NarObject(narInfo.url(), compression.nixName(), nar.fileHash().toString(HashFormat.NIX32),
-                nar.fileSize());
+        NarImport.Imported nar = importNar(narInfo, fileCompression);
         try {
-            functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info), object,
-                    NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
+            functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info),
+                    nar.object(), NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
         } catch (MissingReferenceException e) {
-            return new Outcome.Deferred(e.getMessage());
+            return new Outcome.Deferred(e.getMessage()); // the NAR stays stored: the next delivery stores it again
         } catch (StoreException e) {
             throw new Rejection(e.getMessage());
         }
+        PathInfoAnswer registered = functions.queryPathInfo(new PathQuery(path));
+        if (registered.info() != null && registered.nar() != null) {
+            NarInfo own = registered.nar().narInfo(registered.info().toPathInfo(storeDir));
+            store.put(key, own.render(storeDir).getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+        }
+        uploads.delete(key);
         return new Outcome.Registered(path);
     }
 
-    private record Checked(Hash narHash, long narSize, Hash fileHash, long fileSize, byte[] rootFile) {}
-
-    /** Reads the NAR file once: the compressed bytes' hash and size, and the NAR's, checking its syntax. */
-    private Checked check(NarInfo narInfo, NarCompression compression) throws IOException {
-        Optional<InputStream> file = bucket.open(narInfo.url());
+    /**
+     * Reads the upload's NAR file once into the store bucket ({@link NarImport}), checking the NAR's
+     * syntax, hash and size, and the compressed file's hash where the narinfo gives one.
+     */
+    private NarImport.Imported importNar(NarInfo narInfo, NarCompression fileCompression) throws IOException {
+        Optional<InputStream> file = uploads.open(narInfo.url());
         if (file.isEmpty()) {
             throw new Rejection("its NAR file '" + narInfo.url() + "' is not in the bucket");
         }
         HashSink fileHash = new HashSink(HashAlgorithm.SHA256);
-        HashSink narHash = new HashSink(HashAlgorithm.SHA256);
-        boolean drv = narInfo.info().path().isDerivation();
-        SingleFileCapture rootFile = new SingleFileCapture(drv ? SingleFileCapture.DERIVATION_LIMIT : -1);
-        try (InputStream compressed = new TeeInputStream(file.get(), fileHash); InputStream nar = new TeeInputStream(compression.decompress(compressed), narHash)) {
-            NarReader.read(nar, rootFile);
-            if (nar.read() != -1) {
-                throw new Rejection("its NAR file '" + narInfo.url() + "' has data after the NAR");
-            }
+        NarImport.Imported imported;
+        try (InputStream compressed = new TeeInputStream(file.get(), fileHash);
+             InputStream nar = fileCompression.decompress(compressed)) {
+            imported = NarImport.into(store, compression, nar, narInfo.info());
             compressed.transferTo(OutputStream.nullOutputStream()); // the whole file is hashed
-        } catch (Rejection r) {
-            throw r;
+        } catch (NarImport.Mismatch m) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' holds a NAR with hash "
+                    + m.narHash.toString(HashFormat.NIX32) + " and size " + m.narSize + ", not "
+                    + narInfo.info().narHash().toString(HashFormat.NIX32) + " and " + narInfo.info().narSize());
         } catch (IOException e) {
             throw new Rejection("its NAR file '" + narInfo.url() + "' does not hold a valid NAR: " + e.getMessage());
         }
-        return new Checked(narHash.finish(), narHash.size(), fileHash.finish(), fileHash.size(),
-                rootFile.contents().orElse(null));
+        if (narInfo.fileHash().isPresent() && !narInfo.fileHash().get().equals(fileHash.finish())) {
+            throw new Rejection("its NAR file '" + narInfo.url() + "' does not have the FileHash it claims");
+        }
+        return imported;
     }
 
-    /** Keeps a rejected upload under {@code rejected/}, with the reason beside it. */
+    /** Moves a rejected upload under {@code rejected/} in the uploads bucket, with the reason beside it. */
     private void setAside(String key, byte[] content, String contentType, String reason) throws IOException {
         LOG.log(Level.WARNING, "rejected " + key + ": " + reason);
-        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key, content, contentType);
-        bucket.put(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason", (reason + "\n").getBytes(StandardCharsets.UTF_8),
+        uploads.put(BinaryCacheLayout.REJECTED_PREFIX + key, content, contentType);
+        uploads.put(BinaryCacheLayout.REJECTED_PREFIX + key + ".reason", (reason + "\n").getBytes(StandardCharsets.UTF_8),
                 "text/plain");
+        uploads.delete(key);
     }
 
     /** Why a narinfo is not registered. */

@@ -4,7 +4,6 @@ import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
-import dev.cumulus.model.cache.NarUpload;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.NarObject;
@@ -64,7 +63,7 @@ import java.util.logging.Logger;
  * <li>each missing path is claimed ({@code path#…} in the substitutions table) so that a path many
  *     jobs want is fetched once: a job waits for the paths another holds;</li>
  * <li>its NAR is streamed from upstream, decompressed, checked against the narinfo's hash and size
- *     and stored in the bucket in the store's compression ({@link NarUpload}: nothing is visible until
+ *     and stored in the bucket in the store's compression ({@link NarImport}: nothing is visible until
  *     it checked); several side by side;</li>
  * <li>the paths are registered references first, in batches, as the connection's (or the job's)
  *     temporary roots, so the store invariant holds and no collection takes them meanwhile; then their
@@ -438,7 +437,7 @@ public final class Substitution {
 
     private PathRegistration.Candidate fetchOne(Substituters.Offer offer) throws IOException {
         PathInfo info = offer.narInfo().info();
-        FetchedNar fetched = fetchNar(offer);
+        NarImport.Imported fetched = fetchNar(offer);
         List<String> storeSignatures = config.signingKey()
                 .map(k -> List.of(info.sign(storeDir, k).signatures().getLast().render())).orElse(List.of());
         NewPath path = new NewPath(PathInfoEvent.of(storeDir, info), fetched.object(),
@@ -466,37 +465,20 @@ public final class Substitution {
         return fetchNar(offer).object();
     }
 
-    /** A NAR fetched into the bucket, and its root file when the path is a derivation. */
-    private record FetchedNar(NarObject object, byte[] rootFile) {}
-
     /** Fetches an offered NAR into the bucket, checked against the offer's hash and size. */
-    private FetchedNar fetchNar(Substituters.Offer offer) throws IOException {
+    private NarImport.Imported fetchNar(Substituters.Offer offer) throws IOException {
         PathInfo info = offer.narInfo().info();
-        // Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier attempt's)
-        // is stored again with the same bytes: that costs no extra request for the usual new NAR, and
-        // makes the object young, so the collector's grace period covers it until the path registers.
-        String key = BinaryCacheLayout.narKey(info.narHash(), compression);
-        NarUpload upload;
         try (InputStream nar = upstream.nar(offer)) {
-            upload = NarUpload.read(bucket, key, true, compression, nar, info.path().isDerivation(), read -> { });
-            try {
-                if (nar.read() != -1) {
-                    throw new IOException("the NAR of '" + storeDir.print(info.path()) + "' from '" + offer.cache().uri()
-                            + "' has data after its end");
-                }
-                if (!upload.narHash().equals(info.narHash()) || upload.narSize() != info.narSize()) {
-                    throw new IOException("hash mismatch importing path '" + storeDir.print(info.path()) + "' from '"
-                            + offer.cache().uri() + "';\n  specified: " + info.narHash().toString(HashFormat.NIX32) + ", "
-                            + info.narSize() + " bytes\n  got:       " + upload.narHash().toString(HashFormat.NIX32) + ", "
-                            + upload.narSize() + " bytes");
-                }
-                upload.commit();
-            } finally {
-                upload.close();
-            }
+            return NarImport.into(bucket, compression, nar, info);
+        } catch (NarImport.Mismatch m) {
+            throw new IOException("hash mismatch importing path '" + storeDir.print(info.path()) + "' from '"
+                    + offer.cache().uri() + "';\n  specified: " + info.narHash().toString(HashFormat.NIX32) + ", "
+                    + info.narSize() + " bytes\n  got:       " + m.narHash.toString(HashFormat.NIX32) + ", "
+                    + m.narSize + " bytes");
+        } catch (IOException e) {
+            throw new IOException("the NAR of '" + storeDir.print(info.path()) + "' from '" + offer.cache().uri()
+                    + "': " + e.getMessage(), e);
         }
-        return new FetchedNar(new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
-                upload.fileSize()), upload.rootFile().orElse(null));
     }
 
     /**

@@ -37,21 +37,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Binary-cache uploads into the bucket: what the ingest registers and what it moves aside, and why. */
+/**
+ * Binary-cache uploads into the uploads bucket: what the ingest registers and copies into the store
+ * bucket, what it moves aside and why; and that nothing uploaded is ever served as it is.
+ */
 @ExtendWith(LocalStackExtension.class)
 class BinaryCacheIngestTest {
     @TempDir
     Path tmp;
 
     TestStore store;
+    /** Where uploads land. */
     S3Bucket bucket;
+    /** The store's own bucket. */
+    S3Bucket storeBucket;
     BinaryCacheIngest ingest;
 
     @BeforeEach
     void setUp(LocalStack stack) {
         store = new TestStore(stack);
-        bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix()));
-        ingest = new BinaryCacheIngest(bucket, store.functions, TestStore.STORE);
+        bucket = new S3Bucket(stack.clients().s3(), CloudResources.UPLOADS_BUCKET.physicalName(stack.config().resourcePrefix()));
+        storeBucket = store.bucket;
+        ingest = new BinaryCacheIngest(bucket, storeBucket, store.functions, TestStore.STORE, NarCompression.ZSTD);
     }
 
     /** Uploads a NAR of one file as Nix's binary cache store would, and returns its narinfo (not yet uploaded). */
@@ -83,16 +90,30 @@ class BinaryCacheIngestTest {
         return store.functions.queryPathInfo(new PathQuery(TestStore.print(p))).info() != null;
     }
 
+    /**
+     * An accepted upload is the store's own afterwards: its NAR in the store bucket under the store's
+     * key and compression, the store's narinfo beside it, and the uploaded narinfo gone.
+     */
     @Test
-    void aSignedUploadIsRegisteredOnceAndOtherObjectsAreIgnored() throws Exception {
+    void aSignedUploadIsCopiedIntoTheStoreBucketAndRegisteredOnce() throws Exception {
         NarInfo n = upload("hello", TestStore.TRUSTED);
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(n));
         assertTrue(valid(n.info().path()));
         var nar = store.functions.queryPathInfo(new PathQuery(TestStore.print(n.info().path()))).nar();
-        assertEquals(n.url(), nar.key());
-        assertEquals("xz", nar.compression());
+        assertEquals(BinaryCacheLayout.narKey(n.info().narHash(), NarCompression.ZSTD), nar.key());
+        assertEquals("zstd", nar.compression());
+        byte[] stored = storeBucket.open(nar.key()).orElseThrow().readAllBytes();
+        assertEquals(nar.fileSize(), stored.length);
+        String key = BinaryCacheLayout.narInfoKey(n.info().path());
+        NarInfo served = NarInfo.parse(TestStore.STORE, new String(storeBucket.open(key).orElseThrow().readAllBytes(),
+                StandardCharsets.UTF_8));
+        assertEquals(nar.key(), served.url());
+        assertEquals(n.info().signatures(), served.info().signatures());
+        assertTrue(bucket.size(key).isEmpty(), "the upload's narinfo is handled");
         assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, put(n));
+        assertTrue(bucket.size(key).isEmpty());
         assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated(n.url()));
+        assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated(key), "the same event again");
     }
 
     @Test
@@ -146,7 +167,7 @@ class BinaryCacheIngestTest {
         Map<NarInfo, String> cases = new java.util.LinkedHashMap<>();
         cases.put(claiming(nar, "lz4", nar, Optional.empty()), "lz4");
         cases.put(claiming(nar, "none", nar, Optional.of(wrongFileHash)), "does not have the FileHash it claims");
-        cases.put(claiming(trailing, "none", nar, Optional.empty()), "has data after the NAR");
+        cases.put(claiming(trailing, "none", nar, Optional.empty()), "there is data after the end of the NAR");
         cases.put(claiming(notANar, "none", nar, Optional.empty()), "does not hold a valid NAR");
         for (var c : cases.entrySet()) {
             NarInfo n = c.getKey();
@@ -154,6 +175,7 @@ class BinaryCacheIngestTest {
             assertTrue(rejected.reason().contains(c.getValue()), rejected.reason());
             assertFalse(valid(n.info().path()));
             assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + BinaryCacheLayout.narInfoKey(n.info().path())).isPresent());
+            assertTrue(storeBucket.size(BinaryCacheLayout.narInfoKey(n.info().path())).isEmpty());
         }
         // The same bytes, honestly described, are accepted: each refusal was for its own reason.
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(claiming(nar, "none", nar, Optional.empty())));
@@ -167,17 +189,19 @@ class BinaryCacheIngestTest {
     }
 
     /**
-     * Uploads over a valid path's narinfo (another NAR, a stranger's signature, the same NAR under
-     * another URL, not a narinfo at all) never take away what the bucket serves for it: each is kept
-     * aside or replaced, and the store's own narinfo is what lies at the key afterwards.
+     * Uploads for a valid path (another NAR, a stranger's signature, the same NAR under another URL,
+     * not a narinfo at all) never touch what the store bucket serves for it: the ones that contradict
+     * it are kept aside, the others are answered as already valid, and the store's narinfo and NAR
+     * stay as they were.
      */
     @Test
-    void uploadsOverAValidPathsNarInfoLeaveTheStoresNarInfoInPlace() throws Exception {
+    void uploadsForAValidPathLeaveWhatTheStoreServesAsItWas() throws Exception {
         NarInfo valid = upload("valid", TestStore.TRUSTED);
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(valid));
         String key = BinaryCacheLayout.narInfoKey(valid.info().path());
-        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, ingest.objectCreated(key)); // the event again
-        byte[] own = bucket.open(key).orElseThrow().readAllBytes(); // the store's narinfo for it, whoever wrote it first
+        byte[] own = storeBucket.open(key).orElseThrow().readAllBytes();
+        String narKey = NarInfo.parse(TestStore.STORE, new String(own, StandardCharsets.UTF_8)).url();
+        byte[] ownNar = storeBucket.open(narKey).orElseThrow().readAllBytes();
         StorePath p = valid.info().path();
         NarInfo otherNar = upload("forged contents", TestStore.TRUSTED);
         NarInfo forged = new NarInfo(PathInfo.of(p, otherNar.info().narHash(), otherNar.info().narSize(), List.of())
@@ -186,19 +210,20 @@ class BinaryCacheIngestTest {
                 .sign(TestStore.STORE, TestStore.STRANGER), otherNar.url(), "xz", otherNar.fileHash(), otherNar.fileSize(), "");
         NarInfo elsewhere = new NarInfo(valid.info().withSignatures(List.of()), "nar/elsewhere.nar.xz", "xz", Optional.empty(), 1, "");
 
-        for (var c : Map.of(forged, "is already valid with NAR hash", stranger, "lacks a signature by a trusted key").entrySet()) {
-            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(c.getKey()));
-            assertTrue(rejected.reason().contains(c.getValue()), rejected.reason());
-            assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo is back");
+        for (NarInfo n : List.of(forged, stranger)) {
+            var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, put(n));
+            assertTrue(rejected.reason().contains("is already valid with NAR hash"), rejected.reason());
             assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "the upload is kept aside");
         }
         assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, put(elsewhere));
-        assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo, not the one elsewhere");
         bucket.put(key, "not a narinfo".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
         assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(key));
-        assertArrayEquals(own, bucket.open(key).orElseThrow().readAllBytes());
-        // Its own narinfo, delivered again, is left as it is.
-        assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, ingest.objectCreated(key));
+        // A NAR file uploaded under the store's own NAR key lands in the uploads bucket, not over the store's.
+        bucket.put(narKey, "garbage".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NAR_TYPE);
+        assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated(narKey));
+
+        assertArrayEquals(own, storeBucket.open(key).orElseThrow().readAllBytes(), "the store's narinfo as it was");
+        assertArrayEquals(ownNar, storeBucket.open(narKey).orElseThrow().readAllBytes(), "the store's NAR as it was");
         assertTrue(valid(p));
     }
 
@@ -208,8 +233,10 @@ class BinaryCacheIngestTest {
         NarInfo valid = upload("stays valid", TestStore.TRUSTED);
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(valid));
         String validKey = BinaryCacheLayout.narInfoKey(valid.info().path());
-        byte[] validNarInfo = bucket.open(validKey).orElseThrow().readAllBytes();
+        byte[] validNarInfo = storeBucket.open(validKey).orElseThrow().readAllBytes();
         byte[] validNar = bucket.open(valid.url()).orElseThrow().readAllBytes();
+        String storeNarKey = NarInfo.parse(TestStore.STORE, new String(validNarInfo, StandardCharsets.UTF_8)).url();
+        byte[] storeNar = storeBucket.open(storeNarKey).orElseThrow().readAllBytes();
 
         // URLs that are not a NAR file's key here, though the bytes they name (where they exist) hash right.
         bucket.put("rejected/copy.nar.xz", validNar, BinaryCacheLayout.NAR_TYPE);
@@ -239,13 +266,13 @@ class BinaryCacheIngestTest {
             assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, outcome, key);
             assertTrue(bucket.size(key).isEmpty(), key + " is moved aside");
         }
-        // A NAR with no narinfo is left for the collector; a narinfo whose NAR never came is refused.
+        // A NAR with no narinfo is left to the uploads bucket's expiry.
         bucket.put("nar/lonely.nar.xz", validNar, BinaryCacheLayout.NAR_TYPE);
         assertInstanceOf(BinaryCacheIngest.Outcome.Ignored.class, ingest.objectCreated("nar/lonely.nar.xz"));
 
         assertTrue(valid(valid.info().path()));
-        assertArrayEquals(validNarInfo, bucket.open(validKey).orElseThrow().readAllBytes());
-        assertArrayEquals(validNar, bucket.open(valid.url()).orElseThrow().readAllBytes());
+        assertArrayEquals(validNarInfo, storeBucket.open(validKey).orElseThrow().readAllBytes());
+        assertArrayEquals(storeNar, storeBucket.open(storeNarKey).orElseThrow().readAllBytes());
     }
 
     /** Events come in any order: a path seen before its reference waits, in place, and registers once it is valid. */
@@ -284,16 +311,21 @@ class BinaryCacheIngestTest {
         }
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(out));
         for (DrvOutput id : List.of(byHash, byPath)) {
-            assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(BinaryCacheLayout.realisationKey(id)));
+            String key = BinaryCacheLayout.realisationKey(id);
+            byte[] file = bucket.open(key).orElseThrow().readAllBytes();
+            assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, ingest.objectCreated(key));
             Realisation got = Realisation.fromJson(store.functions.queryRealisation(
                     new DrvOutputQuery(id.render(TestStore.STORE))).realisation());
             assertEquals(out.info().path(), got.outPath());
-            assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class,
-                    ingest.objectCreated(BinaryCacheLayout.realisationKey(id)));
+            assertEquals(out.info().path(), BinaryCacheLayout.parseRealisationFile(id,
+                    storeBucket.open(key).orElseThrow().readAllBytes()).outPath(), "the store serves it");
+            assertTrue(bucket.size(key).isEmpty(), "the upload is handled");
+            bucket.put(key, file, BinaryCacheLayout.REALISATION_TYPE);
+            assertInstanceOf(BinaryCacheIngest.Outcome.AlreadyValid.class, ingest.objectCreated(key));
         }
 
-        // A stranger's realisation of a new id is moved aside; one that contradicts the store's is
-        // moved aside and the store's own file is put back where it lay.
+        // A stranger's realisation of a new id is moved aside; so is one that contradicts the store's,
+        // and the store's own file stays as it was.
         NarInfo other = upload("another output", TestStore.TRUSTED);
         assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(other));
         DrvOutput fresh = new DrvOutput.ByPath(TestStore.randomPath("other.drv"), "out");
@@ -306,8 +338,9 @@ class BinaryCacheIngestTest {
             assertTrue(bucket.size(BinaryCacheLayout.REJECTED_PREFIX + key).isPresent(), "kept aside");
         }
         assertTrue(bucket.size(BinaryCacheLayout.realisationKey(fresh)).isEmpty());
+        assertTrue(storeBucket.size(BinaryCacheLayout.realisationKey(fresh)).isEmpty());
         Realisation restored = BinaryCacheLayout.parseRealisationFile(byPath,
-                bucket.open(BinaryCacheLayout.realisationKey(byPath)).orElseThrow().readAllBytes());
+                storeBucket.open(BinaryCacheLayout.realisationKey(byPath)).orElseThrow().readAllBytes());
         assertEquals(out.info().path(), restored.outPath());
 
         // Not a realisation at all.

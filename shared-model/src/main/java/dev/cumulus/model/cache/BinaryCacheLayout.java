@@ -20,7 +20,7 @@ public final class BinaryCacheLayout {
     public static final String NARINFO_TYPE = "text/x-nix-narinfo";
     public static final String NAR_TYPE = "application/x-nix-nar";
     public static final String REALISATION_TYPE = "application/json";
-    /** Where narinfos that failed the ingest checks are moved, with a {@code .reason} object beside each. */
+    /** Where, in the uploads bucket, uploads that failed the ingest's checks are moved, a {@code .reason} beside each. */
     public static final String REJECTED_PREFIX = "rejected/";
     /** A narinfo with thousands of references is some hundred kilobytes; anything larger is not one. */
     public static final int MAX_NARINFO_SIZE = 4 * 1024 * 1024;
@@ -43,16 +43,16 @@ public final class BinaryCacheLayout {
         return key.substring(0, key.length() - ".narinfo".length());
     }
 
-    /**
-     * A NAR file's key. Cumulus names NAR files by the NAR's own hash (Nix names them by the
-     * compressed file's hash): the name is then known before the upload starts, so the upload can
-     * stream straight to its final key, and identical NARs are stored once.
-     */
     /** A build log as Nix's binary cache stores it ({@code nix log} reads it): {@code log/<drv base name>}. */
     public static String logKey(StorePath drvPath) {
         return "log/" + drvPath.baseName();
     }
 
+    /**
+     * A NAR file's key. Cumulus names NAR files by the NAR's own hash (Nix names them by the
+     * compressed file's hash): the name is then known before the upload starts, so the upload can
+     * stream straight to its final key, and identical NARs are stored once.
+     */
     public static String narKey(Hash narHash, NarCompression compression) {
         return "nar/" + narHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
     }

@@ -118,5 +118,15 @@ public final class CloudResources {
     public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, SUBSTITUTION_JOBS_DEAD,
             SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS);
 
+    /** NARs, narinfos, realisations and build logs: the store's data, written only by Cumulus. */
     public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);
+
+    /**
+     * Where binary-cache uploads land ({@code nix copy --to s3://…} or {@code http://…}): the ingest
+     * checks each narinfo and realisation and copies what it accepts into the store bucket, so no
+     * upload can replace what the store serves. Objects expire after {@link #UPLOADS_EXPIRE_AFTER_DAYS}.
+     */
+    public static final BucketSpec UPLOADS_BUCKET = new BucketSpec("uploads", 1);
+
+    public static final int UPLOADS_EXPIRE_AFTER_DAYS = 1;
 }

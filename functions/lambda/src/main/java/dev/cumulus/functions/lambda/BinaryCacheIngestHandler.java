@@ -14,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code binary-cache-ingest} function: the store bucket's object-created notifications, each
+ * The {@code binary-cache-ingest} function: the uploads bucket's object-created notifications, each
  * object handed to {@link BinaryCacheIngest}. When a path had to wait for a reference, the
  * invocation fails after handling every record, so Lambda delivers the event again later (its
- * asynchronous retries); records already registered are then answered as already valid.
+ * asynchronous retries); records handled already are then ignored (their uploads are gone).
  */
 @Named("binary-cache-ingest")
 public class BinaryCacheIngestHandler implements RequestHandler<S3Notification, BinaryCacheIngestHandler.Report> {

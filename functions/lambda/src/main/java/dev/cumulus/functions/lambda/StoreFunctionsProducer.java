@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Builds the one {@link StoreFunctions} of this Lambda from its configuration: the same variables
@@ -38,13 +39,16 @@ public class StoreFunctionsProducer {
         return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)), FunctionsConfig.fromEnvironment(env), env);
     }
 
-    /** The ingest of binary-cache uploads, on the store bucket named by the resource prefix. */
+    /** The ingest of binary-cache uploads: from the uploads bucket into the store bucket, both named by the resource prefix. */
     @Produces
     @ApplicationScoped
     BinaryCacheIngest binaryCacheIngest(StoreFunctions functions) {
         AwsConfig aws = AwsConfig.fromEnvironment(env);
-        S3Bucket bucket = new S3Bucket(new AwsClients(aws).s3(), CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix()));
-        return new BinaryCacheIngest(bucket, functions, FunctionsConfig.fromEnvironment(env).storeDir());
+        S3Client s3 = new AwsClients(aws).s3();
+        FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
+        return new BinaryCacheIngest(new S3Bucket(s3, CloudResources.UPLOADS_BUCKET.physicalName(aws.resourcePrefix())),
+                new S3Bucket(s3, CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix())), functions, config.storeDir(),
+                config.narCompression());
     }
 
     private static Map<String, String> environment() {

@@ -39,12 +39,18 @@ class BinaryCacheIngestHandlerTest extends HandlerTest {
         }
     }
 
+    /** The uploads bucket, where {@code nix copy --to s3://…} writes. */
     static S3Bucket bucket() {
+        var stack = LocalStackResource.stack();
+        return new S3Bucket(stack.clients().s3(), CloudResources.UPLOADS_BUCKET.physicalName(stack.config().resourcePrefix()));
+    }
+
+    static S3Bucket storeBucket() {
         var stack = LocalStackResource.stack();
         return new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix()));
     }
 
-    /** Writes a NAR of one small file and its narinfo into the bucket, as {@code nix copy --to s3://} would. */
+    /** Writes a NAR of one small file and its narinfo into the uploads bucket, as {@code nix copy --to s3://} would. */
     static String upload(String contents, StorePath path, List<StorePath> references) throws Exception {
         Path file = Files.createTempFile("cumulus-ingest", ".txt");
         ByteArrayOutputStream nar = new ByteArrayOutputStream();
@@ -72,7 +78,7 @@ class BinaryCacheIngestHandlerTest extends HandlerTest {
     /** An S3 notification as Lambda delivers it. */
     static Map<String, Object> created(String key) {
         return Map.of("Records", List.of(Map.of("eventSource", "aws:s3", "eventName", "ObjectCreated:Put",
-                "s3", Map.of("bucket", Map.of("name", "store"), "object", Map.of("key", key, "size", 1)))));
+                "s3", Map.of("bucket", Map.of("name", "uploads"), "object", Map.of("key", key, "size", 1)))));
     }
 
     static boolean valid(StorePath p) {
@@ -92,8 +98,11 @@ class BinaryCacheIngestHandlerTest extends HandlerTest {
         String libKey = upload("lib", lib, List.of());
         assertTrue(ok(created(libKey)).getList("outcomes").getFirst().toString().contains("Registered"));
         assertTrue(valid(lib));
+        assertTrue(storeBucket().size(libKey).isPresent() && bucket().size(libKey).isEmpty(), "the store's narinfo now");
         ok(created(appKey)); // Lambda's retry
         assertTrue(valid(app));
+        assertTrue(ok(created(appKey)).getList("outcomes").getFirst().toString().contains("Ignored"), "handled already");
+        upload("app", app, List.of(lib));
         assertTrue(ok(created(appKey)).getList("outcomes").getFirst().toString().contains("AlreadyValid"));
         assertTrue(ok(created("nar/whatever.nar.zst")).getList("outcomes").getFirst().toString().contains("Ignored"));
     }
