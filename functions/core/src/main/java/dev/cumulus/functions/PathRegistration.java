@@ -39,6 +39,10 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * {@value #MAX_BATCH} items, the edges go first and the paths in several transactions, references
  * first, each consistent on its own.
  *
+ * <p>With {@code tempRootsOf}, a batch that commits in one transaction roots only its heads, the
+ * paths nothing in it refers to (a collection keeps the rest through their references); a larger
+ * one roots every path.
+ *
  * <p>Before the transactions: every reference must be valid or in the batch, every input-addressed
  * path needs a signature by a trusted key unless a trusted caller waived the check (the store's own
  * signatures are added after that check, not counted by it), and a path already valid must have the
@@ -152,8 +156,9 @@ public final class PathRegistration {
         // that marked one must keep it), and below, reading which of its paths are valid already.
         Set<StorePath> outside = new TreeSet<>();
         byPath.values().forEach(c -> c.info().references().stream().filter(r -> !byPath.containsKey(r)).forEach(outside::add));
+        Set<StorePath> toRoot = byPath.size() + outside.size() <= MAX_BATCH ? heads(byPath) : byPath.keySet();
         CompletableFuture<Void> rooted = CompletableFuture.runAsync(() -> tempRootsOf.ifPresent(session ->
-                tables.roots().addTempRoots(session, byPath.keySet(),
+                tables.roots().addTempRoots(session, toRoot,
                         now + dev.cumulus.model.event.RootEvents.AddTempRoots.DEFAULT_LEASE_SECONDS)), ASIDE);
         CompletableFuture<Set<StorePath>> validOutside = outside.isEmpty() ? CompletableFuture.completedFuture(Set.of())
                 : CompletableFuture.supplyAsync(() -> Set.copyOf(tables.paths().revive(outside)), ASIDE);
@@ -200,6 +205,19 @@ public final class PathRegistration {
         Set<StorePath> committed = new HashSet<>(registered);
         return new Result(registered, alreadyValid, refused,
                 fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList());
+    }
+
+    /**
+     * The batch's paths that none of its others refers to. When the batch commits in one transaction,
+     * rooting them keeps the whole batch alive: every other path is reachable from one of them, and
+     * committed with it. (A batch of several transactions roots every path: between two of them, a
+     * committed path's referrers are not valid yet.)
+     */
+    private static Set<StorePath> heads(Map<StorePath, Candidate> byPath) {
+        Set<StorePath> heads = new TreeSet<>(byPath.keySet());
+        byPath.values().forEach(c -> c.info().references().stream().filter(r -> !r.equals(c.info().path()))
+                .forEach(heads::remove));
+        return heads;
     }
 
     /** References outside the batch must be valid now ({@code valid}: those of them found valid and revived). */

@@ -11,6 +11,7 @@ import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.QueueEvents.MessagesHandled;
 import dev.cumulus.model.event.QueueEvents.QueueMessages;
+import dev.cumulus.model.event.RegistrationBatch;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfo;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
@@ -65,8 +66,8 @@ import java.util.logging.Logger;
  * <li>its NAR is streamed from upstream, decompressed, checked against the narinfo's hash and size
  *     and stored in the bucket in the store's compression ({@link NarImport}: nothing is visible until
  *     it checked); several side by side;</li>
- * <li>the paths are registered references first, in batches, as the connection's (or the job's)
- *     temporary roots, so the store invariant holds and no collection takes them meanwhile; then their
+ * <li>the paths are registered references first, in batches of one transaction each
+ *     ({@link RegistrationBatch}), as the connection's (or the job's) temporary roots, so the store invariant holds and no collection takes them meanwhile; then their
  *     narinfos, signed by the store's key besides upstream's signatures, go to the bucket, and the
  *     realisations asked for are registered.</li>
  * </ol>
@@ -497,16 +498,19 @@ public final class Substitution {
         while (!pending.isEmpty()) {
             List<PathRegistration.Candidate> batch = new ArrayList<>();
             Set<StorePath> inBatch = new HashSet<>();
+            RegistrationBatch fitting = new RegistrationBatch();
             for (PathRegistration.Candidate c : topological(pending)) {
-                if (batch.size() == PathRegistration.MAX_BATCH) {
-                    break;
-                }
                 boolean ready = c.info().references().stream().allMatch(r -> r.equals(c.info().path()) || inBatch.contains(r)
                         || (!pending.containsKey(r) && !waitingFor.contains(r)));
-                if (ready) {
-                    batch.add(c);
-                    inBatch.add(c.info().path());
+                if (!ready) {
+                    continue;
                 }
+                if (!fitting.fits(c.info().path(), c.info().references())) {
+                    break;
+                }
+                fitting.add(c.info().path(), c.info().references());
+                batch.add(c);
+                inBatch.add(c.info().path());
             }
             if (batch.isEmpty()) {
                 awaitOthers(waitingFor, cannot);

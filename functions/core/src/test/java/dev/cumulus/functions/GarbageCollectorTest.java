@@ -223,6 +223,54 @@ class GarbageCollectorTest {
         assertFalse(last.paths().isEmpty());
     }
 
+    /**
+     * A registration that commits in one transaction roots only its heads, and a collection keeps the
+     * whole batch through them; one too large for a transaction roots every path.
+     */
+    @Test
+    void aBatchInOneTransactionIsRootedByItsHeadsAndKeptWhole(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        List<PathInfo> chain = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            chain.add(withNar(store, "headed-" + i, i == 0 ? new StorePath[0] : new StorePath[] {chain.get(i - 1).path()}));
+        }
+        PathInfo side = withNar(store, "headed-side", chain.get(1).path());
+        List<PathInfo> batch = new ArrayList<>(chain);
+        batch.add(side);
+        String session = "heads-" + chain.getFirst().path().hashPart();
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
+                batch.stream().map(GarbageCollectorTest::newPath).toList(), session));
+        long now = Clock.systemUTC().instant().getEpochSecond();
+        assertEquals(Set.of(chain.getLast().path(), side.path()),
+                Set.copyOf(store.tables.roots().scan().liveTemporary(now).get(session)));
+        collect(store, CollectGarbage.DELETE_DEAD);
+        for (PathInfo p : batch) {
+            assertTrue(store.valid(p.path()), p.path() + " was collected");
+        }
+        store.client.call(StoreFunction.RELEASE_TEMP_ROOTS, new ReleaseTempRoots(session));
+
+        // A chain of 60 paths, each also referring to two valid paths of its own: 180 items, several transactions.
+        List<PathInfo> outside = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            outside.add(withNar(store, "outside-" + i));
+        }
+        register(store, outside.subList(0, 60).toArray(PathInfo[]::new));
+        register(store, outside.subList(60, 120).toArray(PathInfo[]::new));
+        List<PathInfo> wide = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            List<StorePath> refs = new ArrayList<>(List.of(outside.get(2 * i).path(), outside.get(2 * i + 1).path()));
+            if (i > 0) {
+                refs.add(wide.get(i - 1).path());
+            }
+            wide.add(withNar(store, "wide-" + i, refs.toArray(StorePath[]::new)));
+        }
+        String wideSession = "wide-" + wide.getFirst().path().hashPart();
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
+                wide.stream().map(GarbageCollectorTest::newPath).toList(), wideSession));
+        assertEquals(60, store.tables.roots().scan().liveTemporary(now).get(wideSession).size());
+        store.client.call(StoreFunction.RELEASE_TEMP_ROOTS, new ReleaseTempRoots(wideSession));
+    }
+
     @Test
     void aCollectionThatDeletesMovesTheDeletionGenerationAndOneThatDoesNotLeavesIt(LocalStack stack) throws Exception {
         TestStore store = new TestStore(stack);

@@ -10,6 +10,7 @@ import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.RegistrationBatch;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.StoreFunction;
@@ -45,8 +46,9 @@ import java.util.function.BiConsumer;
 /**
  * Paths added to the bucket one after another, pipelined: while the client sends the next NAR,
  * the last ones' uploads finish on their own threads ({@value #STORES_IN_FLIGHT} at most), and
- * registration waits until {@value RegisterPaths#MAX_PATHS} paths have arrived (or the batch ends),
- * then registers them in one call, the store's signature included, and writes their narinfos side
+ * registration waits until as many paths have arrived as one registration commits in one transaction
+ * ({@link RegistrationBatch}: {@value RegisterPaths#MAX_PATHS} items, with their references outside
+ * it) or the batch ends, then registers them in one call, the store's signature included, and writes their narinfos side
  * by side. Paths arrive references first, so every registration is consistent on its own.
  *
  * <p>A path is registered only after its NAR object is complete, so the invariant holds at every
@@ -71,6 +73,8 @@ final class BucketPathBatch implements PathBatch {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ArrayDeque<CompletableFuture<Void>> storing = new ArrayDeque<>();
     private List<Arrival> arrived = new ArrayList<>();
+    /** What has arrived, as far as fitting one registration's transaction goes. */
+    private final RegistrationBatch fitting = new RegistrationBatch();
     private boolean finished;
 
     BucketPathBatch(Bucket bucket, StoreFunctionClient functions, StoreDir storeDir, NarCompression compression,
@@ -97,6 +101,10 @@ final class BucketPathBatch implements PathBatch {
             throw new StoreException("the NAR hash of '" + printed + "' must be sha256, not "
                     + info.narHash().algorithm().nixName());
         }
+        if (!fitting.fits(info.path(), info.references())) {
+            register();
+        }
+        fitting.add(info.path(), info.references());
         String key = BinaryCacheLayout.narKey(info.narHash(), compression);
         long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
                 "storing '" + printed + "' in the bucket", List.of(printed, "", "s3"), 0);
@@ -126,9 +134,6 @@ final class BucketPathBatch implements PathBatch {
             throw new StoreException("storing the NAR of '" + printed + "': " + e.getMessage(), e);
         } finally {
             session.logger().stopActivity(activity);
-        }
-        if (arrived.size() == RegisterPaths.MAX_PATHS) {
-            register();
         }
     }
 
@@ -170,6 +175,7 @@ final class BucketPathBatch implements PathBatch {
     private void register() {
         List<Arrival> batch = arrived;
         arrived = new ArrayList<>();
+        fitting.clear();
         if (batch.isEmpty()) {
             return;
         }
