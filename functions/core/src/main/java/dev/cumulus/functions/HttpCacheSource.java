@@ -3,6 +3,7 @@ package dev.cumulus.functions;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -14,6 +15,9 @@ import java.util.Optional;
  * each file; 404 (and 403, which S3 answers for a missing key without list rights) means absent.
  * A connection gets {@code stalled} to answer and, once answering, no more than {@code stalled}
  * between two reads (Nix's {@code stalled-download-timeout}), so a hung upstream ends in an error.
+ * Connections are kept alive between requests (a walk asks for thousands of narinfos; over HTTPS
+ * each new connection is a TLS handshake): an answer is read to its end or closed, never torn
+ * down, unless it failed.
  */
 public final class HttpCacheSource implements CacheSource {
     private static final Duration CONNECT = Duration.ofSeconds(10);
@@ -51,7 +55,13 @@ public final class HttpCacheSource implements CacheSource {
             throw new IOException("cannot reach '" + file + "': " + e.getMessage(), e);
         }
         if (status == 404 || status == 403) {
-            c.disconnect();
+            try (InputStream body = c.getErrorStream()) {
+                if (body != null) {
+                    body.transferTo(OutputStream.nullOutputStream()); // so the connection can be reused
+                }
+            } catch (IOException e) {
+                c.disconnect();
+            }
             return Optional.empty();
         }
         if (status != 200) {
@@ -64,6 +74,7 @@ public final class HttpCacheSource implements CacheSource {
                 try {
                     return super.read();
                 } catch (SocketTimeoutException e) {
+                    c.disconnect();
                     throw stalled(file, e);
                 }
             }
@@ -73,16 +84,8 @@ public final class HttpCacheSource implements CacheSource {
                 try {
                     return super.read(b, off, len);
                 } catch (SocketTimeoutException e) {
-                    throw stalled(file, e);
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                try {
-                    super.close();
-                } finally {
                     c.disconnect();
+                    throw stalled(file, e);
                 }
             }
         });
