@@ -1,6 +1,7 @@
 package dev.cumulus.functions;
 
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.functions.tables.SubstitutionsTable;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
@@ -49,6 +50,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -61,8 +63,9 @@ import java.util.logging.Logger;
  * <li>the closure of what was asked that is not valid here, each path's narinfo from the first cache
  *     that has one the trusted keys accept ({@link Substituters}); a path no cache offers, and every
  *     path that refers to it, cannot be had;</li>
- * <li>each missing path is claimed ({@code path#…} in the substitutions table) so that a path many
- *     jobs want is fetched once: a job waits for the paths another holds;</li>
+ * <li>each missing path is claimed ({@code path#…} in the substitutions table; those found meanwhile
+ *     in one transaction) so that a path many jobs want is fetched once: a job waits for the paths
+ *     another holds;</li>
  * <li>its NAR is streamed from upstream, decompressed, checked against the narinfo's hash and size
  *     and stored in the bucket in the store's compression ({@link NarImport}: nothing is visible until
  *     it checked); several side by side;</li>
@@ -225,27 +228,54 @@ public final class Substitution {
         long fetchedCount = 0;
         Set<StorePath> registered = ConcurrentHashMap.newKeySet();
         try {
-            // A path is claimed and fetched as soon as its narinfo arrives, while the walk goes on.
+            // Paths are claimed as their narinfos arrive, as many at a time as have arrived meanwhile,
+            // and fetched once claimed, while the walk goes on.
             long now = clock.instant().getEpochSecond();
             Semaphore fetching = new Semaphore(PARALLEL_FETCHES);
+            LinkedBlockingQueue<Found> arrived = new LinkedBlockingQueue<>();
             try (ExecutorService fetches = Executors.newVirtualThreadPerTaskExecutor()) {
-                closure(wanted, cannot, offers, (path, offer) -> fetches.submit(() -> {
-                    if (!tables.substitutions().claim(path, job.id(), now, now + CLAIM.toSeconds())) {
-                        others.add(path);
-                        return;
+                Future<?> claiming = fetches.submit(() -> {
+                    for (boolean end = false; !end; ) {
+                        List<Found> next = new ArrayList<>(List.of(arrived.take()));
+                        arrived.drainTo(next, SubstitutionsTable.MAX_CLAIMS - 1);
+                        end = next.remove(Found.END);
+                        Set<StorePath> held = next.isEmpty() ? Set.of() : tables.substitutions().claimAll(
+                                next.stream().map(Found::path).toList(), job.id(), now, now + CLAIM.toSeconds());
+                        for (Found f : next) {
+                            if (!held.contains(f.path())) {
+                                others.add(f.path());
+                                continue;
+                            }
+                            mine.add(f.path());
+                            fetches.submit(() -> {
+                                fetching.acquireUninterruptibly();
+                                try {
+                                    fetched.put(f.path(), fetchOne(f.offer()));
+                                } catch (IOException | RuntimeException x) {
+                                    LOG.log(Level.WARNING, "substituting " + f.path().baseName() + " failed", x);
+                                    cannot.put(f.path(), x.getMessage() == null ? x.toString() : x.getMessage());
+                                } finally {
+                                    fetching.release();
+                                }
+                            });
+                        }
                     }
-                    mine.add(path);
-                    fetching.acquireUninterruptibly();
-                    try {
-                        fetched.put(path, fetchOne(offer));
-                    } catch (IOException | RuntimeException x) {
-                        LOG.log(Level.WARNING, "substituting " + path.baseName() + " failed", x);
-                        cannot.put(path, x.getMessage() == null ? x.toString() : x.getMessage());
-                    } finally {
-                        fetching.release();
-                    }
-                }));
+                    return null;
+                });
+                try {
+                    closure(wanted, cannot, offers, (path, offer) -> arrived.add(new Found(path, offer)));
+                } finally {
+                    arrived.add(Found.END);
+                }
                 phases.end("closure of " + offers.size() + " missing");
+                try {
+                    claiming.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new StoreException("claiming paths: " + e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("interrupted while claiming paths");
+                }
             }
             phases.end("fetch");
             fetchedCount = register(fetched, others, offers, cannot, session, registered);
@@ -289,6 +319,11 @@ public final class Substitution {
         long fetchedPaths = fetchedCount;
         LOG.info(() -> "substitution " + job.id() + ": " + fetchedPaths + " paths fetched, " + failed.size() + " failed; " + phases);
         return query(new QuerySubstitution(job.id()));
+    }
+
+    /** A path the walk found missing here and offered upstream; {@link #END} when the walk is over. */
+    private record Found(StorePath path, Substituters.Offer offer) {
+        static final Found END = new Found(null, null);
     }
 
     /** What the walk hears: a path's narinfo lookup, or which of some paths are valid. */
