@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -28,6 +29,7 @@ final class BatchCalls {
 
     static final int GET_LIMIT = 100;
     static final int WRITE_LIMIT = 25;
+    static final int WRITES_AT_ONCE = 8;
 
     /**
      * Strongly consistent reads of {@code keys}, all attributes or those of {@code projection} (whose
@@ -106,18 +108,55 @@ final class BatchCalls {
                 .map(k -> WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(k).build()).build()).toList());
     }
 
+    /**
+     * Chunks are written {@value #WRITES_AT_ONCE} at a time: a registration's hundreds of referrer
+     * edges take a few round trips, not one per 25 edges.
+     */
     private static void writeAll(DynamoDbClient db, String table, List<WriteRequest> writes) {
-        for (int from = 0; from < writes.size(); from += WRITE_LIMIT) {
-            List<WriteRequest> chunk = new ArrayList<>(writes.subList(from, Math.min(writes.size(), from + WRITE_LIMIT)));
-            Map<String, List<WriteRequest>> pending = new HashMap<>(Map.of(table, chunk));
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt > 0) {
-                    BatchBackoff.sleep(attempt, "BatchWriteItem on " + table);
-                }
-                Map<String, List<WriteRequest>> ask = pending;
-                BatchWriteItemResponse response = db.batchWriteItem(b -> b.requestItems(ask));
-                pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+        if (writes.isEmpty()) {
+            return;
+        }
+        if (writes.size() <= WRITE_LIMIT) {
+            writeChunk(db, table, writes);
+            return;
+        }
+        Semaphore slots = new Semaphore(WRITES_AT_ONCE);
+        List<Future<?>> chunks = new ArrayList<>();
+        try (ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int from = 0; from < writes.size(); from += WRITE_LIMIT) {
+                List<WriteRequest> chunk = writes.subList(from, Math.min(writes.size(), from + WRITE_LIMIT));
+                chunks.add(writers.submit(() -> {
+                    slots.acquireUninterruptibly();
+                    try {
+                        writeChunk(db, table, chunk);
+                    } finally {
+                        slots.release();
+                    }
+                }));
             }
+            for (Future<?> f : chunks) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("BatchWriteItem on " + table + " was interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static void writeChunk(DynamoDbClient db, String table, List<WriteRequest> chunk) {
+        Map<String, List<WriteRequest>> pending = new HashMap<>(Map.of(table, new ArrayList<>(chunk)));
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt > 0) {
+                BatchBackoff.sleep(attempt, "BatchWriteItem on " + table);
+            }
+            Map<String, List<WriteRequest>> ask = pending;
+            BatchWriteItemResponse response = db.batchWriteItem(b -> b.requestItems(ask));
+            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
         }
     }
 }
