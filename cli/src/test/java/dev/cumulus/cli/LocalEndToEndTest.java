@@ -333,8 +333,9 @@ class LocalEndToEndTest {
      * the ingest and kept aside, and the store's narinfo and NAR are as they were. A NAR object
      * overwritten, cut short or removed behind the store's back (at Cumulus's own S3 endpoint, as bit
      * rot or an operator would) makes a copy from Cumulus fail with an error, within seconds, and the
-     * proxy logs the path and the object; `cumulus verify` names it and `--repair` fetches it again
-     * from an upstream cache.
+     * proxy logs the path and the object; `cumulus verify` names it, and a trusted client's
+     * `nix-store --realise --repair` (BuildPaths in repair mode) and `cumulus verify --repair` fetch it
+     * again from an upstream cache.
      */
     @Test
     @Order(10)
@@ -400,6 +401,18 @@ class LocalEndToEndTest {
         assertEquals(1, damaged.exit(), damaged.stderr());
         assertTrue(damaged.out().contains(p + "': its NAR file " + narKey.substring(1) + " is missing"), damaged.out());
         toCache("xz", "xz", upstreamKey, p);
+        // A trusted client repairs it as from a nix-daemon: BuildPaths in repair mode.
+        nixOk("nix-store", "--store", stdioStore, "--realise", "--repair", p);
+        cumulusOk("verify", "--check-contents");
+        Run untrusted = run(true, null, "nix-store", "--store", "ssh-ng://127.0.0.1?ssh-key=" + clientKey, "--realise",
+                "--repair", p);
+        assertNotEquals(0, untrusted.exit());
+        assertTrue(untrusted.stderr().contains("repairing is not allowed because you are not a trusted user"), untrusted.stderr());
+        // And cumulus verify --repair does the same for the whole store.
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            client.send(HttpRequest.newBuilder(URI.create(ownBucketUrl + narKey)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
         String repaired = cumulusOk("verify", "--check-contents", "--repair");
         assertTrue(repaired.contains(p) && repaired.contains("repaired: its NAR was fetched again from upstream"), repaired);
         cumulusOk("verify", "--check-contents");

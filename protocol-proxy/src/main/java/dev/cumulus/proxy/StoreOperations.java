@@ -236,7 +236,8 @@ final class StoreOperations {
 
     /**
      * BuildPaths and BuildPathsWithResults. Opaque paths are valid already ({@code nix copy --from}
-     * "builds" the opaque paths it copies) or substituted; so are derivations whose outputs are all
+     * "builds" the opaque paths it copies; in repair mode, a valid one is checked and restored where
+     * damaged) or substituted; so are derivations whose outputs are all
      * valid (content-addressed ones through their realisations). Only the rest go to the build
      * service. {@code outputsByHashId}: name built outputs by their {@code sha256:…!out} ids (the
      * worker protocol from 1.28 without the path feature) rather than by name alone.
@@ -265,6 +266,9 @@ final class StoreOperations {
         Set<StorePath> valid = opaque.isEmpty() ? Set.of() : backends.pathInfo().queryValidPaths(opaque);
         TreeSet<StorePath> missing = new TreeSet<>(opaque);
         missing.removeAll(valid);
+        // Repairing a valid path: its NAR and narinfo checked, and fetched or written again if damaged.
+        Map<StorePath, String> unrepaired = mode == BuildMode.REPAIR && !valid.isEmpty()
+                ? backends.roots().repair(session, valid) : Map.of();
         Map<String, String> unsubstituted = missing.isEmpty() ? Map.of()
                 : backends.substitutions().substitute(session, missing, Set.of());
         if (!derivations.isEmpty()) {
@@ -274,9 +278,11 @@ final class StoreOperations {
         for (DerivedPath t : targets) {
             if (t instanceof DerivedPath.Opaque o) {
                 String printed = storeDir.print(o.path());
-                BuildStatus status = valid.contains(o.path()) ? BuildStatus.ALREADY_VALID
-                        : unsubstituted.containsKey(printed) ? BuildStatus.MISC_FAILURE : BuildStatus.SUBSTITUTED;
-                results.add(new KeyedBuildResult(t, new BuildResult(status, unsubstituted.getOrDefault(printed, ""),
+                String error = unrepaired.containsKey(o.path()) ? "cannot repair path '" + printed + "': "
+                        + unrepaired.get(o.path()) : unsubstituted.getOrDefault(printed, "");
+                BuildStatus status = !error.isEmpty() ? BuildStatus.MISC_FAILURE
+                        : valid.contains(o.path()) ? BuildStatus.ALREADY_VALID : BuildStatus.SUBSTITUTED;
+                results.add(new KeyedBuildResult(t, new BuildResult(status, error,
                         0, false, now, now, Optional.empty(), Optional.empty(), new TreeMap<>())));
             } else if (built.containsKey(t)) {
                 results.add(built.get(t));

@@ -299,7 +299,7 @@ public final class StoreFunctions {
     }
 
     public StoreVerified verifyStore(VerifyStore v) {
-        return verifier.verify(v.checkContents(), v.repair());
+        return verifier.verify(v.checkContents(), v.repair(), PathQueries.parseAll(storeDir, v.paths()));
     }
 
     private StorePath path(String printed) {

@@ -2,6 +2,7 @@ package dev.cumulus.functions;
 
 import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.NarCompression;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -52,15 +54,27 @@ public final class StoreVerifier {
         this.substitution = substitution;
     }
 
-    public StoreVerified verify(boolean checkContents, boolean repair) {
+    /** The whole store, or only {@code paths} when there are some (those of them that are valid). */
+    public StoreVerified verify(boolean checkContents, boolean repair, List<StorePath> paths) {
         List<PathInfo> infos = new ArrayList<>();
         List<Optional<NarObject>> nars = new ArrayList<>();
-        tables.paths().scanAll((Scanned s) -> {
-            infos.add(s.stored().info());
-            nars.add(s.stored().nar());
-        });
         Set<StorePath> valid = new HashSet<>();
-        infos.forEach(i -> valid.add(i.path()));
+        if (paths.isEmpty()) {
+            tables.paths().scanAll((Scanned s) -> {
+                infos.add(s.stored().info());
+                nars.add(s.stored().nar());
+            });
+            infos.forEach(i -> valid.add(i.path()));
+        } else {
+            Map<String, StoredPath> stored = tables.paths().getAll(paths.stream().map(StorePath::hashPart).distinct().toList());
+            for (StoredPath s : stored.values()) {
+                infos.add(s.info());
+                nars.add(s.nar());
+                valid.add(s.info().path());
+            }
+            valid.addAll(tables.paths().valid(infos.stream().flatMap(i -> i.references().stream())
+                    .filter(r -> !valid.contains(r)).distinct().toList()));
+        }
         List<String> violations = Collections.synchronizedList(new ArrayList<>());
         List<String> repaired = Collections.synchronizedList(new ArrayList<>());
         Semaphore slots = new Semaphore(IN_FLIGHT);

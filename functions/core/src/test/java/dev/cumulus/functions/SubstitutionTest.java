@@ -282,9 +282,17 @@ class SubstitutionTest {
         assertTrue(found.stream().anyMatch(v -> v.contains(forged.path().baseName()) && v.contains("does not describe")),
                 found.toString());
 
+        // One path alone (BuildPaths in repair mode): only it is checked and repaired.
+        var one = functions.verifyStore(new VerifyStore(true, true, List.of(STORE.print(damaged.path()))));
+        assertEquals(1, one.pathsChecked());
+        assertEquals(List.of(), one.violations());
+        assertEquals(1, one.repaired().size(), one.toString());
+        assertTrue(one.repaired().getFirst().contains(damaged.path().baseName()), one.toString());
+        assertEquals(3, mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours).size());
+
         var repair = functions.verifyStore(new VerifyStore(true, true));
         List<String> repaired = mentioning(repair.repaired(), ours);
-        assertEquals(3, repaired.size(), repaired.toString());
+        assertEquals(2, repaired.size(), repaired.toString());
         List<String> left = mentioning(repair.violations(), ours);
         assertEquals(1, left.size(), left.toString());
         assertTrue(left.getFirst().contains(gone.path().baseName()) && left.getFirst().contains("cannot repair"), left.toString());

@@ -3,6 +3,7 @@ package dev.cumulus.proxy.backend;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.GcOptions;
 import dev.cumulus.model.wire.GcResult;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,14 @@ public interface RootService {
 
     /** Returns whether errors were found. */
     boolean verifyStore(Session session, boolean checkContents, boolean repair);
+
+    /**
+     * BuildPaths in repair mode: the NAR and narinfo of each of {@code paths} (valid ones) are checked
+     * and restored where damaged, as VerifyStore with repair does for the whole store.
+     *
+     * @return why, for each path that could not be repaired
+     */
+    Map<StorePath, String> repair(Session session, Collection<StorePath> paths);
 
     void optimiseStore(Session session);
 

@@ -16,8 +16,10 @@ import dev.cumulus.proxy.backend.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -160,6 +162,20 @@ public final class FunctionRootService implements RootService, AutoCloseable {
             session.logger().log(0, violation);
         }
         return !verified.violations().isEmpty();
+    }
+
+    @Override
+    public Map<StorePath, String> repair(Session session, Collection<StorePath> paths) {
+        RootEvents.StoreVerified verified = call(() -> functions.call(StoreFunction.VERIFY_STORE,
+                new RootEvents.VerifyStore(true, true, paths.stream().map(storeDir::print).toList())));
+        verified.repaired().forEach(r -> session.logger().log(0, r));
+        Map<StorePath, String> failed = new TreeMap<>();
+        for (String violation : verified.violations()) {
+            // Each violation names its path first: "'/nix/store/…' …".
+            paths.stream().filter(p -> violation.startsWith("'" + storeDir.print(p) + "'")).findFirst()
+                    .ifPresent(p -> failed.merge(p, violation, (a, b) -> a + "; " + b));
+        }
+        return failed;
     }
 
     /** NARs are stored once per content already (named by their hash), so there is nothing to optimise. */

@@ -110,9 +110,18 @@ public final class RootEvents {
 
     /**
      * VerifyStore: with {@code checkContents}, every NAR is read and hashed, and every narinfo read,
-     * not only looked for; with {@code repair}, what is damaged is restored where it can be.
+     * not only looked for; with {@code repair}, what is damaged is restored where it can be. With
+     * {@code paths}, only those (BuildPaths in repair mode); otherwise the whole store.
      */
-    public record VerifyStore(boolean checkContents, boolean repair) {}
+    public record VerifyStore(boolean checkContents, boolean repair, List<String> paths) {
+        public VerifyStore {
+            paths = paths == null ? List.of() : List.copyOf(paths);
+        }
+
+        public VerifyStore(boolean checkContents, boolean repair) {
+            this(checkContents, repair, List.of());
+        }
+    }
 
     /**
      * Every violation of the store's invariants found and not repaired, one sentence each (empty when
