@@ -582,6 +582,20 @@ class LocalEndToEndTest {
         String failed = cumulusOk("builds").lines().filter(l -> l.contains("-fails.drv")).findFirst().orElseThrow();
         assertTrue(failed.contains(" failed ") && failed.contains("PermanentFailure"), failed);
         assertTrue(cumulusOk("builds", "log", failed.split(" ")[0]).contains("about to fail"));
+        // The same in JSON, for scripts: where and when it ran.
+        com.fasterxml.jackson.databind.JsonNode listed = null;
+        for (var b : JSON.readTree(cumulusOk("builds", "--json"))) {
+            if (b.get("id").asText().equals(failed.split(" ")[0])) {
+                listed = b;
+            }
+        }
+        assertTrue(listed != null && listed.get("drvPath").asText().endsWith("-fails.drv"), String.valueOf(listed));
+        assertEquals("failed", listed.get("state").asText());
+        assertEquals("PermanentFailure", listed.get("status").asText());
+        assertTrue(listed.get("runner").asText().startsWith("runner-"), listed.toString());
+        assertTrue(failed.contains(" " + listed.get("runner").asText() + " "), failed);
+        assertTrue(listed.get("startTime").asLong() >= listed.get("submittedAt").asLong()
+                && listed.get("stopTime").asLong() >= listed.get("startTime").asLong(), listed.toString());
         // The log is in the bucket, where `nix log` finds it (Nix 2.8 cannot ask an ssh-ng store for logs).
         String drv = nixOk("nix", "eval", "--store", stdioStore, "--raw", "-f", builds().toString(), "fails.drvPath",
                 "--argstr", "salt", "fails").trim();

@@ -120,7 +120,7 @@ public final class Builds {
         }
         long now = clock.instant().getEpochSecond();
         BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildState.QUEUED, null, null, outputs,
-                s.outputHashes(), 0, now, 0, 0, 1, List.of(), 0);
+                s.outputHashes(), 0, now, 0, 0, null, 1, List.of(), 0);
         List<StorePath> held = new ArrayList<>(s.inputs().stream().map(storeDir::parse).toList());
         held.add(drvPath);
         Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh,
@@ -244,7 +244,7 @@ public final class Builds {
 
     private static BuildState withLog(BuildState s, List<String> lines, long next) {
         return new BuildState(s.id(), s.drvPath(), s.state(), s.status(), s.error(), s.outputs(), s.outputHashes(),
-                s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.waiters(), lines, next);
+                s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.runner(), s.waiters(), lines, next);
     }
 
     /** One conditional write; only when it is refused is the build read, to tell an unknown id from an ended build. */
@@ -335,8 +335,8 @@ public final class Builds {
             return get(build.id());
         }
         return ended(new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
-                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.waiters(),
-                List.of(), 0));
+                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.runner(),
+                build.waiters(), List.of(), 0));
     }
 
     public BuildState fail(FailBuild f) {

@@ -80,13 +80,14 @@ public final class BuildEvents {
     /**
      * A build: {@code state} is queued, running, built or failed; {@code status} Nix's name for how it
      * ended; {@code outputs} output name to path (the path it is built at until it is built, then
-     * its final path); {@code waiters} how many submitters wait for it; {@code log} the lines asked for, and
+     * its final path); {@code runner} the runner that took its last attempt (null before one did);
+     * {@code waiters} how many submitters wait for it; {@code log} the lines asked for, and
      * {@code logNext} where to ask from next.
      */
     public record BuildState(String id, String drvPath, String state, String status, String error,
                              Map<String, String> outputs, Map<String, String> outputHashes, int attempts,
-                             long submittedAt, long startTime, long stopTime, long waiters, List<String> log,
-                             long logNext) {
+                             long submittedAt, long startTime, long stopTime, String runner, long waiters,
+                             List<String> log, long logNext) {
         public static final String QUEUED = "queued";
         public static final String RUNNING = "running";
         public static final String BUILT = "built";

@@ -272,6 +272,7 @@ public final class BuildsTable {
                 Attributes.optionalString(item, "error").filter(e -> !e.isEmpty()).orElse(null),
                 strings(item, "outputs"), strings(item, "outputHashes"), (int) Attributes.number(item, "attempts"),
                 Attributes.number(item, "submittedAt"), Attributes.number(item, "startTime"),
-                Attributes.number(item, "stopTime"), Attributes.number(item, "waiters"), List.of(), 0);
+                Attributes.number(item, "stopTime"), Attributes.optionalString(item, "runner").orElse(null),
+                Attributes.number(item, "waiters"), List.of(), 0);
     }
 }
