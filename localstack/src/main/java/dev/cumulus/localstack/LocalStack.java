@@ -10,8 +10,13 @@ import dev.cumulus.model.resources.CloudResources;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,6 +30,8 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The AWS services Cumulus uses, emulated in this JVM on 127.0.0.1: DynamoDB Local, ElasticMQ (SQS)
@@ -46,6 +53,11 @@ public final class LocalStack implements AutoCloseable {
     private final S3Proxy publishedS3;
     private final AwsConfig config;
     private final ObjectCreatedEvents events;
+    private final ScheduledExecutorService lifecycle = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "uploads-expiry");
+        t.setDaemon(true);
+        return t;
+    });
 
     private LocalStack(DynamoDbLocal dynamoDb, SQSRestServer sqs, S3Proxy s3, S3Proxy publishedS3, AwsConfig config,
                        ObjectCreatedEvents events) {
@@ -55,6 +67,13 @@ public final class LocalStack implements AutoCloseable {
         this.s3 = s3;
         this.publishedS3 = publishedS3;
         this.config = config;
+        lifecycle.scheduleAtFixedRate(() -> {
+            try {
+                expireUploads(Instant.now());
+            } catch (RuntimeException e) {
+                Logger.getLogger(LocalStack.class.getName()).log(Level.WARNING, "expiring uploads failed", e);
+            }
+        }, 1, 60, TimeUnit.MINUTES);
     }
 
     /**
@@ -113,8 +132,29 @@ public final class LocalStack implements AutoCloseable {
         return URI.create(uri(publishedS3.getPort()) + "/" + CloudResources.UPLOADS_BUCKET.physicalName(config.resourcePrefix()));
     }
 
+    /**
+     * S3's lifecycle expiration of the uploads bucket, which S3Proxy lacks (infra gives the bucket the
+     * rule): deletes what was last modified more than {@link CloudResources#UPLOADS_EXPIRE_AFTER_DAYS}
+     * days before {@code now}, and returns how many objects went. The stack runs it every hour.
+     */
+    public int expireUploads(Instant now) {
+        String bucket = CloudResources.UPLOADS_BUCKET.physicalName(config.resourcePrefix());
+        Instant before = now.minus(Duration.ofDays(CloudResources.UPLOADS_EXPIRE_AFTER_DAYS));
+        int expired = 0;
+        try (S3Client client = clients().s3()) {
+            for (S3Object o : client.listObjectsV2Paginator(l -> l.bucket(bucket)).contents()) {
+                if (o.lastModified().isBefore(before)) {
+                    client.deleteObject(d -> d.bucket(bucket).key(o.key()));
+                    expired++;
+                }
+            }
+        }
+        return expired;
+    }
+
     @Override
     public void close() {
+        lifecycle.shutdownNow();
         stopQuietly(dynamoDb, sqs, s3, publishedS3);
     }
 

@@ -112,6 +112,14 @@ class LocalStackTest {
                 user.putObject(p -> p.bucket(uploads).key("up.narinfo"), RequestBody.fromString("an upload"));
                 assertEquals("an upload", own.getObjectAsBytes(g -> g.bucket(uploads).key("up.narinfo")).asUtf8String());
             }
+            // Uploads expire as the bucket's lifecycle rule has them do in AWS; the store's objects stay.
+            String uploads = CloudResources.UPLOADS_BUCKET.physicalName("p-");
+            java.time.Instant now = java.time.Instant.now();
+            assertEquals(0, stack.expireUploads(now));
+            assertEquals(1, stack.expireUploads(now.plus(java.time.Duration.ofDays(CloudResources.UPLOADS_EXPIRE_AFTER_DAYS))
+                    .plusSeconds(60)));
+            assertThrows(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class,
+                    () -> own.getObjectAsBytes(g -> g.bucket(uploads).key("up.narinfo")));
             var get = http.send(HttpRequest.newBuilder(URI.create(stack.bucketUrl() + "/kept.narinfo")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals("the store's", get.body());
