@@ -321,9 +321,8 @@ public final class BuildRunner implements AutoCloseable {
                     0, false, o.signatures().stream().map(Signature::parse).toList(),
                     Optional.ofNullable(o.ca()).map(ContentAddress::parse));
             NarInfo narInfo = o.nar().narInfo(info);
-            byte[] text = narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8);
             writes.add(writers.submit(() -> {
-                bucket.put(BinaryCacheLayout.narInfoKey(info.path()), text, BinaryCacheLayout.NARINFO_TYPE);
+                BinaryCacheLayout.putNarInfo(bucket, storeDir, narInfo);
                 return null;
             }));
         }

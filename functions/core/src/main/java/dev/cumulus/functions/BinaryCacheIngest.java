@@ -205,8 +205,7 @@ public final class BinaryCacheIngest {
         }
         PathInfoAnswer registered = functions.queryPathInfo(new PathQuery(path));
         if (registered.info() != null && registered.nar() != null) {
-            NarInfo own = registered.nar().narInfo(registered.info().toPathInfo(storeDir));
-            store.put(key, own.render(storeDir).getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NARINFO_TYPE);
+            BinaryCacheLayout.putNarInfo(store, storeDir, registered.nar().narInfo(registered.info().toPathInfo(storeDir)));
         }
         uploads.delete(key);
         return new Outcome.Registered(path);

@@ -172,8 +172,7 @@ public final class StoreVerifier {
     }
 
     private void writeNarInfo(PathInfo info, NarObject nar) throws IOException {
-        bucket.put(BinaryCacheLayout.narInfoKey(info.path()), nar.narInfo(info).render(storeDir).getBytes(StandardCharsets.UTF_8),
-                BinaryCacheLayout.NARINFO_TYPE);
+        BinaryCacheLayout.putNarInfo(bucket, storeDir, nar.narInfo(info));
     }
 
     private Optional<String> checkNar(PathInfo info, Optional<NarObject> nar, boolean checkContents) {

@@ -27,7 +27,6 @@ import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -633,8 +632,7 @@ public final class Substitution {
             sigs.addAll(c.storeSignatures());
             NarInfo narInfo = o.narInfo(c.info().withSignatures(sigs));
             try {
-                bucket.put(BinaryCacheLayout.narInfoKey(c.info().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
-                        BinaryCacheLayout.NARINFO_TYPE);
+                BinaryCacheLayout.putNarInfo(bucket, storeDir, narInfo);
             } catch (IOException e) {
                 // The path is valid; its narinfo is what the binary cache view misses until written again.
                 LOG.log(Level.WARNING, "writing the narinfo of " + c.info().path().baseName() + " failed", e);

@@ -28,7 +28,6 @@ import dev.cumulus.proxy.backend.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -212,8 +211,7 @@ final class BucketPathBatch implements PathBatch {
     private void writeNarInfo(Arrival a) {
         NarInfo narInfo = a.object().narInfo(a.signed());
         try {
-            bucket.put(BinaryCacheLayout.narInfoKey(a.signed().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8),
-                    BinaryCacheLayout.NARINFO_TYPE);
+            BinaryCacheLayout.putNarInfo(bucket, storeDir, narInfo);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the narinfo of '" + storeDir.print(a.signed().path()) + "': "
                     + e.getMessage(), e);

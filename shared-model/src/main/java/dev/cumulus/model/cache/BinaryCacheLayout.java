@@ -4,8 +4,10 @@ import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -33,6 +35,11 @@ public final class BinaryCacheLayout {
 
     public static String narInfoKey(StorePath path) {
         return path.hashPart() + ".narinfo";
+    }
+
+    /** Puts {@code narInfo} where a binary cache serves it: the one way every writer of the store does. */
+    public static void putNarInfo(Bucket bucket, StoreDir storeDir, NarInfo narInfo) throws IOException {
+        bucket.put(narInfoKey(narInfo.info().path()), narInfo.render(storeDir).getBytes(StandardCharsets.UTF_8), NARINFO_TYPE);
     }
 
     /** The hash part a narinfo key names, or null when {@code key} is not a narinfo's key. */
