@@ -8,6 +8,7 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
+import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
@@ -195,17 +196,24 @@ public final class BinaryCacheIngest {
             throw new Rejection(e.getMessage());
         }
         NarImport.Imported nar = importNar(narInfo, fileCompression);
+        Registered registered;
         try {
-            functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info),
+            registered = functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info),
                     nar.object(), NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
         } catch (MissingReferenceException e) {
             return new Outcome.Deferred(e.getMessage()); // the NAR stays stored: the next delivery stores it again
         } catch (StoreException e) {
             throw new Rejection(e.getMessage());
         }
-        PathInfoAnswer registered = functions.queryPathInfo(new PathQuery(path));
-        if (registered.info() != null && registered.nar() != null) {
-            BinaryCacheLayout.putNarInfo(store, storeDir, registered.nar().narInfo(registered.info().toPathInfo(storeDir)));
+        // The registration answers with the info as stored; only a path another registration made valid
+        // meanwhile is read back.
+        if (!registered.infos().isEmpty()) {
+            BinaryCacheLayout.putNarInfo(store, storeDir, nar.object().narInfo(registered.infos().getFirst().toPathInfo(storeDir)));
+        } else {
+            PathInfoAnswer stored = functions.queryPathInfo(new PathQuery(path));
+            if (stored.info() != null && stored.nar() != null) {
+                BinaryCacheLayout.putNarInfo(store, storeDir, stored.nar().narInfo(stored.info().toPathInfo(storeDir)));
+            }
         }
         uploads.delete(key);
         return new Outcome.Registered(path);
