@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -37,33 +38,9 @@ final class BatchCalls {
      */
     static List<Map<String, AttributeValue>> getAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> keys,
                                                     String projection, Map<String, String> names) {
-        if (keys.isEmpty()) {
-            return List.of();
-        }
-        if (keys.size() <= GET_LIMIT) {
-            return getChunk(db, table, keys, projection, names);
-        }
         // Chunks are read at once: QueryValidPaths of a 1,000-path closure costs one round trip, not ten.
-        List<Future<List<Map<String, AttributeValue>>>> chunks = new ArrayList<>();
-        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int from = 0; from < keys.size(); from += GET_LIMIT) {
-                List<Map<String, AttributeValue>> chunk = keys.subList(from, Math.min(keys.size(), from + GET_LIMIT));
-                chunks.add(readers.submit(() -> getChunk(db, table, chunk, projection, names)));
-            }
-            List<Map<String, AttributeValue>> found = new ArrayList<>();
-            for (Future<List<Map<String, AttributeValue>>> f : chunks) {
-                found.addAll(f.get());
-            }
-            return found;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("BatchGetItem on " + table + " was interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        return inChunks(keys, GET_LIMIT, Integer.MAX_VALUE, "BatchGetItem on " + table,
+                chunk -> getChunk(db, table, chunk, projection, names));
     }
 
     private static List<Map<String, AttributeValue>> getChunk(DynamoDbClient db, String table,
@@ -113,33 +90,47 @@ final class BatchCalls {
      * edges take a few round trips, not one per 25 edges.
      */
     private static void writeAll(DynamoDbClient db, String table, List<WriteRequest> writes) {
-        if (writes.isEmpty()) {
-            return;
+        inChunks(writes, WRITE_LIMIT, WRITES_AT_ONCE, "BatchWriteItem on " + table, chunk -> {
+            writeChunk(db, table, chunk);
+            return List.of();
+        });
+    }
+
+    /**
+     * {@code each} over {@code items} in chunks of {@code size}, at most {@code atOnce} chunks at a
+     * time, their results in order; a single chunk runs on the calling thread. {@code what} names the
+     * call in errors.
+     */
+    private static <T, R> List<R> inChunks(List<T> items, int size, int atOnce, String what,
+                                           Function<List<T>, List<R>> each) {
+        if (items.isEmpty()) {
+            return List.of();
         }
-        if (writes.size() <= WRITE_LIMIT) {
-            writeChunk(db, table, writes);
-            return;
+        if (items.size() <= size) {
+            return each.apply(items);
         }
-        Semaphore slots = new Semaphore(WRITES_AT_ONCE);
-        List<Future<?>> chunks = new ArrayList<>();
-        try (ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int from = 0; from < writes.size(); from += WRITE_LIMIT) {
-                List<WriteRequest> chunk = writes.subList(from, Math.min(writes.size(), from + WRITE_LIMIT));
-                chunks.add(writers.submit(() -> {
+        Semaphore slots = new Semaphore(atOnce);
+        List<Future<List<R>>> chunks = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int from = 0; from < items.size(); from += size) {
+                List<T> chunk = items.subList(from, Math.min(items.size(), from + size));
+                chunks.add(threads.submit(() -> {
                     slots.acquireUninterruptibly();
                     try {
-                        writeChunk(db, table, chunk);
+                        return each.apply(chunk);
                     } finally {
                         slots.release();
                     }
                 }));
             }
-            for (Future<?> f : chunks) {
-                f.get();
+            List<R> results = new ArrayList<>();
+            for (Future<List<R>> f : chunks) {
+                results.addAll(f.get());
             }
+            return results;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("BatchWriteItem on " + table + " was interrupted", e);
+            throw new IllegalStateException(what + " was interrupted", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
