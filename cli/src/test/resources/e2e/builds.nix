@@ -41,10 +41,13 @@ in {
   usesUpstream = mk "uses-upstream" "mkdir $out; cat ${upstreamOnly}/x > $out/y; echo ${upstreamOnly} > $out/ref";
   # Prints a line every half second for `seconds`: busy, never silent.
   chatters = mk "chatters" "i=0; while [ $i -lt $((${seconds} * 2)) ]; do echo tick $i; sleep 0.5; i=$((i + 1)); done; mkdir $out";
-  # No runner has these: refused at once. The default runners have big-parallel.
+  # The default pool lacks these: refused at once (the pools test gives cuda a pool). The default
+  # pool has big-parallel and nixos-test, and builds for i686-linux.
   aarch64 = mkOn "aarch64-linux" [] "foreign" "mkdir $out";
-  cuda = mkOn "x86_64-linux" [ "cuda" ] "needs-cuda" "mkdir $out";
+  cuda = mkOn "x86_64-linux" [ "cuda" ] "needs-cuda" "mkdir $out; echo $NIX_BUILD_CORES > $out/cores";
   bigParallel = mkOn "x86_64-linux" [ "big-parallel" ] "big-parallel" "mkdir $out; echo $NIX_BUILD_CORES > $out/cores";
+  nixosTest = mkOn "x86_64-linux" [ "nixos-test" ] "nixos-test" "mkdir $out";
+  i686 = mkOn "i686-linux" [] "i686" "mkdir $out; echo $NIX_BUILD_CORES > $out/cores";
   caDrv = derivation {
     name = "ca";
     system = "x86_64-linux";

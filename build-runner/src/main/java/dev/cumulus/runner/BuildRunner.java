@@ -50,7 +50,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
- * A build-runner: takes build requests off the queue and builds them, up to {@code jobs} at once. While it
+ * A build-runner: takes build requests off its pool's queues and builds them, up to {@code jobs} at
+ * once, a client's build ahead of any batch build (see {@link #takeBuilds}). While it
  * builds it keeps the message hidden (extending its visibility), ships the log in chunks (the answer
  * says whether anyone still wants the build), and at the end reports through the complete-build
  * function, uploads the whole log as {@code log/<drv>} and deletes the message. If the runner dies
@@ -78,7 +79,8 @@ public final class BuildRunner implements AutoCloseable {
     }
 
     private final SqsClient sqs;
-    private final String queueUrl;
+    private final PoolQueues queues;
+    private final ScaleInProtection protection;
     private final Bucket bucket;
     private final StoreFunctionClient functions;
     private final Config config;
@@ -89,9 +91,14 @@ public final class BuildRunner implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private volatile boolean closed;
 
-    public BuildRunner(SqsClient sqs, String queueUrl, Bucket bucket, StoreFunctionClient functions, Config config) {
+    /** The URLs of a pool's two build queues: builds clients wait for, and batch builds. */
+    public record PoolQueues(String clientBuilds, String batchBuilds) {}
+
+    public BuildRunner(SqsClient sqs, PoolQueues queues, Bucket bucket, StoreFunctionClient functions, Config config,
+                       ScaleInProtection protection) {
         this.sqs = sqs;
-        this.queueUrl = queueUrl;
+        this.protection = protection;
+        this.queues = queues;
         this.bucket = bucket;
         this.functions = functions;
         this.config = config;
@@ -117,10 +124,22 @@ public final class BuildRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Each free job asks the client queue first and the batch queue only when that is empty, so a
+     * saturated pool serves the builds clients wait for first. SQS cannot wait on two queues at
+     * once: an idle job waits up to a second on the queue that last had work and asks the other
+     * without waiting, so a steady stream of either kind is taken at once and the other kind waits
+     * at most a second.
+     */
     private void takeBuilds() {
+        boolean batchLast = false;
         while (!closed) {
             try {
-                pollOnce(Duration.ofSeconds(10));
+                if (pollOnce(queues.clientBuilds(), batchLast ? Duration.ZERO : IDLE_WAIT)) {
+                    batchLast = false;
+                } else if (pollOnce(queues.batchBuilds(), batchLast ? IDLE_WAIT : Duration.ZERO)) {
+                    batchLast = true;
+                }
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.log(System.Logger.Level.WARNING, "receiving builds: " + e.getMessage(), e);
@@ -130,25 +149,27 @@ public final class BuildRunner implements AutoCloseable {
         }
     }
 
-    /** Takes at most one message, waiting up to {@code wait}, and builds it; false when none came. */
-    public boolean pollOnce(Duration wait) {
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+
+    /** Takes at most one message of {@code queueUrl}, waiting up to {@code wait}, and builds it; false when none came. */
+    private boolean pollOnce(String queueUrl, Duration wait) {
         List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(1)
                 .waitTimeSeconds((int) wait.toSeconds()).visibilityTimeout((int) config.visibility().toSeconds())
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
         if (messages.isEmpty()) {
             return false;
         }
-        process(messages.getFirst());
+        process(queueUrl, messages.getFirst());
         return true;
     }
 
-    private void process(Message message) {
+    private void process(String queueUrl, Message message) {
         QueuedBuild queued;
         try {
             queued = EventJson.read(message.body().getBytes(StandardCharsets.UTF_8), QueuedBuild.class);
         } catch (IllegalArgumentException e) {
             LOG.log(System.Logger.Level.ERROR, "dropping a message that is not a build request: " + e.getMessage());
-            delete(message);
+            delete(queueUrl, message);
             return;
         }
         int attempt = Integer.parseInt(message.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
@@ -159,16 +180,17 @@ public final class BuildRunner implements AutoCloseable {
         BuildLogShipper log = new BuildLogShipper(functions, queued.id(), attempt, MAX_LOG_LINES);
         long lease = Math.max(1, config.visibility().toMillis() / 3);
         var heartbeat = timers.scheduleAtFixedRate(() -> {
-            extend(message);
+            extend(queueUrl, message);
             log.checkWanted();
         }, lease, lease, TimeUnit.MILLISECONDS);
         var shipping = timers.scheduleAtFixedRate(log::ship, LOG_EVERY.toMillis(), LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        protection.acquire();
         try {
             Phases phases = new Phases();
             Optional<BuildReport> built = build(queued, attempt, log, phases, claim);
             if (built.isEmpty()) {
                 // Ended meanwhile (cancelled, or finished by an earlier attempt): nothing to do.
-                delete(message);
+                delete(queueUrl, message);
                 return;
             }
             BuildReport report = built.get();
@@ -187,7 +209,7 @@ public final class BuildRunner implements AutoCloseable {
                     uploadLog(state.drvPath(), log);
                     return null;
                 }));
-                writes.add(tail.submit(() -> delete(message)));
+                writes.add(tail.submit(() -> delete(queueUrl, message)));
                 for (var w : writes) {
                     w.get();
                 }
@@ -212,6 +234,7 @@ public final class BuildRunner implements AutoCloseable {
         } finally {
             shipping.cancel(false);
             heartbeat.cancel(false);
+            protection.release();
         }
     }
 
@@ -361,7 +384,7 @@ public final class BuildRunner implements AutoCloseable {
                 "text/plain; charset=utf-8");
     }
 
-    private void extend(Message message) {
+    private void extend(String queueUrl, Message message) {
         try {
             sqs.changeMessageVisibility(c -> c.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
                     .visibilityTimeout((int) config.visibility().toSeconds()));
@@ -370,7 +393,7 @@ public final class BuildRunner implements AutoCloseable {
         }
     }
 
-    private void delete(Message message) {
+    private void delete(String queueUrl, Message message) {
         sqs.deleteMessage(d -> d.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
     }
 
@@ -390,5 +413,6 @@ public final class BuildRunner implements AutoCloseable {
     public void close() {
         closed = true;
         timers.shutdownNow();
+        protection.close();
     }
 }

@@ -20,16 +20,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./cumulus builds [--json]}: the builds with their state and the runner that took each;
+ * {@code ./cumulus builds [--json]}: the builds with their state, their runner pool and the runner that took each;
  * {@code ./cumulus builds log ID}: one build's log.
  */
 @Command(name = "builds", mixinStandardHelpOptions = true,
-        description = {"Lists builds (newest first) with their state and runner, or with 'log ID' prints a build's log."})
+        description = {"Lists builds (newest first) with their state, pool and runner, or with 'log ID' prints a build's log."})
 final class BuildsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "log ID", arity = "0..2", description = "'log' and a build's id: print that build's log.")
     List<String> words = new ArrayList<>();
 
-    @Option(names = "--json", description = "One JSON array of the builds: id, drvPath, state, status, error, runner, "
+    @Option(names = "--json", description = "One JSON array of the builds: id, drvPath, state, status, error, pool, runner, "
             + "attempts, submittedAt, startTime, stopTime (epoch seconds; 0 when not yet), outputs.")
     boolean json;
 
@@ -37,10 +37,10 @@ final class BuildsCommand implements Callable<Integer> {
     StateDirOption state;
 
     /** What --json prints of a build. */
-    record Listed(String id, String drvPath, String state, String status, String error, String runner, int attempts,
+    record Listed(String id, String drvPath, String state, String status, String error, String pool, String runner, int attempts,
                   long submittedAt, long startTime, long stopTime, Map<String, String> outputs) {
         static Listed of(BuildState b) {
-            return new Listed(b.id(), b.drvPath(), b.state(), b.status(), b.error(), b.runner(), b.attempts(),
+            return new Listed(b.id(), b.drvPath(), b.state(), b.status(), b.error(), b.pool(), b.runner(), b.attempts(),
                     b.submittedAt(), b.startTime(), b.stopTime(), b.outputs());
         }
     }
@@ -72,9 +72,9 @@ final class BuildsCommand implements Callable<Integer> {
             return 0;
         }
         for (BuildState b : all) {
-            System.out.printf("%s  %-8s %-16s %d %-8s %s  %-10s %s%s%n", b.id(), b.state(), b.status() == null ? "-" : b.status(),
-                    b.attempts(), b.attempts() == 1 ? "attempt" : "attempts", Instant.ofEpochSecond(b.submittedAt()),
-                    b.runner() == null ? "-" : b.runner(), b.drvPath(), b.error() == null ? "" : "  (" + b.error() + ")");
+            System.out.printf("%s  %-8s %-16s %d %-8s %s  %-10s %-10s %s%s%n", b.id(), b.state(),
+                    b.status() == null ? "-" : b.status(), b.attempts(), b.attempts() == 1 ? "attempt" : "attempts",
+                    Instant.ofEpochSecond(b.submittedAt()), b.pool() == null ? "-" : b.pool(), b.runner() == null ? "-" : b.runner(), b.drvPath(), b.error() == null ? "" : "  (" + b.error() + ")");
         }
         return 0;
     }

@@ -6,6 +6,8 @@ import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.model.build.RunnerPool;
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
@@ -58,15 +60,13 @@ final class LocalCommand implements Callable<Integer> {
             description = "How NARs are compressed in the bucket: zstd, xz or none (default: ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--runners", paramLabel = "N", defaultValue = "1",
-            description = "How many build-runner processes to start (0: none; default: ${DEFAULT-VALUE}).")
-    int runners;
-
-    @Option(names = "--runner-jobs", paramLabel = "N", defaultValue = "1",
-            description = "How many builds each runner runs at once (default: ${DEFAULT-VALUE}, as deployed). A runner "
-                    + "with a free job has a receive waiting on the queue: killed then, it may cost a message one of its "
-                    + "receives.")
-    int runnerJobs;
+    @Option(names = "--runner-pool", paramLabel = "'NAME key=value…'",
+            description = {"A pool of build-runners (repeatable; builds go to the first pool that has their system and "
+                    + "features): systems=S1,S2 (the first is the pool's own), features=F1,F2, cores=N (NIX_BUILD_CORES; "
+                    + "default: this machine's), runners=N (processes; 0: none; default 1), jobs=N (builds each runner "
+                    + "runs at once; default 1, as deployed). Default: CUMULUS_RUNNER_POOLS, else one pool 'default' of "
+                    + "this machine's systems with Nix's default features."})
+    List<String> runnerPools = new ArrayList<>();
 
     @Option(names = "--runner-visibility", paramLabel = "SECONDS", defaultValue = "10",
             description = "How long a build taken by a runner that died stays hidden before another runner retries it "
@@ -101,14 +101,27 @@ final class LocalCommand implements Callable<Integer> {
             stopped.countDown();
         }));
 
-        LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX);
-        running.add(stack);
         // Uploads from untrusted callers and substituted paths need a signature by one of
         // CUMULUS_TRUSTED_PUBLIC_KEYS; CUMULUS_SUBSTITUTERS are the caches to substitute from; builds run
         // under CUMULUS_BUILD_TIMEOUT and CUMULUS_BUILD_MAX_SILENT_TIME.
-        FunctionsConfig functionsConfig = FunctionsConfig.fromEnvironment(System.getenv()).withStoreDir(dir)
+        FunctionsConfig fromEnvironment = FunctionsConfig.fromEnvironment(System.getenv());
+        RunnerPools pools = runnerPools.isEmpty() ? fromEnvironment.runnerPools()
+                : RunnerPools.parse(String.join("\n", runnerPools), Runtime.getRuntime().availableProcessors());
+        for (RunnerPool pool : pools.pools()) {
+            for (String key : pool.settings().keySet()) {
+                if (!LOCAL_POOL_SETTINGS.contains(key)) {
+                    throw new IllegalArgumentException("runner pool '" + pool.name() + "': unknown key '" + key
+                            + "' (known: systems, features, cores, " + String.join(", ", LOCAL_POOL_SETTINGS) + ")");
+                }
+            }
+            pool.intSetting("runners", 0, 1);
+            pool.intSetting("jobs", 1, 1);
+        }
+        LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX, pools.names());
+        running.add(stack);
+        FunctionsConfig functionsConfig = fromEnvironment.withStoreDir(dir)
                 .withResourcePrefix(stack.config().resourcePrefix()).withSigningKey(Optional.of(signingKey))
-                .withNarCompression(NarCompression.parse(compression));
+                .withNarCompression(NarCompression.parse(compression)).withRunnerPools(pools);
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         // Binary-cache uploads into the uploads bucket (nix copy --to http://…/cumulus-uploads) become store paths.
@@ -143,6 +156,7 @@ final class LocalCommand implements Callable<Integer> {
                 stackEnv.put(setting, value);
             }
         }
+        stackEnv.put("CUMULUS_RUNNER_POOLS", pools.render());
         StackEnvironment.write(state, stackEnv);
         java.util.Map<String, String> runnerEnv = new java.util.TreeMap<>(stackEnv);
         runnerEnv.put("CUMULUS_SIGNING_KEY_FILE", state.resolve("signing-key").toString());
@@ -156,12 +170,18 @@ final class LocalCommand implements Callable<Integer> {
         running.add(new QueueEventSource(stack.clients().sqs(),
                 CloudResources.BUILD_SUBMISSIONS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBMIT_GRAPHS,
                 client));
-        for (int i = 1; i <= runners; i++) {
-            running.add(RunnerProcess.start("runner-" + i, state, runnerEnv, runnerVisibility, runnerJobs));
+        for (RunnerPool pool : pools.pools()) {
+            int runners = pool.intSetting("runners", 0, 1);
+            for (int i = 1; i <= runners; i++) {
+                // The default pool's runners keep their names of before pools: runner-1, runner-2, …
+                String name = pool.name().equals(RunnerPools.DEFAULT_NAME) ? "runner-" + i : "runner-" + pool.name() + "-" + i;
+                running.add(RunnerProcess.start(name, pool.name(), state, runnerEnv, runnerVisibility,
+                        pool.intSetting("jobs", 1, 1)));
+            }
         }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
-                stack.uploadsUrl().toString(), signingKey.publicKey());
+                stack.uploadsUrl().toString(), signingKey.publicKey(), pools);
         // Written whole, then renamed: whoever waits for the file must never read it half-written.
         Path writing = ready.resolveSibling("ready.writing");
         Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n"
@@ -170,6 +190,9 @@ final class LocalCommand implements Callable<Integer> {
         stopped.await();
         return 0;
     }
+
+    /** What a runner pool of {@code cumulus local} may set besides its platform and cores. */
+    static final List<String> LOCAL_POOL_SETTINGS = List.of("runners", "jobs");
 
     /** The store's signing key, made on first start and kept. */
     private static SecretKey signingKey(Path state) throws Exception {
@@ -222,7 +245,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,
-                                   String uploadsUrl, PublicKey publicKey) {
+                                   String uploadsUrl, PublicKey publicKey, RunnerPools pools) {
         String ssh = "'ssh-ng://localhost?remote-program=" + remoteProgram + "'";
         out.println("Cumulus is running; state in " + state);
         out.println("  unix socket   unix://" + socket);
@@ -231,6 +254,10 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  binary cache  " + bucketUrl + " (read-only)");
         out.println("  uploads       " + uploadsUrl + " (signed paths copied here become valid)");
         out.println("  signing key   " + publicKey.render());
+        for (RunnerPool pool : pools.pools()) {
+            out.println("  runner pool   " + pool.name() + ": " + pool.platform().describe() + ", " + pool.cores() + " cores a build, "
+                    + pool.intSetting("runners", 0, 1) + " runner(s) of " + pool.intSetting("jobs", 1, 1) + " job(s)");
+        }
         out.println();
         out.println("Use it from nix:");
         out.println("  nix copy --to unix://" + socket + " ./result");

@@ -9,6 +9,7 @@ import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.runner.BuildRunner;
+import dev.cumulus.runner.ScaleInProtection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +27,16 @@ import picocli.CommandLine.Spec;
  * signing key from {@code CUMULUS_SIGNING_KEY_FILE}; {@code cumulus local} starts these itself.
  */
 @Command(name = "runner", mixinStandardHelpOptions = true,
-        description = "Runs a build-runner: takes builds off the build queue and runs them under bubblewrap until stopped.")
+        description = "Runs a build-runner of one runner pool: takes builds off the pool's queues and runs them under "
+                + "bubblewrap until stopped.")
 final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "runner",
             description = "Where inputs are cached and builds run (default: ${DEFAULT-VALUE}).")
     Path workDir;
+
+    @Option(names = "--pool", paramLabel = "NAME", defaultValue = dev.cumulus.model.build.RunnerPools.DEFAULT_NAME,
+            description = "The runner pool whose builds to take (default: ${DEFAULT-VALUE}).")
+    String pool;
 
     @Option(names = "--name", paramLabel = "NAME", description = "The runner's name in the builds table (default: host and pid).")
     String name;
@@ -68,20 +74,32 @@ final class RunnerCommand implements Callable<Integer> {
         AwsClients clients = new AwsClients(AwsConfig.fromEnvironment(env));
         StoreDir storeDir = FunctionsConfig.fromEnvironment(env).storeDir();
         String prefix = clients.config().resourcePrefix();
-        String queueUrl = clients.sqs().getQueueUrl(g -> g.queueName(CloudResources.BUILD_REQUESTS.physicalName(prefix)))
-                .queueUrl();
+        BuildRunner.PoolQueues queues = new BuildRunner.PoolQueues(
+                queueUrl(clients, CloudResources.buildRequests(pool).physicalName(prefix)),
+                queueUrl(clients, CloudResources.batchBuildRequests(pool).physicalName(prefix)));
         BuildRunner.Config config = new BuildRunner.Config(
                 name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid(),
                 workDir.toAbsolutePath(), sandboxPaths, Duration.ofSeconds(visibilitySeconds),
                 StoreFunctionsOption.compression(env),
                 StoreSigningKey.fromEnvironment(env), jobs);
-        try (BuildRunner runner = new BuildRunner(clients.sqs(), queueUrl,
+        try (BuildRunner runner = new BuildRunner(clients.sqs(), queues,
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)),
-                new StoreFunctionClient(functionsOption.invoker(clients, storeDir, env)), config)) {
+                new StoreFunctionClient(functionsOption.invoker(clients, storeDir, env)), config,
+                ScaleInProtection.fromEnvironment(env))) {
             Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
-            System.err.println("cumulus runner " + config.name() + ": taking builds from " + queueUrl);
+            System.err.println("cumulus runner " + config.name() + " of pool " + pool + ": taking builds from "
+                    + queues.clientBuilds() + ", then " + queues.batchBuilds());
             runner.run();
         }
         return 0;
+    }
+
+    private String queueUrl(AwsClients clients, String name) {
+        try {
+            return clients.sqs().getQueueUrl(g -> g.queueName(name)).queueUrl();
+        } catch (software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException e) {
+            throw new ParameterException(spec.commandLine(), "runner pool '" + pool + "' has no queue " + name
+                    + ": the store has no such pool");
+        }
     }
 }

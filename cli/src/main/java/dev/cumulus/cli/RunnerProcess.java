@@ -28,7 +28,7 @@ final class RunnerProcess implements AutoCloseable {
         this.supervisor = Thread.ofVirtual().unstarted(this::supervise);
     }
 
-    static RunnerProcess start(String name, Path state, Map<String, String> env, int visibilitySeconds, int jobs)
+    static RunnerProcess start(String name, String pool, Path state, Map<String, String> env, int visibilitySeconds, int jobs)
             throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx512m", "-XX:TieredStopAtLevel=1",
@@ -37,7 +37,7 @@ final class RunnerProcess implements AutoCloseable {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "runner",
-                "--name", name, "--work-dir", state.resolve(name).toString(), "--visibility", Integer.toString(visibilitySeconds),
+                "--pool", pool, "--name", name, "--work-dir", state.resolve(name).toString(), "--visibility", Integer.toString(visibilitySeconds),
                 "--jobs", Integer.toString(jobs)));
         RunnerProcess r = new RunnerProcess(command, env, state.resolve(name + ".log"));
         r.launch();

@@ -122,28 +122,11 @@ class LocalEndToEndTest {
         Files.writeString(strangerKey, nixOk("nix", "key", "generate-secret", "--key-name", "stranger-1").trim());
         caches = new BinaryCacheServer(Files.createDirectories(tmp.resolve("caches")));
 
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED"));
-        if (Runtime.version().feature() >= 23) {
-            command.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "local",
-                "--state-dir", state.toString(), "--ssh-port", "0",
-                // A short lease, so that a killed runner's build comes back within seconds.
-                "--runner-visibility", Integer.toString(RUNNER_VISIBILITY)));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey + " " + publicKey(upstreamKey));
-        pb.environment().put("CUMULUS_SUBSTITUTERS", String.join(" ", caches.url("xz"), caches.url("zstd"), caches.url("stranger")));
-        pb.environment().put("CUMULUS_STALLED_DOWNLOAD_TIMEOUT", "10");
-        pb.redirectOutput(tmp.resolve("cumulus.out").toFile());
-        pb.redirectError(tmp.resolve("cumulus.err").toFile());
-        cumulus = pb.start();
-        Path ready = state.resolve("ready");
-        for (int i = 0; i < 600 && !Files.exists(ready); i++) {
-            assertTrue(cumulus.isAlive(), () -> "cumulus local exited: " + read(tmp.resolve("cumulus.err")));
-            Thread.sleep(100);
-        }
-        List<String> lines = Files.readAllLines(ready);
+        cumulus = startLocal(state, "cumulus", List.of(), Map.of(
+                "CUMULUS_TRUSTED_PUBLIC_KEYS", publicKey + " " + publicKey(upstreamKey),
+                "CUMULUS_SUBSTITUTERS", String.join(" ", caches.url("xz"), caches.url("zstd"), caches.url("stranger")),
+                "CUMULUS_STALLED_DOWNLOAD_TIMEOUT", "10"));
+        List<String> lines = Files.readAllLines(state.resolve("ready"));
         socketStore = lines.get(0);
         sshPort = Integer.parseInt(lines.get(1).replace("ssh-port ", ""));
         bucketUrl = lines.get(2);
@@ -153,6 +136,35 @@ class LocalEndToEndTest {
         ownBucketUrl = ownS3 + bucketUrl.substring(bucketUrl.lastIndexOf('/'));
         stdioStore = "ssh-ng://localhost?remote-program=" + state.resolve("remote-program");
         assertTrue(read(tmp.resolve("cumulus.out")).contains("nix copy --to"), read(tmp.resolve("cumulus.out")));
+    }
+
+    /**
+     * Starts {@code cumulus local} over {@code stateDir} with {@code args} and {@code env}, its output in
+     * {@code NAME.out} and {@code NAME.err}, and waits until it serves.
+     */
+    private Process startLocal(Path stateDir, String name, List<String> args, Map<String, String> env) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "local",
+                "--state-dir", stateDir.toString(), "--ssh-port", "0",
+                // A short lease, so that a killed runner's build comes back within seconds.
+                "--runner-visibility", Integer.toString(RUNNER_VISIBILITY)));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        pb.redirectOutput(tmp.resolve(name + ".out").toFile());
+        pb.redirectError(tmp.resolve(name + ".err").toFile());
+        Process started = pb.start();
+        Path ready = stateDir.resolve("ready");
+        for (int i = 0; i < 600 && !Files.exists(ready); i++) {
+            assertTrue(started.isAlive(), () -> "cumulus local exited: " + read(tmp.resolve(name + ".err")));
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(ready), () -> "cumulus local did not start: " + read(tmp.resolve(name + ".err")));
+        return started;
     }
 
     @AfterParameterizedClassInvocation
@@ -593,7 +605,8 @@ class LocalEndToEndTest {
         assertEquals("failed", listed.get("state").asText());
         assertEquals("PermanentFailure", listed.get("status").asText());
         assertTrue(listed.get("runner").asText().startsWith("runner-"), listed.toString());
-        assertTrue(failed.contains(" " + listed.get("runner").asText() + " "), failed);
+        assertEquals("default", listed.get("pool").asText(), "no pool configured: the default one");
+        assertTrue(failed.contains(" default    " + listed.get("runner").asText() + " "), failed);
         assertTrue(listed.get("startTime").asLong() >= listed.get("submittedAt").asLong()
                 && listed.get("stopTime").asLong() >= listed.get("startTime").asLong(), listed.toString());
         // The log is in the bucket, where `nix log` finds it (Nix 2.8 cannot ask an ssh-ng store for logs).
@@ -631,9 +644,105 @@ class LocalEndToEndTest {
         assertNotEquals(0, event.exit(), event.out());
         assertTrue((event.out() + event.stderr()).contains(refused.get("aarch64")), event.out() + event.stderr());
 
-        String big = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "bigParallel",
-                "--argstr", "salt", "refused", "--no-link", "--json"));
-        assertEquals(1, pathInfo(stdioStore, big).size());
+        // The default pool has Nix's default features: big-parallel and nixos-test builds run.
+        for (String attr : List.of("bigParallel", "nixosTest")) {
+            String built = builtOut(nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), attr,
+                    "--argstr", "salt", "refused", "--no-link", "--json"));
+            assertEquals(1, pathInfo(stdioStore, built).size(), attr);
+        }
+    }
+
+    /**
+     * Two runner pools (issue 24), as {@code --runner-pool} makes them: each build goes to the pool
+     * that has its system and features and is told that pool's cores; one no pool can build is
+     * refused naming its system and every pool, and never queued; a runner killed mid-build on one
+     * pool holds up no build of the other, and its own build comes back on its pool.
+     */
+    @Test
+    @Order(30)
+    void twoRunnerPoolsEachBuildWhatTheyHaveWithTheirCoresAndFailAlone() throws Exception {
+        Path pooled = Files.createDirectories(tmp.resolve("pooled"));
+        Process second = startLocal(pooled, "pooled", List.of(
+                "--runner-pool", "main systems=x86_64-linux,i686-linux features=benchmark,big-parallel cores=3",
+                "--runner-pool", "gpu systems=x86_64-linux features=cuda cores=1 runners=1 jobs=1"), Map.of());
+        try {
+            String store = "ssh-ng://localhost?remote-program=" + pooled.resolve("remote-program");
+            String printed = read(tmp.resolve("pooled.out"));
+            assertTrue(printed.contains("runner pool   main: a 'x86_64-linux' with features {benchmark, big-parallel} "
+                    + "(and can build for 'i686-linux'), 3 cores a build, 1 runner(s) of 1 job(s)"), printed);
+            Map<String, String> poolOf = Map.of("i686", "main", "bigParallel", "main", "cuda", "gpu");
+            Map<String, String> drvOf = new TreeMap<>();
+            for (var c : poolOf.entrySet()) {
+                String out = builtOut(nixOk("nix", "build", "--store", store, "-f", builds().toString(), c.getKey(),
+                        "--argstr", "salt", "pools", "--no-link", "--json"));
+                assertEquals(c.getValue().equals("main") ? "3\n" : "1\n",
+                        nixOk("nix", "store", "cat", "--store", store, out + "/cores"), c.getKey() + ": NIX_BUILD_CORES");
+                drvOf.put(c.getKey(), nixOk("nix", "eval", "--store", store, "--raw", "-f", builds().toString(),
+                        c.getKey() + ".drvPath", "--argstr", "salt", "pools").trim());
+            }
+            Run arm = nix("nix", "build", "--store", store, "-f", builds().toString(), "aarch64", "--argstr", "salt", "pools",
+                    "--no-link");
+            assertNotEquals(0, arm.exit(), arm.stderr());
+            assertTrue(arm.stderr().contains("a 'aarch64-linux' with features {} is required to build")
+                    && arm.stderr().contains("no runner pool is: pool 'main' is a 'x86_64-linux' with features {benchmark, "
+                    + "big-parallel} (and can build for 'i686-linux'); pool 'gpu' is a 'x86_64-linux' with features {cuda}"),
+                    arm.stderr());
+
+            // The main pool's runner dies mid-build; the gpu pool builds meanwhile.
+            Process sleeping = nixInBackground("pooled-sleeps", "nix", "build", "--store", store, "-f", builds().toString(),
+                    "sleeps", "--argstr", "salt", "pools", "--argstr", "seconds", "6.25", "--no-link", "--json");
+            runnerBuilding(second, "6.25", Set.of()).destroyForcibly();
+            builtOut(nixOk("nix", "build", "--store", store, "-f", builds().toString(), "cuda", "--argstr", "salt",
+                    "while-main-is-down", "--no-link", "--json"));
+            assertTrue(sleeping.isAlive(), "the gpu pool built while the main pool's build waited for its runner");
+            assertTrue(sleeping.waitFor(90, TimeUnit.SECONDS), "the killed build came back");
+            assertEquals(0, sleeping.exitValue(), read(tmp.resolve("pooled-sleeps.err")));
+
+            Map<String, JsonNode> listed = new TreeMap<>();
+            CliTest.Run builds = cumulusIn(pooled, "builds", "--json");
+            assertEquals(0, builds.exit(), builds.stderr());
+            for (var b : JSON.readTree(builds.out())) {
+                listed.put(b.get("drvPath").asText(), b);
+            }
+            drvOf.forEach((attr, drv) -> {
+                JsonNode b = listed.get(drv);
+                assertEquals(poolOf.get(attr), b.get("pool").asText(), attr);
+                assertEquals("runner-" + poolOf.get(attr) + "-1", b.get("runner").asText(), attr);
+            });
+            JsonNode slept = listed.values().stream().filter(b -> b.get("drvPath").asText().endsWith("-sleeps.drv"))
+                    .findFirst().orElseThrow();
+            assertEquals("main", slept.get("pool").asText());
+            assertEquals(2, slept.get("attempts").asInt(), "built on its pool's restarted runner: " + slept);
+            assertTrue(listed.keySet().stream().noneMatch(d -> d.endsWith("-foreign.drv")), "nothing queued for aarch64");
+
+            // A saturated pool (one runner of one job, busy) takes the build a client waits for before
+            // a batch build (an event's) queued earlier.
+            Process busy = nixInBackground("pooled-busy", "nix", "build", "--store", store, "-f", builds().toString(), "sleeps",
+                    "--argstr", "salt", "busy", "--argstr", "seconds", "15.25", "--no-link");
+            runnerBuilding(second, "15.25", Set.of());
+            String batchDrv = nixOk("nix", "eval", "--store", store, "--raw", "-f", builds().toString(), "first.drvPath",
+                    "--argstr", "salt", "batch").trim();
+            Process batch = new ProcessBuilder(concat(cumulusCommand().toArray(String[]::new), "build", batchDrv,
+                    "--state-dir", pooled.toString())).redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("pooled-batch.out").toFile()).start();
+            awaitBuild(pooled, batchDrv, "queued");
+            String clientDrv = nixOk("nix", "eval", "--store", store, "--raw", "-f", builds().toString(), "sleeps.drvPath",
+                    "--argstr", "salt", "client", "--argstr", "seconds", "1.75").trim();
+            Process client = nixInBackground("pooled-client", "nix", "build", "--store", store, "-f", builds().toString(),
+                    "sleeps", "--argstr", "salt", "client", "--argstr", "seconds", "1.75", "--no-link");
+            awaitBuild(pooled, clientDrv, "queued");
+            for (Process p : List.of(busy, client, batch)) {
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), read(tmp.resolve("pooled-batch.out")) + read(tmp.resolve("pooled-client.err")));
+            }
+            JsonNode clientBuild = awaitBuild(pooled, clientDrv, "built");
+            JsonNode batchBuild = awaitBuild(pooled, batchDrv, "built");
+            assertTrue(clientBuild.get("startTime").asLong() < batchBuild.get("startTime").asLong(),
+                    "the client's build ran first: " + clientBuild + " " + batchBuild);
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(30, TimeUnit.SECONDS), "the second cumulus local did not stop");
+        }
     }
 
     @Test
@@ -1153,15 +1262,23 @@ class LocalEndToEndTest {
 
     /** The builders (under cumulus local's runners) whose command line ends with {@code sleep ARG}. */
     private List<ProcessHandle> builderProcesses(String sleepArgument) {
-        return cumulus.descendants().filter(p -> p.info().commandLine().orElse("").endsWith("sleep " + sleepArgument)).toList();
+        return builderProcesses(cumulus, sleepArgument);
+    }
+
+    private static List<ProcessHandle> builderProcesses(Process local, String sleepArgument) {
+        return local.descendants().filter(p -> p.info().commandLine().orElse("").endsWith("sleep " + sleepArgument)).toList();
     }
 
     /** The runner process (a direct child of cumulus local) running the builder that sleeps {@code ARG}, not one of {@code except}. */
     private ProcessHandle runnerBuilding(String sleepArgument, Set<Long> except) throws Exception {
+        return runnerBuilding(cumulus, sleepArgument, except);
+    }
+
+    private ProcessHandle runnerBuilding(Process local, String sleepArgument, Set<Long> except) throws Exception {
         for (int i = 0; i < 600; i++) {
-            for (ProcessHandle builder : builderProcesses(sleepArgument)) {
+            for (ProcessHandle builder : builderProcesses(local, sleepArgument)) {
                 Optional<ProcessHandle> p = builder.parent();
-                while (p.isPresent() && p.get().parent().map(ProcessHandle::pid).orElse(-1L) != cumulus.pid()) {
+                while (p.isPresent() && p.get().parent().map(ProcessHandle::pid).orElse(-1L) != local.pid()) {
                     p = p.get().parent();
                 }
                 if (p.isPresent() && !except.contains(p.get().pid())) {
@@ -1297,9 +1414,29 @@ class LocalEndToEndTest {
 
     /** {@code ./cumulus ARGS --state-dir STATE} against this test's {@code cumulus local}. */
     private CliTest.Run cumulus(String... args) throws Exception {
+        return cumulusIn(state, args);
+    }
+
+    /** The build of {@code drvPath} that {@code cumulus builds --json} lists, once it is in {@code state}. */
+    private static JsonNode awaitBuild(Path stateDir, String drvPath, String state) throws Exception {
+        for (int i = 0; i < 60; i++) {
+            CliTest.Run r = cumulusIn(stateDir, "builds", "--json");
+            assertEquals(0, r.exit(), r.stderr());
+            for (JsonNode b : JSON.readTree(r.out())) {
+                if (b.get("drvPath").asText().equals(drvPath) && b.get("state").asText().equals(state)) {
+                    return b;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no build of " + drvPath + " became " + state);
+    }
+
+    /** {@code ./cumulus ARGS --state-dir STATE}: a command against the cumulus local of {@code stateDir}. */
+    private static CliTest.Run cumulusIn(Path stateDir, String... args) throws Exception {
         List<String> command = new ArrayList<>(cumulusCommand());
         command.addAll(List.of(args));
-        command.addAll(List.of("--state-dir", state.toString()));
+        command.addAll(List.of("--state-dir", stateDir.toString()));
         return CliTest.run(null, new ProcessBuilder(command));
     }
 

@@ -73,7 +73,8 @@ public final class CumulusStack extends Stack {
         Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc)
                 .containerInsightsV2(ContainerInsights.ENABLED).build();
         StoreImage image = new StoreImage(this, "Image", config, data, keys);
-        BuildRunners runners = new BuildRunners(this, "Runners", config, cluster, image, data, functions);
+        List<BuildRunners> runners = config.runnerPools().pools().stream().map(pool ->
+                new BuildRunners(this, "Runners" + StoreData.logicalId(pool.name()), pool, cluster, image, data, functions)).toList();
         ProtocolProxyService proxy = new ProtocolProxyService(this, "Proxy", config, vpc, cluster, image, functions, keys);
 
         Topic alarms = Topic.Builder.create(this, "Alarms").displayName("Cumulus alarms").enforceSsl(true).build();
@@ -81,7 +82,7 @@ public final class CumulusStack extends Stack {
         var deadLetters = data.queue(CloudResources.BUILD_REQUESTS_DEAD);
         Alarm deadLettered = Alarm.Builder.create(this, "BuildsDeadLettered")
                 .alarmDescription("Builds reached the dead-letter queue: runners took them "
-                        + CloudResources.BUILD_REQUESTS.maxReceiveCount() + " times without finishing (runners dying?). "
+                        + CloudResources.BUILD_REQUEST_RECEIVES + " times without finishing (runners dying?). "
                         + "fail-dead-lettered-builds failed them, so their clients got an error.")
                 .metric(functions.alias(StoreFunction.FAIL_DEAD_LETTERED_BUILDS).metricInvocations(MetricOptions.builder()
                         .period(Duration.minutes(5)).statistic("Sum").build()))

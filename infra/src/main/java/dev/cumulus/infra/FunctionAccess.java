@@ -45,10 +45,14 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
         this(tables, bucket, sendsTo, signs, readsSubstituters, false);
     }
 
+    /** Stands for every runner pool's build queues in {@link #sendsTo} (the pools are the installation's). */
+    public static final QueueSpec RUNNER_POOL_QUEUES = new QueueSpec("build-requests-and-batch-of-every-pool",
+            java.time.Duration.ZERO, java.time.Duration.ZERO, java.util.Optional.empty(), 0);
+
     /** What moving a build graph on needs: where builds and substitutions end, the graph goes on. */
     private static final FunctionAccess GRAPH = new FunctionAccess(Map.of(CloudResources.BUILD_GRAPH, Level.READ_WRITE,
             PATHS, Level.READ_WRITE, BUILDS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ, REALISATIONS, Level.READ,
-            SUBSTITUTIONS, Level.READ_WRITE), BucketLevel.READ, List.of(CloudResources.BUILD_REQUESTS,
+            SUBSTITUTIONS, Level.READ_WRITE), BucketLevel.READ, List.of(RUNNER_POOL_QUEUES,
             CloudResources.SUBSTITUTION_JOBS, CloudResources.BUILD_EVENTS), false, true, true);
 
     /** This access and {@link #GRAPH}'s together. */
@@ -103,7 +107,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
 
         m.put(StoreFunction.SUBMIT_BUILD.name(),
                 new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE,
-                        List.of(CloudResources.BUILD_REQUESTS), false, false));
+                        List.of(RUNNER_POOL_QUEUES), false, false));
         m.put(StoreFunction.QUERY_BUILD.name(), reads(BUILDS, BUILD_LOGS));
         m.put(StoreFunction.QUERY_BUILDS.name(), reads(BUILDS, BUILD_LOGS));
         m.put(StoreFunction.BUILD_STARTED.name(), writes(BUILDS));

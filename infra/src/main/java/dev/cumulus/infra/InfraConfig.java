@@ -1,5 +1,6 @@
 package dev.cumulus.infra;
 
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.resources.CloudResources;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -23,11 +24,12 @@ import software.constructs.Node;
  * @param authorizedKeys      SSH public keys allowed to connect to the proxy, as authorized_keys lines
  * @param substituters        binary caches the store fetches what it lacks from (http(s):// or s3://), in
  *                            priority order; none by default
+ * @param runnerPools         the build-runner pools ({@link RunnerPools#parse}, with {@link RunnerPoolSize}'s
+ *                            settings), {@link #DEFAULT_RUNNER_POOLS} by default
  */
 public record InfraConfig(String prefix, Optional<String> region, Path repositoryRoot, String storeDir,
                           int lambdaMemoryMb, int proxyCpu, int proxyMemoryMb, int proxyTasks, int sshPort,
-                          String sshAllowedCidr, List<String> authorizedKeys, int runnerCpu, int runnerMemoryMb,
-                          int runnerEphemeralStorageGiB, int maxRunners, PublicCache publicCache,
+                          String sshAllowedCidr, List<String> authorizedKeys, RunnerPools runnerPools, PublicCache publicCache,
                           Optional<String> cacheDomain, Optional<String> cacheCertificateArn, RetentionDays logRetention,
                           int buildLogRetentionDays, List<String> trustedPublicKeys, List<String> substituters,
                           String signingKeyName,
@@ -62,10 +64,17 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
         if (cacheDomain.isPresent() && publicCache != PublicCache.CLOUDFRONT) {
             throw new IllegalArgumentException("cacheDomain needs publicCache=cloudfront");
         }
-        if (maxRunners < 1) {
-            throw new IllegalArgumentException("maxRunners must be at least 1");
-        }
+        runnerPools.pools().forEach(RunnerPoolSize::of); // each pool's deployment settings are checked here
     }
+
+    /**
+     * The runner pools unless {@code runnerPools} says otherwise: x86_64 (and i686) and aarch64 on
+     * 2 vCPU Fargate tasks (Graviton costs less), and big-parallel builds on 8 vCPU tasks. The
+     * general x86_64 pool comes first, so only builds that require big-parallel get the large tasks.
+     */
+    public static final String DEFAULT_RUNNER_POOLS = "x86_64 systems=x86_64-linux,i686-linux features=benchmark max=10; "
+            + "aarch64 systems=aarch64-linux features=benchmark max=10; "
+            + "big-parallel systems=x86_64-linux,i686-linux features=benchmark,big-parallel cpu=8192 memoryMb=32768 max=4";
 
     /** The configuration the context of {@code node} gives, defaults elsewhere. */
     public static InfraConfig fromContext(Node node) {
@@ -93,10 +102,7 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
                 number.apply("sshPort").orElse(22),
                 text.apply("sshAllowedCidr").orElse("0.0.0.0/0"),
                 lines.apply("authorizedKeys"),
-                number.apply("runnerCpu").orElse(2048),
-                number.apply("runnerMemoryMb").orElse(8192),
-                number.apply("runnerEphemeralStorageGiB").orElse(100),
-                number.apply("maxRunners").orElse(10),
+                RunnerPools.parse(text.apply("runnerPools").orElse(DEFAULT_RUNNER_POOLS), RunnerPoolSize::defaultCores),
                 PublicCache.valueOf(text.apply("publicCache").orElse("none").toUpperCase(Locale.ROOT)),
                 text.apply("cacheDomain"),
                 text.apply("cacheCertificateArn"),

@@ -30,7 +30,7 @@ final class NagFindings {
             .regex("/^Resource::<DataUploads[A-Za-z0-9]+\\.Arn>\\/\\*$/").build();
 
     static void suppress(Stack stack, InfraConfig config, StoreData data, StoreKeys keys, StoreLambdas functions,
-                         BuildRunners runners, ProtocolProxyService proxy, Optional<Distribution> cache) {
+                         List<BuildRunners> runners, ProtocolProxyService proxy, Optional<Distribution> cache) {
         if (config.publicCache() == InfraConfig.PublicCache.BUCKET) {
             add(data.bucket(), "AwsSolutions-S2", "publicCache=bucket: the store is a public binary cache by "
                     + "choice; its policy lets anyone read nix-cache-info, narinfos, NARs and realisations, nothing else.", null);
@@ -61,12 +61,25 @@ final class NagFindings {
                     + "table's indexes (table/index/*) and objects of the store bucket (object keys are content hashes).",
                     regexes(TABLE_INDEXES, BUCKET_GRANTS));
         }
-        for (IConstruct task : List.of(runners.task(), proxy.task())) {
+        List<IConstruct> tasks = new java.util.ArrayList<>(runners.stream().map(r -> (IConstruct) r.task()).toList());
+        tasks.add(proxy.task());
+        for (IConstruct task : tasks) {
             add(task, "AwsSolutions-IAM5", "The task reads and writes NARs and narinfos anywhere in the store "
-                    + "bucket (object keys are content hashes); ecr:GetAuthorizationToken has no resource to name.",
+                    + "bucket (object keys are content hashes); ecr:GetAuthorizationToken has no resource to name, nor has "
+                    + "a runner's scale-in protection its own task's ARN (limited to the cluster).",
                     regexes("Resource::*", BUCKET_GRANTS));
             add(task, "AwsSolutions-ECS2", "The environment holds names, ARNs and public keys only; the secrets "
                     + "themselves are read from Secrets Manager at start (the tasks may need to create them).", null);
+        }
+        for (BuildRunners pool : runners) {
+            pool.instances().ifPresent(ec2 -> {
+                add(ec2.getKey(), "AwsSolutions-AS3", "The capacity provider starts and stops a pool's instances as "
+                        + "builds come and go; ECS records each as a service event, and a notification per launch "
+                        + "would be noise.", null);
+                add(ec2.getValue(), "AwsSolutions-IAM5", "The ECS agent's own permissions, as CDK grants them to a "
+                        + "cluster's instances (registering, polling and submitting state has no narrower resource).",
+                        List.of("Action::ecs:Submit*", "Resource::*"));
+            });
         }
         add(keys.signingKey(), "AwsSolutions-SMG4", "A Nix signing key cannot rotate automatically: every client "
                 + "trusts its public key by name; rotating is a deliberate change of trusted-public-keys.", null);

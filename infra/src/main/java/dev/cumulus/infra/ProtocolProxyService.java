@@ -54,9 +54,9 @@ public final class ProtocolProxyService extends Construct {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CUMULUS_SSH_HOST_KEY_SECRET", keys.sshHostKey().getSecretArn());
         env.put("CUMULUS_AUTHORIZED_KEYS", String.join("\n", config.authorizedKeys()));
-        ContainerDefinition container = image.addContainer(this, task, "proxy",
+        ContainerDefinition container = image.addContainer(this, task, CpuArchitecture.X86_64, "proxy",
                 List.of("proxy", "--ssh-port", Integer.toString(CONTAINER_SSH_PORT), "--ssh-host", "0.0.0.0",
-                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda"), env);
+                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda"), env, java.util.Optional.empty());
         container.addPortMappings(PortMapping.builder().containerPort(CONTAINER_SSH_PORT).build());
 
         keys.sshHostKey().grantRead(task.getTaskRole());

@@ -50,7 +50,7 @@ public final class StoreData extends Construct {
             tables.put(spec, table(spec, config.prefix()));
         }
         Map<String, Queue> byName = new LinkedHashMap<>();
-        for (QueueSpec spec : CloudResources.QUEUES) {
+        for (QueueSpec spec : CloudResources.queues(config.runnerPools().names())) {
             Queue.Builder q = Queue.Builder.create(this, logicalId(spec.name()))
                     .queueName(spec.physicalName(config.prefix()))
                     .visibilityTimeout(Duration.seconds(spec.visibilityTimeout().toSeconds()))
@@ -176,6 +176,12 @@ public final class StoreData extends Construct {
 
     public Table table(TableSpec spec) {
         return tables.get(spec);
+    }
+
+    /** Every runner pool's two build queues. */
+    public List<Queue> buildQueues() {
+        return queues.entrySet().stream().filter(e -> e.getKey().deadLetterQueue()
+                .filter(CloudResources.BUILD_REQUESTS_DEAD.name()::equals).isPresent()).map(Map.Entry::getValue).toList();
     }
 
     public Queue queue(QueueSpec spec) {

@@ -2,6 +2,7 @@ package dev.cumulus.infra;
 
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.QueueSpec;
 import dev.cumulus.model.resources.TableSpec;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -64,6 +65,9 @@ public final class StoreLambdas extends Construct {
             env.put("QUARKUS_LAMBDA_HANDLER", name);
             env.put("CUMULUS_RESOURCE_PREFIX", config.prefix());
             env.put("CUMULUS_STORE_DIR", config.storeDir());
+            if (access.sendsTo().contains(FunctionAccess.RUNNER_POOL_QUEUES)) {
+                env.put("CUMULUS_RUNNER_POOLS", config.runnerPools().render());
+            }
             if (!config.trustedPublicKeys().isEmpty()) {
                 env.put("CUMULUS_TRUSTED_PUBLIC_KEYS", String.join(" ", config.trustedPublicKeys()));
             }
@@ -180,7 +184,17 @@ public final class StoreLambdas extends Construct {
                 data.bucket().grantDelete(fn);
             }
         }
-        access.sendsTo().forEach(q -> data.queue(q).grantSendMessages(fn));
+        for (QueueSpec q : access.sendsTo()) {
+            if (q.equals(FunctionAccess.RUNNER_POOL_QUEUES)) {
+                // One statement for every pool's queues: a grant per queue would outgrow the role's inline policy.
+                fn.getGrantPrincipal().addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                        .actions(List.of("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"))
+                        .resources(data.buildQueues().stream().map(software.amazon.awscdk.services.sqs.Queue::getQueueArn).toList())
+                        .build());
+            } else {
+                data.queue(q).grantSendMessages(fn);
+            }
+        }
     }
 
     public Alias alias(StoreFunction<?, ?> function) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.resources.TableSpec;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,7 +95,7 @@ class CumulusStackTest {
         assertFalse(uploaders.contains(logicalId(data.bucket())), uploaders);
 
         Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
-        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        Map<String, Map<String, Object>> policies = rolePolicies();
         for (String name : FunctionAccess.BY_FUNCTION.keySet()) {
             assertEquals(name.equals(FunctionAccess.BINARY_CACHE_INGEST),
                     referencesOf(name, functions, policies).contains(logicalId(data.uploads())), name);
@@ -101,13 +103,17 @@ class CumulusStackTest {
     }
 
     @Test
-    void theBuildQueueDeadLettersAfterItsReceiveCount() {
-        template.hasResourceProperties("AWS::SQS::Queue", Match.objectLike(Map.of(
-                "QueueName", "cumulus-build-requests",
-                "VisibilityTimeout", (int) CloudResources.BUILD_REQUESTS.visibilityTimeout().toSeconds(),
-                "RedrivePolicy", Map.of("deadLetterTargetArn", Map.of("Fn::GetAtt",
-                                List.of(logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "Arn")),
-                        "maxReceiveCount", CloudResources.BUILD_REQUESTS.maxReceiveCount()))));
+    void eachPoolsBuildQueuesDeadLetterAfterTheirReceiveCount() {
+        for (String pool : RunnerPools.parse(InfraConfig.DEFAULT_RUNNER_POOLS, 1).names()) {
+            for (var queue : List.of(CloudResources.buildRequests(pool), CloudResources.batchBuildRequests(pool))) {
+                template.hasResourceProperties("AWS::SQS::Queue", Match.objectLike(Map.of(
+                        "QueueName", queue.physicalName("cumulus-"),
+                        "VisibilityTimeout", (int) queue.visibilityTimeout().toSeconds(),
+                        "RedrivePolicy", Map.of("deadLetterTargetArn", Map.of("Fn::GetAtt",
+                                        List.of(logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "Arn")),
+                                "maxReceiveCount", CloudResources.BUILD_REQUEST_RECEIVES))));
+            }
+        }
         // The dead-letter queue fails its builds through the function, reporting messages one by one.
         template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Match.objectLike(Map.of(
                 "EventSourceArn", Map.of("Fn::GetAtt",
@@ -143,7 +149,7 @@ class CumulusStackTest {
     @Test
     void eachFunctionTouchesOnlyWhatItUses() {
         Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
-        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        Map<String, Map<String, Object>> policies = rolePolicies();
         StoreData data = synth.stack().data();
         for (var entry : FunctionAccess.BY_FUNCTION.entrySet()) {
             Set<String> named = referencesOf(entry.getKey(), functions, policies);
@@ -152,7 +158,13 @@ class CumulusStackTest {
             if (entry.getValue().bucket() != FunctionAccess.BucketLevel.NONE) {
                 expected.add(logicalId(data.bucket()));
             }
-            entry.getValue().sendsTo().forEach(q -> expected.add(logicalId(data.queue(q))));
+            for (var q : entry.getValue().sendsTo()) {
+                if (q.equals(FunctionAccess.RUNNER_POOL_QUEUES)) {
+                    data.buildQueues().forEach(queue -> expected.add(logicalId(queue)));
+                } else {
+                    expected.add(logicalId(data.queue(q)));
+                }
+            }
             if (entry.getKey().equals(StoreFunction.FAIL_DEAD_LETTERED_BUILDS.name())) {
                 expected.add(logicalId(data.queue(CloudResources.BUILD_REQUESTS_DEAD))); // its event source
             }
@@ -211,7 +223,7 @@ class CumulusStackTest {
                         List.of(logicalId(data.queue(CloudResources.BUILD_SUBMISSIONS_DEAD)), "QueueName")))))));
 
         Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
-        Map<String, Map<String, Object>> policies = template.findResources("AWS::IAM::Policy");
+        Map<String, Map<String, Object>> policies = rolePolicies();
         for (var entry : FunctionAccess.BY_FUNCTION.entrySet()) {
             String documents = policiesOf(entry.getKey(), functions, policies);
             assertEquals(entry.getValue().announces(), documents.contains("events:PutEvents"), entry.getKey());
@@ -228,13 +240,125 @@ class CumulusStackTest {
         assertFalse(FunctionAccess.BY_FUNCTION.get("query-path-info").announces());
     }
 
+    /**
+     * The default pools: x86_64 and aarch64 (Graviton) on 2 vCPU tasks, big-parallel on 8 vCPU ones;
+     * each a service of its own size and architecture running its pool's runners, scaling to zero on
+     * its own two queues, its task role able to take only its own pool's builds and to protect itself
+     * from scale-in; the functions that queue builds know the pools and may send to every pool.
+     */
     @Test
-    void runnersScaleToZeroOnTheBacklogAndTheProxyListensForSsh() {
-        template.hasResourceProperties("AWS::ECS::Service", Match.objectLike(Map.of("DesiredCount", 0)));
-        template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Match.objectLike(Map.of(
-                "MinCapacity", 0, "MaxCapacity", 10, "ScalableDimension", "ecs:service:DesiredCount")));
+    void eachRunnerPoolIsAServiceOfItsSizeScalingToZeroOnItsOwnQueues() {
+        template.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 3);
+        template.resourceCountIs("AWS::ApplicationAutoScaling::ScalingPolicy", 6); // out and in, per pool
+        Map<String, List<Object>> expected = Map.of(
+                "x86_64", List.of("2048", "8192", "X86_64", 10),
+                "aarch64", List.of("2048", "8192", "ARM64", 10),
+                "big-parallel", List.of("8192", "32768", "X86_64", 4));
+        Map<String, Map<String, Object>> policies = rolePolicies();
+        Map<String, Map<String, Object>> tasks = template.findResources("AWS::ECS::TaskDefinition");
+        for (var e : expected.entrySet()) {
+            String pool = e.getKey();
+            template.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                    "Cpu", e.getValue().get(0), "Memory", e.getValue().get(1),
+                    "RuntimePlatform", Map.of("CpuArchitecture", e.getValue().get(2), "OperatingSystemFamily", "LINUX"),
+                    "ContainerDefinitions", List.of(Match.objectLike(Map.of(
+                            "Command", Match.arrayWith(List.of("runner", "--functions", "lambda", "--pool", pool))))))));
+            template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Match.objectLike(Map.of(
+                    "MinCapacity", 0, "MaxCapacity", e.getValue().get(3), "ScalableDimension", "ecs:service:DesiredCount")));
+            // The task role of this pool consumes its own two queues and no other pool's.
+            String role = tasks.values().stream().filter(t -> t.toString().contains("--pool, " + pool + ","))
+                    .map(t -> ((List<?>) ((Map<?, ?>) props(t).get("TaskRoleArn")).get("Fn::GetAtt")).get(0).toString())
+                    .findFirst().orElseThrow();
+            Set<String> named = new TreeSet<>();
+            String documents = policies.values().stream().filter(p -> ((List<?>) props(p).get("Roles")).contains(Map.of("Ref", role)))
+                    .peek(p -> collectReferences(props(p).get("PolicyDocument"), named))
+                    .map(p -> props(p).get("PolicyDocument").toString()).reduce("", String::concat);
+            for (String other : expected.keySet()) {
+                for (var q : List.of(CloudResources.buildRequests(other), CloudResources.batchBuildRequests(other))) {
+                    assertEquals(other.equals(pool), named.contains(logicalId(synth.stack().data().queue(q))),
+                            pool + "'s runners and " + q.name());
+                }
+            }
+            assertTrue(documents.contains("ecs:UpdateTaskProtection"), documents);
+        }
+        // Graviton tasks run the arm64 build of the image, the others the amd64 one.
+        Map<String, String> images = new TreeMap<>();
+        tasks.values().forEach(t -> {
+            Map<?, ?> container = (Map<?, ?>) ((List<?>) props(t).get("ContainerDefinitions")).getFirst();
+            List<?> command = (List<?>) container.get("Command");
+            if (command.contains("--pool")) {
+                images.put(command.get(command.indexOf("--pool") + 1).toString(), container.get("Image").toString());
+            }
+        });
+        assertEquals(images.get("x86_64"), images.get("big-parallel"));
+        assertFalse(images.get("x86_64").equals(images.get("aarch64")), images.toString());
         template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Match.objectLike(Map.of(
                 "StepScalingPolicyConfiguration", Match.objectLike(Map.of("AdjustmentType", "ExactCapacity")))));
+        // Submitting builds (the proxy's and the graph's) routes them: the pools and every pool's queues.
+        Map<String, Map<String, Object>> functions = template.findResources("AWS::Lambda::Function");
+        for (String submitting : List.of(StoreFunction.SUBMIT_BUILD.name(), StoreFunction.SUBMIT_GRAPHS.name())) {
+            Map<String, Object> fn = functions.values().stream()
+                    .filter(f -> ("cumulus-" + submitting).equals(props(f).get("FunctionName"))).findFirst().orElseThrow();
+            assertEquals(RunnerPools.parse(InfraConfig.DEFAULT_RUNNER_POOLS, RunnerPoolSize::defaultCores).render(),
+                    ((Map<?, ?>) ((Map<?, ?>) props(fn).get("Environment")).get("Variables")).get("CUMULUS_RUNNER_POOLS"));
+            Set<String> refs = referencesOf(submitting, functions, policies);
+            for (String pool : expected.keySet()) {
+                assertTrue(refs.contains(logicalId(synth.stack().data().queue(CloudResources.batchBuildRequests(pool)))),
+                        submitting + " sends to " + pool);
+            }
+        }
+        assertFalse(referencesOf(StoreFunction.QUERY_PATH_INFO.name(), functions, policies).stream()
+                .anyMatch(r -> r.contains("BuildRequests") || r.contains("BuildBatch")));
+    }
+
+    /**
+     * A pool of kvm and nixos-test builds runs on EC2 instances of its type, scaled by a capacity
+     * provider from none, with /dev/kvm passed to the runner and the instance metadata kept from
+     * containers; it passes the AWS Solutions rules too.
+     */
+    @Test
+    void aKvmPoolRunsOnEc2InstancesOfItsTypeBehindACapacityProvider() {
+        Synthesised vm = Synthesised.with(Map.of("prefix", "cumulus-", "runnerPools", InfraConfig.DEFAULT_RUNNER_POOLS
+                + "; vm systems=x86_64-linux features=kvm,nixos-test,benchmark ec2InstanceType=c6i.metal cpu=4096 max=2"));
+        Template t = vm.template();
+        t.resourceCountIs("AWS::AutoScaling::AutoScalingGroup", 1);
+        t.hasResourceProperties("AWS::AutoScaling::AutoScalingGroup", Match.objectLike(Map.of("MinSize", "0", "MaxSize", "2")));
+        t.hasResourceProperties("AWS::EC2::LaunchTemplate", Match.objectLike(Map.of("LaunchTemplateData", Match.objectLike(Map.of(
+                "InstanceType", "c6i.metal", "MetadataOptions", Match.objectLike(Map.of("HttpTokens", "required")))))));
+        t.hasResourceProperties("AWS::ECS::CapacityProvider", Match.objectLike(Map.of("AutoScalingGroupProvider",
+                Match.objectLike(Map.of("ManagedTerminationProtection", "ENABLED")))));
+        t.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                "RequiresCompatibilities", List.of("EC2"), "NetworkMode", "bridge",
+                "ContainerDefinitions", List.of(Match.objectLike(Map.of(
+                        "Command", Match.arrayWith(List.of("--pool", "vm")),
+                        "LinuxParameters", Match.objectLike(Map.of("Devices", List.of(Map.of("HostPath", "/dev/kvm",
+                                "ContainerPath", "/dev/kvm", "Permissions", List.of("read", "write")))))))))));
+        t.hasResourceProperties("AWS::ECS::Service", Match.objectLike(Map.of("CapacityProviderStrategy",
+                List.of(Match.objectLike(Map.of("Weight", 1))))));
+        assertNoNagFindings(vm);
+    }
+
+    /** A pool with a warm minimum keeps that many tasks; pools Fargate cannot run are refused when synthesised. */
+    @Test
+    void aWarmMinimumKeepsTasksAndPoolsFargateCannotRunAreRefused() {
+        Synthesised warm = Synthesised.with(Map.of("prefix", "cumulus-", "runnerPools",
+                "small systems=x86_64-linux features= min=1 max=3 cpu=1024"));
+        warm.template().resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 1);
+        warm.template().hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Match.objectLike(Map.of(
+                "MinCapacity", 1, "MaxCapacity", 3)));
+        warm.template().hasResourceProperties("AWS::ECS::Service", Match.objectLike(Map.of("DesiredCount", 1)));
+        warm.template().hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of("Cpu", "1024",
+                "Memory", "4096")));
+        for (String refused : List.of("vm systems=x86_64-linux features=kvm,nixos-test", "mac systems=aarch64-darwin",
+                "odd systems=x86_64-linux gpus=1", "wide systems=x86_64-linux min=3 max=2")) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> Synthesised.with(Map.of("prefix", "cumulus-", "runnerPools", refused)));
+            assertTrue(String.valueOf(e.getMessage()).contains("runner pool '" + refused.split(" ")[0] + "'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theProxyListensForSsh() {
         template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Match.objectLike(Map.of(
                 "Type", "network", "Scheme", "internet-facing")));
         template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Match.objectLike(Map.of(
@@ -296,6 +420,20 @@ class CumulusStackTest {
                 .findFirst().orElseThrow();
         return policies.values().stream().filter(p -> ((List<?>) props(p).get("Roles")).contains(Map.of("Ref", role)))
                 .map(p -> props(p).get("PolicyDocument").toString()).reduce("", String::concat);
+    }
+
+    /**
+     * The roles' policies: inline ones and the managed ones CDK moves statements to when a role's
+     * inline policy would outgrow IAM's size limit (both name their roles and hold a document).
+     */
+    private static Map<String, Map<String, Object>> rolePolicies() {
+        Map<String, Map<String, Object>> all = new LinkedHashMap<>(template.findResources("AWS::IAM::Policy"));
+        template.findResources("AWS::IAM::ManagedPolicy").forEach((id, p) -> {
+            if (props(p).get("Roles") instanceof List<?>) {
+                all.put(id, p);
+            }
+        });
+        return all;
     }
 
     static void assertNoNagFindings(Synthesised s) {

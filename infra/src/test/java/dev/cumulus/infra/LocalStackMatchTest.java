@@ -31,7 +31,8 @@ class LocalStackMatchTest {
     void theTemplateDeploysWhatTheLocalStackCreates() throws Exception {
         Map<String, Map<String, Object>> resources = cast(Synthesised.with(Map.of("prefix", "cumulus-")).template()
                 .toJSON().get("Resources"));
-        try (LocalStack local = LocalStack.start(Optional.empty(), "cumulus-")) {
+        List<String> pools = dev.cumulus.model.build.RunnerPools.parse(InfraConfig.DEFAULT_RUNNER_POOLS, 1).names();
+        try (LocalStack local = LocalStack.start(Optional.empty(), "cumulus-", pools)) {
             AwsClients clients = new AwsClients(local.config());
             try (DynamoDbClient dynamoDb = clients.dynamoDb(); SqsClient sqs = clients.sqs(); var s3 = clients.s3()) {
                 for (TableSpec spec : CloudResources.TABLES) {
@@ -61,7 +62,7 @@ class LocalStackMatchTest {
                             ? ttlSpec.get("AttributeName") : "none");
                     assertEquals(fromLocal, fromTemplate, name);
                 }
-                for (QueueSpec spec : CloudResources.QUEUES) {
+                for (QueueSpec spec : CloudResources.queues(pools)) {
                     String name = spec.physicalName("cumulus-");
                     String url = sqs.getQueueUrl(g -> g.queueName(name)).queueUrl();
                     var attributes = sqs.getQueueAttributes(g -> g.queueUrl(url).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT,

@@ -73,7 +73,8 @@ class MotoSmokeTest {
                 data.put(id, Map.of("Type", r.get("Type"), "Properties", r.get("Properties")));
             }
         });
-        assertEquals(CloudResources.TABLES.size() + CloudResources.QUEUES.size() + 3, data.size(),
+        assertEquals(CloudResources.TABLES.size() + CloudResources.queues(
+                dev.cumulus.model.build.RunnerPools.parse(InfraConfig.DEFAULT_RUNNER_POOLS, 1).names()).size() + 3, data.size(),
                 "tables, queues and buckets (the store's, the uploads' and their access logs') in the template");
         String stackId = cloudFormation(endpoint, Map.of("Action", "CreateStack", "StackName", "cumulus-data",
                 "TemplateBody", new ObjectMapper().writeValueAsString(Map.of("Resources", data))));

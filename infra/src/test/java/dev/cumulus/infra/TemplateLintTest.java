@@ -24,7 +24,10 @@ class TemplateLintTest {
         Path lint = Synthesised.required("cfn-lint");
         for (Map<String, Object> context : java.util.List.<Map<String, Object>>of(Map.of("prefix", "cumulus-"),
                 Map.of("publicCache", "cloudfront", "sshAllowedCidr", "192.0.2.0/24"),
-                Map.of("publicCache", "bucket", "region", "eu-west-1"))) {
+                Map.of("publicCache", "bucket", "region", "eu-west-1"),
+                // A pool on EC2 instances (kvm), beside the default Fargate pools.
+                Map.of("runnerPools", InfraConfig.DEFAULT_RUNNER_POOLS
+                        + "; vm systems=x86_64-linux features=kvm,nixos-test ec2InstanceType=c6i.metal max=2"))) {
             Path template = tmp.resolve("template.json");
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(template.toFile(),
                     Synthesised.with(context).template().toJSON());

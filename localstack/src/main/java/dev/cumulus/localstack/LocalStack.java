@@ -76,12 +76,18 @@ public final class LocalStack implements AutoCloseable {
         }, 1, 60, TimeUnit.MINUTES);
     }
 
+    /** Starts the emulators and creates the resources under {@code prefix}, with one runner pool, the default one. */
+    public static LocalStack start(Optional<Path> stateDir, String prefix) throws Exception {
+        return start(stateDir, prefix, List.of(dev.cumulus.model.build.RunnerPools.DEFAULT_NAME));
+    }
+
     /**
-     * Starts the emulators and creates the resources under {@code prefix}.
+     * Starts the emulators and creates the resources under {@code prefix}, with the build queues of
+     * the runner pools named {@code pools}.
      *
      * @param stateDir where tables and objects persist; empty for memory only
      */
-    public static LocalStack start(Optional<Path> stateDir, String prefix) throws Exception {
+    public static LocalStack start(Optional<Path> stateDir, String prefix, List<String> pools) throws Exception {
         quietEmulators();
         DynamoDbLocal dynamoDb = startDynamoDb(stateDir.map(d -> d.resolve("dynamodb")));
         SQSRestServer sqs = null;
@@ -97,7 +103,7 @@ public final class LocalStack implements AutoCloseable {
             AwsConfig config = new AwsConfig(REGION, Optional.of(uri(dynamoDb.server().getURI().getPort())),
                     Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), Optional.empty(), prefix);
             LocalStack stack = new LocalStack(dynamoDb, sqs, s3, publishedS3, config, events);
-            ResourceCreator.createAll(new AwsClients(config), prefix);
+            ResourceCreator.createAll(new AwsClients(config), prefix, pools);
             return stack;
         } catch (Exception | Error e) {
             stopQuietly(dynamoDb, sqs, s3, publishedS3);

@@ -34,11 +34,11 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 public final class ResourceCreator {
     private ResourceCreator() {}
 
-    public static void createAll(AwsClients clients, String prefix) {
+    public static void createAll(AwsClients clients, String prefix, List<String> pools) {
         try (DynamoDbClient dynamoDb = clients.dynamoDb(); SqsClient sqs = clients.sqs(); S3Client s3 = clients.s3()) {
             CloudResources.TABLES.forEach(t -> createTable(dynamoDb, t, prefix));
             Map<String, String> arns = new HashMap<>();
-            CloudResources.QUEUES.forEach(q -> arns.put(q.name(), createQueue(sqs, q, prefix, arns)));
+            CloudResources.queues(pools).forEach(q -> arns.put(q.name(), createQueue(sqs, q, prefix, arns)));
             for (var bucket : List.of(CloudResources.STORE_BUCKET, CloudResources.UPLOADS_BUCKET)) {
                 try {
                     s3.createBucket(b -> b.bucket(bucket.physicalName(prefix)));

@@ -37,7 +37,7 @@ class LocalStackTest {
     void createsEveryResourceAndKeepsStateAcrossRestarts(@TempDir Path state) throws Exception {
         String prefix = "t-";
         String paths = CloudResources.PATHS.physicalName(prefix);
-        try (LocalStack stack = LocalStack.start(Optional.of(state), prefix);
+        try (LocalStack stack = LocalStack.start(Optional.of(state), prefix, List.of("small", "big"));
              DynamoDbClient dynamoDb = stack.clients().dynamoDb();
              SqsClient sqs = stack.clients().sqs();
              S3Client s3 = stack.clients().s3()) {
@@ -46,10 +46,14 @@ class LocalStackTest {
                 assertEquals(table.partitionKey().name(), described.keySchema().get(0).attributeName());
                 assertEquals(table.indexes().size(), described.globalSecondaryIndexes().size());
             }
-            String queue = sqs.getQueueUrl(q -> q.queueName(CloudResources.BUILD_REQUESTS.physicalName(prefix))).queueUrl();
-            String redrive = sqs.getQueueAttributes(a -> a.queueUrl(queue).attributeNames(QueueAttributeName.REDRIVE_POLICY))
-                    .attributes().get(QueueAttributeName.REDRIVE_POLICY);
-            assertTrue(redrive.contains(CloudResources.BUILD_REQUESTS_DEAD.physicalName(prefix)), redrive);
+            // Each runner pool has its two build queues, both dead-lettered to the one queue of failed builds.
+            for (var spec : List.of(CloudResources.buildRequests("small"), CloudResources.batchBuildRequests("small"),
+                    CloudResources.buildRequests("big"), CloudResources.batchBuildRequests("big"))) {
+                String queue = sqs.getQueueUrl(q -> q.queueName(spec.physicalName(prefix))).queueUrl();
+                String redrive = sqs.getQueueAttributes(a -> a.queueUrl(queue).attributeNames(QueueAttributeName.REDRIVE_POLICY))
+                        .attributes().get(QueueAttributeName.REDRIVE_POLICY);
+                assertTrue(redrive.contains(CloudResources.BUILD_REQUESTS_DEAD.physicalName(prefix)), redrive);
+            }
 
             dynamoDb.putItem(p -> p.tableName(paths).item(Map.of("hashPart", AttributeValue.fromS("kept"))));
             String bucket = CloudResources.STORE_BUCKET.physicalName(prefix);

@@ -89,7 +89,7 @@ public final class BuildGraph {
     public MessagesHandled submitAll(QueueMessages messages) {
         return messages.each(SubmitGraph.class, (m, s) -> submit(s.id() == null || s.id().isBlank()
                 ? new SubmitGraph(m.messageId(), s.drvPath(), s.outputs(), s.source(), s.timeoutSeconds(),
-                        s.maxSilentSeconds(), s.cores()) : s),
+                        s.maxSilentSeconds()) : s),
                 (m, error) -> {
                     long now = now();
                     announcements.send(new BuildFinished(m.messageId(), null, SubmissionState.FAILED, Map.of(), null, null, null,
@@ -113,7 +113,7 @@ public final class BuildGraph {
             return query(new SubmissionQuery(id)); // a message delivered twice
         }
         graph.putSubmission(fresh, s.source() == null ? GraphEvents.FROM_EVENT : s.source(), s.timeoutSeconds(),
-                s.maxSilentSeconds(), s.cores(), now + KEEP.toSeconds());
+                s.maxSilentSeconds(), now + KEEP.toSeconds());
         StorePath drvPath;
         try {
             drvPath = storeDir.parse(printed);
@@ -395,7 +395,7 @@ public final class BuildGraph {
                     .findFirst().orElse(null);
             BuildState build = builds.submit(new SubmitBuild(step.drvPath(), drv.toAterm(storeDir),
                     inputs.stream().map(storeDir::print).toList(), hashes, limits == null ? 0 : limits.timeout(),
-                    limits == null ? 0 : limits.maxSilent(), limits == null ? 0 : limits.cores()));
+                    limits == null ? 0 : limits.maxSilent(), limits == null ? GraphEvents.FROM_EVENT : limits.source()));
             graph.startedAs(key, "build", build.id());
             if (build.finished()) {
                 buildEnded(build);

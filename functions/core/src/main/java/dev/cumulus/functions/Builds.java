@@ -8,7 +8,8 @@ import dev.cumulus.model.build.BuildReport.BuiltOutput;
 import dev.cumulus.model.build.BuildReport;
 import dev.cumulus.model.build.BuildRequest;
 import dev.cumulus.model.build.DerivationBuildRequest;
-import dev.cumulus.model.build.RunnerPlatform;
+import dev.cumulus.model.build.RunnerPool;
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.derivation.Derivation;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.derived.Realisation;
@@ -28,6 +29,7 @@ import dev.cumulus.model.event.BuildEvents.ListBuilds;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.GraphEvents;
 import dev.cumulus.model.event.QueueEvents.MessagesHandled;
 import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.hash.Hash;
@@ -72,7 +74,7 @@ public final class Builds {
     private final StoreTables tables;
     private final StoreDir storeDir;
     private final FunctionsConfig.BuildLimits limits;
-    private final RunnerPlatform runners;
+    private final RunnerPools pools;
     private final PathRegistration registration;
     private final JobQueue<QueuedBuild> queue;
     private final Clock clock;
@@ -81,7 +83,7 @@ public final class Builds {
         this.tables = tables;
         this.storeDir = config.storeDir();
         this.limits = config.buildLimits();
-        this.runners = config.runners();
+        this.pools = config.runnerPools();
         this.registration = registration;
         this.queue = queue;
         this.clock = clock;
@@ -95,12 +97,13 @@ public final class Builds {
         Derivation drv;
         BuildRequest request;
         Map<StorePath, StoredPath> closure;
+        RunnerPool pool;
         try {
             drv = Derivation.parse(storeDir, Derivation.nameFromDrvPath(drvPath), s.derivation());
-            Optional<String> refusal = runners.refusal(storeDir, drvPath, drv);
-            if (refusal.isPresent()) {
-                // Nothing could ever take it from the queue: refused now, as Nix refuses it.
-                throw new StoreException(refusal.get());
+            switch (pools.route(storeDir, drvPath, drv)) {
+                case RunnerPools.Route.To to -> pool = to.pool();
+                // Nothing could ever take it from a queue: refused now, as Nix refuses it.
+                case RunnerPools.Route.Refused refused -> throw new StoreException(refused.reason());
             }
             List<StorePath> inputs = s.inputs().stream().map(storeDir::parse).toList();
             closure = closure(drvPath, inputs);
@@ -108,7 +111,7 @@ public final class Builds {
                     new DerivationBuildRequest.Settings(
                             FunctionsConfig.BuildLimits.effective(s.timeoutSeconds(), limits.timeoutSeconds()),
                             FunctionsConfig.BuildLimits.effective(s.maxSilentSeconds(), limits.maxSilentSeconds()),
-                            Math.max(1, s.cores())));
+                            pool.cores()));
         } catch (IllegalArgumentException e) {
             throw new StoreException(e.getMessage(), e);
         }
@@ -120,7 +123,7 @@ public final class Builds {
         }
         long now = clock.instant().getEpochSecond();
         BuildState fresh = new BuildState(id, storeDir.print(drvPath), BuildState.QUEUED, null, null, outputs,
-                s.outputHashes(), 0, now, 0, 0, null, 1, List.of(), 0);
+                s.outputHashes(), 0, now, 0, 0, pool.name(), null, 1, List.of(), 0);
         List<StorePath> held = new ArrayList<>(s.inputs().stream().map(storeDir::parse).toList());
         held.add(drvPath);
         Optional<BuildState> outstanding = tables.builds().putIfNotOutstanding(fresh,
@@ -128,7 +131,8 @@ public final class Builds {
         // A new build is queued while its inputs are revived, the two round trips side by side: should
         // an input turn out collected, the build is failed below and its runner's claim refused.
         CompletableFuture<Void> queued = outstanding.isPresent() ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.runAsync(() -> queue.send(new QueuedBuild(id, request, inputNars(closure))), ASIDE);
+                : CompletableFuture.runAsync(() -> queue.send(new QueuedBuild(id, pool.name(),
+                !GraphEvents.FROM_CLIENT.equals(s.source()), request, inputNars(closure))), ASIDE);
         // The build now holds its inputs; a collection that marked one of them meanwhile must not delete it.
         Set<StorePath> revived = new HashSet<>(tables.paths().revive(request.inputs().stream().map(storeDir::parse).toList()));
         for (String input : request.inputs()) {
@@ -244,7 +248,7 @@ public final class Builds {
 
     private static BuildState withLog(BuildState s, List<String> lines, long next) {
         return new BuildState(s.id(), s.drvPath(), s.state(), s.status(), s.error(), s.outputs(), s.outputHashes(),
-                s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.runner(), s.waiters(), lines, next);
+                s.attempts(), s.submittedAt(), s.startTime(), s.stopTime(), s.pool(), s.runner(), s.waiters(), lines, next);
     }
 
     /** One conditional write; only when it is refused is the build read, to tell an unknown id from an ended build. */
@@ -335,7 +339,7 @@ public final class Builds {
             return get(build.id());
         }
         return ended(new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
-                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.runner(),
+                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.pool(), build.runner(),
                 build.waiters(), List.of(), 0));
     }
 
@@ -363,7 +367,7 @@ public final class Builds {
         return d.each(QueuedBuild.class, build -> {
             if (build.id() != null && tables.builds().get(build.id()).isPresent()) {
                 finish(build.id(), BuildState.FAILED, BuildStatus.MISC_FAILURE.jsonName(),
-                        "failed: no build-runner finished it in " + CloudResources.BUILD_REQUESTS.maxReceiveCount()
+                        "failed: no build-runner finished it in " + CloudResources.BUILD_REQUEST_RECEIVES
                                 + " attempts", Map.of());
             }
         });

@@ -1,7 +1,7 @@
 package dev.cumulus.functions;
 
 import dev.cumulus.aws.StoreSigningKey;
-import dev.cumulus.model.build.RunnerPlatform;
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.PublicKey;
@@ -19,13 +19,13 @@ import java.util.Optional;
  * keys whose signatures make an input-addressed path or a realisation acceptable (from an untrusted
  * caller, or from a substituter), the binary caches the store substitutes from (in priority order),
  * the limits every build runs under, the store's signing key and NAR compression for what it
- * substitutes, how long a download from a substituter may stall, and what the runners can build
- * (a derivation for another system or feature is refused at once, as Nix refuses it).
+ * substitutes, how long a download from a substituter may stall, and the runner pools builds are
+ * routed to (a derivation for a system or feature no pool has is refused at once, as Nix refuses it).
  */
 public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys,
                               List<URI> substituters, BuildLimits buildLimits, long gcGraceSeconds,
                               Optional<SecretKey> signingKey, NarCompression narCompression, Duration stalledDownload,
-                              RunnerPlatform runners) {
+                              RunnerPools runnerPools) {
     /**
      * How old a NAR or narinfo object that no path refers to must be before a collection removes
      * it: longer than any upload takes from its first byte to its path's registration.
@@ -58,34 +58,39 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
     /** The environment variables {@link #fromEnvironment} reads besides the store directory, prefix and signing key. */
     public static final List<String> SETTINGS = List.of("CUMULUS_TRUSTED_PUBLIC_KEYS", "CUMULUS_SUBSTITUTERS",
             "CUMULUS_BUILD_TIMEOUT", "CUMULUS_BUILD_MAX_SILENT_TIME", "CUMULUS_GC_GRACE", "CUMULUS_STALLED_DOWNLOAD_TIMEOUT",
-            "CUMULUS_RUNNER_SYSTEMS", "CUMULUS_RUNNER_FEATURES");
+            "CUMULUS_RUNNER_POOLS");
 
     /** Nix's {@code stalled-download-timeout}: a download that receives nothing this long is given up. */
     public static final Duration DEFAULT_STALLED_DOWNLOAD = Duration.ofSeconds(300);
 
     public FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<PublicKey> trustedKeys, List<URI> substituters) {
         this(storeDir, resourcePrefix, trustedKeys, substituters, BuildLimits.DEFAULT, DEFAULT_GC_GRACE_SECONDS,
-                Optional.empty(), NarCompression.ZSTD, DEFAULT_STALLED_DOWNLOAD, RunnerPlatform.defaults());
+                Optional.empty(), NarCompression.ZSTD, DEFAULT_STALLED_DOWNLOAD, RunnerPools.defaults(Runtime.getRuntime().availableProcessors()));
     }
 
     public FunctionsConfig withStoreDir(StoreDir dir) {
         return new FunctionsConfig(dir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, signingKey,
-                narCompression, stalledDownload, runners);
+                narCompression, stalledDownload, runnerPools);
     }
 
     public FunctionsConfig withResourcePrefix(String prefix) {
         return new FunctionsConfig(storeDir, prefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, signingKey,
-                narCompression, stalledDownload, runners);
+                narCompression, stalledDownload, runnerPools);
     }
 
     public FunctionsConfig withSigningKey(Optional<SecretKey> key) {
         return new FunctionsConfig(storeDir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds, key,
-                narCompression, stalledDownload, runners);
+                narCompression, stalledDownload, runnerPools);
     }
 
     public FunctionsConfig withNarCompression(NarCompression compression) {
         return new FunctionsConfig(storeDir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds,
-                signingKey, compression, stalledDownload, runners);
+                signingKey, compression, stalledDownload, runnerPools);
+    }
+
+    public FunctionsConfig withRunnerPools(RunnerPools pools) {
+        return new FunctionsConfig(storeDir, resourcePrefix, trustedKeys, substituters, buildLimits, gcGraceSeconds,
+                signingKey, narCompression, stalledDownload, pools);
     }
 
     /**
@@ -93,8 +98,8 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
      * and {@code CUMULUS_SUBSTITUTERS} (both space-separated, as in nix.conf), {@code CUMULUS_BUILD_TIMEOUT}
      * and {@code CUMULUS_BUILD_MAX_SILENT_TIME} (seconds), {@code CUMULUS_GC_GRACE} (seconds), the
      * signing key ({@link StoreSigningKey}), {@code CUMULUS_NAR_COMPRESSION} and
-     * {@code CUMULUS_STALLED_DOWNLOAD_TIMEOUT} (seconds), {@code CUMULUS_RUNNER_SYSTEMS} and
-     * {@code CUMULUS_RUNNER_FEATURES} (what the runners can build).
+     * {@code CUMULUS_STALLED_DOWNLOAD_TIMEOUT} (seconds), {@code CUMULUS_RUNNER_POOLS} (the runner
+     * pools, as {@link RunnerPools#parse} reads them).
      */
     public static FunctionsConfig fromEnvironment(Map<String, String> env) {
         return new FunctionsConfig(new StoreDir(env.getOrDefault("CUMULUS_STORE_DIR", StoreDir.DEFAULT.path())),
@@ -106,16 +111,14 @@ public record FunctionsConfig(StoreDir storeDir, String resourcePrefix, List<Pub
                 seconds(env, "CUMULUS_GC_GRACE", DEFAULT_GC_GRACE_SECONDS), StoreSigningKey.fromEnvironment(env),
                 NarCompression.parse(env.getOrDefault("CUMULUS_NAR_COMPRESSION", NarCompression.ZSTD.nixName())),
                 Duration.ofSeconds(seconds(env, "CUMULUS_STALLED_DOWNLOAD_TIMEOUT", DEFAULT_STALLED_DOWNLOAD.toSeconds())),
-                runners(env));
+                runnerPools(env));
     }
 
-    /** {@code CUMULUS_RUNNER_SYSTEMS} and {@code CUMULUS_RUNNER_FEATURES} (space-separated), each defaulting to {@link RunnerPlatform#defaults}. */
-    private static RunnerPlatform runners(Map<String, String> env) {
-        RunnerPlatform d = RunnerPlatform.defaults();
-        List<String> systems = words(env.get("CUMULUS_RUNNER_SYSTEMS"));
-        String features = env.get("CUMULUS_RUNNER_FEATURES");
-        return new RunnerPlatform(systems.isEmpty() ? d.systems() : new java.util.LinkedHashSet<>(systems),
-                features == null ? d.features() : new java.util.TreeSet<>(words(features)));
+    /** {@code CUMULUS_RUNNER_POOLS}, or one pool as Nix describes this machine, its builds given all its cores. */
+    private static RunnerPools runnerPools(Map<String, String> env) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String pools = env.get("CUMULUS_RUNNER_POOLS");
+        return pools == null || pools.isBlank() ? RunnerPools.defaults(cores) : RunnerPools.parse(pools, cores);
     }
 
     private static long seconds(Map<String, String> env, String name, long otherwise) {

@@ -7,7 +7,7 @@ import dev.cumulus.model.resources.CloudResources;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * The queues the store functions send to: builds for the runners, substitution jobs for the
+ * The queues the store functions send to: builds for the runner pools, substitution jobs for the
  * substitute function, and the announcements of ended build submissions for whoever listens.
  */
 public record StoreQueues(JobQueue<QueuedBuild> builds, JobQueue<SubstitutionJob> substitutions,
@@ -15,7 +15,7 @@ public record StoreQueues(JobQueue<QueuedBuild> builds, JobQueue<SubstitutionJob
 
     /** The installation's queues in SQS. */
     public static StoreQueues of(SqsClient sqs, String prefix) {
-        return new StoreQueues(new SqsJobQueue<>(sqs, CloudResources.BUILD_REQUESTS.physicalName(prefix)),
+        return new StoreQueues(new BuildQueues(sqs, prefix),
                 new SqsJobQueue<>(sqs, CloudResources.SUBSTITUTION_JOBS.physicalName(prefix)),
                 new SqsJobQueue<>(sqs, CloudResources.BUILD_EVENTS.physicalName(prefix)));
     }

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.build.BuildReport;
+import dev.cumulus.model.build.RunnerPlatform;
+import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.BuildEvents.AbandonBuild;
 import dev.cumulus.model.event.BuildEvents.BuildLog;
@@ -24,6 +26,7 @@ import dev.cumulus.model.event.BuildEvents.QueuedBuild;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.GraphEvents;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
@@ -37,7 +40,9 @@ import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.localstack.ResourceCreator;
 import dev.cumulus.model.resources.CloudResources;
+import dev.cumulus.model.resources.QueueSpec;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.nio.charset.StandardCharsets;
@@ -137,7 +142,7 @@ class BuildsTest {
             assertEquals(BuildState.FAILED, failed.state());
             assertEquals("MiscFailure", failed.status());
             assertTrue(failed.error().contains("no build-runner finished it in "
-                    + CloudResources.BUILD_REQUESTS.maxReceiveCount() + " attempts"), failed.error());
+                    + CloudResources.BUILD_REQUEST_RECEIVES + " attempts"), failed.error());
         }
     }
 
@@ -149,7 +154,7 @@ class BuildsTest {
     void aDerivationNoRunnerCanBuildIsRefusedAtOnceAsNixRefusesIt(LocalStack stack) {
         try (SqsClient sqs = stack.clients().sqs()) {
             TestStore store = store(stack, sqs);
-            String features = String.join(", ", dev.cumulus.model.build.RunnerPlatform.defaults().features());
+            String features = String.join(", ", RunnerPlatform.defaults().features());
             for (var c : Map.of(submission("arm", "aarch64-linux", ""), "a 'aarch64-linux' with features {} is required to build '",
                     submission("cuda", "x86_64-linux", "cuda big-parallel"),
                     "a 'x86_64-linux' with features {big-parallel, cuda} is required to build '").entrySet()) {
@@ -166,6 +171,66 @@ class BuildsTest {
         }
     }
 
+    /**
+     * With several pools, a build goes to the first pool that has its system and features (one-liners
+     * to the small pool, big-parallel and i686 to the big one, cuda to the pool that has it), on that
+     * pool's client or batch queue by who waits for it, told the pool's cores; a derivation no pool
+     * can build is refused naming every pool, and nothing is queued for it anywhere.
+     */
+    @Test
+    void buildsGoToTheFirstPoolThatHasTheirSystemAndFeaturesWithThatPoolsCores(LocalStack stack) {
+        try (SqsClient sqs = stack.clients().sqs()) {
+            String prefix = stack.config().resourcePrefix();
+            RunnerPools pools = RunnerPools.parse("small systems=x86_64-linux features=benchmark cores=2; "
+                    + "big systems=x86_64-linux,i686-linux features=benchmark,big-parallel cores=16; "
+                    + "gpu systems=x86_64-linux features=cuda cores=4", 1);
+            ResourceCreator.createAll(stack.clients(), prefix, pools.names());
+            TestStore store = new TestStore(stack, List.of(), StoreQueues.none().withBuilds(new BuildQueues(sqs, prefix)),
+                    c -> c.withRunnerPools(pools));
+            Map<SubmitBuild, QueueSpec> routes = new java.util.LinkedHashMap<>();
+            routes.put(submission("one-liner", "x86_64-linux", ""), CloudResources.buildRequests("small"));
+            routes.put(submission("benchmark", "x86_64-linux", "benchmark"), CloudResources.buildRequests("small"));
+            routes.put(submission("compiler", "x86_64-linux", "big-parallel"), CloudResources.buildRequests("big"));
+            routes.put(submission("i686", "i686-linux", ""), CloudResources.buildRequests("big"));
+            routes.put(submission("cuda", "x86_64-linux", "cuda"), CloudResources.buildRequests("gpu"));
+            SubmitBuild event = submission("batch", "x86_64-linux", "big-parallel");
+            routes.put(new SubmitBuild(event.drvPath(), event.derivation(), List.of(), Map.of(), 0, 0, GraphEvents.FROM_EVENT),
+                    CloudResources.batchBuildRequests("big"));
+            Map<String, Integer> cores = Map.of("small", 2, "big", 16, "gpu", 4);
+            for (var route : routes.entrySet()) {
+                BuildState queued = store.client.call(StoreFunction.SUBMIT_BUILD, route.getKey());
+                String pool = route.getValue().name().replaceFirst("^build-(requests|batch)-", "");
+                assertEquals(pool, queued.pool(), route.getKey().drvPath());
+                List<Message> messages = queued(stack, sqs, route.getValue(), queued.id());
+                assertEquals(1, messages.size(), route.getKey().drvPath() + " on " + route.getValue().name());
+                QueuedBuild message = EventJson.read(messages.getFirst().body().getBytes(StandardCharsets.UTF_8), QueuedBuild.class);
+                assertEquals(Integer.toString(cores.get(pool)), message.request().environment().get("NIX_BUILD_CORES"));
+                assertEquals(pool, store.client.call(StoreFunction.QUERY_BUILDS, new BuildsQuery(
+                        List.of(new BuildQuery(queued.id(), 0)), List.of())).builds().getFirst().pool(), "the pool is recorded");
+            }
+
+            SubmitBuild arm = submission("arm", "aarch64-linux", "");
+            FunctionFailedException refused = assertThrows(FunctionFailedException.class,
+                    () -> store.client.call(StoreFunction.SUBMIT_BUILD, arm));
+            assertTrue(refused.getMessage().contains("a 'aarch64-linux' with features {} is required to build '" + arm.drvPath()
+                    + "', but no runner pool is: pool 'small' is a 'x86_64-linux' with features {benchmark}; pool 'big' is a "
+                    + "'x86_64-linux' with features {benchmark, big-parallel} (and can build for 'i686-linux'); pool 'gpu' is a "
+                    + "'x86_64-linux' with features {cuda}"), refused.getMessage());
+            // cuda and big-parallel together: each is in some pool, but no pool has both.
+            SubmitBuild both = submission("cuda-big", "x86_64-linux", "cuda big-parallel");
+            assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.SUBMIT_BUILD, both));
+            for (String pool : pools.names()) {
+                for (QueueSpec q : List.of(CloudResources.buildRequests(pool), CloudResources.batchBuildRequests(pool))) {
+                    String url = sqs.getQueueUrl(g -> g.queueName(q.physicalName(prefix))).queueUrl();
+                    for (Message m : sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(0)
+                            .visibilityTimeout(0)).messages()) {
+                        assertFalse(m.body().contains(arm.drvPath()) || m.body().contains(both.drvPath()), m.body());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theStoresBuildLimitsApplyUnlessTheClientSetShorterOnes(LocalStack stack) {
         try (SqsClient sqs = stack.clients().sqs()) {
@@ -177,13 +242,13 @@ class BuildsTest {
             assertEquals(limits.maxSilentSeconds(), constraints.maxSilentSeconds());
 
             SubmitBuild s = submission("short-client");
-            SubmitBuild shorter = new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), s.outputHashes(), 5, 2, 1);
+            SubmitBuild shorter = new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), s.outputHashes(), 5, 2, GraphEvents.FROM_CLIENT);
             constraints = request(stack, sqs, store.client.call(StoreFunction.SUBMIT_BUILD, shorter).id()).constraints();
             assertEquals(5, constraints.timeoutSeconds());
             assertEquals(2, constraints.maxSilentSeconds());
 
             SubmitBuild longer = new SubmitBuild(s.drvPath().replace("short", "long"), s.derivation(), s.inputs(),
-                    s.outputHashes(), limits.timeoutSeconds() * 2, 0, 1);
+                    s.outputHashes(), limits.timeoutSeconds() * 2, 0, GraphEvents.FROM_CLIENT);
             constraints = request(stack, sqs, store.client.call(StoreFunction.SUBMIT_BUILD, longer).id()).constraints();
             assertEquals(limits.timeoutSeconds(), constraints.timeoutSeconds(), "the store's limit bounds the client's");
         }
@@ -263,7 +328,7 @@ class BuildsTest {
                     new NewPath(PathInfoEvent.of(STORE, app), objects.get(app.path()), Map.of()))));
             SubmitBuild s = submission("with-inputs");
             BuildState build = store.client.call(StoreFunction.SUBMIT_BUILD, new SubmitBuild(s.drvPath(), s.derivation(),
-                    List.of(STORE.print(app.path())), Map.of(), 0, 0, 1));
+                    List.of(STORE.print(app.path())), Map.of(), 0, 0, GraphEvents.FROM_CLIENT));
 
             QueuedBuild queued = EventJson.read(queued(stack, sqs, build.id()).getFirst().body()
                     .getBytes(StandardCharsets.UTF_8), QueuedBuild.class);
@@ -289,7 +354,7 @@ class BuildsTest {
     }
 
     private static SubmitBuild withOutputHash(SubmitBuild s, Hash hash) {
-        return new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), Map.of("out", hash.toString()), 0, 0, 1);
+        return new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), Map.of("out", hash.toString()), 0, 0, GraphEvents.FROM_CLIENT);
     }
 
     /** A runner's report that the build's one output was built at the path the derivation gives it. */
@@ -307,8 +372,7 @@ class BuildsTest {
     }
 
     private static TestStore store(LocalStack stack, SqsClient sqs) {
-        return new TestStore(stack, List.of(), new SqsJobQueue<>(sqs,
-                CloudResources.BUILD_REQUESTS.physicalName(stack.config().resourcePrefix())));
+        return new TestStore(stack, List.of(), new BuildQueues(sqs, stack.config().resourcePrefix()));
     }
 
     /** A derivation with no inputs, its own per test: {@code /bin/sh -c true}. */
@@ -325,13 +389,17 @@ class BuildsTest {
                 + "[(\"builder\",\"/bin/sh\"),(\"name\",\"" + name + "\"),(\"out\",\"" + o + "\")" + required
                 + ",(\"system\",\"" + system + "\")])";
         StorePath drv = TestStore.randomPath(name + ".drv");
-        return new SubmitBuild(STORE.print(drv), aterm, List.of(), Map.of(), 0, 0, 1);
+        return new SubmitBuild(STORE.print(drv), aterm, List.of(), Map.of(), 0, 0, GraphEvents.FROM_CLIENT);
     }
 
     /** The queue's messages for this build (received and made visible again at once). */
     private static List<Message> queued(LocalStack stack, SqsClient sqs, String id) {
-        String url = sqs.getQueueUrl(g -> g.queueName(CloudResources.BUILD_REQUESTS.physicalName(stack.config().resourcePrefix())))
-                .queueUrl();
+        return queued(stack, sqs, CloudResources.buildRequests(RunnerPools.DEFAULT_NAME), id);
+    }
+
+    /** {@code queue}'s messages for this build (received and made visible again at once). */
+    private static List<Message> queued(LocalStack stack, SqsClient sqs, QueueSpec queue, String id) {
+        String url = sqs.getQueueUrl(g -> g.queueName(queue.physicalName(stack.config().resourcePrefix()))).queueUrl();
         List<Message> mine = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             for (Message m : sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(0)

@@ -179,7 +179,7 @@ class SubstitutionTest {
                 List.of(second.uri(), first.uri()))
                 .withSigningKey(Optional.of(STORE_KEY));
         config = new FunctionsConfig(config.storeDir(), config.resourcePrefix(), config.trustedKeys(), config.substituters(),
-                config.buildLimits(), config.gcGraceSeconds(), config.signingKey(), NarCompression.ZSTD, Duration.ofSeconds(1), config.runners());
+                config.buildLimits(), config.gcGraceSeconds(), config.signingKey(), NarCompression.ZSTD, Duration.ofSeconds(1), config.runnerPools());
         tables = StoreTables.of(stack.clients().dynamoDb(), prefix, STORE);
         bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(prefix));
         sqs = stack.clients().sqs();

@@ -53,9 +53,15 @@ final class TestStore {
     }
 
     TestStore(LocalStack stack, List<URI> substituters, StoreQueues queues) {
+        this(stack, substituters, queues, c -> c);
+    }
+
+    /** With the configuration {@code configure} makes of the tests' default one. */
+    TestStore(LocalStack stack, List<URI> substituters, StoreQueues queues,
+              java.util.function.UnaryOperator<FunctionsConfig> configure) {
         this.stack = stack;
-        FunctionsConfig config = new FunctionsConfig(STORE, stack.config().resourcePrefix(),
-                List.of(TRUSTED.publicKey()), substituters);
+        FunctionsConfig config = configure.apply(new FunctionsConfig(STORE, stack.config().resourcePrefix(),
+                List.of(TRUSTED.publicKey()), substituters));
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
         this.bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
         this.functions = new StoreFunctions(tables, bucket, config, queues, Clock.systemUTC());

@@ -174,8 +174,7 @@ public final class FunctionBuildService implements BuildService {
         }
         long timeout = parseLong(session.options().overrides().get("timeout"));
         SubmissionState state = call(() -> functions.call(StoreFunction.SUBMIT_GRAPH, new SubmitGraph(null,
-                storeDir.print(drvPath), outputs, GraphEvents.FROM_CLIENT, timeout, session.options().maxSilentTime(),
-                (int) session.options().buildCores())));
+                storeDir.print(drvPath), outputs, GraphEvents.FROM_CLIENT, timeout, session.options().maxSilentTime())));
         String id = state.id();
         Map<String, StepWatch> watching = new LinkedHashMap<>();
         long wait = SUBMISSION_POLL.toMillis();
@@ -404,7 +403,7 @@ public final class FunctionBuildService implements BuildService {
         long timeout = parseLong(session.options().overrides().get("timeout"));
         BuildState state = call(() -> functions.call(StoreFunction.SUBMIT_BUILD, new SubmitBuild(storeDir.print(drvPath),
                 drv.toAterm(storeDir), inputs.stream().map(storeDir::print).toList(), hashTexts, timeout,
-                session.options().maxSilentTime(), (int) session.options().buildCores())));
+                session.options().maxSilentTime(), GraphEvents.FROM_CLIENT)));
         String id = state.id();
         String printed = storeDir.print(drvPath);
         StepWatch step = new StepWatch(session, printed, watcher.watch(id));

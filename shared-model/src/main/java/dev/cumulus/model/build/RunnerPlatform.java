@@ -1,19 +1,17 @@
 package dev.cumulus.model.build;
 
 import dev.cumulus.model.derivation.Derivation;
-import dev.cumulus.model.store.StoreDir;
-import dev.cumulus.model.store.StorePath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.SequencedSet;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * What the store's runners can build, as Nix's {@code system}, {@code extra-platforms} and
+ * What a pool of runners can build, as Nix's {@code system}, {@code extra-platforms} and
  * {@code system-features} say it of a machine: the systems (the first is the runners' own) and the
  * features a derivation may require with {@code requiredSystemFeatures}.
  */
@@ -51,19 +49,15 @@ public record RunnerPlatform(SequencedSet<String> systems, SortedSet<String> fea
         return out;
     }
 
-    /**
-     * Why the runners cannot build {@code drv}, in Nix's words ("a 'aarch64-linux' with features
-     * {} is required to build …, but I am a 'x86_64-linux' with features {…}"), or empty when they can.
-     */
-    public Optional<String> refusal(StoreDir storeDir, StorePath drvPath, Derivation drv) {
-        SortedSet<String> required = requiredFeatures(drv);
-        if (systems.contains(drv.platform()) && features.containsAll(required)) {
-            return Optional.empty();
-        }
-        return Optional.of("a '" + drv.platform() + "' with features {" + String.join(", ", required) + "} is required to build '"
-                + storeDir.print(drvPath) + "', but I am a '" + systems.getFirst() + "' with features {"
-                + String.join(", ", features) + "}" + (systems.size() > 1
+    /** Whether a machine like this builds for {@code system} with all of {@code required}. */
+    public boolean builds(String system, Set<String> required) {
+        return systems.contains(system) && features.containsAll(required);
+    }
+
+    /** As Nix describes a machine: "a 'x86_64-linux' with features {…} (and can build for 'i686-linux')". */
+    public String describe() {
+        return "a '" + systems.getFirst() + "' with features {" + String.join(", ", features) + "}" + (systems.size() > 1
                 ? " (and can build for " + String.join(", ", systems.stream().skip(1).map(s -> "'" + s + "'").toList()) + ")"
-                : ""));
+                : "");
     }
 }

@@ -15,11 +15,12 @@ public final class BuildEvents {
      * Build a derivation. {@code derivation} is its ATerm (a BuildDerivation's basic derivation, or
      * the {@code .drv}'s contents); {@code inputs} the store paths it needs (its input sources and its
      * input derivations' outputs, resolved by the caller); {@code outputHashes} each output's hash
-     * modulo ({@code sha256:…}), for the realisations of content-addressed outputs; the limits and
-     * cores as the client's settings say.
+     * modulo ({@code sha256:…}), for the realisations of content-addressed outputs; the limits as
+     * the client's settings say; {@code source} {@code client} when a connected client waits for it
+     * (built ahead of the rest when its pool is busy), {@code event} for a batch build.
      */
     public record SubmitBuild(String drvPath, String derivation, List<String> inputs, Map<String, String> outputHashes,
-                              long timeoutSeconds, long maxSilentSeconds, int cores) {
+                              long timeoutSeconds, long maxSilentSeconds, String source) {
         public SubmitBuild {
             inputs = inputs == null ? List.of() : List.copyOf(inputs);
             outputHashes = outputHashes == null ? Map.of() : Map.copyOf(outputHashes);
@@ -80,13 +81,14 @@ public final class BuildEvents {
     /**
      * A build: {@code state} is queued, running, built or failed; {@code status} Nix's name for how it
      * ended; {@code outputs} output name to path (the path it is built at until it is built, then
-     * its final path); {@code runner} the runner that took its last attempt (null before one did);
+     * its final path); {@code pool} the runner pool it is routed to; {@code runner} the runner that took
+     * its last attempt (null before one did);
      * {@code waiters} how many submitters wait for it; {@code log} the lines asked for, and
      * {@code logNext} where to ask from next.
      */
     public record BuildState(String id, String drvPath, String state, String status, String error,
                              Map<String, String> outputs, Map<String, String> outputHashes, int attempts,
-                             long submittedAt, long startTime, long stopTime, String runner, long waiters,
+                             long submittedAt, long startTime, long stopTime, String pool, String runner, long waiters,
                              List<String> log, long logNext) {
         public static final String QUEUED = "queued";
         public static final String RUNNING = "running";
@@ -118,11 +120,12 @@ public final class BuildEvents {
     }
 
     /**
-     * The message on the build queue: the build's id, what to run, and where the inputs' NARs lie in
+     * The message on a pool's build queue: the build's id, its pool and whether it is a batch build
+     * (which queue of the pool it goes to), what to run, and where the inputs' NARs lie in
      * the bucket as submission found them (so a runner fetches them without asking the store; for
      * at most {@link #MAX_INPUT_NARS} inputs, to keep the message small: a runner asks for the rest).
      */
-    public record QueuedBuild(String id, BuildRequest request, Map<String, InputNar> inputNars) {
+    public record QueuedBuild(String id, String pool, boolean batch, BuildRequest request, Map<String, InputNar> inputNars) {
         public static final int MAX_INPUT_NARS = 256;
 
         public QueuedBuild {

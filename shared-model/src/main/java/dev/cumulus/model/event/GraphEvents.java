@@ -22,14 +22,14 @@ public final class GraphEvents {
      * (abandoned when its client hangs up); the limits are the client's, 0 for the store's.
      */
     public record SubmitGraph(String id, String drvPath, List<String> outputs, String source, long timeoutSeconds,
-                              long maxSilentSeconds, int cores) {
+                              long maxSilentSeconds) {
         public SubmitGraph {
             outputs = outputs == null ? List.of() : List.copyOf(outputs);
         }
 
         /** As the {@code build-submissions} queue and the EventBridge rule take it: {@code {"drvPath", "outputs"}}. */
         public static SubmitGraph ofEvent(String id, String drvPath, List<String> outputs) {
-            return new SubmitGraph(id, drvPath, outputs, FROM_EVENT, 0, 0, 0);
+            return new SubmitGraph(id, drvPath, outputs, FROM_EVENT, 0, 0);
         }
     }
 

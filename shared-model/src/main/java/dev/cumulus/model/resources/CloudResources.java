@@ -75,18 +75,26 @@ public final class CloudResources {
     public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS,
             BUILDS, BUILD_LOGS, SUBSTITUTIONS, BUILD_GRAPH);
 
-    /** Build requests that failed {@link #BUILD_REQUESTS}' receive count land here. */
+    /** Build requests that failed their pool queue's receive count land here, whichever pool. */
     public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),
             Duration.ofDays(14), Optional.empty(), 0);
 
+    /** How many times runners may take a build request before it is dead-lettered. */
+    public static final int BUILD_REQUEST_RECEIVES = 3;
+
     /**
-     * Generic build requests for build-runners. A runner keeps its message hidden while it builds
-     * (extending the visibility timeout as it goes), so a runner that dies lets the message reappear
-     * within a minute; after three receives it goes to {@link #BUILD_REQUESTS_DEAD}. Runners report
-     * results by calling the complete-build function.
+     * Generic build requests for the build-runners of pool {@code pool} that a connected client waits
+     * for; batch builds (from events) have their own queue, {@link #batchBuildRequests}, which the
+     * pool's runners take from only when this one is empty. A runner
+     * keeps its message hidden while it builds (extending the visibility timeout as it goes), so a
+     * runner that dies lets the message reappear within a minute; after {@link #BUILD_REQUEST_RECEIVES}
+     * receives it goes to {@link #BUILD_REQUESTS_DEAD}. Runners report results by calling the
+     * complete-build function.
      */
-    public static final QueueSpec BUILD_REQUESTS = new QueueSpec("build-requests", Duration.ofMinutes(1),
-            Duration.ofDays(4), Optional.of(BUILD_REQUESTS_DEAD.name()), 3);
+    public static QueueSpec buildRequests(String pool) {
+        return new QueueSpec("build-requests-" + pool, Duration.ofMinutes(1), Duration.ofDays(4),
+                Optional.of(BUILD_REQUESTS_DEAD.name()), BUILD_REQUEST_RECEIVES);
+    }
 
     /** Substitution jobs that failed {@link #SUBSTITUTION_JOBS}'s receive count land here. */
     public static final QueueSpec SUBSTITUTION_JOBS_DEAD = new QueueSpec("substitution-jobs-dead", Duration.ofMinutes(5),
@@ -114,9 +122,22 @@ public final class CloudResources {
     public static final QueueSpec BUILD_EVENTS = new QueueSpec("build-events", Duration.ofSeconds(30),
             Duration.ofDays(4), Optional.empty(), 0);
 
-    /** Dead-letter queues first, so that a queue's redrive target exists when it is created. */
-    public static final List<QueueSpec> QUEUES = List.of(BUILD_REQUESTS_DEAD, BUILD_REQUESTS, SUBSTITUTION_JOBS_DEAD,
-            SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS);
+    /** Build requests of pool {@code pool} that no client waits for (event-triggered graphs), as {@link #buildRequests}. */
+    public static QueueSpec batchBuildRequests(String pool) {
+        return new QueueSpec("build-batch-" + pool, Duration.ofMinutes(1), Duration.ofDays(4),
+                Optional.of(BUILD_REQUESTS_DEAD.name()), BUILD_REQUEST_RECEIVES);
+    }
+
+    /**
+     * Every queue of an installation whose runner pools are {@code pools}: dead-letter queues first,
+     * so that a queue's redrive target exists when it is created.
+     */
+    public static List<QueueSpec> queues(List<String> pools) {
+        List<QueueSpec> out = new java.util.ArrayList<>(List.of(BUILD_REQUESTS_DEAD));
+        pools.forEach(p -> out.addAll(List.of(buildRequests(p), batchBuildRequests(p))));
+        out.addAll(List.of(SUBSTITUTION_JOBS_DEAD, SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS));
+        return List.copyOf(out);
+    }
 
     /** NARs, narinfos, realisations and build logs: the store's data, written only by Cumulus. */
     public static final BucketSpec STORE_BUCKET = new BucketSpec("store", 1);

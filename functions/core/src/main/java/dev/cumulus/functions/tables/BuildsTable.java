@@ -56,6 +56,9 @@ public final class BuildsTable {
         item.put("inputs", AttributeValue.fromL(inputs.stream().map(AttributeValue::fromS).toList()));
         item.put("id", AttributeValue.fromS(build.id()));
         item.put("drvPath", AttributeValue.fromS(build.drvPath()));
+        if (build.pool() != null) {
+            item.put("pool", AttributeValue.fromS(build.pool()));
+        }
         item.put("state", AttributeValue.fromS(BuildState.QUEUED));
         item.put("attempts", Attributes.num(0));
         item.put("waiters", Attributes.num(1));
@@ -272,7 +275,8 @@ public final class BuildsTable {
                 Attributes.optionalString(item, "error").filter(e -> !e.isEmpty()).orElse(null),
                 strings(item, "outputs"), strings(item, "outputHashes"), (int) Attributes.number(item, "attempts"),
                 Attributes.number(item, "submittedAt"), Attributes.number(item, "startTime"),
-                Attributes.number(item, "stopTime"), Attributes.optionalString(item, "runner").orElse(null),
+                Attributes.number(item, "stopTime"), Attributes.optionalString(item, "pool").orElse(null),
+                Attributes.optionalString(item, "runner").orElse(null),
                 Attributes.number(item, "waiters"), List.of(), 0);
     }
 }

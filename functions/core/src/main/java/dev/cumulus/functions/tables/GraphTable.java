@@ -181,18 +181,17 @@ public final class GraphTable {
         }
     }
 
-    public void putSubmission(SubmissionState s, String source, long timeout, long maxSilent, int cores, long expiresAt) {
+    public void putSubmission(SubmissionState s, String source, long timeout, long maxSilent, long expiresAt) {
         Map<String, AttributeValue> item = new HashMap<>(submissionItem(s));
         item.put("source", AttributeValue.fromS(source));
         item.put("timeout", Attributes.num(timeout));
         item.put("maxSilent", Attributes.num(maxSilent));
-        item.put("cores", Attributes.num(cores));
         item.put("expiresAt", Attributes.num(expiresAt));
         db.putItem(p -> p.tableName(table).item(item).conditionExpression("attribute_not_exists(id)"));
     }
 
     /** A submission as stored, and the limits its builds run under and the steps it needs. */
-    public record Submission(SubmissionState state, String source, long timeout, long maxSilent, int cores,
+    public record Submission(SubmissionState state, String source, long timeout, long maxSilent,
                              Set<String> steps) {}
 
     public Optional<Submission> submission(String id) {
@@ -211,7 +210,7 @@ public final class GraphTable {
                 Attributes.number(item, "submittedAt"), Attributes.number(item, "stopTime"));
         AttributeValue steps = item.get("steps");
         return Optional.of(new Submission(state, Attributes.optionalString(item, "source").orElse(""),
-                Attributes.number(item, "timeout"), Attributes.number(item, "maxSilent"), (int) Attributes.number(item, "cores"),
+                Attributes.number(item, "timeout"), Attributes.number(item, "maxSilent"),
                 steps != null && steps.hasSs() ? new TreeSet<>(steps.ss()) : Set.of()));
     }
 
