@@ -349,4 +349,88 @@ class BinaryCacheIngestTest {
         var rejected = assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, ingest.objectCreated(garbage));
         assertTrue(rejected.reason().contains("not a valid realisation"), rejected.reason());
     }
+
+    /**
+     * 10,000 narinfos uploaded at once (issue 27), ingested 16 at a time as concurrent Lambda
+     * invocations would be: 9,990 new paths sharing one NAR file (as Nix uploads a NAR once for paths
+     * with the same contents) all become valid with the store's narinfo, and 10 forged narinfos for
+     * paths already valid, among them, are each refused with their reason while what the store
+     * serves for those paths stays byte for byte as it was.
+     */
+    @Test
+    void tenThousandNarinfosAtOnceAreEachAcceptedOrRefusedAndNothingValidIsDamaged() throws Exception {
+        NarInfo shared = upload("the same contents", TestStore.TRUSTED);
+        List<NarInfo> valid = new java.util.ArrayList<>();
+        Map<StorePath, byte[]> servedBefore = new java.util.HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            NarInfo n = upload("valid " + i, TestStore.TRUSTED);
+            assertInstanceOf(BinaryCacheIngest.Outcome.Registered.class, put(n));
+            valid.add(n);
+            String key = BinaryCacheLayout.narInfoKey(n.info().path());
+            servedBefore.put(n.info().path(), storeBucket.open(key).orElseThrow().readAllBytes());
+        }
+        List<String> keys = new java.util.ArrayList<>();
+        List<StorePath> fresh = new java.util.ArrayList<>();
+        Map<String, NarInfo> narInfos = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            NarInfo n;
+            if (i % 1000 == 500) {
+                // A forgery for a valid path: its own narinfo's path, the shared NAR's hash and file.
+                PathInfo target = valid.get(i / 1000).info();
+                n = new NarInfo(PathInfo.of(target.path(), shared.info().narHash(), shared.info().narSize(), List.of())
+                        .sign(TestStore.STORE, TestStore.TRUSTED), shared.url(), "xz", shared.fileHash(), shared.fileSize(), "");
+            } else {
+                StorePath path = TestStore.randomPath("burst-" + i);
+                n = new NarInfo(PathInfo.of(path, shared.info().narHash(), shared.info().narSize(), List.of())
+                        .sign(TestStore.STORE, TestStore.TRUSTED), shared.url(), "xz", shared.fileHash(), shared.fileSize(), "");
+                fresh.add(path);
+            }
+            String key = BinaryCacheLayout.narInfoKey(n.info().path());
+            keys.add(key);
+            narInfos.put(key, n);
+        }
+        Map<String, BinaryCacheIngest.Outcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        try (var uploaders = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (String key : keys) {
+                all.add(uploaders.submit(() -> {
+                    bucket.put(key, narInfos.get(key).render(TestStore.STORE).getBytes(StandardCharsets.UTF_8),
+                            BinaryCacheLayout.NARINFO_TYPE);
+                    return null;
+                }));
+            }
+            for (var f : all) {
+                f.get();
+            }
+            all.clear();
+            for (String key : keys) {
+                all.add(uploaders.submit(() -> outcomes.put(key, ingest.objectCreated(key))));
+            }
+            for (var f : all) {
+                f.get();
+            }
+        }
+        assertEquals(10_000, outcomes.size());
+        long registered = outcomes.values().stream().filter(BinaryCacheIngest.Outcome.Registered.class::isInstance).count();
+        assertEquals(9_990, registered, "every new path registered");
+        for (NarInfo forged : valid) {
+            String key = BinaryCacheLayout.narInfoKey(forged.info().path());
+            BinaryCacheIngest.Outcome o = outcomes.get(key);
+            assertInstanceOf(BinaryCacheIngest.Outcome.Rejected.class, o, key);
+            assertTrue(((BinaryCacheIngest.Outcome.Rejected) o).reason().contains("is already valid with NAR hash"), o.toString());
+            assertArrayEquals(servedBefore.get(forged.info().path()), storeBucket.open(key).orElseThrow().readAllBytes(),
+                    "what the store serves for a valid path is untouched");
+            assertTrue(valid(forged.info().path()));
+        }
+        // Every new path is valid and served with the store's narinfo; no uploaded narinfo is left.
+        Map<String, dev.cumulus.functions.tables.StoredPath> stored = store.tables.paths()
+                .getAll(fresh.stream().map(StorePath::hashPart).toList());
+        assertEquals(9_990, stored.size());
+        for (StorePath p : fresh.subList(0, 200)) {
+            assertTrue(storeBucket.size(BinaryCacheLayout.narInfoKey(p)).isPresent(), p.toString());
+        }
+        for (String k : keys) {
+            assertTrue(bucket.size(k).isEmpty(), k + ": each narinfo upload was handled (accepted or moved aside)");
+        }
+    }
 }
