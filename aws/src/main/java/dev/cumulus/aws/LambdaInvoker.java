@@ -67,7 +67,13 @@ public final class LambdaInvoker implements FunctionInvoker, AutoCloseable {
                         + new String(body, StandardCharsets.UTF_8));
             }
             if (response.httpResponse().firstMatchingHeader("X-Amz-Function-Error").isPresent()) {
-                JsonNode error = EventJson.read(body, JsonNode.class);
+                JsonNode error;
+                try {
+                    error = EventJson.read(body, JsonNode.class);
+                } catch (IllegalArgumentException notJson) {
+                    // A runtime that died without an error document answers with text, if anything.
+                    throw new FunctionFailedException("function " + name + " failed: " + new String(body, StandardCharsets.UTF_8));
+                }
                 throw new FunctionFailedException(error.path("errorMessage").asText("function " + name + " failed"));
             }
             return body;
