@@ -8,7 +8,6 @@ import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.model.resources.CloudResources;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -55,14 +54,10 @@ class MotoSmokeTest {
     @Test
     void nixCopiesToAndFromAProxyOverTheTemplatesDataResources() throws Exception {
         Path motoServer = Synthesised.required("moto_server");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        moto = new ProcessBuilder(motoServer.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+        // Port 0: moto binds one the system chooses and names it in its log, so nothing can take it between.
+        moto = new ProcessBuilder(motoServer.toString(), "-H", "127.0.0.1", "-p", "0")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("moto.log").toFile()).start();
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
-        awaitUp(endpoint);
+        URI endpoint = awaitUp();
 
         Synthesised synth = Synthesised.with(Map.of("prefix", PREFIX));
         @SuppressWarnings("unchecked")
@@ -137,11 +132,18 @@ class MotoSmokeTest {
         assertEquals(Files.readString(file), Files.readString(back.resolve(path.substring(1))));
     }
 
-    private void awaitUp(URI endpoint) throws Exception {
-        for (Instant until = Instant.now().plusSeconds(30); Instant.now().isBefore(until); Thread.sleep(200)) {
+    /** moto's address once it answers, from the line "Running on http://127.0.0.1:PORT" of its log. */
+    private URI awaitUp() throws Exception {
+        java.util.regex.Pattern running = java.util.regex.Pattern.compile("Running on (http://127\\.0\\.0\\.1:\\d+)");
+        for (Instant until = Instant.now().plusSeconds(30); Instant.now().isBefore(until) && moto.isAlive(); Thread.sleep(200)) {
+            java.util.regex.Matcher m = running.matcher(Files.readString(tmp.resolve("moto.log")));
+            if (!m.find()) {
+                continue;
+            }
+            URI endpoint = URI.create(m.group(1));
             try {
                 http.send(HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).build(), HttpResponse.BodyHandlers.discarding());
-                return;
+                return endpoint;
             } catch (IOException notYet) {
                 // starting
             }
@@ -174,7 +176,13 @@ class MotoSmokeTest {
         pb.environment().put("PATH", shared.resolve("nix-2.8-captures/tools/bin") + ":" + System.getenv("PATH"));
         pb.environment().putAll(env);
         pb.redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
-        int exit = pb.start().waitFor();
+        Process p = pb.start();
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", pb.command()) + " did not finish in 5 minutes");
+        }
+        int exit = p.exitValue();
         return new Run(exit, Files.readString(tmp.resolve("out")), Files.readString(tmp.resolve("err")));
     }
 }
