@@ -94,12 +94,22 @@ public final class ResourceCreator {
     }
 
     /** Returns the queue's ARN, for the redrive policies of the queues created after it. */
-    static String createQueue(SqsClient sqs, QueueSpec spec, String prefix, Map<String, String> arns) {
+    /**
+     * The attributes the local stack creates {@code spec}'s queue with ({@code arns}: the queues'
+     * ARNs by name, for the redrive target): what a comparison with the template falls back on where
+     * the emulator does not report an attribute back.
+     */
+    public static Map<QueueAttributeName, String> queueAttributes(QueueSpec spec, Map<String, String> arns) {
         Map<QueueAttributeName, String> attributes = new HashMap<>();
         attributes.put(QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(spec.visibilityTimeout().toSeconds()));
         attributes.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, Long.toString(spec.retention().toSeconds()));
         spec.deadLetterQueue().ifPresent(dlq -> attributes.put(QueueAttributeName.REDRIVE_POLICY,
                 "{\"deadLetterTargetArn\":\"" + arns.get(dlq) + "\",\"maxReceiveCount\":\"" + spec.maxReceiveCount() + "\"}"));
+        return attributes;
+    }
+
+    static String createQueue(SqsClient sqs, QueueSpec spec, String prefix, Map<String, String> arns) {
+        Map<QueueAttributeName, String> attributes = queueAttributes(spec, arns);
         String url = sqs.createQueue(q -> q.queueName(spec.physicalName(prefix)).attributes(attributes)).queueUrl();
         return sqs.getQueueAttributes(g -> g.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes()
                 .get(QueueAttributeName.QUEUE_ARN);
