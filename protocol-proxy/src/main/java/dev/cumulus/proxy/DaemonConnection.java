@@ -170,7 +170,9 @@ public final class DaemonConnection extends ClientConnection {
             try {
                 payload.finish();
             } catch (IOException drainFailure) {
+                // The connection ends here: the client learns why too (a truncated or malformed request).
                 inSync = false;
+                message += "; and the rest of the request could not be read: " + drainFailure.getMessage();
             }
         }
         logger.stopWork(message);

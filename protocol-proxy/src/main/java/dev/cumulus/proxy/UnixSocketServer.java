@@ -74,7 +74,14 @@ public final class UnixSocketServer implements AutoCloseable {
             if (first.length < 8 || ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getLong() != COMMAND_MAGIC) {
                 // The worker protocol: its magic is handed on. (A PushbackInputStream would block
                 // reading past the pushed-back bytes while the client waits for an answer.)
-                InputStream whole = new SequenceInputStream(new ByteArrayInputStream(first), in);
+                // SequenceInputStream closes each stream it reaches the end of: the socket's must stay
+                // open when the client half-closes, so that the error the daemon owes it can be written.
+                InputStream whole = new SequenceInputStream(new ByteArrayInputStream(first), new java.io.FilterInputStream(in) {
+                    @Override
+                    public void close() {
+                        // the connection's try-with-resources closes the socket
+                    }
+                });
                 new DaemonConnection(config.storeDir(), config.backends(), caller, whole, out, config.limits()).run();
                 return;
             }
