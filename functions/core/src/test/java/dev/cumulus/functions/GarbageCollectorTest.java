@@ -9,6 +9,7 @@ import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
@@ -292,6 +293,94 @@ class GarbageCollectorTest {
         store.tables.roots().beginDeletions("gc-expired", Clock.systemUTC().instant().getEpochSecond() - 1);
         assertFalse(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
         store.tables.roots().endDeletions("gc-expired");
+    }
+
+    /**
+     * What else keeps a path (issue 29 named these as untested): the inputs of queued and running
+     * builds, the outputs of a build that finished within the hold; not a failed build's inputs nor
+     * the outputs of a build that finished long ago; a live path's deriver (keep-derivations). A
+     * dead path's realisations go with it. Each case was shown to fail with its branch removed.
+     */
+    @Test
+    void buildsHoldTheirPathsALivePathKeepsItsDeriverAndRealisationsGoWithTheirPath(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo queuedInput = withNar(store, "queued-input");
+        PathInfo runningInput = withNar(store, "running-input");
+        PathInfo freshOutput = withNar(store, "fresh-output");
+        PathInfo oldOutput = withNar(store, "old-output");
+        PathInfo failedInput = withNar(store, "failed-input");
+        PathInfo drv = withNar(store, "kept.drv");
+        PathInfo rooted = withNar(store, "rooted").withDeriver(java.util.Optional.of(drv.path()));
+        PathInfo deadDrv = withNar(store, "dead.drv");
+        PathInfo dead = withNar(store, "dead").withDeriver(java.util.Optional.of(deadDrv.path()));
+        register(store, queuedInput, runningInput, freshOutput, oldOutput, failedInput, drv, rooted, deadDrv, dead);
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot("rooted-" + rooted.path().hashPart(), print(rooted)));
+        dev.cumulus.model.derived.DrvOutput realised = new dev.cumulus.model.derived.DrvOutput.ByHash(
+                Hash.of(HashAlgorithm.SHA256, "realised " + dead.path()), "out");
+        store.client.call(StoreFunction.REGISTER_DRV_OUTPUT, new dev.cumulus.model.event.Requests.RegisterRealisation(true,
+                dev.cumulus.model.derived.Realisation.of(realised, dead.path()).toJson()));
+
+        long now = Clock.systemUTC().instant().getEpochSecond();
+        var builds = store.tables.builds();
+        String queued = build(builds, "queued", now, queuedInput);
+        String running = build(builds, "running", now, runningInput);
+        assertTrue(builds.start(running, "runner-1", 1, now));
+        String fresh = build(builds, "fresh", now, TestStore.signed("fresh-in"));
+        builds.finish(fresh, BuildState.BUILT, "Built", null, java.util.Map.of("out", print(freshOutput)), now, now + 3600);
+        String old = build(builds, "old", now, TestStore.signed("old-in"));
+        builds.finish(old, BuildState.BUILT, "Built", null, java.util.Map.of("out", print(oldOutput)),
+                now - GarbageCollector.FINISHED_BUILD_HOLD_SECONDS - 60, now + 3600);
+        String failed = build(builds, "failed", now, failedInput);
+        builds.finish(failed, BuildState.FAILED, "PermanentFailure", "it failed", java.util.Map.of(), now, now + 3600);
+        assertTrue(builds.get(queued).orElseThrow().state().equals(BuildState.QUEUED));
+
+        Set<String> live = new TreeSet<>(collect(store, CollectGarbage.RETURN_LIVE).paths());
+        for (PathInfo kept : List.of(queuedInput, runningInput, freshOutput, rooted, drv)) {
+            assertTrue(live.contains(print(kept)), print(kept) + " is live: " + live);
+        }
+        GarbageCollected done = collect(store, CollectGarbage.DELETE_DEAD);
+        for (PathInfo gone : List.of(oldOutput, failedInput, dead, deadDrv)) {
+            assertTrue(done.paths().contains(print(gone)), print(gone) + " was collected");
+            assertFalse(store.valid(gone.path()));
+        }
+        for (PathInfo kept : List.of(queuedInput, runningInput, freshOutput, rooted, drv)) {
+            assertTrue(store.valid(kept.path()), print(kept));
+        }
+        assertEquals(null, store.client.call(StoreFunction.QUERY_REALISATION,
+                new dev.cumulus.model.event.Requests.DrvOutputQuery(realised.render(TestStore.STORE))).realisation(),
+                "the realisation went with its output path");
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("rooted-" + rooted.path().hashPart()));
+    }
+
+    /** maxFreed stops a collection once that much is freed (Nix's --max-freed); an unknown action is refused. */
+    @Test
+    void maxFreedStopsTheCollectionAndAnUnknownActionIsRefused(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        List<PathInfo> dead = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            dead.add(withNar(store, "dead-" + i));
+        }
+        register(store, dead.toArray(PathInfo[]::new));
+        GarbageCollected one = store.client.call(StoreFunction.COLLECT_GARBAGE,
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, 1, -1));
+        assertEquals(1, one.paths().size(), "one path frees the one byte asked for: " + one.paths());
+        assertTrue(one.bytesFreed() >= 1);
+        assertTrue(dead.stream().filter(p -> store.valid(p.path())).count() >= 4, "the rest stays until the next collection");
+        var unknown = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+                CollectGarbage.wholeStore("delete-everything", -1, -1)));
+        assertTrue(unknown.getMessage().contains("unknown garbage collector action 'delete-everything'"), unknown.getMessage());
+        assertTrue(dead.stream().filter(p -> store.valid(p.path())).count() >= 4, "and an unknown action deletes nothing");
+        collect(store, CollectGarbage.DELETE_DEAD);
+    }
+
+    /** A build of {@code input} recorded as submitted (queued), as the submit-build function records it. */
+    private static String build(dev.cumulus.functions.tables.BuildsTable builds, String name, long now, PathInfo input) {
+        String id = "gc-test-" + name + "-" + input.path().hashPart();
+        BuildState state = new BuildState(id, TestStore.print(TestStore.randomPath(name + ".drv")), BuildState.QUEUED, null, null,
+                java.util.Map.of("out", TestStore.print(TestStore.randomPath(name))), java.util.Map.of(), 0, now, 0, 0, "default",
+                null, 1, List.of(), 0);
+        assertTrue(builds.putIfNotOutstanding(state, List.of(print(input))).isEmpty());
+        return id;
     }
 
     private static void register(TestStore store, PathInfo... infos) {
