@@ -156,7 +156,7 @@ class RegistrationInvariantsTest {
 
     /**
      * 16 callers register overlapping closures of one graph at once, each in its own order of
-     * batches. Every path ends up valid, and registered by exactly one of them.
+     * batches. Every path of every closure ends up valid, and registered by exactly one of them.
      */
     @Test
     void concurrentOverlappingClosuresRegisterEachPathOnce(LocalStack stack) throws Exception {
@@ -174,6 +174,7 @@ class RegistrationInvariantsTest {
         CyclicBarrier start = new CyclicBarrier(callers);
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<Future<List<String>>> results = new ArrayList<>();
+        java.util.Set<String> union = java.util.concurrent.ConcurrentHashMap.newKeySet();
         for (int t = 0; t < callers; t++) {
             int seed = t;
             results.add(pool.submit((Callable<List<String>>) () -> {
@@ -181,6 +182,7 @@ class RegistrationInvariantsTest {
                 Random r = new Random(seed);
                 int top = 30 + r.nextInt(30);
                 List<PathInfo> closure = closure(graph, graph.get(top));
+                closure.forEach(p -> union.add(print(p.path())));
                 List<String> mine = new ArrayList<>();
                 start.await();
                 for (int from = 0; from < closure.size(); from += 5) {
@@ -201,8 +203,10 @@ class RegistrationInvariantsTest {
         for (Map.Entry<String, Integer> e : registrations.entrySet()) {
             assertEquals(1, e.getValue(), e.getKey() + " was registered by one caller only");
         }
-        for (String p : registrations.keySet()) {
-            assertTrue(store.valid(STORE.parse(p)));
+        // Every path any caller sent was registered by one of them (none lost as "someone else's"), and is valid.
+        assertEquals(new java.util.TreeSet<>(union), new java.util.TreeSet<>(registrations.keySet()));
+        for (String p : union) {
+            assertTrue(store.valid(STORE.parse(p)), p);
         }
     }
 
@@ -232,6 +236,7 @@ class RegistrationInvariantsTest {
                     store.register(batch.toArray(PathInfo[]::new));
                     return true;
                 } catch (FunctionFailedException lost) {
+                    assertLostTheRace(lost);
                     return false;
                 }
             });
@@ -241,6 +246,7 @@ class RegistrationInvariantsTest {
                     store.register(rival);
                     return true;
                 } catch (FunctionFailedException lost) {
+                    assertLostTheRace(lost);
                     return false;
                 }
             });
@@ -257,6 +263,11 @@ class RegistrationInvariantsTest {
             assertEquals(bigWon ? contested.narHash() : rival.narHash(), stored);
         }
         pool.shutdown();
+    }
+
+    /** The loser of the race fails because the contested path is valid with the other content, for no other reason. */
+    private static void assertLostTheRace(FunctionFailedException lost) {
+        assertTrue(lost.getMessage().contains("is already valid with NAR hash"), lost.getMessage());
     }
 
     private static List<PathInfo> closure(List<PathInfo> graph, PathInfo top) {
