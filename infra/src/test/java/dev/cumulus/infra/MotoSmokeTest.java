@@ -39,7 +39,7 @@ class MotoSmokeTest {
     private static final String PREFIX = "cumulus-";
     private static final List<String> DATA_TYPES = List.of("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket");
     private final HttpClient http = HttpClient.newHttpClient();
-    private Process moto;
+    private MotoServer moto;
 
     @TempDir
     Path tmp;
@@ -47,17 +47,14 @@ class MotoSmokeTest {
     @AfterEach
     void stop() {
         if (moto != null) {
-            moto.destroy();
+            moto.close();
         }
     }
 
     @Test
     void nixCopiesToAndFromAProxyOverTheTemplatesDataResources() throws Exception {
-        Path motoServer = Synthesised.required("moto_server");
-        // Port 0: moto binds one the system chooses and names it in its log, so nothing can take it between.
-        moto = new ProcessBuilder(motoServer.toString(), "-H", "127.0.0.1", "-p", "0")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("moto.log").toFile()).start();
-        URI endpoint = awaitUp();
+        moto = new MotoServer(tmp);
+        URI endpoint = moto.endpoint();
 
         Synthesised synth = Synthesised.with(Map.of("prefix", PREFIX));
         @SuppressWarnings("unchecked")
@@ -109,7 +106,7 @@ class MotoSmokeTest {
         String store = "ssh-ng://moto?remote-program=" + program;
 
         Run copy = run(Map.of(), "nix", "copy", "--to", store, path);
-        assertEquals(0, copy.exit(), copy.err() + "\nmoto:\n" + Files.readString(tmp.resolve("moto.log")));
+        assertEquals(0, copy.exit(), copy.err() + "\nmoto:\n" + moto.log());
         Run info = run(Map.of(), "nix", "path-info", "--json", "--store", store, path);
         assertEquals(0, info.exit(), info.err());
         assertTrue(info.out().contains("\"signatures\":[\"cumulus-1:"), info.out());
@@ -130,25 +127,6 @@ class MotoSmokeTest {
         Run copyBack = run(Map.of(), "nix", "copy", "--no-check-sigs", "--from", store, "--to", back.toString(), path);
         assertEquals(0, copyBack.exit(), copyBack.err());
         assertEquals(Files.readString(file), Files.readString(back.resolve(path.substring(1))));
-    }
-
-    /** moto's address once it answers, from the line "Running on http://127.0.0.1:PORT" of its log. */
-    private URI awaitUp() throws Exception {
-        java.util.regex.Pattern running = java.util.regex.Pattern.compile("Running on (http://127\\.0\\.0\\.1:\\d+)");
-        for (Instant until = Instant.now().plusSeconds(30); Instant.now().isBefore(until) && moto.isAlive(); Thread.sleep(200)) {
-            java.util.regex.Matcher m = running.matcher(Files.readString(tmp.resolve("moto.log")));
-            if (!m.find()) {
-                continue;
-            }
-            URI endpoint = URI.create(m.group(1));
-            try {
-                http.send(HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).build(), HttpResponse.BodyHandlers.discarding());
-                return endpoint;
-            } catch (IOException notYet) {
-                // starting
-            }
-        }
-        throw new AssertionError("moto_server did not start: " + Files.readString(tmp.resolve("moto.log")));
     }
 
     /** One call of CloudFormation's query API (moto takes any credentials; the SDK's client is not in the mirror). */
