@@ -118,6 +118,40 @@ class ProxyRobustnessTest {
         othersAreStillServed();
     }
 
+    /**
+     * AddToStore before 1.25 sends its NAR inline, which the proxy spools to a file to find its end:
+     * the file goes whether the backend fails (the connection goes on) or the NAR stops short (it ends).
+     */
+    @Test
+    void noSpoolFileOutlivesAFailedInlineUpload() throws Exception {
+        Path spoolDir = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<java.util.Set<Path>> spools = () -> {
+            try (var files = java.nio.file.Files.list(spoolDir)) {
+                return files.filter(f -> f.getFileName().toString().startsWith("cumulus-add"))
+                        .collect(java.util.stream.Collectors.toSet());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        java.util.Set<Path> before = spools.get();
+        Path file = java.nio.file.Files.writeString(tmp.resolve("added"), "added inline\n");
+        java.io.ByteArrayOutputStream nar = new java.io.ByteArrayOutputStream();
+        dev.cumulus.model.nar.NarWriter.dump(file, nar);
+        try (TestClient c = new TestClient(server.socket())) {
+            c.handshake(24);
+            c.out.writeNum(7).writeString("added").writeNum(1).writeNum(1).writeString("sha256");
+            c.send(nar.toByteArray());
+            // A whole NAR, spooled, then the missing backend's error: the connection goes on.
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                    assertTrue(c.readStderr().orElseThrow().contains("is not available")));
+            c.out.writeNum(7).writeString("broken").writeNum(1).writeNum(1).writeString("sha256");
+            c.send(java.util.Arrays.copyOf(nar.toByteArray(), 40)); // a NAR that stops short
+            c.channel.shutdownOutput();
+            expectErrorThenClose(c, "");
+        }
+        assertEquals(before, spools.get(), "no spool file left behind");
+    }
+
     @Test
     void lengthPrefixOfTwoToTheSixtyThird() throws IOException {
         try (TestClient c = new TestClient(server.socket())) {

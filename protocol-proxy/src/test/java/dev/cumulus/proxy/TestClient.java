@@ -19,6 +19,8 @@ final class TestClient implements AutoCloseable {
     final WireReader in;
     final WireWriter out;
     final OutputStream raw;
+    /** The protocol's minor version once shaken hands: errors are framed differently before 1.26. */
+    private int minor = 38;
 
     TestClient(Path socket) throws IOException {
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -30,6 +32,7 @@ final class TestClient implements AutoCloseable {
 
     /** The opening exchange at {@code minor}; returns the daemon's version string (1.33+). */
     String handshake(int minor) throws IOException {
+        this.minor = minor;
         out.writeNum(Stderr.WORKER_MAGIC_1).writeNum(ProtocolVersion.of(minor).toWire());
         if (in.readNum() != Stderr.WORKER_MAGIC_2) {
             throw new IOException("bad daemon magic");
@@ -57,6 +60,10 @@ final class TestClient implements AutoCloseable {
             long msg = in.readNum();
             if (msg == Stderr.LAST) {
                 return Optional.empty();
+            } else if (msg == Stderr.ERROR && minor < 26) {
+                String text = in.readString(); // before 1.26: the message and an exit status
+                in.readNum();
+                return Optional.of(text);
             } else if (msg == Stderr.ERROR) {
                 in.readString(); // "Error"
                 in.readNum();
