@@ -108,12 +108,7 @@ final class LocalCommand implements Callable<Integer> {
         RunnerPools pools = runnerPools.isEmpty() ? fromEnvironment.runnerPools()
                 : RunnerPools.parse(String.join("\n", runnerPools), Runtime.getRuntime().availableProcessors());
         for (RunnerPool pool : pools.pools()) {
-            for (String key : pool.settings().keySet()) {
-                if (!LOCAL_POOL_SETTINGS.contains(key)) {
-                    throw new IllegalArgumentException("runner pool '" + pool.name() + "': unknown key '" + key
-                            + "' (known: systems, features, cores, " + String.join(", ", LOCAL_POOL_SETTINGS) + ")");
-                }
-            }
+            pool.requireSettings(LOCAL_POOL_SETTINGS);
             pool.intSetting("runners", 0, 1);
             pool.intSetting("jobs", 1, 1);
         }

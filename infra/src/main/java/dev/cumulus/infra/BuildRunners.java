@@ -59,9 +59,10 @@ import software.constructs.Construct;
 public final class BuildRunners extends Construct {
     private final BaseService service;
     private final TaskDefinition task;
-    /** The pool's EC2 instances and their role, for an EC2 pool. */
-    private AutoScalingGroup instances;
-    private Role instanceRole;
+    /** An EC2 pool's instances: their group, its capacity provider and the instances' role. */
+    public record Ec2Capacity(AutoScalingGroup group, AsgCapacityProvider provider, Role role) {}
+
+    private final Optional<Ec2Capacity> instances;
 
     public BuildRunners(Construct scope, String id, RunnerPool pool, Cluster cluster, StoreImage image,
                         StoreData data, StoreLambdas functions) {
@@ -69,7 +70,7 @@ public final class BuildRunners extends Construct {
         RunnerPoolSize size = RunnerPoolSize.of(pool);
         List<String> command = List.of("runner", "--functions", "lambda", "--pool", pool.name(), "--work-dir",
                 "/var/lib/cumulus/runner");
-        Optional<AsgCapacityProvider> instances = size.ec2InstanceType().map(type -> instances(cluster, type, size));
+        instances = size.ec2InstanceType().map(type -> instances(cluster, type, size));
         if (instances.isPresent()) {
             // Bridge networking: the task shares its instance's public address (public subnets, no NAT).
             task = TaskDefinition.Builder.create(this, "Task")
@@ -118,7 +119,7 @@ public final class BuildRunners extends Construct {
                     .minHealthyPercent(0)
                     .maxHealthyPercent(200)
                     .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()
-                            .capacityProvider(instances.get().getCapacityProviderName()).weight(1).build()))
+                            .capacityProvider(instances.get().provider().getCapacityProviderName()).weight(1).build()))
                     .build();
         } else {
             service = FargateService.Builder.create(this, "Service")
@@ -161,20 +162,20 @@ public final class BuildRunners extends Construct {
      * being terminated. Containers reach neither the instance metadata service nor its role: IMDSv2
      * with a hop limit of one, and a firewall rule for Docker's bridge.
      */
-    private AsgCapacityProvider instances(Cluster cluster, String type, RunnerPoolSize size) {
+    private Ec2Capacity instances(Cluster cluster, String type, RunnerPoolSize size) {
         UserData userData = UserData.forLinux();
         userData.addCommands("iptables --insert DOCKER-USER 1 --in-interface docker+ --destination 169.254.169.254/32 "
                 + "--jump DROP || iptables --insert FORWARD 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP");
         // Outbound only: the runners reach the functions, queues and bucket; nothing reaches them.
         SecurityGroup outboundOnly = SecurityGroup.Builder.create(this, "InstancesSecurityGroup")
                 .vpc(cluster.getVpc()).allowAllOutbound(true).description("Cumulus runner instances: outbound only").build();
+        Role role = Role.Builder.create(this, "InstanceRole").assumedBy(new ServicePrincipal("ec2.amazonaws.com")).build();
         LaunchTemplate template = LaunchTemplate.Builder.create(this, "InstanceTemplate")
                 .instanceType(new InstanceType(type))
                 .machineImage(EcsOptimizedImage.amazonLinux2023(size.architecture().equals(CpuArchitecture.ARM64)
                         ? AmiHardwareType.ARM : AmiHardwareType.STANDARD))
                 .userData(userData)
-                .role(instanceRole = Role.Builder.create(this, "InstanceRole")
-                        .assumedBy(new ServicePrincipal("ec2.amazonaws.com")).build())
+                .role(role)
                 .securityGroup(outboundOnly)
                 .associatePublicIpAddress(true) // public subnets and no NAT gateway, as the Fargate pools
                 .requireImdsv2(true)
@@ -183,7 +184,7 @@ public final class BuildRunners extends Construct {
                         .volume(BlockDeviceVolume.ebs(size.storageGiB(), EbsDeviceOptions.builder().encrypted(true)
                                 .volumeType(EbsDeviceVolumeType.GP3).build())).build()))
                 .build();
-        AutoScalingGroup group = instances = AutoScalingGroup.Builder.create(this, "Instances")
+        AutoScalingGroup group = AutoScalingGroup.Builder.create(this, "Instances")
                 .vpc(cluster.getVpc())
                 .vpcSubnets(SubnetSelection.builder().subnetType(SubnetType.PUBLIC).build())
                 .launchTemplate(template)
@@ -196,7 +197,7 @@ public final class BuildRunners extends Construct {
                 .enableManagedTerminationProtection(true)
                 .build();
         cluster.addAsgCapacityProvider(provider);
-        return provider;
+        return new Ec2Capacity(group, provider, role);
     }
 
     /** A runner per build up to the limit, in steps of powers of two; none when the queue is empty. */
@@ -210,9 +211,9 @@ public final class BuildRunners extends Construct {
         return steps;
     }
 
-    /** The auto scaling group and the instance role of an EC2 pool. */
-    public Optional<java.util.Map.Entry<AutoScalingGroup, Role>> instances() {
-        return instances == null ? Optional.empty() : Optional.of(Map.entry(instances, instanceRole));
+    /** An EC2 pool's instances; empty for a Fargate pool. */
+    public Optional<Ec2Capacity> instances() {
+        return instances;
     }
 
     public TaskDefinition task() {

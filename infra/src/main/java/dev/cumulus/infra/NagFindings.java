@@ -73,10 +73,10 @@ final class NagFindings {
         }
         for (BuildRunners pool : runners) {
             pool.instances().ifPresent(ec2 -> {
-                add(ec2.getKey(), "AwsSolutions-AS3", "The capacity provider starts and stops a pool's instances as "
+                add(ec2.group(), "AwsSolutions-AS3", "The capacity provider starts and stops a pool's instances as "
                         + "builds come and go; ECS records each as a service event, and a notification per launch "
                         + "would be noise.", null);
-                add(ec2.getValue(), "AwsSolutions-IAM5", "The ECS agent's own permissions, as CDK grants them to a "
+                add(ec2.role(), "AwsSolutions-IAM5", "The ECS agent's own permissions, as CDK grants them to a "
                         + "cluster's instances (registering, polling and submitting state has no narrower resource).",
                         List.of("Action::ecs:Submit*", "Resource::*"));
             });

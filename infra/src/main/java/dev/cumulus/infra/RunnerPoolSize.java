@@ -26,12 +26,7 @@ public record RunnerPoolSize(int cpu, int memoryMb, int storageGiB, int min, int
     private static final Set<String> NEEDS_KVM = Set.of("kvm", "nixos-test");
 
     public static RunnerPoolSize of(RunnerPool pool) {
-        for (String key : pool.settings().keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("runner pool '" + pool.name() + "': unknown key '" + key
-                        + "' (known: systems, features, cores, " + String.join(", ", KEYS) + ")");
-            }
-        }
+        pool.requireSettings(KEYS);
         Optional<String> ec2 = Optional.ofNullable(pool.settings().get("ec2InstanceType"));
         for (String f : pool.platform().features()) {
             if (NEEDS_KVM.contains(f) && ec2.isEmpty()) {

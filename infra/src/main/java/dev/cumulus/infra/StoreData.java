@@ -40,6 +40,8 @@ import software.constructs.Construct;
 public final class StoreData extends Construct {
     private final Map<TableSpec, Table> tables = new LinkedHashMap<>();
     private final Map<QueueSpec, Queue> queues = new LinkedHashMap<>();
+    /** The runner pools, whose build queues these are. */
+    private final List<String> pools;
     private final Bucket bucket;
     private final Bucket uploads;
     private final ManagedPolicy uploaders;
@@ -50,7 +52,8 @@ public final class StoreData extends Construct {
             tables.put(spec, table(spec, config.prefix()));
         }
         Map<String, Queue> byName = new LinkedHashMap<>();
-        for (QueueSpec spec : CloudResources.queues(config.runnerPools().names())) {
+        pools = config.runnerPools().names();
+        for (QueueSpec spec : CloudResources.queues(pools)) {
             Queue.Builder q = Queue.Builder.create(this, logicalId(spec.name()))
                     .queueName(spec.physicalName(config.prefix()))
                     .visibilityTimeout(Duration.seconds(spec.visibilityTimeout().toSeconds()))
@@ -180,8 +183,8 @@ public final class StoreData extends Construct {
 
     /** Every runner pool's two build queues. */
     public List<Queue> buildQueues() {
-        return queues.entrySet().stream().filter(e -> e.getKey().deadLetterQueue()
-                .filter(CloudResources.BUILD_REQUESTS_DEAD.name()::equals).isPresent()).map(Map.Entry::getValue).toList();
+        return pools.stream().flatMap(p -> java.util.stream.Stream.of(queue(CloudResources.buildRequests(p)),
+                queue(CloudResources.batchBuildRequests(p)))).toList();
     }
 
     public Queue queue(QueueSpec spec) {

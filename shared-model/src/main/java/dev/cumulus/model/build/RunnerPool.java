@@ -26,6 +26,16 @@ public record RunnerPool(String name, RunnerPlatform platform, int cores, Map<St
         settings = java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
     }
 
+    /** Refuses a setting that is none of {@code known}: whoever runs the pool says which it reads. */
+    public void requireSettings(java.util.Collection<String> known) {
+        for (String key : settings.keySet()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("runner pool '" + name + "': unknown key '" + key
+                        + "' (known: systems, features, cores, " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
     /** A whole-number setting of whoever runs the pool, at least {@code min}, or {@code otherwise} when absent. */
     public int intSetting(String key, int min, int otherwise) {
         String v = settings.get(key);

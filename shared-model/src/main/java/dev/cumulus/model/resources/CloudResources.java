@@ -92,8 +92,7 @@ public final class CloudResources {
      * complete-build function.
      */
     public static QueueSpec buildRequests(String pool) {
-        return new QueueSpec("build-requests-" + pool, Duration.ofMinutes(1), Duration.ofDays(4),
-                Optional.of(BUILD_REQUESTS_DEAD.name()), BUILD_REQUEST_RECEIVES);
+        return buildQueue("build-requests-" + pool);
     }
 
     /** Substitution jobs that failed {@link #SUBSTITUTION_JOBS}'s receive count land here. */
@@ -124,8 +123,13 @@ public final class CloudResources {
 
     /** Build requests of pool {@code pool} that no client waits for (event-triggered graphs), as {@link #buildRequests}. */
     public static QueueSpec batchBuildRequests(String pool) {
-        return new QueueSpec("build-batch-" + pool, Duration.ofMinutes(1), Duration.ofDays(4),
-                Optional.of(BUILD_REQUESTS_DEAD.name()), BUILD_REQUEST_RECEIVES);
+        return buildQueue("build-batch-" + pool);
+    }
+
+    /** A pool's build queue: a minute's lease (runners extend it), kept four days, dead-lettered. */
+    private static QueueSpec buildQueue(String name) {
+        return new QueueSpec(name, Duration.ofMinutes(1), Duration.ofDays(4), Optional.of(BUILD_REQUESTS_DEAD.name()),
+                BUILD_REQUEST_RECEIVES);
     }
 
     /**
