@@ -65,13 +65,37 @@ public final class GarbageCollector {
     private final StoreDir storeDir;
     private final long defaultGraceSeconds;
     private final Clock clock;
+    private final Interleaving interleaving;
 
     public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock) {
+        this(tables, bucket, storeDir, defaultGraceSeconds, clock, Interleaving.NONE);
+    }
+
+    GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
+                     Interleaving interleaving) {
         this.tables = tables;
         this.bucket = bucket;
         this.storeDir = storeDir;
         this.defaultGraceSeconds = defaultGraceSeconds;
         this.clock = clock;
+        this.interleaving = interleaving;
+    }
+
+    /**
+     * The points between a collection's steps where concurrent writers can act; tests put writers
+     * there to force each interleaving the protocol guards against. None in production.
+     */
+    interface Interleaving {
+        Interleaving NONE = new Interleaving() {};
+
+        /** The store and its roots were read; the dead paths (referrers first) are about to be marked. */
+        default void scanned(List<StorePath> dead) {}
+
+        /** The dead paths are marked; the roots are about to be read again. */
+        default void marked(List<StorePath> marked) {}
+
+        /** The collection decided to delete {@code path} and is about to, on the condition of its mark. */
+        default void deleting(StorePath path) {}
     }
 
     public GarbageCollected collect(CollectGarbage request) {
@@ -256,6 +280,7 @@ public final class GarbageCollector {
 
     private Deletion delete(String gc, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now,
                             long announced) {
+        interleaving.scanned(ordered);
         List<Scanned> marked = new ArrayList<>();
         long planned = 0;
         for (StorePath p : ordered) {
@@ -271,6 +296,7 @@ public final class GarbageCollector {
         if (marked.isEmpty()) {
             return new Deletion(List.of(), 0);
         }
+        interleaving.marked(marked.stream().map(m -> m.stored().info().path()).toList());
         // Roots written since the first reading, now that our marks are on: their writers revive
         // what they root after writing, so what is rooted and not seen here will fail our delete.
         Set<StorePath> rootedSince = roots(now);
@@ -288,6 +314,7 @@ public final class GarbageCollector {
                 tables.paths().unmark(hashPart, gc);
                 continue;
             }
+            interleaving.deleting(info.path());
             if (!tables.paths().deleteMarked(hashPart, gc)) {
                 continue; // revived
             }

@@ -54,11 +54,28 @@ public final class PathRegistration {
     private final StoreTables tables;
     private final FunctionsConfig config;
     private final Clock clock;
+    private final Interleaving interleaving;
 
     public PathRegistration(StoreTables tables, FunctionsConfig config, Clock clock) {
+        this(tables, config, clock, Interleaving.NONE);
+    }
+
+    PathRegistration(StoreTables tables, FunctionsConfig config, Clock clock, Interleaving interleaving) {
         this.tables = tables;
         this.config = config;
         this.clock = clock;
+        this.interleaving = interleaving;
+    }
+
+    /**
+     * The point where a garbage collection can act between a registration's checks and its commit;
+     * tests put one there to force each interleaving the protocol guards against. None in production.
+     */
+    interface Interleaving {
+        Interleaving NONE = new Interleaving() {};
+
+        /** The references were found valid and revived; the paths are about to be committed. */
+        default void committing(List<PathInfo> paths) {}
     }
 
     /**
@@ -200,6 +217,7 @@ public final class PathRegistration {
             }
         }
         checkReferences(fresh, byPath.keySet(), validReferences);
+        interleaving.committing(fresh.stream().map(Candidate::info).toList());
         List<TransactWriteItem> refused = new ArrayList<>();
         List<StorePath> registered = commit(fresh, alreadyValid, alongside, refused);
         Set<StorePath> committed = new HashSet<>(registered);

@@ -1,0 +1,240 @@
+package dev.cumulus.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.functions.tables.StoredPath;
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StorePath;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The collection's protocol against concurrent writers, one interleaving at a time: a writer acts at
+ * a chosen point between a collection's scan, mark, re-read and delete (or between a registration's
+ * checks and its commit), and each guarded branch must keep the store whole. The race test in
+ * {@link GarbageCollectorTest} runs them at random; here each is forced.
+ */
+@ExtendWith(LocalStackExtension.class)
+class GcInterleavingsTest {
+    private static final long LEASE = 3600;
+
+    /** A path rooted after the collection read the roots (its writer has not revived it yet) is kept. */
+    @Test
+    void aPathRootedAfterTheRootsWereReadIsKept(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo p = TestStore.signed("rooted-late");
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), p);
+        String session = "late-" + p.path().hashPart();
+        GarbageCollected result = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void marked(List<StorePath> marked) {
+                assertTrue(marked.contains(p.path()), "the collection marked the dead path");
+                store.tables.roots().addTempRoots(session, List.of(p.path()), now() + LEASE);
+            }
+        }).collect(deleteDead());
+        assertFalse(result.paths().contains(TestStore.print(p.path())), "the collection deleted it");
+        assertTrue(store.valid(p.path()));
+        assertUnmarked(store, p.path());
+        store.tables.roots().release(session);
+    }
+
+    /** A path that a new path came to refer to between the scan and the mark is kept. */
+    @Test
+    void aPathThatGainedAReferrerBeforeItWasMarkedIsKept(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathRegistration registration = registration(stack, store, PathRegistration.Interleaving.NONE);
+        PathInfo lib = TestStore.signed("lib-referred-late");
+        PathInfo app = TestStore.signed("app-referring-late", lib.path());
+        register(store, registration, lib);
+        GarbageCollected result = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void scanned(List<StorePath> dead) {
+                assertTrue(dead.contains(lib.path()), "the scan found the path dead");
+                register(store, registration, app);
+            }
+        }).collect(deleteDead());
+        assertFalse(result.paths().contains(TestStore.print(lib.path())), "the collection deleted it");
+        assertTrue(store.valid(app.path()));
+        assertTrue(store.valid(lib.path()), "the new path's reference is valid");
+        assertUnmarked(store, lib.path());
+    }
+
+    /** A writer that revives a marked path after the collection decided to delete it wins: the delete fails. */
+    @Test
+    void aPathRevivedJustBeforeItsDeleteIsKept(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathRegistration registration = registration(stack, store, PathRegistration.Interleaving.NONE);
+        PathInfo lib = TestStore.signed("lib-revived");
+        PathInfo app = TestStore.signed("app-reviving", lib.path());
+        register(store, registration, lib);
+        GarbageCollected result = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void deleting(StorePath path) {
+                if (path.equals(lib.path())) {
+                    register(store, registration, app); // revives lib, then commits on the condition it is unmarked
+                }
+            }
+        }).collect(deleteDead());
+        assertFalse(result.paths().contains(TestStore.print(lib.path())), "the collection deleted it");
+        assertTrue(store.valid(app.path()));
+        assertTrue(store.valid(lib.path()), "the new path's reference is valid");
+    }
+
+    /**
+     * A collection marks a registration's reference between the registration's checks and its commit:
+     * the commit is refused, the registration revives the reference and commits, and the collection's
+     * delete of it then fails.
+     */
+    @Test
+    void aRegistrationWhoseReferenceIsMarkedBeforeItCommitsRevivesItAndTheCollectionKeepsIt(LocalStack stack)
+            throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = TestStore.signed("lib-marked-at-commit");
+        PathInfo app = TestStore.signed("app-committing", lib.path());
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), lib);
+        CountDownLatch aboutToDelete = new CountDownLatch(1);
+        CountDownLatch registered = new CountDownLatch(1);
+        GarbageCollector collector = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void deleting(StorePath path) {
+                if (path.equals(lib.path())) {
+                    aboutToDelete.countDown();
+                    await(registered);
+                }
+            }
+        });
+        List<CompletableFuture<GarbageCollected>> collection = new ArrayList<>();
+        PathRegistration registration = registration(stack, store, new PathRegistration.Interleaving() {
+            @Override
+            public void committing(List<PathInfo> paths) {
+                collection.add(CompletableFuture.supplyAsync(() -> collector.collect(deleteDead())));
+                await(aboutToDelete); // lib is marked now, and its collection is about to delete it
+            }
+        });
+        register(store, registration, app);
+        registered.countDown();
+        GarbageCollected result = collection.getFirst().get(60, TimeUnit.SECONDS);
+        assertFalse(result.paths().contains(TestStore.print(lib.path())), "the collection deleted it");
+        assertTrue(store.valid(app.path()));
+        assertTrue(store.valid(lib.path()), "the new path's reference is valid");
+        assertUnmarked(store, lib.path());
+    }
+
+    /** A collection that deletes a registration's reference before the commit makes the registration fail. */
+    @Test
+    void aRegistrationWhoseReferenceIsCollectedBeforeItCommitsFailsAndLeavesNothing(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = TestStore.signed("lib-collected-at-commit");
+        PathInfo app = TestStore.signed("app-too-late", lib.path());
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), lib);
+        PathRegistration registration = registration(stack, store, new PathRegistration.Interleaving() {
+            @Override
+            public void committing(List<PathInfo> paths) {
+                GarbageCollected collected = collector(store, GarbageCollector.Interleaving.NONE).collect(deleteDead());
+                assertTrue(collected.paths().contains(TestStore.print(lib.path())), "the reference was collected");
+            }
+        });
+        MissingReferenceException e = assertThrows(MissingReferenceException.class, () -> register(store, registration, app));
+        assertTrue(e.getMessage().contains("because its reference '" + TestStore.print(lib.path())
+                + "' was garbage-collected meanwhile"), e.getMessage());
+        assertFalse(store.valid(app.path()));
+        assertFalse(store.valid(lib.path()));
+    }
+
+    /**
+     * A path with more references than one transaction can check has the rest checked after its commit:
+     * a collection that took one of those meanwhile makes the registration withdraw the path and fail.
+     */
+    @Test
+    void aReferenceBeyondTheTransactionCollectedBeforeTheCommitWithdrawsThePath(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathRegistration plain = registration(stack, store, PathRegistration.Interleaving.NONE);
+        TreeSet<StorePath> references = new TreeSet<>();
+        List<PathInfo> libs = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            PathInfo lib = TestStore.signed("many-lib-" + i);
+            libs.add(lib);
+            references.add(lib.path());
+        }
+        register(store, plain, libs.subList(0, 60).toArray(PathInfo[]::new));
+        register(store, plain, libs.subList(60, 120).toArray(PathInfo[]::new));
+        // The transaction checks the first references in order; the last is checked only after the commit.
+        StorePath unchecked = references.last();
+        String session = "many-" + unchecked.hashPart();
+        store.tables.roots().addTempRoots(session, references.headSet(unchecked), now() + LEASE);
+        PathInfo app = TestStore.signed("app-of-many", references.toArray(StorePath[]::new));
+        PathRegistration registration = registration(stack, store, new PathRegistration.Interleaving() {
+            @Override
+            public void committing(List<PathInfo> paths) {
+                GarbageCollected collected = collector(store, GarbageCollector.Interleaving.NONE).collect(deleteDead());
+                assertTrue(collected.paths().contains(TestStore.print(unchecked)), "the unrooted reference was collected");
+                assertFalse(collected.paths().contains(TestStore.print(references.first())));
+            }
+        });
+        MissingReferenceException e = assertThrows(MissingReferenceException.class, () -> register(store, registration, app));
+        assertTrue(e.getMessage().contains("the reference '" + TestStore.print(unchecked)
+                + "' was garbage-collected while they were registered"), e.getMessage());
+        assertFalse(store.valid(app.path()), "the path was withdrawn");
+        assertEquals(119, store.tables.paths().valid(references).size());
+        store.tables.roots().release(session);
+    }
+
+    private static PathRegistration registration(LocalStack stack, TestStore store, PathRegistration.Interleaving at) {
+        FunctionsConfig config = new FunctionsConfig(TestStore.STORE, stack.config().resourcePrefix(),
+                List.of(TestStore.TRUSTED.publicKey()), List.of());
+        return new PathRegistration(store.tables, config, Clock.systemUTC(), at);
+    }
+
+    private static GarbageCollector collector(TestStore store, GarbageCollector.Interleaving at) {
+        return new GarbageCollector(store.tables, store.bucket, TestStore.STORE, FunctionsConfig.DEFAULT_GC_GRACE_SECONDS,
+                Clock.systemUTC(), at);
+    }
+
+    private static void register(TestStore store, PathRegistration registration, PathInfo... infos) {
+        List<PathRegistration.Candidate> batch = new ArrayList<>();
+        for (PathInfo info : infos) {
+            batch.add(new PathRegistration.Candidate(info, Optional.empty(), Optional.empty()));
+        }
+        PathRegistration.Result result = registration.register(false, true, batch);
+        assertEquals(infos.length, result.registered().size() + result.alreadyValid().size());
+    }
+
+    private static CollectGarbage deleteDead() {
+        return CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1);
+    }
+
+    /** No collection's mark is left on {@code path}: a new mark (which requires none) takes, and is taken off. */
+    private static void assertUnmarked(TestStore store, StorePath path) {
+        StoredPath stored = store.tables.paths().get(path).orElseThrow();
+        assertTrue(store.tables.paths().mark(stored, "probe"), "a collection's mark was left on " + path);
+        store.tables.paths().unmark(path.hashPart(), "probe");
+    }
+
+    private static long now() {
+        return Clock.systemUTC().instant().getEpochSecond();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(60, TimeUnit.SECONDS), "the other side never reached its point");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
