@@ -5,6 +5,7 @@ import dev.cumulus.model.wire.Stderr;
 import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.model.wire.WireWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -14,15 +15,15 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** A minimal worker-protocol client for tests: raw bytes in, the daemon's answers out. */
-final class TestClient implements AutoCloseable {
+public final class TestClient implements AutoCloseable {
     final SocketChannel channel;
-    final WireReader in;
-    final WireWriter out;
+    public final WireReader in;
+    public final WireWriter out;
     final OutputStream raw;
     /** The protocol's minor version once shaken hands: errors are framed differently before 1.26. */
     private int minor = 38;
 
-    TestClient(Path socket) throws IOException {
+    public TestClient(Path socket) throws IOException {
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(socket));
         in = new WireReader(Channels.newInputStream(channel));
@@ -31,7 +32,7 @@ final class TestClient implements AutoCloseable {
     }
 
     /** The opening exchange at {@code minor}; returns the daemon's version string (1.33+). */
-    String handshake(int minor) throws IOException {
+    public String handshake(int minor) throws IOException {
         this.minor = minor;
         out.writeNum(Stderr.WORKER_MAGIC_1).writeNum(ProtocolVersion.of(minor).toWire());
         if (in.readNum() != Stderr.WORKER_MAGIC_2) {
@@ -55,10 +56,23 @@ final class TestClient implements AutoCloseable {
     }
 
     /** Reads log messages until STDERR_LAST (empty) or STDERR_ERROR (its message). */
-    Optional<String> readStderr() throws IOException {
+    public Optional<String> readStderr() throws IOException {
+        return readStderr(InputStream.nullInputStream(), OutputStream.nullOutputStream());
+    }
+
+    /**
+     * Reads log messages until STDERR_LAST (empty) or STDERR_ERROR (its message), answering the
+     * daemon's STDERR_READ requests from {@code pulled} and keeping its STDERR_WRITE data in {@code written}.
+     */
+    public Optional<String> readStderr(InputStream pulled, OutputStream written) throws IOException {
         while (true) {
             long msg = in.readNum();
-            if (msg == Stderr.LAST) {
+            if (msg == Stderr.READ) {
+                byte[] chunk = pulled.readNBytes((int) Math.min(in.readNum(), 1 << 20));
+                out.writeBytes(chunk);
+            } else if (msg == Stderr.WRITE) {
+                written.write(in.readBytes());
+            } else if (msg == Stderr.LAST) {
                 return Optional.empty();
             } else if (msg == Stderr.ERROR && minor < 26) {
                 String text = in.readString(); // before 1.26: the message and an exit status
@@ -78,8 +92,33 @@ final class TestClient implements AutoCloseable {
                 return Optional.of(text);
             } else if (msg == Stderr.NEXT) {
                 in.readString();
+            } else if (msg == Stderr.START_ACTIVITY) {
+                in.readNum(); // id
+                in.readNum(); // level
+                in.readNum(); // type
+                in.readString(); // text
+                readFields();
+                in.readNum(); // parent
+            } else if (msg == Stderr.STOP_ACTIVITY) {
+                in.readNum();
+            } else if (msg == Stderr.RESULT) {
+                in.readNum(); // activity
+                in.readNum(); // type
+                readFields();
             } else {
                 throw new IOException("unexpected stderr message 0x" + Long.toHexString(msg));
+            }
+        }
+    }
+
+    /** An activity's or a result's fields: each a number (type 0) or a string (type 1). */
+    private void readFields() throws IOException {
+        long n = in.readNum();
+        for (long i = 0; i < n; i++) {
+            if (in.readNum() == 0) {
+                in.readNum();
+            } else {
+                in.readString();
             }
         }
     }

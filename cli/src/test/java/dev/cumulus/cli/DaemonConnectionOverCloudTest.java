@@ -1,0 +1,283 @@
+package dev.cumulus.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.functions.FunctionsConfig;
+import dev.cumulus.functions.InProcessInvoker;
+import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.Requests.PathQuery;
+import dev.cumulus.model.event.Responses.PathInfoAnswer;
+import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.nar.NarWriter;
+import dev.cumulus.model.signing.SecretKey;
+import dev.cumulus.model.store.ContentAddressMethod;
+import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import dev.cumulus.model.wire.ProtocolVersion;
+import dev.cumulus.model.wire.WireLimits;
+import dev.cumulus.model.wire.WireWriter;
+import dev.cumulus.model.wire.WorkerCodec;
+import dev.cumulus.proxy.ProxyConfig;
+import dev.cumulus.proxy.TestClient;
+import dev.cumulus.proxy.UnixSocketServer;
+import dev.cumulus.proxy.backend.Backends;
+import dev.cumulus.proxy.backend.NarService;
+import dev.cumulus.proxy.backend.Session;
+import dev.cumulus.proxy.backend.StoreException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The proxy's worker protocol over the real backends {@code cumulus local} assembles (the local
+ * stack's tables and bucket), driven with raw requests: the export format's operations, a NAR that
+ * does not match what its info declares, and a backend that fails in the middle of a framed upload.
+ */
+@ExtendWith(LocalStackExtension.class)
+class DaemonConnectionOverCloudTest {
+    private static final StoreDir STORE = StoreDir.DEFAULT;
+    private static final long EXPORT_MAGIC = 0x4558494eL;
+    private static final int MINOR = 34;
+
+    @TempDir
+    Path tmp;
+
+    private record Proxy(StoreFunctionClient functions, UnixSocketServer server, SecretKey key) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /** A trusted proxy over the local stack's backends, the NAR store wrapped by {@code nars}. */
+    private Proxy proxy(LocalStack stack, java.util.function.UnaryOperator<NarService> nars) throws IOException {
+        SecretKey key = SecretKey.generate("daemon-over-cloud-1");
+        AwsClients clients = new AwsClients(stack.config());
+        InProcessInvoker invoker = new InProcessInvoker(StoreFunctions.of(clients,
+                new FunctionsConfig(STORE, stack.config().resourcePrefix(), List.of(key.publicKey()), List.of())));
+        Backends real = CloudBackends.of(clients, invoker, STORE, NarCompression.NONE, Optional.empty());
+        Backends backends = new Backends(real.pathInfo(), nars.apply(real.nars()), real.builds(), real.realisations(),
+                real.roots(), real.substitutions());
+        UnixSocketServer server = new UnixSocketServer(new ProxyConfig(STORE, backends, WireLimits.DEFAULT),
+                tmp.resolve("proxy.sock"), true);
+        return new Proxy(new StoreFunctionClient(invoker), server, key);
+    }
+
+    /** ImportPaths makes valid what the export records carry; ExportPath gives a record back byte for byte. */
+    @Test
+    void importedPathsAreValidAndExportAsTheyCame(LocalStack stack) throws Exception {
+        try (Proxy proxy = proxy(stack, n -> n); TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            byte[] libNar = nar("imported lib " + tmp);
+            byte[] appNar = nar("imported app " + tmp);
+            StorePath lib = path("imported-lib");
+            StorePath app = path("imported-app");
+            byte[] appRecord = record(appNar, app, List.of(lib));
+            ByteArrayOutputStream export = new ByteArrayOutputStream();
+            WireWriter w = new WireWriter(export);
+            w.writeNum(1);
+            export.write(record(libNar, lib, List.of()));
+            w.writeNum(1);
+            export.write(appRecord);
+            w.writeNum(0);
+
+            c.out.writeNum(27);
+            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream()));
+            assertEquals(List.of(STORE.print(lib), STORE.print(app)), c.in.readStrings());
+            PathInfoAnswer appInfo = proxy.functions().call(StoreFunction.QUERY_PATH_INFO, new PathQuery(STORE.print(app)));
+            assertEquals(Hash.of(HashAlgorithm.SHA256, appNar).toString(), appInfo.info().narHash());
+            assertEquals(List.of(STORE.print(lib)), appInfo.info().references());
+
+            ByteArrayOutputStream exported = new ByteArrayOutputStream();
+            c.out.writeNum(16).writeString(STORE.print(app)).writeNum(0);
+            assertEquals(Optional.empty(), c.readStderr(InputStream.nullInputStream(), exported));
+            assertEquals(1, c.in.readNum());
+            assertArrayEquals(appRecord, exported.toByteArray());
+        }
+    }
+
+    /** An export record whose reference the store lacks is refused; nothing of it is valid; the connection goes on. */
+    @Test
+    void anImportWithAMissingReferenceIsRefusedWhole(LocalStack stack) throws Exception {
+        try (Proxy proxy = proxy(stack, n -> n); TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            StorePath absent = path("never-added");
+            StorePath orphan = path("orphan");
+            ByteArrayOutputStream export = new ByteArrayOutputStream();
+            WireWriter w = new WireWriter(export);
+            w.writeNum(1);
+            export.write(record(nar("orphan " + tmp), orphan, List.of(absent)));
+            w.writeNum(0);
+
+            c.out.writeNum(27);
+            Optional<String> error = c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream());
+            assertTrue(error.isPresent() && error.get().contains(STORE.print(absent)), error.toString());
+            assertFalse(isValid(c, orphan), "the connection answers, and the path is not valid");
+        }
+    }
+
+    /**
+     * A NAR longer than its info declares is refused in Nix's words with both sizes; the rest of its
+     * frames are read, nothing is valid, and the connection goes on to add the path as declared.
+     */
+    @Test
+    void aNarLongerThanDeclaredIsRefusedAndTheConnectionGoesOn(LocalStack stack) throws Exception {
+        try (Proxy proxy = proxy(stack, n -> n); TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            byte[] nar = nar("longer " + tmp);
+            StorePath path = path("longer");
+            byte[] bigger = nar("longer " + tmp + " and then some more bytes than were declared");
+            PathInfo understated = PathInfo.of(path, Hash.of(HashAlgorithm.SHA256, bigger), nar.length, List.of())
+                    .sign(STORE, proxy.key());
+            Optional<String> error = addToStoreNar(c, understated, bigger);
+            assertTrue(error.isPresent() && error.get().contains("size mismatch importing path '" + STORE.print(path) + "'")
+                    && error.get().contains("specified: " + nar.length) && error.get().contains("got:       " + bigger.length),
+                    error.toString());
+            assertFalse(isValid(c, path));
+
+            PathInfo declared = PathInfo.of(path, Hash.of(HashAlgorithm.SHA256, nar), nar.length, List.of()).sign(STORE, proxy.key());
+            assertEquals(Optional.empty(), addToStoreNar(c, declared, nar), "the same path, its NAR as declared");
+            assertTrue(isValid(c, path));
+        }
+    }
+
+    /**
+     * The NAR store fails after reading part of a framed upload: that request ends in the backend's
+     * error, its remaining frames are read, nothing of it is valid, and the next upload on the same
+     * connection succeeds.
+     */
+    @Test
+    void aBackendFailingInTheMiddleOfAFramedUploadEndsThatRequestOnly(LocalStack stack) throws Exception {
+        StorePath doomed = path("doomed");
+        try (Proxy proxy = proxy(stack, real -> new FailingMidway(real, doomed));
+             TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            byte[] big = nar("x".repeat(3 << 20) + tmp);
+            PathInfo lost = PathInfo.of(doomed, Hash.of(HashAlgorithm.SHA256, big), big.length, List.of()).sign(STORE, proxy.key());
+            Optional<String> error = addToStoreNar(c, lost, big);
+            assertTrue(error.isPresent() && error.get().contains(FailingMidway.MESSAGE), error.toString());
+            assertFalse(isValid(c, doomed));
+
+            byte[] small = nar("after the failure " + tmp);
+            PathInfo next = PathInfo.of(path("after-failure"), Hash.of(HashAlgorithm.SHA256, small), small.length, List.of())
+                    .sign(STORE, proxy.key());
+            assertEquals(Optional.empty(), addToStoreNar(c, next, small));
+            assertTrue(isValid(c, next.path()));
+        }
+    }
+
+    /** The real NAR store, except that adding {@code doomed} fails after its first 256 KiB were read. */
+    private record FailingMidway(NarService real, StorePath doomed) implements NarService {
+        static final String MESSAGE = "the NAR store failed in the middle of the upload (injected)";
+
+        @Override
+        public PathBatch addPaths(Session session, boolean repair, boolean checkSigs) {
+            PathBatch batch = real.addPaths(session, repair, checkSigs);
+            return new PathBatch() {
+                @Override
+                public void add(PathInfo info, InputStream nar) {
+                    if (info.path().equals(doomed)) {
+                        try {
+                            nar.readNBytes(256 << 10);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        throw new StoreException(MESSAGE);
+                    }
+                    batch.add(info, nar);
+                }
+
+                @Override
+                public void finish() {
+                    batch.finish();
+                }
+
+                @Override
+                public void close() {
+                    batch.close();
+                }
+            };
+        }
+
+        @Override
+        public PathInfo addContentAddressed(Session session, String name, ContentAddressMethod method,
+                                            HashAlgorithm hashAlgorithm, SortedSet<StorePath> references, InputStream data,
+                                            boolean repair) {
+            return real.addContentAddressed(session, name, method, hashAlgorithm, references, data, repair);
+        }
+
+        @Override
+        public void narFromPath(StorePath path, OutputStream out) {
+            real.narFromPath(path, out);
+        }
+    }
+
+    /** AddToStoreNar at 1.34: the info, repair and dontCheckSigs, then the NAR in frames of 64 KiB. */
+    private static Optional<String> addToStoreNar(TestClient c, PathInfo info, byte[] nar) throws IOException {
+        c.out.writeNum(39);
+        new WorkerCodec(STORE, ProtocolVersion.of(MINOR)).writePathInfo(c.out, info);
+        c.out.writeBool(false).writeBool(false);
+        for (int from = 0; from < nar.length; from += 64 << 10) {
+            int len = Math.min(64 << 10, nar.length - from);
+            c.out.writeNum(len);
+            c.out.stream().write(nar, from, len);
+        }
+        c.out.writeNum(0);
+        return c.readStderr();
+    }
+
+    private static boolean isValid(TestClient c, StorePath path) throws IOException {
+        c.out.writeNum(1).writeString(STORE.print(path));
+        Optional<String> error = c.readStderr();
+        if (error.isPresent()) {
+            throw new AssertionError(error.get());
+        }
+        return c.in.readNum() == 1;
+    }
+
+    /** An export record without its leading 1: the NAR, the magic, the path, references, no deriver, no signature. */
+    private static byte[] record(byte[] nar, StorePath path, List<StorePath> references) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(nar);
+        WireWriter w = new WireWriter(out);
+        w.writeNum(EXPORT_MAGIC).writeString(STORE.print(path));
+        w.writeStrings(new TreeSet<>(references).stream().map(STORE::print).toList());
+        w.writeString("").writeNum(0);
+        return out.toByteArray();
+    }
+
+    private StorePath path(String name) {
+        return STORE.makeStorePath("output:out", Hash.sha256(name + " " + tmp), name);
+    }
+
+    /** The NAR of a file holding {@code content}. */
+    private byte[] nar(String content) throws IOException {
+        Path file = Files.createTempFile(tmp, "file", "");
+        Files.writeString(file, content);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NarWriter.dump(file, out);
+        return out.toByteArray();
+    }
+}
