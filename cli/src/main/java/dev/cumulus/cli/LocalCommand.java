@@ -64,7 +64,7 @@ final class LocalCommand implements Callable<Integer> {
             description = {"A pool of build-runners (repeatable; builds go to the first pool that has their system and "
                     + "features): systems=S1,S2 (the first is the pool's own), features=F1,F2, cores=N (NIX_BUILD_CORES; "
                     + "default: this machine's), runners=N (processes; 0: none; default 1), jobs=N (builds each runner "
-                    + "runs at once; default 1, as deployed). Default: CUMULUS_RUNNER_POOLS, else one pool 'default' of "
+                    + "runs at once; default: this machine's cores). Default: CUMULUS_RUNNER_POOLS, else one pool 'default' of "
                     + "this machine's systems with Nix's default features."})
     List<String> runnerPools = new ArrayList<>();
 
@@ -109,8 +109,8 @@ final class LocalCommand implements Callable<Integer> {
                 : RunnerPools.parse(String.join("\n", runnerPools), Runtime.getRuntime().availableProcessors());
         for (RunnerPool pool : pools.pools()) {
             pool.requireSettings(LOCAL_POOL_SETTINGS);
-            pool.intSetting("runners", 0, 1);
-            pool.intSetting("jobs", 1, 1);
+            runners(pool);
+            jobs(pool);
         }
         LocalStack stack = LocalStack.start(Optional.of(state.resolve("aws")), CloudResources.DEFAULT_PREFIX, pools.names());
         running.add(stack);
@@ -166,12 +166,11 @@ final class LocalCommand implements Callable<Integer> {
                 CloudResources.BUILD_SUBMISSIONS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBMIT_GRAPHS,
                 client));
         for (RunnerPool pool : pools.pools()) {
-            int runners = pool.intSetting("runners", 0, 1);
-            for (int i = 1; i <= runners; i++) {
+            for (int i = 1; i <= runners(pool); i++) {
                 // The default pool's runners keep their names of before pools: runner-1, runner-2, …
                 String name = pool.name().equals(RunnerPools.DEFAULT_NAME) ? "runner-" + i : "runner-" + pool.name() + "-" + i;
                 running.add(RunnerProcess.start(name, pool.name(), state, runnerEnv, runnerVisibility,
-                        pool.intSetting("jobs", 1, 1)));
+                        jobs(pool)));
             }
         }
 
@@ -188,6 +187,20 @@ final class LocalCommand implements Callable<Integer> {
 
     /** What a runner pool of {@code cumulus local} may set besides its platform and cores. */
     static final List<String> LOCAL_POOL_SETTINGS = List.of("runners", "jobs");
+
+    /** The pool's runner processes here: one unless set (each a JVM; its jobs share it). */
+    static int runners(RunnerPool pool) {
+        return pool.intSetting("runners", 0, 1);
+    }
+
+    /**
+     * The builds each of the pool's runners runs at once: unless set, as many as this machine has
+     * cores, so that one runner uses the machine (a deployed runner is a task of one job, and the
+     * pool scales by tasks instead).
+     */
+    static int jobs(RunnerPool pool) {
+        return pool.intSetting("jobs", 1, Runtime.getRuntime().availableProcessors());
+    }
 
     /** The store's signing key, made on first start and kept. */
     private static SecretKey signingKey(Path state) throws Exception {
@@ -251,7 +264,7 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  signing key   " + publicKey.render());
         for (RunnerPool pool : pools.pools()) {
             out.println("  runner pool   " + pool.name() + ": " + pool.platform().describe() + ", " + pool.cores() + " cores a build, "
-                    + pool.intSetting("runners", 0, 1) + " runner(s) of " + pool.intSetting("jobs", 1, 1) + " job(s)");
+                    + runners(pool) + " runner(s) of " + jobs(pool) + " job(s)");
         }
         out.println();
         out.println("Use it from nix:");

@@ -137,6 +137,9 @@ class LocalEndToEndTest {
         ownBucketUrl = ownS3 + bucketUrl.substring(bucketUrl.lastIndexOf('/'));
         stdioStore = "ssh-ng://localhost?remote-program=" + state.resolve("remote-program");
         assertTrue(read(tmp.resolve("cumulus.out")).contains("nix copy --to"), read(tmp.resolve("cumulus.out")));
+        // By default one runner that uses the machine: as many builds at once as it has cores.
+        assertTrue(read(tmp.resolve("cumulus.out")).contains("1 runner(s) of " + Runtime.getRuntime().availableProcessors()
+                + " job(s)"), read(tmp.resolve("cumulus.out")));
     }
 
     /**
@@ -684,7 +687,7 @@ class LocalEndToEndTest {
         assumeTrue(client.equals(NixClient.selected().getFirst()), "run with " + NixClient.selected().getFirst());
         Path pooled = Files.createDirectories(tmp.resolve("pooled"));
         Process second = startLocal(pooled, "pooled", List.of(
-                "--runner-pool", "main systems=x86_64-linux,i686-linux features=benchmark,big-parallel cores=3",
+                "--runner-pool", "main systems=x86_64-linux,i686-linux features=benchmark,big-parallel cores=3 jobs=1",
                 "--runner-pool", "gpu systems=x86_64-linux features=cuda cores=1 runners=1 jobs=1"), Map.of());
         try {
             String store = "ssh-ng://localhost?remote-program=" + pooled.resolve("remote-program");
