@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -123,6 +124,28 @@ public final class S3Bucket implements Bucket {
             throw new IOException("deleting s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
         }
     }
+
+    /** DeleteObjects, 1,000 keys a request (S3's limit); a key S3 could not remove is an error naming it. */
+    @Override
+    public void deleteAll(java.util.Collection<String> keys) throws IOException {
+        List<String> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += DELETE_LIMIT) {
+            List<ObjectIdentifier> chunk = all.subList(from, Math.min(all.size(), from + DELETE_LIMIT)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            try {
+                var response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(chunk).quiet(true)));
+                if (response.hasErrors() && !response.errors().isEmpty()) {
+                    var first = response.errors().getFirst();
+                    throw new IOException("deleting s3://" + bucket + "/" + first.key() + ": " + first.code() + " "
+                            + first.message() + " (and " + (response.errors().size() - 1) + " more)");
+                }
+            } catch (SdkException e) {
+                throw new IOException("deleting " + chunk.size() + " objects of s3://" + bucket + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static final int DELETE_LIMIT = 1000;
 
     @Override
     public void list(String prefix, IOConsumer<StoredObject> each) throws IOException {

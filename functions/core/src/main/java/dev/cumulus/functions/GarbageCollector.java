@@ -4,6 +4,7 @@ import dev.cumulus.functions.tables.BuildsTable;
 import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.RootsTable;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.DrvOutput;
@@ -47,11 +48,13 @@ import java.util.logging.Logger;
  *     the roots were read: registrations write temporary roots before committing);</li>
  * <li>mark each dead path with this collection's id, on the condition that it is as scanned;</li>
  * <li>read the roots and builds again: a path rooted since is unmarked and kept;</li>
- * <li>in referrers-first order, keep a marked path that has a valid referrer (one registered after
- *     the scan: its registration checked the reference unmarked), else delete it on the condition
- *     that it is still marked by us (whoever roots or refers to a path clears marks first);</li>
- * <li>after a path's item, its edges, derivation outputs, realisations and narinfo go: the item is
- *     the commit point, so the path is never valid without its NAR;</li>
+ * <li>in referrers-first order, keep a marked path that has a referrer that stays (a valid one
+ *     registered after the scan, whose registration checked the reference unmarked, or one we keep),
+ *     else delete it on the condition that it is still marked by us (whoever roots or refers to a path
+ *     clears marks first); paths go {@value #DELETE_BATCH} at a time in one transaction, so a path and
+ *     its referrers in the batch go at once, and a batch with a revived path is decided again;</li>
+ * <li>after paths' items, their edges, derivation outputs, realisations and narinfos go: the item is
+ *     the commit point, so a path is never valid without its NAR;</li>
  * <li>NAR and narinfo objects that no path refers to and older than the grace period go last.</li>
  * </ol>
  */
@@ -281,49 +284,91 @@ public final class GarbageCollector {
     private Deletion delete(String gc, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now,
                             long announced) {
         interleaving.scanned(ordered);
-        List<Scanned> marked = new ArrayList<>();
+        List<StoredPath> candidates = new ArrayList<>();
         long planned = 0;
         for (StorePath p : ordered) {
             if (planned >= maxFreed) {
                 break;
             }
             Scanned s = scanned.get(p);
-            if (!s.marked() && tables.paths().mark(s.stored(), gc)) {
-                marked.add(s);
+            if (!s.marked()) {
+                candidates.add(s.stored());
                 planned += s.stored().info().narSize();
             }
         }
+        Set<StorePath> markedSet = new HashSet<>();
+        tables.paths().markAll(candidates, gc).forEach(m -> markedSet.add(m.info().path()));
+        List<StorePath> marked = ordered.stream().filter(markedSet::contains).toList(); // still referrers first
         if (marked.isEmpty()) {
             return new Deletion(List.of(), 0);
         }
-        interleaving.marked(marked.stream().map(m -> m.stored().info().path()).toList());
+        interleaving.marked(marked);
         // Roots written since the first reading, now that our marks are on: their writers revive
         // what they root after writing, so what is rooted and not seen here will fail our delete.
         Set<StorePath> rootedSince = roots(now);
         Map<String, List<String>> realisationsByOutput = new HashMap<>();
         tables.realisations().scanOutPaths().forEach((id, out) ->
                 realisationsByOutput.computeIfAbsent(out, k -> new ArrayList<>()).add(id));
+        // Referrers registered since the scan (their registration found the path unmarked): one
+        // outside what we marked and valid keeps the path. Those we marked keep it if we keep them.
+        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(marked);
+        Set<StorePath> outside = new HashSet<>();
+        referrers.values().forEach(rs -> rs.stream().filter(r -> !markedSet.contains(r)).forEach(outside::add));
+        Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
         awaitAnnouncement(announced);
 
+        Set<StorePath> kept = new HashSet<>();
         List<StorePath> deleted = new ArrayList<>();
         long freed = 0;
-        for (Scanned s : marked) {
-            PathInfo info = s.stored().info();
-            String hashPart = info.path().hashPart();
-            if (rootedSince.contains(info.path()) || hasValidReferrer(info.path())) {
-                tables.paths().unmark(hashPart, gc);
-                continue;
+        for (int from = 0; from < marked.size(); from += DELETE_BATCH) {
+            List<StorePath> batch = marked.subList(from, Math.min(marked.size(), from + DELETE_BATCH));
+            List<StorePath> going = decide(batch, gc, rootedSince, referrers, validOutside, kept);
+            while (true) {
+                going.forEach(interleaving::deleting);
+                Set<String> revived = tables.paths().deleteAllMarked(going.stream().map(StorePath::hashPart).toList(), gc);
+                if (revived.isEmpty()) {
+                    break;
+                }
+                // Nothing of the batch went; the revived stay, and so does whatever of it they refer to.
+                going.stream().filter(p -> revived.contains(p.hashPart())).forEach(kept::add);
+                going = decide(going.stream().filter(p -> !kept.contains(p)).toList(), gc, rootedSince, referrers,
+                        validOutside, kept);
             }
-            interleaving.deleting(info.path());
-            if (!tables.paths().deleteMarked(hashPart, gc)) {
-                continue; // revived
+            List<PathInfo> gone = going.stream().map(p -> scanned.get(p).stored().info()).toList();
+            for (PathInfo info : gone) {
+                deleted.add(info.path());
+                freed += info.narSize();
             }
-            deleted.add(info.path());
-            freed += info.narSize();
-            forget(info, realisationsByOutput.getOrDefault(info.path().baseName(), List.of()));
+            forget(gone, realisationsByOutput);
         }
         LOG.info(() -> "collection " + gc + ": " + marked.size() + " paths marked, " + deleted.size() + " deleted");
         return new Deletion(deleted, freed);
+    }
+
+    /**
+     * Paths deleted together, in one transaction: as they go at once and in referrers-first order, no
+     * path is ever valid without a reference (a batch's referrers went in an earlier batch, or go with it).
+     */
+    static final int DELETE_BATCH = 100;
+
+    /**
+     * Which of {@code batch} (referrers first) may go: not rooted since the first reading, and with no
+     * referrer that stays (a valid one we did not mark, or one we keep). The others are kept and unmarked.
+     */
+    private List<StorePath> decide(List<StorePath> batch, String gc, Set<StorePath> rootedSince,
+                                   Map<StorePath, List<StorePath>> referrers, Set<StorePath> validOutside, Set<StorePath> kept) {
+        List<StorePath> going = new ArrayList<>();
+        for (StorePath p : batch) {
+            boolean live = rootedSince.contains(p) || referrers.getOrDefault(p, List.of()).stream()
+                    .anyMatch(r -> !r.equals(p) && (validOutside.contains(r) || kept.contains(r)));
+            if (live) {
+                kept.add(p);
+                tables.paths().unmark(p.hashPart(), gc);
+            } else {
+                going.add(p);
+            }
+        }
+        return going;
     }
 
     /** Waits until {@link Deletions#ANNOUNCE_MILLIS} have passed since the announcement began. */
@@ -339,26 +384,25 @@ public final class GarbageCollector {
         }
     }
 
-    private boolean hasValidReferrer(StorePath path) {
-        List<StorePath> referrers = tables.referrers().referrers(path).stream().filter(r -> !r.equals(path)).toList();
-        return !referrers.isEmpty() && !tables.paths().valid(referrers).isEmpty();
-    }
-
-    /** What a deleted path leaves behind: its edges, derivation outputs, realisations and narinfo. */
-    private void forget(PathInfo info, List<String> realisationIds) {
-        tables.referrers().deleteEdges(info);
-        if (info.path().isDerivation()) {
-            tables.derivationOutputs().delete(info.path());
+    /** What deleted paths leave behind: their edges, derivation outputs, realisations and narinfos. */
+    private void forget(List<PathInfo> infos, Map<String, List<String>> realisationsByOutput) {
+        tables.referrers().deleteEdges(infos);
+        List<String> objects = new ArrayList<>();
+        for (PathInfo info : infos) {
+            if (info.path().isDerivation()) {
+                tables.derivationOutputs().delete(info.path());
+            }
+            for (String id : realisationsByOutput.getOrDefault(info.path().baseName(), List.of())) {
+                tables.realisations().delete(id);
+                objects.add(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
+            }
+            objects.add(BinaryCacheLayout.narInfoKey(info.path()));
         }
         try {
-            for (String id : realisationIds) {
-                tables.realisations().delete(id);
-                bucket.delete(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
-            }
-            bucket.delete(BinaryCacheLayout.narInfoKey(info.path()));
+            bucket.deleteAll(objects);
         } catch (IOException e) {
-            // The path is gone; an object left behind is swept as unreferenced by a later collection.
-            LOG.log(Level.WARNING, "removing the bucket objects of " + info.path().baseName() + " failed", e);
+            // The paths are gone; objects left behind are swept as unreferenced by a later collection.
+            LOG.log(Level.WARNING, "removing the bucket objects of " + infos.size() + " deleted paths failed", e);
         }
     }
 

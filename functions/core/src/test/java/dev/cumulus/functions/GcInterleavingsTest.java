@@ -96,6 +96,34 @@ class GcInterleavingsTest {
     }
 
     /**
+     * Paths go a batch at a time in one transaction: a path revived just before its batch's delete
+     * fails the whole batch, and the batch is decided again, keeping what the revived path refers to.
+     */
+    @Test
+    void aPathRevivedBeforeItsBatchGoesKeepsWhatItRefersToInThatBatch(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = TestStore.signed("lib-of-revived-top");
+        PathInfo top = TestStore.signed("revived-top", lib.path());
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), lib, top);
+        String session = "revive-" + top.path().hashPart();
+        GarbageCollected result = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void deleting(StorePath path) {
+                if (path.equals(top.path())) {
+                    // a client roots the top, then revives it, as a writer of a temporary root does
+                    store.tables.roots().addTempRoots(session, List.of(top.path()), now() + LEASE);
+                    assertEquals(List.of(top.path()), store.tables.paths().revive(List.of(top.path())));
+                }
+            }
+        }).collect(deleteDead());
+        assertFalse(result.paths().contains(TestStore.print(top.path())), "the collection deleted the top");
+        assertFalse(result.paths().contains(TestStore.print(lib.path())), "the collection deleted the top's reference");
+        assertTrue(store.valid(top.path()) && store.valid(lib.path()));
+        assertUnmarked(store, lib.path());
+        store.tables.roots().release(session);
+    }
+
+    /**
      * A collection marks a registration's reference between the registration's checks and its commit:
      * the commit is refused, the registration revives the reference and commits, and the collection's
      * delete of it then fails.
@@ -221,7 +249,8 @@ class GcInterleavingsTest {
     /** No collection's mark is left on {@code path}: a new mark (which requires none) takes, and is taken off. */
     private static void assertUnmarked(TestStore store, StorePath path) {
         StoredPath stored = store.tables.paths().get(path).orElseThrow();
-        assertTrue(store.tables.paths().mark(stored, "probe"), "a collection's mark was left on " + path);
+        assertEquals(List.of(stored), store.tables.paths().markAll(List.of(stored), "probe"),
+                "a collection's mark was left on " + path);
         store.tables.paths().unmark(path.hashPart(), "probe");
     }
 

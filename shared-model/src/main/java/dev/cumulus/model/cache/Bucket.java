@@ -28,6 +28,13 @@ public interface Bucket {
     /** Removes the object; removing one that is absent is not an error. */
     void delete(String key) throws IOException;
 
+    /** Removes the objects (absent ones are no error); a bucket that can removes many in one request. */
+    default void deleteAll(java.util.Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
+    }
+
     /** An object as a listing shows it. */
     record StoredObject(String key, long size, Instant lastModified) {}
 

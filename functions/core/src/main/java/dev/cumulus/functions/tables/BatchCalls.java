@@ -14,6 +14,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -67,6 +69,38 @@ final class BatchCalls {
         return found;
     }
 
+    /** DynamoDB's limit of items in one transaction. */
+    static final int TRANSACTION_LIMIT = 100;
+
+    /**
+     * Commits {@code items} as one transaction, retrying conflicts and throttling. Returns the indices
+     * of the items whose condition failed, when one did (then nothing was written); empty when it committed.
+     */
+    static java.util.SortedSet<Integer> transactOrFailedConditions(DynamoDbClient db, List<TransactWriteItem> items,
+                                                                    String what) {
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                BatchBackoff.sleep(attempt, what);
+            }
+            try {
+                db.transactWriteItems(t -> t.transactItems(items));
+                return new java.util.TreeSet<>();
+            } catch (TransactionCanceledException cancelled) {
+                java.util.SortedSet<Integer> failed = new java.util.TreeSet<>();
+                List<CancellationReason> reasons = cancelled.hasCancellationReasons() ? cancelled.cancellationReasons() : List.of();
+                for (int i = 0; i < reasons.size(); i++) {
+                    if ("ConditionalCheckFailed".equals(reasons.get(i).code())) {
+                        failed.add(i);
+                    }
+                }
+                if (!failed.isEmpty()) {
+                    return failed;
+                }
+                // no condition failed: a conflict with another transaction, or throttling; again
+            }
+        }
+    }
+
     /** The same unconditional puts as items of a transaction. */
     static List<TransactWriteItem> transactPuts(String table, List<Map<String, AttributeValue>> items) {
         return items.stream().map(i -> TransactWriteItem.builder().put(Put.builder().tableName(table).item(i).build()).build())
@@ -101,7 +135,7 @@ final class BatchCalls {
      * time, their results in order; a single chunk runs on the calling thread. {@code what} names the
      * call in errors.
      */
-    private static <T, R> List<R> inChunks(List<T> items, int size, int atOnce, String what,
+    static <T, R> List<R> inChunks(List<T> items, int size, int atOnce, String what,
                                            Function<List<T>, List<R>> each) {
         if (items.isEmpty()) {
             return List.of();

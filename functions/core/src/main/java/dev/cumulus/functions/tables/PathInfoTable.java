@@ -22,9 +22,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * The paths table: one item per valid path, keyed by its hash part. An item exists only for a path
@@ -119,19 +121,56 @@ public final class PathInfoTable {
         QueryPages.scanAll(db, table, i -> each.accept(new Scanned(read(i), i.containsKey(MARK))));
     }
 
-    /** Marks a path for deletion by collection {@code gc}, if it is still as scanned and unmarked. */
-    public boolean mark(StoredPath scanned, String gc) {
-        try {
-            db.updateItem(u -> u.tableName(table).key(key(scanned.info().path().hashPart()))
-                    .updateExpression("SET #m = :gc")
-                    .conditionExpression("registrationTime = :rt AND attribute_not_exists(#m)")
-                    .expressionAttributeNames(Map.of("#m", MARK))
-                    .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc),
-                            ":rt", num(scanned.info().registrationTime()))));
-            return true;
-        } catch (ConditionalCheckFailedException changed) {
-            return false;
+    /**
+     * Marks paths for deletion by collection {@code gc}, each if it is still as scanned and unmarked,
+     * in transactions of up to {@value BatchCalls#TRANSACTION_LIMIT}, several at once. Returns those
+     * it marked; the order of marking does not matter, as nothing is deleted yet.
+     */
+    public List<StoredPath> markAll(List<StoredPath> scanned, String gc) {
+        return BatchCalls.inChunks(scanned, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
+                chunk -> {
+                    List<StoredPath> pending = new ArrayList<>(chunk);
+                    while (!pending.isEmpty()) {
+                        List<TransactWriteItem> items = pending.stream().map(p -> TransactWriteItem.builder()
+                                .update(Update.builder().tableName(table).key(key(p.info().path().hashPart()))
+                                        .updateExpression("SET #m = :gc")
+                                        .conditionExpression("registrationTime = :rt AND attribute_not_exists(#m)")
+                                        .expressionAttributeNames(Map.of("#m", MARK))
+                                        .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc),
+                                                ":rt", num(p.info().registrationTime()))).build()).build()).toList();
+                        java.util.SortedSet<Integer> changed = BatchCalls.transactOrFailedConditions(db, items, "marking for " + gc);
+                        if (changed.isEmpty()) {
+                            return pending;
+                        }
+                        // changed since the scan (or marked by another collection): not ours to mark
+                        List<StoredPath> rest = new ArrayList<>();
+                        for (int i = 0; i < pending.size(); i++) {
+                            if (!changed.contains(i)) {
+                                rest.add(pending.get(i));
+                            }
+                        }
+                        pending = rest;
+                    }
+                    return pending;
+                });
+    }
+
+    /**
+     * Deletes, all at once in one transaction, the paths (at most {@value BatchCalls#TRANSACTION_LIMIT})
+     * still marked by collection {@code gc}. Returns the hash parts someone revived meanwhile: when there
+     * are any, nothing was deleted; empty when all went.
+     */
+    public java.util.Set<String> deleteAllMarked(List<String> hashParts, String gc) {
+        if (hashParts.isEmpty()) {
+            return java.util.Set.of();
         }
+        List<TransactWriteItem> items = hashParts.stream().map(h -> TransactWriteItem.builder()
+                .delete(Delete.builder().tableName(table).key(key(h)).conditionExpression("#m = :gc")
+                        .expressionAttributeNames(Map.of("#m", MARK))
+                        .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))).build()).build()).toList();
+        java.util.Set<String> revived = new java.util.HashSet<>();
+        BatchCalls.transactOrFailedConditions(db, items, "deleting for " + gc).forEach(i -> revived.add(hashParts.get(i)));
+        return revived;
     }
 
     /** Takes collection {@code gc}'s mark off a path it decided to keep. */
@@ -142,18 +181,6 @@ public final class PathInfoTable {
                     .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))));
         } catch (ConditionalCheckFailedException gone) {
             // revived or deleted meanwhile: nothing of ours is left on it
-        }
-    }
-
-    /** Deletes a path still marked by collection {@code gc}; false if someone revived it. */
-    public boolean deleteMarked(String hashPart, String gc) {
-        try {
-            db.deleteItem(d -> d.tableName(table).key(key(hashPart)).conditionExpression("#m = :gc")
-                    .expressionAttributeNames(Map.of("#m", MARK))
-                    .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))));
-            return true;
-        } catch (ConditionalCheckFailedException revived) {
-            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cumulus.functions.tables;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -27,19 +28,36 @@ final class QueryPages {
         } while (start != null);
     }
 
-    /** A strongly consistent Scan of the whole table, page after page. */
+    /**
+     * The segments a whole-table Scan is split into, read side by side (DynamoDB's parallel scan): a
+     * table of millions of items is read in a fraction of the time one page after another takes.
+     */
+    static final int SCAN_SEGMENTS = 4;
+
+    /**
+     * A strongly consistent Scan of the whole table, in {@value #SCAN_SEGMENTS} segments read at once;
+     * {@code each} sees one item at a time (never two at once), in no particular order.
+     */
     static void scanAll(DynamoDbClient db, String table, Consumer<Map<String, AttributeValue>> each) {
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            var page = db.scan(s -> {
-                s.tableName(table).consistentRead(true);
-                if (from != null) {
-                    s.exclusiveStartKey(from);
+        Object oneAtATime = new Object();
+        List<Integer> segments = java.util.stream.IntStream.range(0, SCAN_SEGMENTS).boxed().toList();
+        BatchCalls.inChunks(segments, 1, SCAN_SEGMENTS, "scanning " + table, segment -> {
+            int number = segment.getFirst();
+            Map<String, AttributeValue> start = null;
+            do {
+                Map<String, AttributeValue> from = start;
+                var page = db.scan(s -> {
+                    s.tableName(table).consistentRead(true).segment(number).totalSegments(SCAN_SEGMENTS);
+                    if (from != null) {
+                        s.exclusiveStartKey(from);
+                    }
+                });
+                synchronized (oneAtATime) {
+                    page.items().forEach(each);
                 }
-            });
-            page.items().forEach(each);
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+            } while (start != null);
+            return List.of();
+        });
     }
 }

@@ -55,10 +55,22 @@ public final class ReferrersTable {
         return out;
     }
 
-    /** Removes the edges of a deleted path's references. */
-    public void deleteEdges(PathInfo info) {
-        BatchCalls.deleteAll(db, table, info.references().stream()
-                .map(ref -> Map.of("path", AttributeValue.fromS(ref.baseName()),
-                        "referrer", AttributeValue.fromS(info.path().baseName()))).toList());
+    /**
+     * The recorded referrers of each of {@code paths}, valid or not: one query each, several at once
+     * (DynamoDB has no batch query).
+     */
+    public Map<StorePath, List<StorePath>> referrersOfAll(List<StorePath> paths) {
+        List<Map.Entry<StorePath, List<StorePath>>> each = BatchCalls.inChunks(paths, 1, QUERIES_AT_ONCE,
+                "querying referrers on " + table, one -> List.of(Map.entry(one.getFirst(), referrers(one.getFirst()))));
+        Map<StorePath, List<StorePath>> out = new java.util.HashMap<>();
+        each.forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private static final int QUERIES_AT_ONCE = 16;
+
+    /** Removes the edges of deleted paths' references. */
+    public void deleteEdges(Collection<PathInfo> infos) {
+        BatchCalls.deleteAll(db, table, edges(infos));
     }
 }
