@@ -98,6 +98,7 @@ class GarbageCollectorTest {
         }
         assertEquals(List.of(), store.client.call(StoreFunction.QUERY_REFERRERS,
                 new dev.cumulus.model.event.Requests.PathQuery(print(orphanLib))).paths());
+        assertEquals(List.of(), store.tables.referrers().referrers(orphanLib.path()), "the deleted referrer's edge went too");
 
         // Two hours on, with the default hour of grace: the unreferenced NAR files go, the live ones stay.
         GarbageCollector later = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,

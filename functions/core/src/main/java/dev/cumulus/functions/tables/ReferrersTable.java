@@ -69,8 +69,18 @@ public final class ReferrersTable {
 
     private static final int QUERIES_AT_ONCE = 16;
 
-    /** Removes the edges of deleted paths' references. */
+    /**
+     * Removes the edges of deleted paths' references: in transactions of up to
+     * {@value BatchCalls#TRANSACTION_LIMIT} unconditional deletes, several at once (against DynamoDB
+     * Local, four times fewer calls than batch writes of 25, which were most of a collection's time).
+     */
     public void deleteEdges(Collection<PathInfo> infos) {
-        BatchCalls.deleteAll(db, table, edges(infos));
+        BatchCalls.inChunks(edges(infos), BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
+                chunk -> {
+                    BatchCalls.transactOrFailedConditions(db, chunk.stream().map(key -> TransactWriteItem.builder()
+                            .delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(key)
+                                    .build()).build()).toList(), "deleting edges on " + table);
+                    return List.of();
+                });
     }
 }
