@@ -72,8 +72,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -350,19 +348,20 @@ class EveryHandlerTest extends HandlerTest {
                 .key(key), RequestBody.fromBytes(bytes));
     }
 
+    /** The NAR of a single file holding {@code contents}, as the store's own NarWriter writes it. */
     private static byte[] singleFileNar(byte[] contents) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (String s : List.of("nix-archive-1", "(", "type", "regular", "contents")) {
-            narString(out, s.getBytes(StandardCharsets.US_ASCII));
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("every-handler", "");
+            try {
+                java.nio.file.Files.write(file, contents);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                dev.cumulus.model.nar.NarWriter.dump(file, out);
+                return out.toByteArray();
+            } finally {
+                java.nio.file.Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        narString(out, contents);
-        narString(out, ")".getBytes(StandardCharsets.US_ASCII));
-        return out.toByteArray();
-    }
-
-    private static void narString(ByteArrayOutputStream out, byte[] s) {
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(s.length).array());
-        out.writeBytes(s);
-        out.writeBytes(new byte[(8 - s.length % 8) % 8]);
     }
 }
