@@ -143,6 +143,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
                 REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
                 GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE));
         m.put(StoreFunction.QUERY_DELETIONS.name(), reads(GC_ROOTS));
+        m.put(StoreFunction.QUERY_COLLECTIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ));
 
         Map<TableSpec, Level> ingest = new LinkedHashMap<>(REGISTRATION);

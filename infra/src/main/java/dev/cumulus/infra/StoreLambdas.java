@@ -143,18 +143,11 @@ public final class StoreLambdas extends Construct {
         }
     }
 
-    /** Queries answer in milliseconds; registration, completion and the whole-store sweeps take longer. */
+    /** The store function's own timeout; ingesting an uploaded narinfo registers a path, as registration does. */
     private static Duration timeout(String name) {
-        if (name.equals(StoreFunction.COLLECT_GARBAGE.name()) || name.equals(StoreFunction.VERIFY_STORE.name())
-                || name.equals(StoreFunction.SUBSTITUTE.name()) || name.equals(StoreFunction.SUBMIT_GRAPH.name())
-                || name.equals(StoreFunction.SUBMIT_GRAPHS.name())) {
-            return Duration.minutes(15);
-        }
-        if (name.equals(StoreFunction.REGISTER_PATHS.name()) || name.equals(StoreFunction.COMPLETE_BUILD.name())
-                || name.equals(FunctionAccess.BINARY_CACHE_INGEST)) {
-            return Duration.minutes(5);
-        }
-        return Duration.seconds(60);
+        java.time.Duration timeout = name.equals(FunctionAccess.BINARY_CACHE_INGEST)
+                ? StoreFunction.REGISTER_PATHS.timeout() : StoreFunction.named(name).timeout();
+        return Duration.seconds(timeout.toSeconds());
     }
 
     /** Reading the substituters that are S3 buckets ({@code s3://BUCKET?…}); HTTP ones need no grant. */

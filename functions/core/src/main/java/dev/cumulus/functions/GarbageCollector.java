@@ -1,6 +1,7 @@
 package dev.cumulus.functions;
 
 import dev.cumulus.functions.tables.BuildsTable;
+import dev.cumulus.functions.tables.PathInfoTable;
 import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.RootsTable;
 import dev.cumulus.functions.tables.StoreTables;
@@ -10,6 +11,7 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.store.PathInfo;
@@ -105,30 +107,89 @@ public final class GarbageCollector {
         String action = request.action() == null ? CollectGarbage.DELETE_DEAD : request.action();
         long now = clock.instant().getEpochSecond();
         long maxFreed = request.maxFreed() < 0 ? Long.MAX_VALUE : request.maxFreed();
+        if (action.equals(CollectGarbage.RETURN_LIVE) || action.equals(CollectGarbage.RETURN_DEAD)) {
+            Map<StorePath, Scanned> scanned = scan();
+            Set<StorePath> live = closure(roots(now), scanned);
+            return new GarbageCollected(print(action.equals(CollectGarbage.RETURN_LIVE)
+                    ? new TreeSet<>(live).stream().filter(scanned::containsKey).toList()
+                    : scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList()), 0, List.of());
+        }
+        if (!action.equals(CollectGarbage.DELETE_DEAD) && !action.equals(CollectGarbage.DELETE_SPECIFIC)) {
+            throw new StoreException("unknown garbage collector action '" + action + "'");
+        }
+        if (!request.specific() && action.equals(CollectGarbage.DELETE_SPECIFIC)) {
+            throw new StoreException("Cannot delete the entire store");
+        }
+        Progress progress = new Progress("gc-" + now + "-" + Long.toHexString(RANDOM.nextLong()));
+        tables.roots().startCollection(progress.gc, now);
+        try {
+            GarbageCollected done = deleteDead(request, progress, maxFreed, now);
+            progress.set("removedObjects", done.removedObjects().size());
+            progress.finish(CollectionState.DONE, null);
+            return done;
+        } catch (RuntimeException | Error e) {
+            // Written even when the invocation is being cut off, so that the next collection need not
+            // wait for the lease to run out before it takes this one's marks over.
+            boolean interrupted = Thread.interrupted();
+            try {
+                progress.finish(CollectionState.FAILED, String.valueOf(e.getMessage()));
+            } catch (RuntimeException notRecorded) {
+                e.addSuppressed(notRecorded); // the lease runs out instead
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw e;
+        }
+    }
 
+    private GarbageCollected deleteDead(CollectGarbage request, Progress progress, long maxFreed, long now) {
+        Map<StorePath, Scanned> scanned = scan();
+        Set<StorePath> live = closure(roots(now), scanned);
+        progress.set("scanned", scanned.size());
+        if (request.specific()) {
+            return deleteSpecific(request, progress, scanned, live, maxFreed, now);
+        }
+        List<StorePath> dead = scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList();
+        progress.set("dead", dead.size());
+        progress.record(CollectionState.SCANNING);
+        Deletion deletion = delete(progress, referrersFirst(dead, scanned), scanned, maxFreed, now);
+        List<String> removed = maxFreed == Long.MAX_VALUE || deletion.bytesFreed < maxFreed
+                ? sweepBucket(scanned, deletion.deleted, now - grace(request)) : List.of();
+        return new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, removed);
+    }
+
+    private Map<StorePath, Scanned> scan() {
         Map<StorePath, Scanned> scanned = new LinkedHashMap<>();
         tables.paths().scanAll(s -> scanned.put(s.stored().info().path(), s));
-        Set<StorePath> live = closure(roots(now), scanned);
-        List<StorePath> dead = scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList();
+        return scanned;
+    }
 
-        return switch (action) {
-            case CollectGarbage.RETURN_LIVE -> new GarbageCollected(print(new TreeSet<>(live).stream()
-                    .filter(scanned::containsKey).toList()), 0, List.of());
-            case CollectGarbage.RETURN_DEAD -> new GarbageCollected(print(dead), 0, List.of());
-            case CollectGarbage.DELETE_DEAD, CollectGarbage.DELETE_SPECIFIC -> {
-                if (request.specific()) {
-                    yield deleteSpecific(request, scanned, live, maxFreed, now);
-                }
-                if (action.equals(CollectGarbage.DELETE_SPECIFIC)) {
-                    throw new StoreException("Cannot delete the entire store");
-                }
-                Deletion deletion = delete(referrersFirst(dead, scanned), scanned, maxFreed, now);
-                List<String> removed = maxFreed == Long.MAX_VALUE || deletion.bytesFreed < maxFreed
-                        ? sweepBucket(scanned, deletion.deleted, now - grace(request)) : List.of();
-                yield new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, removed);
-            }
-            default -> throw new StoreException("unknown garbage collector action '" + action + "'");
-        };
+    /**
+     * A running collection's record: its counts so far, written with each step, and while it deletes
+     * its lease, renewed with each write; a write that finds the collection taken over stops it.
+     */
+    private final class Progress {
+        final String gc;
+        final Map<String, Long> counts = new LinkedHashMap<>();
+
+        Progress(String gc) {
+            this.gc = gc;
+        }
+
+        void set(String count, long value) {
+            counts.put(count, value);
+        }
+
+        void record(String phase) {
+            long at = clock.instant().getEpochSecond();
+            tables.roots().recordProgress(gc, phase, counts, at + Deletions.LEASE_SECONDS, at);
+        }
+
+        void finish(String phase, String error) {
+            tables.roots().finishCollection(gc, phase, error, counts, clock.instant().getEpochSecond());
+        }
     }
 
     private long grace(CollectGarbage request) {
@@ -175,8 +236,8 @@ public final class GarbageCollector {
      * path that cannot go, with Nix's error, after deleting those before it; {@code delete-dead}
      * passes over it.
      */
-    private GarbageCollected deleteSpecific(CollectGarbage request, Map<StorePath, Scanned> scanned, Set<StorePath> live,
-                                            long maxFreed, long now) {
+    private GarbageCollected deleteSpecific(CollectGarbage request, Progress progress, Map<StorePath, Scanned> scanned,
+                                            Set<StorePath> live, long maxFreed, long now) {
         boolean refuse = request.action().equals(CollectGarbage.DELETE_SPECIFIC);
         SortedSet<StorePath> requested = new TreeSet<>(PathQueries.parseAll(storeDir, request.paths()));
         Map<StorePath, List<StorePath>> referrers = new HashMap<>();
@@ -197,7 +258,9 @@ public final class GarbageCollector {
                 break;
             }
         }
-        Deletion deletion = delete(referrersFirst(doomed, scanned), scanned, maxFreed, now);
+        progress.set("dead", doomed.size());
+        progress.record(CollectionState.SCANNING);
+        Deletion deletion = delete(progress, referrersFirst(doomed, scanned), scanned, maxFreed, now);
         if (refuse && stuck == null) {
             Set<StorePath> gone = new HashSet<>(deletion.deleted);
             // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
@@ -265,39 +328,79 @@ public final class GarbageCollector {
         return new Deletions(d.generation(), d.deleting());
     }
 
-    private Deletion delete(List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now) {
+    private Deletion delete(Progress progress, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed,
+                            long now) {
         if (ordered.isEmpty()) {
             return new Deletion(List.of(), 0);
         }
-        String gc = "gc-" + now + "-" + Long.toHexString(RANDOM.nextLong());
         // Proxies cache path infos: announce the deletions first, so that by the time the first path
         // goes every proxy has stopped serving what it holds (see Deletions).
         long announced = System.nanoTime();
-        tables.roots().beginDeletions(gc, now + Deletions.ANNOUNCEMENT_SECONDS);
+        tables.roots().beginDeletions(progress.gc, now + Deletions.LEASE_SECONDS, now);
         try {
-            return delete(gc, ordered, scanned, maxFreed, now, announced);
+            return delete(progress, ordered, scanned, maxFreed, now, announced);
         } finally {
-            tables.roots().endDeletions(gc);
+            tables.roots().endDeletions(progress.gc, CollectionState.SWEEPING, clock.instant().getEpochSecond());
         }
     }
 
-    private Deletion delete(String gc, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed, long now,
-                            long announced) {
+    /**
+     * The marks of collections that no longer delete, which this one takes over: those of collections
+     * that ended, failed, were abandoned or are forgotten, and those of collections whose lease ran out,
+     * which this one abandons first (after which none of their deletes can commit).
+     */
+    private Set<String> staleMarks(Map<StorePath, Scanned> scanned, long now) {
+        Set<String> marks = new HashSet<>();
+        scanned.values().forEach(s -> s.mark().ifPresent(marks::add));
+        if (marks.isEmpty()) {
+            return Set.of();
+        }
+        Map<String, CollectionState> collections = new HashMap<>();
+        tables.roots().collections().forEach(c -> collections.put(c.id(), c));
+        Set<String> stale = new HashSet<>();
+        for (String mark : marks) {
+            CollectionState c = collections.get(mark);
+            if (c == null || !c.phase().equals(CollectionState.DELETING) || tables.roots().abandon(mark, now)) {
+                if (c != null && c.phase().equals(CollectionState.DELETING)) {
+                    LOG.warning(() -> "collection " + mark + " let its lease run out; " + progressOf(c) + "; taking its marks over");
+                }
+                stale.add(mark);
+            }
+        }
+        return stale;
+    }
+
+    private static String progressOf(CollectionState c) {
+        return c.marked() + " paths marked, " + c.deleted() + " deleted";
+    }
+
+    /** How many paths are marked between two renewals of the lease. */
+    private static final int MARK_SLICE = 2_000;
+
+    private Deletion delete(Progress progress, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed,
+                            long now, long announced) {
+        String gc = progress.gc;
+        Set<String> stale = staleMarks(scanned, now);
         interleaving.scanned(ordered);
-        List<StoredPath> candidates = new ArrayList<>();
+        List<Scanned> candidates = new ArrayList<>();
         long planned = 0;
         for (StorePath p : ordered) {
             if (planned >= maxFreed) {
                 break;
             }
             Scanned s = scanned.get(p);
-            if (!s.marked()) {
-                candidates.add(s.stored());
+            if (s.mark().isEmpty() || stale.contains(s.mark().get())) {
+                candidates.add(s);
                 planned += s.stored().info().narSize();
             }
         }
         Set<StorePath> markedSet = new HashSet<>();
-        tables.paths().markAll(candidates, gc).forEach(m -> markedSet.add(m.info().path()));
+        for (int from = 0; from < candidates.size(); from += MARK_SLICE) {
+            tables.paths().markAll(candidates.subList(from, Math.min(candidates.size(), from + MARK_SLICE)), gc)
+                    .forEach(m -> markedSet.add(m.info().path()));
+            progress.set("marked", markedSet.size());
+            progress.record(CollectionState.DELETING);
+        }
         List<StorePath> marked = ordered.stream().filter(markedSet::contains).toList(); // still referrers first
         if (marked.isEmpty()) {
             return new Deletion(List.of(), 0);
@@ -315,6 +418,7 @@ public final class GarbageCollector {
         Set<StorePath> outside = new HashSet<>();
         referrers.values().forEach(rs -> rs.stream().filter(r -> !markedSet.contains(r)).forEach(outside::add));
         Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
+        progress.record(CollectionState.DELETING);
         awaitAnnouncement(announced);
 
         Set<StorePath> kept = new HashSet<>();
@@ -325,7 +429,7 @@ public final class GarbageCollector {
             List<StorePath> going = decide(batch, gc, rootedSince, referrers, validOutside, kept);
             while (true) {
                 going.forEach(interleaving::deleting);
-                Set<String> revived = tables.paths().deleteAllMarked(going.stream().map(StorePath::hashPart).toList(), gc);
+                Set<String> revived = tables.deleteMarked(going.stream().map(StorePath::hashPart).toList(), gc);
                 if (revived.isEmpty()) {
                     break;
                 }
@@ -340,6 +444,9 @@ public final class GarbageCollector {
                 freed += info.narSize();
             }
             forget(gone, realisationsByOutput);
+            progress.set("deleted", deleted.size());
+            progress.set("bytesFreed", freed);
+            progress.record(CollectionState.DELETING);
         }
         LOG.info(() -> "collection " + gc + ": " + marked.size() + " paths marked, " + deleted.size() + " deleted");
         return new Deletion(deleted, freed);
@@ -349,7 +456,7 @@ public final class GarbageCollector {
      * Paths deleted together, in one transaction: as they go at once and in referrers-first order, no
      * path is ever valid without a reference (a batch's referrers went in an earlier batch, or go with it).
      */
-    static final int DELETE_BATCH = 100;
+    static final int DELETE_BATCH = PathInfoTable.DELETE_LIMIT;
 
     /**
      * Which of {@code batch} (referrers first) may go: not rooted since the first reading, and with no
@@ -428,13 +535,13 @@ public final class GarbageCollector {
                     return;
                 }
                 String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(o.key());
-                boolean orphan = o.key().startsWith("nar/") ? !nars.contains(o.key())
+                boolean orphan = o.key().startsWith(BinaryCacheLayout.NAR_PREFIX) ? !nars.contains(o.key())
                         : hashPart != null && !hashParts.contains(hashPart);
                 if (orphan) {
-                    bucket.delete(o.key());
                     removed.add(o.key());
                 }
             });
+            bucket.deleteAll(removed); // DeleteObjects, 1,000 keys a request
         } catch (IOException e) {
             throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
         }

@@ -4,19 +4,35 @@ import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.FunctionInvoker;
 import dev.cumulus.model.event.StoreFunction;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
  * Runs the store functions in this process, through the same JSON a Lambda invocation carries:
  * the local stack's invoker. An error becomes a {@link FunctionFailedException} with the message a
- * Lambda error would carry.
+ * Lambda error would carry. An invocation that outlives its function's {@linkplain StoreFunction#timeout
+ * timeout} is cut off as Lambda cuts it off: the caller gets Lambda's error at the deadline and the
+ * handler's thread is interrupted (Lambda stops its process; here the work stops at the next call
+ * that heeds the interrupt, which is why the store's protocols never rely on a deadline for safety).
  */
 public final class InProcessInvoker implements FunctionInvoker {
     private final Map<String, Function<byte[], byte[]>> byName = new HashMap<>();
+    private final Function<StoreFunction<?, ?>, Duration> timeouts;
 
     public InProcessInvoker(StoreFunctions f) {
+        this(f, StoreFunction::timeout);
+    }
+
+    /** With other timeouts than the deployed functions': for tests of work that must fit in one. */
+    public InProcessInvoker(StoreFunctions f, Function<StoreFunction<?, ?>, Duration> timeouts) {
+        this.timeouts = timeouts;
         bind(StoreFunction.IS_VALID_PATH, f::isValidPath);
         bind(StoreFunction.QUERY_VALID_PATHS, f::queryValidPaths);
         bind(StoreFunction.QUERY_PATH_INFO, f::queryPathInfo);
@@ -55,6 +71,7 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.LIST_ROOTS, f::listRoots);
         bind(StoreFunction.COLLECT_GARBAGE, f::collectGarbage);
         bind(StoreFunction.QUERY_DELETIONS, f::queryDeletions);
+        bind(StoreFunction.QUERY_COLLECTIONS, f::queryCollections);
         bind(StoreFunction.VERIFY_STORE, f::verifyStore);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
             if (!byName.containsKey(each.name())) {
@@ -73,10 +90,25 @@ public final class InProcessInvoker implements FunctionInvoker {
         if (handler == null) {
             throw new FunctionFailedException("there is no store function '" + functionName + "'");
         }
+        Duration timeout = timeouts.apply(StoreFunction.named(functionName));
+        FutureTask<byte[]> invocation = new FutureTask<>(() -> handler.apply(request));
+        Thread.ofVirtual().name("function " + functionName).start(invocation);
         try {
-            return handler.apply(request);
-        } catch (RuntimeException e) {
-            throw new FunctionFailedException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            return invocation.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            invocation.cancel(true);
+            throw new FunctionFailedException(String.format(Locale.ROOT, "%s: Task timed out after %.2f seconds",
+                    functionName, timeout.toMillis() / 1000.0));
+        } catch (InterruptedException e) {
+            invocation.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new FunctionFailedException(functionName + ": the caller was interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new FunctionFailedException(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
         }
     }
 }

@@ -46,6 +46,8 @@ import dev.cumulus.model.event.Responses.Validity;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.Collections;
+import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
@@ -296,6 +298,10 @@ public final class StoreFunctions {
 
     public Deletions queryDeletions(QueryDeletions q) {
         return collector.deletions();
+    }
+
+    public Collections queryCollections(QueryCollections q) {
+        return new Collections(tables.roots().collections());
     }
 
     public StoreVerified verifyStore(VerifyStore v) {

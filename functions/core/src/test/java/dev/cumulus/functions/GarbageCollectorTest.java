@@ -18,6 +18,8 @@ import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionState;
+import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
@@ -27,6 +29,7 @@ import dev.cumulus.model.event.RootEvents.RemoveRoot;
 import dev.cumulus.model.event.RootEvents.Root;
 import dev.cumulus.model.event.RootEvents.VerifyStore;
 import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.nar.NarWriter;
@@ -106,6 +109,9 @@ class GarbageCollectorTest {
         GarbageCollected swept = later.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
         assertTrue(swept.removedObjects().containsAll(List.of(narKey(orphan), narKey(orphanLib), narKey(expired))),
                 swept.removedObjects().toString());
+        for (PathInfo p : List.of(orphan, orphanLib, expired)) {
+            assertTrue(store.bucket.size(narKey(p)).isEmpty(), "its NAR file was removed");
+        }
         for (PathInfo p : List.of(leaf, top, held)) {
             assertTrue(store.bucket.size(narKey(p)).isPresent());
         }
@@ -287,13 +293,18 @@ class GarbageCollectorTest {
         assertTrue(after.generation() >= before.generation() + 2, before + " -> " + after);
         assertFalse(after.deleting());
 
-        // A collection that announced itself and died holds caches off until its announcement expires.
-        store.tables.roots().beginDeletions("gc-died", Clock.systemUTC().instant().getEpochSecond() + 60);
+        // A collection that began deleting and died holds caches off until its lease runs out.
+        long now = Clock.systemUTC().instant().getEpochSecond();
+        String died = "gc-died-" + doomed.path().hashPart();
+        store.tables.roots().startCollection(died, now);
+        store.tables.roots().beginDeletions(died, now + 60, now);
         assertTrue(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
-        store.tables.roots().endDeletions("gc-died");
-        store.tables.roots().beginDeletions("gc-expired", Clock.systemUTC().instant().getEpochSecond() - 1);
+        store.tables.roots().endDeletions(died, CollectionState.FAILED, now);
+        String expired = "gc-expired-" + doomed.path().hashPart();
+        store.tables.roots().startCollection(expired, now);
+        store.tables.roots().beginDeletions(expired, now - 1, now);
         assertFalse(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
-        store.tables.roots().endDeletions("gc-expired");
+        store.tables.roots().endDeletions(expired, CollectionState.FAILED, now);
     }
 
     /**
@@ -372,6 +383,54 @@ class GarbageCollectorTest {
         assertTrue(unknown.getMessage().contains("unknown garbage collector action 'delete-everything'"), unknown.getMessage());
         assertTrue(dead.stream().filter(p -> store.valid(p.path())).count() >= 4, "and an unknown action deletes nothing");
         collect(store, CollectGarbage.DELETE_DEAD);
+    }
+
+    /**
+     * The local stack cuts an invocation off at its function's timeout, as Lambda does (here shorter
+     * than the collection's wait for its announcement): the store stays whole wherever the cut fell,
+     * the collection's record says it failed, and the next collection deletes what it left.
+     */
+    @Test
+    void aCollectionCutOffByItsTimeoutLeavesTheStoreWholeAndTheNextFinishesIt(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = withNar(store, "lib-cut-off");
+        PathInfo app = withNar(store, "app-cut-off", lib.path());
+        register(store, lib, app);
+        long before = Clock.systemUTC().instant().getEpochSecond();
+        StoreFunctionClient hurried = new StoreFunctionClient(new InProcessInvoker(store.functions,
+                f -> f.equals(StoreFunction.COLLECT_GARBAGE) ? Duration.ofMillis(200) : f.timeout()));
+        FunctionFailedException cut = assertThrows(FunctionFailedException.class, () -> hurried.call(
+                StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1)));
+        assertTrue(cut.getMessage().contains("collect-garbage: Task timed out after 0.20 seconds"), cut.getMessage());
+        assertTrue(!store.valid(app.path()) || store.valid(lib.path()), "a valid path lost its reference");
+
+        // The cut-off invocation stops at its next call that heeds the interrupt, and records that it failed.
+        List<CollectionState> since = startedSince(store, before);
+        for (int i = 0; i < 300 && since.stream().anyMatch(CollectionState::running); i++) {
+            Thread.sleep(100);
+            since = startedSince(store, before);
+        }
+        List<CollectionState> failed = since.stream().filter(c -> c.phase().equals(CollectionState.FAILED)).toList();
+        assertEquals(1, failed.size(), since.toString());
+        assertTrue(failed.getFirst().error() != null, failed.toString());
+
+        GarbageCollected next = collect(store, CollectGarbage.DELETE_DEAD);
+        assertFalse(store.valid(app.path()) || store.valid(lib.path()), next.paths().toString());
+        assertTrue(startedSince(store, before).stream().anyMatch(c -> c.phase().equals(CollectionState.DONE)
+                && c.deleted() == next.paths().size() && c.bytesFreed() == next.bytesFreed()),
+                "the next collection's record tells what it did: " + startedSince(store, before));
+    }
+
+    /**
+     * The collections started since {@code from} (epoch seconds), oldest first; not those of tests
+     * whose clocks run ahead.
+     */
+    private static List<CollectionState> startedSince(TestStore store, long from) {
+        long now = Clock.systemUTC().instant().getEpochSecond();
+        return store.client.call(StoreFunction.QUERY_COLLECTIONS, new QueryCollections()).collections().stream()
+                .filter(c -> c.startedAt() >= from && c.startedAt() <= now)
+                .sorted(java.util.Comparator.comparingLong(CollectionState::startedAt).thenComparing(CollectionState::updatedAt))
+                .toList();
     }
 
     /** A build of {@code input} recorded as submitted (queued), as the submit-build function records it. */

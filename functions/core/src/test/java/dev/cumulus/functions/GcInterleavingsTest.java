@@ -5,20 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cumulus.functions.tables.PathInfoTable.Scanned;
+import dev.cumulus.functions.tables.RootsTable;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionState;
+import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -222,6 +228,99 @@ class GcInterleavingsTest {
         store.tables.roots().release(session);
     }
 
+    /**
+     * A collection that stops after marking (a killed process, a frozen invocation) holds its marks
+     * while its lease holds; once the lease has run out the next collection abandons it, takes its
+     * marks over and deletes the paths, and the stopped collection, resumed, deletes nothing more.
+     */
+    @Test
+    void aCollectionThatStoppedWhileDeletingIsTakenOverOnceItsLeaseRanOut(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = TestStore.signed("lib-of-stopped-collection");
+        PathInfo app = TestStore.signed("app-of-stopped-collection", lib.path());
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), lib, app);
+        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        CompletableFuture<GarbageCollected> first = CompletableFuture.supplyAsync(() -> collector(store,
+                new GarbageCollector.Interleaving() {
+                    @Override
+                    public void marked(List<StorePath> marked) {
+                        stopped.countDown();
+                        await(resume);
+                    }
+                }).collect(deleteDead()));
+        try {
+            assertTrue(stopped.await(60, TimeUnit.SECONDS), "the first collection marked");
+            List<String> marks = new ArrayList<>();
+            store.tables.paths().scanAll(sc -> {
+                if (sc.stored().info().path().equals(lib.path())) {
+                    marks.add(sc.mark().orElseThrow());
+                }
+            });
+            CollectionState firstState = state(store, marks.getFirst());
+            assertEquals(CollectionState.DELETING, firstState.phase());
+            assertTrue(firstState.marked() >= 2, firstState.toString());
+
+            GarbageCollected meanwhile = collector(store, GarbageCollector.Interleaving.NONE).collect(deleteDead());
+            assertFalse(meanwhile.paths().contains(TestStore.print(lib.path())), "marks under a lease were taken");
+            assertTrue(store.valid(lib.path()) && store.valid(app.path()));
+
+            Clock afterLease = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(Deletions.LEASE_SECONDS + 1));
+            GarbageCollected takeover = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,
+                    FunctionsConfig.DEFAULT_GC_GRACE_SECONDS, afterLease).collect(deleteDead());
+            assertTrue(takeover.paths().containsAll(List.of(TestStore.print(lib.path()), TestStore.print(app.path()))),
+                    takeover.paths().toString());
+            assertFalse(store.valid(lib.path()) || store.valid(app.path()));
+            assertEquals(CollectionState.ABANDONED, state(store, firstState.id()).phase());
+
+            // The abandoned collection can delete nothing more, even a path that carries its mark.
+            PathInfo late = TestStore.signed("marked-by-abandoned");
+            register(store, registration(stack, store, PathRegistration.Interleaving.NONE), late);
+            StoredPath stored = store.tables.paths().get(late.path()).orElseThrow();
+            assertEquals(1, store.tables.paths().markAll(List.of(new Scanned(stored, Optional.empty())), firstState.id()).size());
+            assertThrows(RootsTable.CollectionLostException.class,
+                    () -> store.tables.deleteMarked(List.of(late.path().hashPart()), firstState.id()));
+            assertTrue(store.valid(late.path()));
+            store.tables.paths().unmark(late.path().hashPart(), firstState.id());
+        } finally {
+            resume.countDown();
+        }
+        ExecutionException resumed = assertThrows(ExecutionException.class, () -> first.get(60, TimeUnit.SECONDS));
+        assertTrue(resumed.getCause().getMessage().contains("was taken over by another"), resumed.getCause().toString());
+        assertEquals(CollectionState.ABANDONED, state(store, resumed.getCause().getMessage().split(" ")[1]).phase());
+    }
+
+    /** A collection that fails after marking records it, and the next takes its marks over at once. */
+    @Test
+    void theMarksOfACollectionThatFailedAreTakenOverByTheNext(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo p = TestStore.signed("marked-by-failed-collection");
+        register(store, registration(stack, store, PathRegistration.Interleaving.NONE), p);
+        long before = now();
+        RuntimeException failure = assertThrows(RuntimeException.class, () -> collector(store,
+                new GarbageCollector.Interleaving() {
+                    @Override
+                    public void marked(List<StorePath> marked) {
+                        assertTrue(marked.contains(p.path()));
+                        throw new IllegalStateException("failed after marking");
+                    }
+                }).collect(deleteDead()));
+        assertEquals("failed after marking", failure.getMessage());
+        CollectionState failed = store.tables.roots().collections().stream()
+                .filter(c -> c.startedAt() >= before && c.startedAt() <= now()).findFirst().orElseThrow();
+        assertEquals(CollectionState.FAILED, failed.phase(), failed.toString());
+        assertEquals("failed after marking", failed.error());
+        assertTrue(store.valid(p.path()));
+
+        GarbageCollected next = collector(store, GarbageCollector.Interleaving.NONE).collect(deleteDead());
+        assertTrue(next.paths().contains(TestStore.print(p.path())), next.paths().toString());
+        assertFalse(store.valid(p.path()));
+    }
+
+    private static CollectionState state(TestStore store, String gc) {
+        return store.tables.roots().collections().stream().filter(c -> c.id().equals(gc)).findFirst().orElseThrow();
+    }
+
     private static PathRegistration registration(LocalStack stack, TestStore store, PathRegistration.Interleaving at) {
         FunctionsConfig config = new FunctionsConfig(TestStore.STORE, stack.config().resourcePrefix(),
                 List.of(TestStore.TRUSTED.publicKey()), List.of());
@@ -249,7 +348,7 @@ class GcInterleavingsTest {
     /** No collection's mark is left on {@code path}: a new mark (which requires none) takes, and is taken off. */
     private static void assertUnmarked(TestStore store, StorePath path) {
         StoredPath stored = store.tables.paths().get(path).orElseThrow();
-        assertEquals(List.of(stored), store.tables.paths().markAll(List.of(stored), "probe"),
+        assertEquals(List.of(stored), store.tables.paths().markAll(List.of(new Scanned(stored, Optional.empty())), "probe"),
                 "a collection's mark was left on " + path);
         store.tables.paths().unmark(path.hashPart(), "probe");
     }

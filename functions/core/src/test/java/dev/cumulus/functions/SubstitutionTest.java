@@ -266,6 +266,7 @@ class SubstitutionTest {
         List<PathInfo> ours = List.of(damaged, removed, forged, gone);
         assertEquals(Map.of(), substitute(ours.stream().map(PathInfo::path).toList(), List.of()).failed());
         assertEquals(List.of(), mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours));
+        assertEquals(List.of(), mentioning(functions.verifyStore(new VerifyStore(false, false)).violations(), ours));
 
         bucket.put(narKey(damaged), "garbage".getBytes(StandardCharsets.UTF_8), BinaryCacheLayout.NAR_TYPE);
         bucket.delete(narKey(removed));
@@ -275,6 +276,12 @@ class SubstitutionTest {
                 StandardCharsets.UTF_8));
         first.files.remove(upstreamGone.url());
         bucket.delete(narKey(gone));
+
+        // Without contents, against one listing of the bucket: the NAR files missing or of another size.
+        List<String> listed = mentioning(functions.verifyStore(new VerifyStore(false, false)).violations(), ours);
+        assertEquals(3, listed.size(), listed.toString());
+        assertTrue(listed.stream().anyMatch(v -> v.contains(damaged.path().baseName()) && v.contains("has 7 bytes")), listed.toString());
+        assertTrue(listed.stream().anyMatch(v -> v.contains(removed.path().baseName()) && v.contains("is missing")), listed.toString());
 
         List<String> found = mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours);
         assertEquals(4, found.size(), found.toString());

@@ -55,13 +55,16 @@ public final class BinaryCacheLayout {
         return "log/" + drvPath.baseName();
     }
 
+    /** Where the NAR files are: every {@link #narKey} starts so. */
+    public static final String NAR_PREFIX = "nar/";
+
     /**
      * A NAR file's key. Cumulus names NAR files by the NAR's own hash (Nix names them by the
      * compressed file's hash): the name is then known before the upload starts, so the upload can
      * stream straight to its final key, and identical NARs are stored once.
      */
     public static String narKey(Hash narHash, NarCompression compression) {
-        return "nar/" + narHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
+        return NAR_PREFIX + narHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
     }
 
     /** Nix 2.8 to 2.34 look realisations up by the hash-keyed id. */

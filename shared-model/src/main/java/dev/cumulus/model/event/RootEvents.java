@@ -104,8 +104,44 @@ public final class RootEvents {
          * longer than {@link #CONFIRM_MILLIS}, so every proxy has stopped serving from its cache.
          */
         public static final long ANNOUNCE_MILLIS = 400;
-        /** How long a collection's announcement holds if the collection dies before it ends it. */
-        public static final long ANNOUNCEMENT_SECONDS = 3600;
+        /**
+         * How long a deleting collection's lease holds unless it renews it (it does with every batch):
+         * a collection that died holds caches off, and its marks from other collections, this long at most.
+         */
+        public static final long LEASE_SECONDS = 120;
+    }
+
+    /** Asks for the collections the store remembers, newest first (a week of them). */
+    public record QueryCollections() {}
+
+    /** The collections the store remembers, newest first. */
+    public record Collections(List<CollectionState> collections) {
+        public Collections {
+            collections = collections == null ? List.of() : List.copyOf(collections);
+        }
+    }
+
+    /**
+     * One collection as the store records it while it runs and after: its phase ({@value #SCANNING},
+     * {@value #DELETING} (marking and deleting, under a lease until {@code leaseUntil}),
+     * {@value #SWEEPING} (the bucket), {@value #DONE}, {@value #FAILED} with {@code error}, or
+     * {@value #ABANDONED}: its lease ran out and another collection took its marks over), and its
+     * counts so far. Times are epoch seconds.
+     */
+    public record CollectionState(String id, String phase, long startedAt, long updatedAt, long leaseUntil,
+                                  long scanned, long dead, long marked, long deleted, long bytesFreed,
+                                  long removedObjects, String error) {
+        public static final String SCANNING = "scanning";
+        public static final String DELETING = "deleting";
+        public static final String SWEEPING = "sweeping";
+        public static final String DONE = "done";
+        public static final String FAILED = "failed";
+        public static final String ABANDONED = "abandoned";
+
+        /** Whether it may still change the store. */
+        public boolean running() {
+            return phase.equals(SCANNING) || phase.equals(DELETING) || phase.equals(SWEEPING);
+        }
     }
 
     /**

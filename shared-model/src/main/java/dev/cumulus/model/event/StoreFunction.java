@@ -111,6 +111,8 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("collect-garbage", RootEvents.CollectGarbage.class, RootEvents.GarbageCollected.class);
     public static final StoreFunction<RootEvents.QueryDeletions, RootEvents.Deletions> QUERY_DELETIONS =
             new StoreFunction<>("query-deletions", RootEvents.QueryDeletions.class, RootEvents.Deletions.class);
+    public static final StoreFunction<RootEvents.QueryCollections, RootEvents.Collections> QUERY_COLLECTIONS =
+            new StoreFunction<>("query-collections", RootEvents.QueryCollections.class, RootEvents.Collections.class);
     public static final StoreFunction<RootEvents.VerifyStore, RootEvents.StoreVerified> VERIFY_STORE =
             new StoreFunction<>("verify-store", RootEvents.VerifyStore.class, RootEvents.StoreVerified.class);
 
@@ -120,5 +122,27 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
             ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, QUERY_SUBSTITUTABLE_PATH_INFOS, SUBSTITUTE_PATHS,
             QUERY_SUBSTITUTION, SUBSTITUTE, SUBMIT_GRAPH, SUBMIT_GRAPHS, QUERY_SUBMISSION, ABANDON_SUBMISSION, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
-            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, VERIFY_STORE);
+            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, QUERY_COLLECTIONS, VERIFY_STORE);
+
+    /** Lambda's ceiling: the whole-store sweeps, substitutions and graph walks are given all of it. */
+    private static final java.util.Set<String> LONGEST = java.util.Set.of(COLLECT_GARBAGE.name(), VERIFY_STORE.name(),
+            SUBSTITUTE.name(), SUBMIT_GRAPH.name(), SUBMIT_GRAPHS.name());
+    /** Registration and completion write whole closures; queries answer in milliseconds. */
+    private static final java.util.Set<String> LONGER = java.util.Set.of(REGISTER_PATHS.name(), COMPLETE_BUILD.name());
+
+    /**
+     * How long one invocation may run before it is cut off: the deployed function's timeout, which
+     * the local stack's invoker enforces too, so that work that only finishes given more time fails
+     * here as it would in Lambda.
+     */
+    public java.time.Duration timeout() {
+        return LONGEST.contains(name) ? java.time.Duration.ofMinutes(15)
+                : LONGER.contains(name) ? java.time.Duration.ofMinutes(5) : java.time.Duration.ofSeconds(60);
+    }
+
+    /** The function called {@code name}. */
+    public static StoreFunction<?, ?> named(String name) {
+        return ALL.stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("there is no store function '" + name + "'"));
+    }
 }

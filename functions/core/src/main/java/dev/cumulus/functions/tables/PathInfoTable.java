@@ -113,37 +113,44 @@ public final class PathInfoTable {
      * the writer reports it missing).
      */
 
-    /** A path as a collection scans it: the stored path and whether a collection has marked it. */
-    public record Scanned(StoredPath stored, boolean marked) {}
+    /** A path as a collection scans it: the stored path and the id of the collection that marked it, if any. */
+    public record Scanned(StoredPath stored, Optional<String> mark) {}
 
     /** Every valid path, read consistently, a page at a time. */
     public void scanAll(java.util.function.Consumer<Scanned> each) {
-        QueryPages.scanAll(db, table, i -> each.accept(new Scanned(read(i), i.containsKey(MARK))));
+        QueryPages.scanAll(db, table, i -> each.accept(new Scanned(read(i),
+                Optional.ofNullable(i.get(MARK)).map(AttributeValue::s))));
     }
 
     /**
-     * Marks paths for deletion by collection {@code gc}, each if it is still as scanned and unmarked,
-     * in transactions of up to {@value BatchCalls#TRANSACTION_LIMIT}, several at once. Returns those
-     * it marked; the order of marking does not matter, as nothing is deleted yet.
+     * Marks paths for deletion by collection {@code gc}, each if it is still as scanned: unmarked, or
+     * marked by the collection the scan saw (one that ended or was abandoned: its caller takes its marks
+     * over), in transactions of up to {@value BatchCalls#TRANSACTION_LIMIT}, several at once. Returns
+     * those it marked; the order of marking does not matter, as nothing is deleted yet.
      */
-    public List<StoredPath> markAll(List<StoredPath> scanned, String gc) {
+    public List<StoredPath> markAll(List<Scanned> scanned, String gc) {
         return BatchCalls.inChunks(scanned, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
                 chunk -> {
-                    List<StoredPath> pending = new ArrayList<>(chunk);
+                    List<Scanned> pending = new ArrayList<>(chunk);
                     while (!pending.isEmpty()) {
-                        List<TransactWriteItem> items = pending.stream().map(p -> TransactWriteItem.builder()
-                                .update(Update.builder().tableName(table).key(key(p.info().path().hashPart()))
-                                        .updateExpression("SET #m = :gc")
-                                        .conditionExpression("registrationTime = :rt AND attribute_not_exists(#m)")
-                                        .expressionAttributeNames(Map.of("#m", MARK))
-                                        .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc),
-                                                ":rt", num(p.info().registrationTime()))).build()).build()).toList();
+                        List<TransactWriteItem> items = pending.stream().map(p -> {
+                            Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(
+                                    ":gc", AttributeValue.fromS(gc), ":rt", num(p.stored().info().registrationTime())));
+                            p.mark().ifPresent(old -> values.put(":old", AttributeValue.fromS(old)));
+                            return TransactWriteItem.builder()
+                                    .update(Update.builder().tableName(table).key(key(p.stored().info().path().hashPart()))
+                                            .updateExpression("SET #m = :gc")
+                                            .conditionExpression("registrationTime = :rt AND "
+                                                    + (p.mark().isPresent() ? "#m = :old" : "attribute_not_exists(#m)"))
+                                            .expressionAttributeNames(Map.of("#m", MARK))
+                                            .expressionAttributeValues(values).build()).build();
+                        }).toList();
                         java.util.SortedSet<Integer> changed = BatchCalls.transactOrFailedConditions(db, items, "marking for " + gc);
                         if (changed.isEmpty()) {
-                            return pending;
+                            return pending.stream().map(Scanned::stored).toList();
                         }
                         // changed since the scan (or marked by another collection): not ours to mark
-                        List<StoredPath> rest = new ArrayList<>();
+                        List<Scanned> rest = new ArrayList<>();
                         for (int i = 0; i < pending.size(); i++) {
                             if (!changed.contains(i)) {
                                 rest.add(pending.get(i));
@@ -151,25 +158,38 @@ public final class PathInfoTable {
                         }
                         pending = rest;
                     }
-                    return pending;
+                    return List.of();
                 });
     }
 
+    /** How many paths one {@link #deleteAllMarked} takes: a transaction's items, less the collection's check. */
+    public static final int DELETE_LIMIT = BatchCalls.TRANSACTION_LIMIT - 1;
+
     /**
-     * Deletes, all at once in one transaction, the paths (at most {@value BatchCalls#TRANSACTION_LIMIT})
-     * still marked by collection {@code gc}. Returns the hash parts someone revived meanwhile: when there
-     * are any, nothing was deleted; empty when all went.
+     * Deletes, all at once in one transaction, the paths (at most {@value #DELETE_LIMIT}) still marked
+     * by collection {@code gc}, if the collection still deletes ({@code stillDeleting}, from
+     * {@link RootsTable#stillDeleting}). Returns the hash parts someone revived meanwhile: when there
+     * are any, nothing was deleted; empty when all went. Throws {@link RootsTable.CollectionLostException}
+     * if another collection took this one over.
      */
-    public java.util.Set<String> deleteAllMarked(List<String> hashParts, String gc) {
+    public java.util.Set<String> deleteAllMarked(List<String> hashParts, String gc, TransactWriteItem stillDeleting) {
         if (hashParts.isEmpty()) {
             return java.util.Set.of();
         }
-        List<TransactWriteItem> items = hashParts.stream().map(h -> TransactWriteItem.builder()
+        if (hashParts.size() > DELETE_LIMIT) {
+            throw new IllegalArgumentException(hashParts.size() + " paths in one transaction; at most " + DELETE_LIMIT);
+        }
+        List<TransactWriteItem> items = new ArrayList<>(hashParts.stream().map(h -> TransactWriteItem.builder()
                 .delete(Delete.builder().tableName(table).key(key(h)).conditionExpression("#m = :gc")
                         .expressionAttributeNames(Map.of("#m", MARK))
-                        .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))).build()).build()).toList();
+                        .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))).build()).build()).toList());
+        items.add(stillDeleting);
+        java.util.SortedSet<Integer> failed = BatchCalls.transactOrFailedConditions(db, items, "deleting for " + gc);
+        if (failed.contains(hashParts.size())) {
+            throw new RootsTable.CollectionLostException(gc);
+        }
         java.util.Set<String> revived = new java.util.HashSet<>();
-        BatchCalls.transactOrFailedConditions(db, items, "deleting for " + gc).forEach(i -> revived.add(hashParts.get(i)));
+        failed.forEach(i -> revived.add(hashParts.get(i)));
         return revived;
     }
 

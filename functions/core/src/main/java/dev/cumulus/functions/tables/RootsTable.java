@@ -1,5 +1,6 @@
 package dev.cumulus.functions.tables;
 
+import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.store.StorePath;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +11,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The gc-roots table, keyed by owner and root. Owner {@code named} holds named roots (root: the
@@ -17,9 +21,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * name) and its lease (root: {@value #LEASE}, {@code expiresAt}: until when the connection is taken
  * to be alive). A temporary root counts only while its lease holds, so a proxy that dies leaves no
  * root behind for longer than a lease; TTL removes the items later. Owner {@value #COLLECTIONS}
- * holds what caches of path infos consult: the deletion generation (root {@value #GENERATION}, a
- * counter every collection moves when it starts and ends deleting) and one item per collection that
- * is deleting (root: its id, {@code expiresAt}: until when it may be).
+ * holds the collections: the deletion generation (root {@value #GENERATION}, a counter every
+ * collection moves when it starts and ends deleting, which caches of path infos consult) and one
+ * record per collection (root: its id; its phase, its lease while it deletes, its counts; kept a week).
  */
 public final class RootsTable {
     static final String NAMED = "named";
@@ -96,35 +100,187 @@ public final class RootsTable {
     public Deletions deletions(long now) {
         long[] generation = {0};
         boolean[] deleting = {false};
-        QueryPages.forEach(db, q -> q.tableName(table).consistentRead(true).keyConditionExpression("#o = :o")
-                        .expressionAttributeNames(Map.of("#o", "owner"))
-                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(COLLECTIONS))),
-                i -> {
-                    if (Attributes.string(i, "root").equals(GENERATION)) {
-                        generation[0] = Attributes.number(i, "generation");
-                    } else if (Attributes.number(i, "expiresAt") > now) {
-                        deleting[0] = true;
-                    }
-                });
+        forEachCollectionItem(i -> {
+            if (Attributes.string(i, "root").equals(GENERATION)) {
+                generation[0] = Attributes.number(i, "generation");
+            } else if (deleting(read(i), now)) {
+                deleting[0] = true;
+            }
+        });
         return new Deletions(generation[0], deleting[0]);
     }
 
-    /**
-     * Announces that collection {@code gc} is about to delete, until {@code until} at the latest:
-     * its item first, then the generation moves, so a reader that sees the new generation also sees
-     * the collection deleting.
-     */
-    public void beginDeletions(String gc, long until) {
+    private static boolean deleting(CollectionState c, long now) {
+        return c.phase().equals(CollectionState.DELETING) && c.leaseUntil() > now;
+    }
+
+    /** The collections recorded (the running ones and a week of finished ones), newest first. */
+    public List<CollectionState> collections() {
+        List<CollectionState> out = new ArrayList<>();
+        forEachCollectionItem(i -> {
+            if (!Attributes.string(i, "root").equals(GENERATION)) {
+                out.add(read(i));
+            }
+        });
+        out.sort(java.util.Comparator.comparingLong(CollectionState::startedAt).reversed()
+                .thenComparing(CollectionState::id));
+        return out;
+    }
+
+    private void forEachCollectionItem(java.util.function.Consumer<Map<String, AttributeValue>> each) {
+        QueryPages.forEach(db, q -> q.tableName(table).consistentRead(true).keyConditionExpression("#o = :o")
+                        .expressionAttributeNames(Map.of("#o", "owner"))
+                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(COLLECTIONS))), each);
+    }
+
+    private static CollectionState read(Map<String, AttributeValue> i) {
+        return new CollectionState(Attributes.string(i, "root"), Attributes.string(i, "phase"),
+                count(i, "startedAt"), count(i, "updatedAt"), count(i, "leaseUntil"), count(i, "scanned"),
+                count(i, "dead"), count(i, "marked"), count(i, "deleted"), count(i, "bytesFreed"),
+                count(i, "removedObjects"), i.containsKey("error") ? Attributes.string(i, "error") : null);
+    }
+
+    private static long count(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Attributes.number(item, name) : 0;
+    }
+
+    /** Records collection {@code gc} as started: it scans. Its record stays a week after it ends (TTL). */
+    public void startCollection(String gc, long now) {
         db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
-                "root", AttributeValue.fromS(gc), "expiresAt", Attributes.num(until))));
+                        "root", AttributeValue.fromS(gc), "phase", AttributeValue.fromS(CollectionState.SCANNING),
+                        "startedAt", Attributes.num(now), "updatedAt", Attributes.num(now),
+                        "expiresAt", Attributes.num(now + COLLECTION_HISTORY_SECONDS)))
+                .conditionExpression("attribute_not_exists(#r)").expressionAttributeNames(Map.of("#r", "root")));
+    }
+
+    private static final long COLLECTION_HISTORY_SECONDS = 7 * 24 * 3600;
+
+    /**
+     * Records collection {@code gc}'s counts so far (and, while it deletes, renews its lease until
+     * {@code leaseUntil}), on the condition that it is still in {@code phase}: a collection whose
+     * lease another took over learns it here and stops.
+     */
+    public void recordProgress(String gc, String phase, Map<String, Long> counts, long leaseUntil, long now) {
+        Map<String, String> names = new HashMap<>(Map.of("#p", "phase", "#u", "updatedAt"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":phase", AttributeValue.fromS(phase),
+                ":u", Attributes.num(now)));
+        StringBuilder set = new StringBuilder("SET #u = :u");
+        setCounts(counts, set, names, values);
+        if (phase.equals(CollectionState.DELETING)) {
+            names.put("#l", "leaseUntil");
+            values.put(":l", Attributes.num(leaseUntil));
+            set.append(", #l = :l");
+        }
+        update(gc, set.toString(), "#p = :phase", names, values);
+    }
+
+    private static void setCounts(Map<String, Long> counts, StringBuilder set, Map<String, String> names,
+                                  Map<String, AttributeValue> values) {
+        counts.forEach((name, value) -> {
+            names.put("#" + name, name);
+            values.put(":" + name, Attributes.num(value));
+            set.append(", #").append(name).append(" = :").append(name);
+        });
+    }
+
+    /**
+     * Collection {@code gc} goes from scanning to deleting, under a lease until {@code leaseUntil}:
+     * its record says so first, then the generation moves, so a reader that sees the new generation
+     * also sees the collection deleting.
+     */
+    public void beginDeletions(String gc, long leaseUntil, long now) {
+        update(gc, "SET #p = :deleting, #l = :l, #u = :u", "#p = :scanning",
+                Map.of("#p", "phase", "#l", "leaseUntil", "#u", "updatedAt"),
+                Map.of(":deleting", AttributeValue.fromS(CollectionState.DELETING), ":l", Attributes.num(leaseUntil),
+                        ":u", Attributes.num(now), ":scanning", AttributeValue.fromS(CollectionState.SCANNING)));
         nextGeneration();
     }
 
-    /** Collection {@code gc} deleted what it would: the generation moves again, then its item goes. */
-    public void endDeletions(String gc) {
+    /**
+     * Collection {@code gc} deleted what it would: the generation moves again, then its record leaves
+     * the deleting phase for {@code next} (unless another collection took it over meanwhile).
+     */
+    public void endDeletions(String gc, String next, long now) {
         nextGeneration();
-        db.deleteItem(d -> d.tableName(table).key(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
-                "root", AttributeValue.fromS(gc))));
+        try {
+            update(gc, "SET #p = :next, #u = :u REMOVE #l", "#p = :deleting",
+                    Map.of("#p", "phase", "#l", "leaseUntil", "#u", "updatedAt"),
+                    Map.of(":next", AttributeValue.fromS(next), ":u", Attributes.num(now),
+                            ":deleting", AttributeValue.fromS(CollectionState.DELETING)));
+        } catch (CollectionLostException abandoned) {
+            // abandoned meanwhile: its record says so already
+        }
+    }
+
+    /**
+     * Collection {@code gc} ended with {@code counts}: done, or failed with {@code error}; either way it
+     * changes nothing more.
+     */
+    public void finishCollection(String gc, String phase, String error, Map<String, Long> counts, long now) {
+        Map<String, String> names = new HashMap<>(Map.of("#p", "phase", "#u", "updatedAt", "#l", "leaseUntil"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":phase", AttributeValue.fromS(phase),
+                ":u", Attributes.num(now), ":abandoned", AttributeValue.fromS(CollectionState.ABANDONED)));
+        StringBuilder set = new StringBuilder("SET #p = :phase, #u = :u");
+        setCounts(counts, set, names, values);
+        if (error != null) {
+            names.put("#e", "error");
+            values.put(":e", AttributeValue.fromS(error));
+            set.append(", #e = :e");
+        }
+        try {
+            update(gc, set + " REMOVE #l", "#p <> :abandoned", names, values);
+        } catch (CollectionLostException abandoned) {
+            // its record says abandoned, which stays
+        }
+    }
+
+    /**
+     * Takes over from collection {@code gc}, whose lease ran out before {@code now}: its record says
+     * abandoned, after which none of its deletes can commit ({@link #stillDeleting}). False if it
+     * renewed its lease or ended meanwhile.
+     */
+    public boolean abandon(String gc, long now) {
+        try {
+            update(gc, "SET #p = :abandoned", "#p = :deleting AND #l < :now",
+                    Map.of("#p", "phase", "#l", "leaseUntil"),
+                    Map.of(":abandoned", AttributeValue.fromS(CollectionState.ABANDONED), ":now", Attributes.num(now),
+                            ":deleting", AttributeValue.fromS(CollectionState.DELETING)));
+            return true;
+        } catch (CollectionLostException renewed) {
+            return false;
+        }
+    }
+
+    /**
+     * A transaction's check that collection {@code gc} still deletes (nobody abandoned it): every
+     * delete of a collection carries one, so a collection that was taken over deletes nothing more.
+     */
+    public TransactWriteItem stillDeleting(String gc) {
+        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
+                .key(Map.of("owner", AttributeValue.fromS(COLLECTIONS), "root", AttributeValue.fromS(gc)))
+                .conditionExpression("#p = :deleting").expressionAttributeNames(Map.of("#p", "phase"))
+                .expressionAttributeValues(Map.of(":deleting", AttributeValue.fromS(CollectionState.DELETING)))
+                .build()).build();
+    }
+
+    /** A collection's record is not in the phase it expected: another collection took it over. */
+    public static final class CollectionLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CollectionLostException(String gc) {
+            super("collection " + gc + " was taken over by another after its lease ran out; it stopped");
+        }
+    }
+
+    private void update(String gc, String expression, String condition, Map<String, String> names,
+                        Map<String, AttributeValue> values) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
+                            "root", AttributeValue.fromS(gc))).updateExpression(expression)
+                    .conditionExpression(condition).expressionAttributeNames(names).expressionAttributeValues(values));
+        } catch (ConditionalCheckFailedException e) {
+            throw new CollectionLostException(gc);
+        }
     }
 
     private void nextGeneration() {

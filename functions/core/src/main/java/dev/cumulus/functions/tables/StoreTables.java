@@ -21,4 +21,12 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
                 new SubstitutionsTable(db, CloudResources.SUBSTITUTIONS.physicalName(prefix)),
                 new GraphTable(db, CloudResources.BUILD_GRAPH.physicalName(prefix)));
     }
+
+    /**
+     * Deletes, in one transaction, the paths still marked by collection {@code gc} if {@code gc} still
+     * deletes: {@link PathInfoTable#deleteAllMarked} with {@link RootsTable#stillDeleting}.
+     */
+    public java.util.Set<String> deleteMarked(java.util.List<String> hashParts, String gc) {
+        return paths.deleteAllMarked(hashParts, gc, roots.stillDeleting(gc));
+    }
 }

@@ -39,6 +39,7 @@ import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
 import dev.cumulus.model.event.RootEvents.RemoveRoot;
@@ -178,6 +179,7 @@ class EveryHandlerTest extends HandlerTest {
         assertFalse(roots().stream().anyMatch(r -> r.name().equals(name)));
 
         assertNotNull(client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()));
+        assertNotNull(client.call(StoreFunction.QUERY_COLLECTIONS, new QueryCollections()).collections());
 
         // The seeded path's NAR was never uploaded: the verifier says so.
         StoreVerified verified = client.call(StoreFunction.VERIFY_STORE, new VerifyStore(false, false,
