@@ -120,7 +120,12 @@ public final class AwsClients {
     }
 
     static SdkHttpClient http() {
+        return http(Duration.ofSeconds(60));
+    }
+
+    /** An HTTP client that waits up to {@code socketTimeout} for a response's bytes. */
+    static SdkHttpClient http(Duration socketTimeout) {
         return UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
-                .socketTimeout(Duration.ofSeconds(60)).build();
+                .socketTimeout(socketTimeout).build();
     }
 }

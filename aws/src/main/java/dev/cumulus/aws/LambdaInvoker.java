@@ -27,7 +27,8 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 public final class LambdaInvoker implements FunctionInvoker, AutoCloseable {
     private final AwsClients clients;
     private final URI endpoint;
-    private final SdkHttpClient http = AwsClients.http();
+    /** A synchronous invocation answers when the function ends: at the latest at Lambda's 15 minutes. */
+    private final SdkHttpClient http = AwsClients.http(java.time.Duration.ofMinutes(16));
 
     private final Optional<String> alias;
 

@@ -58,7 +58,7 @@ final class BuildCommand implements Callable<Integer> {
             System.out.println(id);
             return 0;
         }
-        SubmissionState ended = awaitEnd(StoreFunctionsOption.IN_PROCESS.client(env), id);
+        SubmissionState ended = awaitEnd(state.functions(), id);
         if (SubmissionState.BUILT.equals(ended.status())) {
             ended.outputPaths().values().stream().sorted().forEach(System.out::println);
             return 0;

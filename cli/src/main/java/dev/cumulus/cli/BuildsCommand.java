@@ -48,8 +48,7 @@ final class BuildsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        Map<String, String> env = state.environment();
-        StoreFunctionClient functions = StoreFunctionsOption.IN_PROCESS.client(env);
+        StoreFunctionClient functions = state.functions();
         if (!words.isEmpty()) {
             if (words.size() != 2 || !words.get(0).equals("log")) {
                 System.err.println("usage: cumulus builds [log ID]");

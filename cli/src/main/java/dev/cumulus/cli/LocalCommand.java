@@ -119,6 +119,8 @@ final class LocalCommand implements Callable<Integer> {
                 .withNarCompression(NarCompression.parse(compression)).withRunnerPools(pools);
         StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
+        LocalLambdaEndpoint lambda = new LocalLambdaEndpoint(functions, stack.config().resourcePrefix());
+        running.add(lambda);
         // Binary-cache uploads into the uploads bucket (nix copy --to http://…/cumulus-uploads) become store paths.
         String prefix = stack.config().resourcePrefix();
         String uploadsBucket = CloudResources.UPLOADS_BUCKET.physicalName(prefix);
@@ -143,8 +145,10 @@ final class LocalCommand implements Callable<Integer> {
         java.util.Map<String, String> stackEnv = new java.util.TreeMap<>(stack.config().toEnvironment());
         stackEnv.put("CUMULUS_STORE_DIR", dir.path());
         stackEnv.put("CUMULUS_NAR_COMPRESSION", compression);
-        // The functions' settings too: a command that runs them in its own process (cumulus build, gc)
-        // must substitute, trust and limit builds as this one does.
+        // The commands (cumulus gc, builds, …) call the functions here, as they call Lambda in AWS.
+        stackEnv.put("CUMULUS_LAMBDA_ENDPOINT", lambda.uri().toString());
+        // The functions' settings too: a runner that runs them in its own process must substitute,
+        // trust and limit builds as this one does.
         for (String setting : FunctionsConfig.SETTINGS) {
             String value = System.getenv(setting);
             if (value != null && !value.isBlank()) {
@@ -175,7 +179,7 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
-                stack.uploadsUrl().toString(), signingKey.publicKey(), pools);
+                stack.uploadsUrl().toString(), lambda.uri(), signingKey.publicKey(), pools);
         // Written whole, then renamed: whoever waits for the file must never read it half-written.
         Path writing = ready.resolveSibling("ready.writing");
         Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n"
@@ -253,7 +257,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,
-                                   String uploadsUrl, PublicKey publicKey, RunnerPools pools) {
+                                   String uploadsUrl, java.net.URI functions, PublicKey publicKey, RunnerPools pools) {
         String ssh = "'ssh-ng://localhost?remote-program=" + remoteProgram + "'";
         out.println("Cumulus is running; state in " + state);
         out.println("  unix socket   unix://" + socket);
@@ -261,6 +265,7 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  stdio         " + remoteProgram);
         out.println("  binary cache  " + bucketUrl + " (read-only)");
         out.println("  uploads       " + uploadsUrl + " (signed paths copied here become valid)");
+        out.println("  functions     " + functions + " (Lambda's Invoke API; the cumulus commands call it)");
         out.println("  signing key   " + publicKey.render());
         for (RunnerPool pool : pools.pools()) {
             out.println("  runner pool   " + pool.name() + ": " + pool.platform().describe() + ", " + pool.cores() + " cores a build, "

@@ -30,7 +30,7 @@ final class RootsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        StoreFunctionClient functions = StoreFunctionsOption.IN_PROCESS.client(state.environment());
+        StoreFunctionClient functions = state.functions();
         if (words.isEmpty()) {
             for (Root r : functions.call(StoreFunction.LIST_ROOTS, new ListRoots()).roots()) {
                 System.out.println(r.name() + " -> " + r.path());

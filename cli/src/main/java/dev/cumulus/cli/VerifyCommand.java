@@ -27,7 +27,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        StoreVerified verified = StoreFunctionsOption.IN_PROCESS.client(state.environment())
+        StoreVerified verified = state.functions()
                 .call(StoreFunction.VERIFY_STORE, new VerifyStore(checkContents, repair));
         verified.repaired().forEach(System.out::println);
         verified.violations().forEach(System.out::println);
