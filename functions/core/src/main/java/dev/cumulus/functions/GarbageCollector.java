@@ -33,6 +33,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -374,6 +378,9 @@ public final class GarbageCollector {
         return c.marked() + " paths marked, " + c.deleted() + " deleted";
     }
 
+    /** How many deleted batches have their leftovers removed at once, behind the deletes. */
+    private static final int FORGETTING_AT_ONCE = 2;
+
     /** How many paths are marked between two renewals of the lease. */
     private static final int MARK_SLICE = 2_000;
 
@@ -414,7 +421,8 @@ public final class GarbageCollector {
                 realisationsByOutput.computeIfAbsent(out, k -> new ArrayList<>()).add(id));
         // Referrers registered since the scan (their registration found the path unmarked): one
         // outside what we marked and valid keeps the path. Those we marked keep it if we keep them.
-        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(marked);
+        long edges = scanned.values().stream().mapToLong(s -> s.stored().info().references().size()).sum();
+        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(marked, edges);
         Set<StorePath> outside = new HashSet<>();
         referrers.values().forEach(rs -> rs.stream().filter(r -> !markedSet.contains(r)).forEach(outside::add));
         Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
@@ -424,29 +432,44 @@ public final class GarbageCollector {
         Set<StorePath> kept = new HashSet<>();
         List<StorePath> deleted = new ArrayList<>();
         long freed = 0;
-        for (int from = 0; from < marked.size(); from += DELETE_BATCH) {
-            List<StorePath> batch = marked.subList(from, Math.min(marked.size(), from + DELETE_BATCH));
-            List<StorePath> going = decide(batch, gc, rootedSince, referrers, validOutside, kept);
-            while (true) {
-                going.forEach(interleaving::deleting);
-                Set<String> revived = tables.deleteMarked(going.stream().map(StorePath::hashPart).toList(), gc);
-                if (revived.isEmpty()) {
-                    break;
+        // What a batch leaves behind goes while the next batches are decided and deleted: none of it
+        // is read again, and a path's item is what makes it valid.
+        List<Future<?>> forgetting = new ArrayList<>();
+        try (ExecutorService behind = Executors.newFixedThreadPool(FORGETTING_AT_ONCE, Thread.ofVirtual().factory())) {
+            for (int from = 0; from < marked.size(); from += DELETE_BATCH) {
+                List<StorePath> batch = marked.subList(from, Math.min(marked.size(), from + DELETE_BATCH));
+                List<StorePath> going = decide(batch, gc, rootedSince, referrers, validOutside, kept);
+                while (true) {
+                    going.forEach(interleaving::deleting);
+                    Set<String> revived = tables.deleteMarked(going.stream().map(StorePath::hashPart).toList(), gc);
+                    if (revived.isEmpty()) {
+                        break;
+                    }
+                    // Nothing of the batch went; the revived stay, and so does whatever of it they refer to.
+                    going.stream().filter(p -> revived.contains(p.hashPart())).forEach(kept::add);
+                    going = decide(going.stream().filter(p -> !kept.contains(p)).toList(), gc, rootedSince, referrers,
+                            validOutside, kept);
                 }
-                // Nothing of the batch went; the revived stay, and so does whatever of it they refer to.
-                going.stream().filter(p -> revived.contains(p.hashPart())).forEach(kept::add);
-                going = decide(going.stream().filter(p -> !kept.contains(p)).toList(), gc, rootedSince, referrers,
-                        validOutside, kept);
+                List<PathInfo> gone = going.stream().map(p -> scanned.get(p).stored().info()).toList();
+                for (PathInfo info : gone) {
+                    deleted.add(info.path());
+                    freed += info.narSize();
+                }
+                forgetting.add(behind.submit(() -> forget(gone, realisationsByOutput)));
+                progress.set("deleted", deleted.size());
+                progress.set("bytesFreed", freed);
+                progress.record(CollectionState.DELETING);
             }
-            List<PathInfo> gone = going.stream().map(p -> scanned.get(p).stored().info()).toList();
-            for (PathInfo info : gone) {
-                deleted.add(info.path());
-                freed += info.narSize();
+        }
+        for (Future<?> f : forgetting) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while removing what deleted paths left");
             }
-            forget(gone, realisationsByOutput);
-            progress.set("deleted", deleted.size());
-            progress.set("bytesFreed", freed);
-            progress.record(CollectionState.DELETING);
         }
         LOG.info(() -> "collection " + gc + ": " + marked.size() + " paths marked, " + deleted.size() + " deleted");
         return new Deletion(deleted, freed);

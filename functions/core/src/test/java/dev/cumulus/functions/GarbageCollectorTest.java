@@ -421,6 +421,25 @@ class GarbageCollectorTest {
                 "the next collection's record tells what it did: " + startedSince(store, before));
     }
 
+    /** A collection reads the referrers of many paths by one scan, of a few by a query each: the same answer. */
+    @Test
+    void referrersReadByOneScanAreThoseQueriedPathByPath(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        PathInfo lib = TestStore.signed("lib-of-two");
+        PathInfo one = TestStore.signed("one-referrer", lib.path());
+        PathInfo two = TestStore.signed("two-referrer", lib.path());
+        PathInfo lone = TestStore.signed("lone");
+        store.tables.referrers().putEdges(List.of(lib, one, two, lone));
+        List<StorePath> asked = List.of(lib.path(), lone.path());
+        var queried = store.tables.referrers().referrersOfAll(asked, Long.MAX_VALUE);
+        var scanned = store.tables.referrers().referrersOfAll(asked, 0);
+        for (var answer : List.of(queried, scanned)) {
+            assertEquals(Set.of(one.path(), two.path()), Set.copyOf(answer.get(lib.path())), answer.toString());
+            assertEquals(List.of(), answer.get(lone.path()), answer.toString());
+        }
+        store.tables.referrers().deleteEdges(List.of(one, two));
+    }
+
     /**
      * The collections started since {@code from} (epoch seconds), oldest first; not those of tests
      * whose clocks run ahead.

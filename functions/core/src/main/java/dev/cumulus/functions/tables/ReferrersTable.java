@@ -56,16 +56,34 @@ public final class ReferrersTable {
     }
 
     /**
-     * The recorded referrers of each of {@code paths}, valid or not: one query each, several at once
-     * (DynamoDB has no batch query).
+     * The recorded referrers of each of {@code paths}, valid or not, read consistently. For a few
+     * paths, one query each (DynamoDB has no batch query), several at once; for more than one per
+     * {@value #EDGES_PER_SCAN_PAGE} of the {@code edges} the table holds (about), one parallel scan of
+     * the table instead, whose every call reads a page of thousands of edges.
      */
-    public Map<StorePath, List<StorePath>> referrersOfAll(List<StorePath> paths) {
+    public Map<StorePath, List<StorePath>> referrersOfAll(List<StorePath> paths, long edges) {
+        Map<StorePath, List<StorePath>> out = new java.util.HashMap<>();
+        if (paths.size() > edges / EDGES_PER_SCAN_PAGE) {
+            Map<String, StorePath> wanted = new java.util.HashMap<>();
+            paths.forEach(p -> wanted.put(p.baseName(), p));
+            QueryPages.scanAll(db, table, i -> {
+                StorePath path = wanted.get(Attributes.string(i, "path"));
+                if (path != null) {
+                    out.computeIfAbsent(path, k -> new ArrayList<>())
+                            .add(StorePath.parseBaseName(Attributes.string(i, "referrer")));
+                }
+            });
+            paths.forEach(p -> out.putIfAbsent(p, List.of()));
+            return out;
+        }
         List<Map.Entry<StorePath, List<StorePath>>> each = BatchCalls.inChunks(paths, 1, QUERIES_AT_ONCE,
                 "querying referrers on " + table, one -> List.of(Map.entry(one.getFirst(), referrers(one.getFirst()))));
-        Map<StorePath, List<StorePath>> out = new java.util.HashMap<>();
         each.forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
+
+    /** About how many edges one page of a scan holds (1 MB of items of about 150 bytes), with a margin. */
+    static final long EDGES_PER_SCAN_PAGE = 2_000;
 
     private static final int QUERIES_AT_ONCE = 16;
 
