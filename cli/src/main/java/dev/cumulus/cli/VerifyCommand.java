@@ -1,8 +1,7 @@
 package dev.cumulus.cli;
 
 import dev.cumulus.model.event.RootEvents.StoreVerified;
-import dev.cumulus.model.event.RootEvents.VerifyStore;
-import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreVerification;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,14 +20,24 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--repair", description = "Restore what is damaged where it can be; report what cannot be.")
     boolean repair;
 
+    @Option(names = "--segments", paramLabel = "N", defaultValue = "" + StoreVerification.DEFAULT_SEGMENTS,
+            description = "Spread the verification over N invocations of the verify-store function at once, "
+                    + "a scan segment each (default: ${DEFAULT-VALUE}; more for larger stores: no invocation may "
+                    + "outlast the function's timeout; 1: one invocation, which checks the NAR files against one "
+                    + "listing of the bucket).")
+    int segments;
+
     @Mixin
     StateDirOption state;
 
     @Override
     public Integer call() throws Exception {
         ProxyCommand.quietLibraries();
-        StoreVerified verified = state.functions()
-                .call(StoreFunction.VERIFY_STORE, new VerifyStore(checkContents, repair));
+        if (segments < 1) {
+            System.err.println("cumulus verify: --segments must be at least 1");
+            return 2;
+        }
+        StoreVerified verified = StoreVerification.run(state.functions(), checkContents, repair, segments);
         verified.repaired().forEach(System.out::println);
         verified.violations().forEach(System.out::println);
         System.err.printf("%d paths checked, %d violations%s%n", verified.pathsChecked(), verified.violations().size(),

@@ -305,7 +305,8 @@ public final class StoreFunctions {
     }
 
     public StoreVerified verifyStore(VerifyStore v) {
-        return verifier.verify(v.checkContents(), v.repair(), PathQueries.parseAll(storeDir, v.paths()));
+        return verifier.verify(v.checkContents(), v.repair(), PathQueries.parseAll(storeDir, v.paths()), v.segment(),
+                v.segments());
     }
 
     private StorePath path(String printed) {

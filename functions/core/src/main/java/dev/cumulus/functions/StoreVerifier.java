@@ -57,10 +57,28 @@ public final class StoreVerifier {
 
     /** The whole store, or only {@code paths} when there are some (those of them that are valid). */
     public StoreVerified verify(boolean checkContents, boolean repair, List<StorePath> paths) {
+        return verify(checkContents, repair, paths, 0, 0);
+    }
+
+    /**
+     * As {@link #verify(boolean, boolean, List)}; without {@code paths} and with {@code segments}
+     * above 1, only the valid paths of scan segment {@code segment} of that many (one invocation's
+     * share of a verification spread over several).
+     */
+    public StoreVerified verify(boolean checkContents, boolean repair, List<StorePath> paths, int segment, int segments) {
         List<PathInfo> infos = new ArrayList<>();
         List<Optional<NarObject>> nars = new ArrayList<>();
         Set<StorePath> valid = new HashSet<>();
-        if (paths.isEmpty()) {
+        if (paths.isEmpty() && segments > 1) {
+            tables.paths().scanSegment(segment, segments, (Scanned s) -> {
+                infos.add(s.stored().info());
+                nars.add(s.stored().nar());
+            });
+            infos.forEach(i -> valid.add(i.path()));
+            // References into other segments: looked up, a hundred at a time.
+            valid.addAll(tables.paths().valid(infos.stream().flatMap(i -> i.references().stream())
+                    .filter(r -> !valid.contains(r)).distinct().toList()));
+        } else if (paths.isEmpty()) {
             tables.paths().scanAll((Scanned s) -> {
                 infos.add(s.stored().info());
                 nars.add(s.stored().nar());
@@ -81,7 +99,8 @@ public final class StoreVerifier {
         // The whole store's NAR files are checked against one listing of the bucket (a request per
         // 1,000 objects) rather than a HEAD each; only those the listing lacks or sizes otherwise are
         // looked at one by one, which also tells a damaged NAR from one collected since the listing.
-        Map<String, Long> listed = paths.isEmpty() && !checkContents && !repair ? listNars() : null;
+        // A segment's invocation looks one by one: a listing of the whole bucket for each would cost more.
+        Map<String, Long> listed = paths.isEmpty() && segments <= 1 && !checkContents && !repair ? listNars() : null;
         Semaphore slots = new Semaphore(IN_FLIGHT);
         try (ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < infos.size(); i++) {

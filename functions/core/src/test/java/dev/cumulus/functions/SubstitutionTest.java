@@ -21,6 +21,8 @@ import dev.cumulus.model.event.Requests.DrvOutputQuery;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.PathsQuery;
 import dev.cumulus.model.event.RootEvents.VerifyStore;
+import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.event.StoreVerification;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
@@ -285,6 +287,12 @@ class SubstitutionTest {
 
         List<String> found = mentioning(functions.verifyStore(new VerifyStore(true, false)).violations(), ours);
         assertEquals(4, found.size(), found.toString());
+        // Spread over invocations, a scan segment each: the same answer, with and without contents.
+        StoreFunctionClient client = new StoreFunctionClient(new InProcessInvoker(functions));
+        assertEquals(found, mentioning(StoreVerification.run(client, true, false, 4).violations(), ours));
+        assertEquals(listed, mentioning(StoreVerification.run(client, false, false, 3).violations(), ours));
+        assertEquals(functions.verifyStore(new VerifyStore(false, false)).pathsChecked(),
+                StoreVerification.run(client, false, false, 3).pathsChecked());
         assertTrue(found.stream().anyMatch(v -> v.contains(damaged.path().baseName()) && v.contains("has 7 bytes")), found.toString());
         assertTrue(found.stream().anyMatch(v -> v.contains(forged.path().baseName()) && v.contains("does not describe")),
                 found.toString());

@@ -4,6 +4,7 @@ import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
 import dev.cumulus.model.event.RootEvents;
 import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.event.StoreVerification;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
@@ -153,8 +154,8 @@ public final class FunctionRootService implements RootService, AutoCloseable {
 
     @Override
     public boolean verifyStore(Session session, boolean checkContents, boolean repair) {
-        RootEvents.StoreVerified verified = call(() -> functions.call(StoreFunction.VERIFY_STORE,
-                new RootEvents.VerifyStore(checkContents, repair)));
+        RootEvents.StoreVerified verified = call(() -> StoreVerification.run(functions, checkContents, repair,
+                StoreVerification.DEFAULT_SEGMENTS));
         for (String repaired : verified.repaired()) {
             session.logger().log(0, repaired);
         }

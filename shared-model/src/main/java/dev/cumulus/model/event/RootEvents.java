@@ -147,15 +147,29 @@ public final class RootEvents {
     /**
      * VerifyStore: with {@code checkContents}, every NAR is read and hashed, and every narinfo read,
      * not only looked for; with {@code repair}, what is damaged is restored where it can be. With
-     * {@code paths}, only those (BuildPaths in repair mode); otherwise the whole store.
+     * {@code paths}, only those (BuildPaths in repair mode); otherwise the whole store, or with
+     * {@code segments} above 1 only the paths of scan segment {@code segment} (from 0) of that many:
+     * a verification spread over invocations ({@link StoreVerification}).
      */
-    public record VerifyStore(boolean checkContents, boolean repair, List<String> paths) {
+    public record VerifyStore(boolean checkContents, boolean repair, List<String> paths, int segment, int segments) {
         public VerifyStore {
             paths = paths == null ? List.of() : List.copyOf(paths);
+            if (segments > 1 && (segment < 0 || segment >= segments)) {
+                throw new IllegalArgumentException("segment " + segment + " of " + segments + " does not exist");
+            }
+        }
+
+        public VerifyStore(boolean checkContents, boolean repair, List<String> paths) {
+            this(checkContents, repair, paths, 0, 0);
         }
 
         public VerifyStore(boolean checkContents, boolean repair) {
             this(checkContents, repair, List.of());
+        }
+
+        /** Whether only one segment of the store is asked for. */
+        public boolean segmented() {
+            return segments > 1;
         }
     }
 

@@ -118,8 +118,16 @@ public final class PathInfoTable {
 
     /** Every valid path, read consistently, a page at a time. */
     public void scanAll(java.util.function.Consumer<Scanned> each) {
-        QueryPages.scanAll(db, table, i -> each.accept(new Scanned(read(i),
-                Optional.ofNullable(i.get(MARK)).map(AttributeValue::s))));
+        QueryPages.scanAll(db, table, i -> each.accept(scanned(i)));
+    }
+
+    /** The valid paths of scan segment {@code segment} (from 0) of {@code segments}, read consistently. */
+    public void scanSegment(int segment, int segments, java.util.function.Consumer<Scanned> each) {
+        QueryPages.scanSegment(db, table, segment, segments, i -> each.accept(scanned(i)));
+    }
+
+    private Scanned scanned(Map<String, AttributeValue> item) {
+        return new Scanned(read(item), Optional.ofNullable(item.get(MARK)).map(AttributeValue::s));
     }
 
     /**

@@ -42,22 +42,29 @@ final class QueryPages {
         Object oneAtATime = new Object();
         List<Integer> segments = java.util.stream.IntStream.range(0, SCAN_SEGMENTS).boxed().toList();
         BatchCalls.inChunks(segments, 1, SCAN_SEGMENTS, "scanning " + table, segment -> {
-            int number = segment.getFirst();
-            Map<String, AttributeValue> start = null;
-            do {
-                Map<String, AttributeValue> from = start;
-                var page = db.scan(s -> {
-                    s.tableName(table).consistentRead(true).segment(number).totalSegments(SCAN_SEGMENTS);
-                    if (from != null) {
-                        s.exclusiveStartKey(from);
-                    }
-                });
+            scanSegment(db, table, segment.getFirst(), SCAN_SEGMENTS, item -> {
                 synchronized (oneAtATime) {
-                    page.items().forEach(each);
+                    each.accept(item);
                 }
-                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-            } while (start != null);
+            });
             return List.of();
         });
+    }
+
+    /** A strongly consistent Scan of segment {@code segment} (from 0) of {@code segments}, a page at a time. */
+    static void scanSegment(DynamoDbClient db, String table, int segment, int segments,
+                            Consumer<Map<String, AttributeValue>> each) {
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            var page = db.scan(s -> {
+                s.tableName(table).consistentRead(true).segment(segment).totalSegments(segments);
+                if (from != null) {
+                    s.exclusiveStartKey(from);
+                }
+            });
+            page.items().forEach(each);
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
     }
 }

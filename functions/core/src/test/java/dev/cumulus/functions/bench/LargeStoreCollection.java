@@ -17,9 +17,9 @@ import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.StoreVerified;
-import dev.cumulus.model.event.RootEvents.VerifyStore;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.event.StoreVerification;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.nar.NarWriter;
@@ -44,8 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A simulated large store: {@code N} paths (default 100,000) generated straight into a fresh local
  * stack's tables and bucket (registered through the register-paths function, each with its NAR in
  * the bucket; no Nix client), in chains of 100, half of them reachable from one named root and half
- * dead. Then one collection and one verification through the local stack's invoker, which enforces
- * the functions' Lambda timeouts, and a projection of both to 10^7 paths. Prints {@code name value}
+ * dead. Then one collection and one verification (spread over invocations, a scan segment each)
+ * through the local stack's invoker, which enforces the functions' Lambda timeouts, and a projection
+ * of both to 10^7 paths. Prints {@code name value}
  * lines that {@code bench/gc-large} turns into its table.
  */
 public final class LargeStoreCollection {
@@ -87,8 +88,9 @@ public final class LargeStoreCollection {
 
             invoker.reset();
             long verifying = System.nanoTime();
-            StoreVerified verified = client.call(StoreFunction.VERIFY_STORE, new VerifyStore(false, false, List.of()));
+            StoreVerified verified = StoreVerification.run(client, false, false, StoreVerification.DEFAULT_SEGMENTS);
             System.out.printf(Locale.ROOT, "verify-seconds %.1f%n", seconds(verifying));
+            System.out.printf(Locale.ROOT, "verify-segments %d%n", StoreVerification.DEFAULT_SEGMENTS);
             System.out.printf(Locale.ROOT, "verify-checked %d%n", verified.pathsChecked());
             System.out.printf(Locale.ROOT, "verify-violations %d%n", verified.violations().size());
             verified.violations().stream().limit(3).forEach(v -> System.out.println("violation " + v));
