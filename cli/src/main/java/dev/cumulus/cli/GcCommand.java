@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
@@ -59,7 +58,7 @@ final class GcCommand implements Callable<Integer> {
         long started = Instant.now().getEpochSecond();
         CompletableFuture<GarbageCollected> collection = CompletableFuture.supplyAsync(() -> functions.call(
                 StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(action, maxFreed, graceSeconds)),
-                Executors.newVirtualThreadPerTaskExecutor());
+                Thread.ofVirtual()::start);
         if (action.equals(CollectGarbage.DELETE_DEAD)) {
             showProgress(functions, collection, started);
         }

@@ -24,7 +24,7 @@ import java.util.function.Function;
  */
 public final class InProcessInvoker implements FunctionInvoker {
     private final Map<String, Function<byte[], byte[]>> byName = new HashMap<>();
-    private final Function<StoreFunction<?, ?>, Duration> timeouts;
+    private final Map<String, Duration> timeoutByName = new HashMap<>();
 
     public InProcessInvoker(StoreFunctions f) {
         this(f, StoreFunction::timeout);
@@ -32,7 +32,6 @@ public final class InProcessInvoker implements FunctionInvoker {
 
     /** With other timeouts than the deployed functions': for tests of work that must fit in one. */
     public InProcessInvoker(StoreFunctions f, Function<StoreFunction<?, ?>, Duration> timeouts) {
-        this.timeouts = timeouts;
         bind(StoreFunction.IS_VALID_PATH, f::isValidPath);
         bind(StoreFunction.QUERY_VALID_PATHS, f::queryValidPaths);
         bind(StoreFunction.QUERY_PATH_INFO, f::queryPathInfo);
@@ -74,6 +73,7 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.QUERY_COLLECTIONS, f::queryCollections);
         bind(StoreFunction.VERIFY_STORE, f::verifyStore);
         for (StoreFunction<?, ?> each : StoreFunction.ALL) {
+            timeoutByName.put(each.name(), timeouts.apply(each));
             if (!byName.containsKey(each.name())) {
                 throw new IllegalStateException("store function " + each.name() + " has no handler");
             }
@@ -90,7 +90,7 @@ public final class InProcessInvoker implements FunctionInvoker {
         if (handler == null) {
             throw new FunctionFailedException("there is no store function '" + functionName + "'");
         }
-        Duration timeout = timeouts.apply(StoreFunction.named(functionName));
+        Duration timeout = timeoutByName.get(functionName);
         FutureTask<byte[]> invocation = new FutureTask<>(() -> handler.apply(request));
         Thread.ofVirtual().name("function " + functionName).start(invocation);
         try {

@@ -1,6 +1,5 @@
 package dev.cumulus.functions;
 
-import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.cache.BinaryCacheLayout;
@@ -68,29 +67,22 @@ public final class StoreVerifier {
     public StoreVerified verify(boolean checkContents, boolean repair, List<StorePath> paths, int segment, int segments) {
         List<PathInfo> infos = new ArrayList<>();
         List<Optional<NarObject>> nars = new ArrayList<>();
-        Set<StorePath> valid = new HashSet<>();
-        if (paths.isEmpty() && segments > 1) {
-            tables.paths().scanSegment(segment, segments, (Scanned s) -> {
-                infos.add(s.stored().info());
-                nars.add(s.stored().nar());
-            });
-            infos.forEach(i -> valid.add(i.path()));
-            // References into other segments: looked up, a hundred at a time.
-            valid.addAll(tables.paths().valid(infos.stream().flatMap(i -> i.references().stream())
-                    .filter(r -> !valid.contains(r)).distinct().toList()));
+        java.util.function.Consumer<StoredPath> checked = s -> {
+            infos.add(s.info());
+            nars.add(s.nar());
+        };
+        boolean wholeStore = paths.isEmpty() && segments <= 1;
+        if (wholeStore) {
+            tables.paths().scanAll(s -> checked.accept(s.stored()));
         } else if (paths.isEmpty()) {
-            tables.paths().scanAll((Scanned s) -> {
-                infos.add(s.stored().info());
-                nars.add(s.stored().nar());
-            });
-            infos.forEach(i -> valid.add(i.path()));
+            tables.paths().scanSegment(segment, segments, s -> checked.accept(s.stored()));
         } else {
-            Map<String, StoredPath> stored = tables.paths().getAll(paths.stream().map(StorePath::hashPart).distinct().toList());
-            for (StoredPath s : stored.values()) {
-                infos.add(s.info());
-                nars.add(s.nar());
-                valid.add(s.info().path());
-            }
+            tables.paths().getAll(paths.stream().map(StorePath::hashPart).distinct().toList()).values().forEach(checked);
+        }
+        Set<StorePath> valid = new HashSet<>();
+        infos.forEach(i -> valid.add(i.path()));
+        if (!wholeStore) {
+            // References outside the paths checked (another segment, or not asked for): looked up.
             valid.addAll(tables.paths().valid(infos.stream().flatMap(i -> i.references().stream())
                     .filter(r -> !valid.contains(r)).distinct().toList()));
         }
@@ -100,7 +92,7 @@ public final class StoreVerifier {
         // 1,000 objects) rather than a HEAD each; only those the listing lacks or sizes otherwise are
         // looked at one by one, which also tells a damaged NAR from one collected since the listing.
         // A segment's invocation looks one by one: a listing of the whole bucket for each would cost more.
-        Map<String, Long> listed = paths.isEmpty() && segments <= 1 && !checkContents && !repair ? listNars() : null;
+        Map<String, Long> listed = wholeStore && !checkContents && !repair ? listNars() : null;
         Semaphore slots = new Semaphore(IN_FLIGHT);
         try (ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < infos.size(); i++) {
