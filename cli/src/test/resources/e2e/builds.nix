@@ -19,7 +19,7 @@ let
   # Builds only where the file `marker` exists (the test's own builds: its sandbox gets the file
   # through extra-sandbox-paths), never in Cumulus's sandbox: Cumulus can have it only from a substituter.
   upstreamOnly = mk "upstream-only" "test -e ${marker} || { echo not here; exit 1; }; mkdir $out; echo made upstream > $out/x";
-  fails = mk "fails" "echo about to fail; echo second line; exit 3";
+  fails = mk "fails" "echo about to fail; echo '<script>document.title=1</script>'; echo second line; exit 3";
   # Sleeps `seconds` (the e2e tests find it by that argument), then succeeds.
   sleeps = mk "sleeps" "echo started; sleep ${seconds}; mkdir $out; echo slept > $out/done";
   side = mk "side" "mkdir $out; cat ${c1}/name > $out/from-c1";

@@ -5,12 +5,15 @@ import dev.cumulus.functions.BinaryCacheIngest;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.functions.dashboard.Dashboard;
+import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.build.RunnerPool;
 import dev.cumulus.model.build.RunnerPools;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
+import dev.cumulus.model.metrics.MetricsRegistry;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.PublicKey;
 import dev.cumulus.model.signing.SecretKey;
@@ -26,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +56,10 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--ssh-port", paramLabel = "N", defaultValue = "2222",
             description = "Port of the SSH server on 127.0.0.1 (0: any free port; default: ${DEFAULT-VALUE}).")
     int sshPort;
+
+    @Option(names = "--dashboard-port", paramLabel = "N", defaultValue = "8222",
+            description = "Port of the dashboard (and /metrics) on 127.0.0.1 (0: any free port; default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
 
     @Option(names = "--store-dir", paramLabel = "DIR", defaultValue = "/nix/store", description = "The store directory (default: ${DEFAULT-VALUE}).")
     String storeDir;
@@ -117,7 +125,9 @@ final class LocalCommand implements Callable<Integer> {
         FunctionsConfig functionsConfig = fromEnvironment.withStoreDir(dir)
                 .withResourcePrefix(stack.config().resourcePrefix()).withSigningKey(Optional.of(signingKey))
                 .withNarCompression(NarCompression.parse(compression)).withRunnerPools(pools);
-        StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig);
+        // What the functions and the proxy do, counted here and served at the dashboard's /metrics.
+        MetricsRegistry metrics = new MetricsRegistry();
+        StoreFunctions storeFunctions = StoreFunctions.of(stack.clients(), functionsConfig, java.util.Map.of(), metrics);
         InProcessInvoker functions = new InProcessInvoker(storeFunctions);
         LocalLambdaEndpoint lambda = new LocalLambdaEndpoint(functions, stack.config().resourcePrefix());
         running.add(lambda);
@@ -134,13 +144,23 @@ final class LocalCommand implements Callable<Integer> {
         });
         Backends backends = CloudBackends.of(stack.clients(), functions, dir, NarCompression.parse(compression),
                 Optional.of(signingKey));
-        ProxyConfig config = new ProxyConfig(dir, backends, WireLimits.DEFAULT);
+        ProxyConfig config = new ProxyConfig(dir, backends.reportingTo(metrics), WireLimits.DEFAULT, metrics);
 
         UnixSocketServer socket = new UnixSocketServer(config, state.resolve("daemon.sock"), true);
         running.add(socket);
         SshServer ssh = new SshServer(config, "127.0.0.1", sshPort, authorizedKeys, state.resolve("ssh_host_key"));
         running.add(ssh);
         Path remoteProgram = RemoteProgram.write(state.resolve("remote-program"), socket.socket());
+        LocalDashboard dashboard;
+        try {
+            dashboard = new LocalDashboard(new Dashboard(StoreTables.of(stack.clients().dynamoDb(), prefix, dir),
+                    new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(prefix)), dir, Clock.systemUTC(),
+                    Optional.of(metrics)), dashboardPort);
+        } catch (java.net.BindException e) {
+            throw new IOException("the dashboard's port " + dashboardPort + " is taken (another cumulus local?): "
+                    + "give --dashboard-port N, or 0 for any free port", e);
+        }
+        running.add(dashboard);
 
         java.util.Map<String, String> stackEnv = new java.util.TreeMap<>(stack.config().toEnvironment());
         stackEnv.put("CUMULUS_STORE_DIR", dir.path());
@@ -179,11 +199,11 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         printUsage(System.out, state, socket.socket(), ssh.port(), remoteProgram, stack.bucketUrl().toString(),
-                stack.uploadsUrl().toString(), lambda.uri(), signingKey.publicKey(), pools);
+                stack.uploadsUrl().toString(), lambda.uri(), dashboard.uri(), signingKey.publicKey(), pools);
         // Written whole, then renamed: whoever waits for the file must never read it half-written.
         Path writing = ready.resolveSibling("ready.writing");
         Files.writeString(writing, "unix://" + socket.socket() + "\nssh-port " + ssh.port() + "\n" + stack.bucketUrl() + "\n"
-                + stack.uploadsUrl() + "\n");
+                + stack.uploadsUrl() + "\n" + dashboard.uri() + "\n");
         Files.move(writing, ready, StandardCopyOption.ATOMIC_MOVE);
         stopped.await();
         return 0;
@@ -257,7 +277,8 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private static void printUsage(PrintStream out, Path state, Path socket, int sshPort, Path remoteProgram, String bucketUrl,
-                                   String uploadsUrl, java.net.URI functions, PublicKey publicKey, RunnerPools pools) {
+                                   String uploadsUrl, java.net.URI functions, java.net.URI dashboard, PublicKey publicKey,
+                                   RunnerPools pools) {
         String ssh = "'ssh-ng://localhost?remote-program=" + remoteProgram + "'";
         out.println("Cumulus is running; state in " + state);
         out.println("  unix socket   unix://" + socket);
@@ -266,6 +287,7 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  binary cache  " + bucketUrl + " (read-only)");
         out.println("  uploads       " + uploadsUrl + " (signed paths copied here become valid)");
         out.println("  functions     " + functions + " (Lambda's Invoke API; the cumulus commands call it)");
+        out.println("  dashboard     " + dashboard);
         out.println("  signing key   " + publicKey.render());
         for (RunnerPool pool : pools.pools()) {
             out.println("  runner pool   " + pool.name() + ": " + pool.platform().describe() + ", " + pool.cores() + " cores a build, "

@@ -3,11 +3,13 @@ package dev.cumulus.cli;
 import dev.cumulus.aws.AwsClients;
 import dev.cumulus.aws.AwsConfig;
 import dev.cumulus.aws.KeySecret;
+import dev.cumulus.model.metrics.EmbeddedMetricFormat;
+import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.proxy.ProxyConfig;
-import dev.cumulus.proxy.SshServer;
 import dev.cumulus.proxy.RemoteCommand;
+import dev.cumulus.proxy.SshServer;
 import dev.cumulus.proxy.StdioServer;
 import dev.cumulus.proxy.UnixSocketServer;
 import java.io.IOException;
@@ -22,10 +24,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ./cumulus proxy}: the nix-daemon protocol on a unix socket, on stdio, or over SSH. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
@@ -75,8 +77,15 @@ final class ProxyCommand implements Callable<Integer> {
                     + "or lambda (deployed functions named CUMULUS_RESOURCE_PREFIX + name). Default: none.")
     StoreFunctionsOption functions;
 
+    @Option(names = "--emf-metrics", description = "Write metrics (failed operations, upload latency) to stdout in CloudWatch's "
+            + "embedded metric format, as deployed, where the task's output is its CloudWatch log; not with --stdio or --serve.")
+    boolean emfMetrics;
+
     @Override
     public Integer call() throws Exception {
+        if (emfMetrics && (stdio || serve)) {
+            throw new ParameterException(spec.commandLine(), "--emf-metrics writes to stdout, which --stdio and --serve speak on");
+        }
         if (!stdio && !serve && socket == null && sshPort == null) {
             throw new ParameterException(spec.commandLine(), "say where to serve: --socket PATH, --stdio, --serve or --ssh-port N");
         }
@@ -104,7 +113,8 @@ final class ProxyCommand implements Callable<Integer> {
         }
         quietLibraries();
         StoreDir dir = new StoreDir(storeDir);
-        ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, env), WireLimits.DEFAULT);
+        Metrics metrics = emfMetrics ? EmbeddedMetricFormat.to(System.out) : Metrics.NONE;
+        ProxyConfig config = new ProxyConfig(dir, functions.backends(dir, env).reportingTo(metrics), WireLimits.DEFAULT, metrics);
         if (stdio || serve) {
             return StdioServer.serve(config, !untrusted, stdio ? new RemoteCommand.Worker() : new RemoteCommand.Serve(write));
         }

@@ -38,7 +38,10 @@ final class RunnerProcess implements AutoCloseable {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "runner",
                 "--pool", pool, "--name", name, "--work-dir", state.resolve(name).toString(), "--visibility", Integer.toString(visibilitySeconds),
-                "--jobs", Integer.toString(jobs)));
+                "--jobs", Integer.toString(jobs),
+                // The functions run in cumulus local's process, reached as Lambda is in AWS: what they
+                // do is counted in one place, and a runner's JVM is the runner alone.
+                "--functions", "lambda"));
         RunnerProcess r = new RunnerProcess(command, env, state.resolve(name + ".log"));
         r.launch();
         r.supervisor.start();

@@ -78,6 +78,7 @@ class LocalEndToEndTest {
     int sshPort;
     String bucketUrl;
     String uploadsUrl;
+    String dashboardUrl;
     /** The store bucket at Cumulus's own S3 endpoint, which alone may write it: to damage it behind the store's back. */
     String ownBucketUrl;
     String socketStore;
@@ -132,6 +133,7 @@ class LocalEndToEndTest {
         sshPort = Integer.parseInt(lines.get(1).replace("ssh-port ", ""));
         bucketUrl = lines.get(2);
         uploadsUrl = lines.get(3);
+        dashboardUrl = lines.get(4);
         String ownS3 = Files.readAllLines(state.resolve("stack.env")).stream().filter(l -> l.startsWith("CUMULUS_S3_ENDPOINT="))
                 .findFirst().orElseThrow().substring("CUMULUS_S3_ENDPOINT=".length());
         ownBucketUrl = ownS3 + bucketUrl.substring(bucketUrl.lastIndexOf('/'));
@@ -153,7 +155,7 @@ class LocalEndToEndTest {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "local",
-                "--state-dir", stateDir.toString(), "--ssh-port", "0",
+                "--state-dir", stateDir.toString(), "--ssh-port", "0", "--dashboard-port", "0",
                 // A short lease, so that a killed runner's build comes back within seconds.
                 "--runner-visibility", Integer.toString(RUNNER_VISIBILITY)));
         command.addAll(args);
@@ -639,6 +641,74 @@ class LocalEndToEndTest {
             log = nix("nix", "log", "--store", bucketUrl, drv);
         }
         assertTrue(log.out().contains("about to fail"), log.stderr());
+    }
+
+    /**
+     * Issue 25: the dashboard in a real browser (Debian's headless Chromium) after a copy, a build that
+     * succeeds and one that fails: both builds are listed with their states, the failed build's log is
+     * one link away and the markup its builder printed is shown as text (its script does not run), the
+     * copied path and its closure size are one link away; {@code /metrics} parses as Prometheus text
+     * and its counters moved. A screenshot of each page is kept under target/dashboard-screenshots.
+     * (Nix refuses a derivation name holding {@code <script>}; DashboardTest shows one written to the table.)
+     */
+    @Test
+    @Order(24)
+    void theDashboardShowsBuildsTheirLogsAndCopiedPathsInABrowser() throws Exception {
+        Optional<HeadlessBrowser> found = HeadlessBrowser.find(tmp.resolve("chromium-profile"));
+        if (System.getenv("CI") != null) {
+            assertTrue(found.isPresent(), "chromium is missing (apt-get install chromium)");
+        }
+        assumeTrue(found.isPresent(), "chromium is missing");
+        HeadlessBrowser browser = found.get();
+        Path shots = Path.of("target", "dashboard-screenshots", client.name());
+        nixOk("nix", "build", "--store", stdioStore, "-f", builds().toString(), "chain", "--argstr", "salt", "dashboard",
+                "--no-link");
+        assertEquals(1, nix("nix", "build", "--store", stdioStore, "-f", builds().toString(), "fails", "--argstr", "salt",
+                "dashboard", "--no-link").exit());
+        Path file = tmp.resolve("dashboard.txt");
+        Files.writeString(file, "copied for the dashboard " + tmp);
+        String copied = nixOk("nix", "store", "add-file", "--store", stdioStore, file.toString()).trim(); // the newest upload
+
+        String home = browser.dom(dashboardUrl);
+        browser.screenshot(dashboardUrl, shots.resolve("builds.png"));
+        java.util.regex.Matcher failed = java.util.regex.Pattern.compile(
+                "<tr class=\"failed\"><td><a href=\"/(builds/[0-9a-z]{32})\">fails</a><br><small>/nix/store/[0-9a-z]{32}-fails.drv"
+                        + "</small></td><td>failed</td>").matcher(home);
+        assertTrue(failed.find(), home);
+        assertTrue(java.util.regex.Pattern.compile("\">c5</a><br><small>[^<]*-c5.drv</small></td><td>built</td>")
+                .matcher(home).find(), home);
+        assertTrue(read(tmp.resolve("cumulus.out")).contains("\n  dashboard     " + dashboardUrl + "\n"),
+                "cumulus local prints where the dashboard is");
+        String buildUrl = dashboardUrl + failed.group(1);
+        String build = browser.dom(buildUrl);
+        browser.screenshot(buildUrl, shots.resolve("failed-build.png"));
+        assertTrue(build.contains("about to fail") && build.contains("failed with exit code 3"), build);
+        assertTrue(build.contains("&lt;script&gt;document.title=1&lt;/script&gt;"), build);
+        assertTrue(build.contains("<title>Build of fails · Cumulus</title>"), "the log's script did not run: " + build);
+
+        String hashPart = copied.substring(copied.lastIndexOf('/') + 1, copied.lastIndexOf('/') + 33);
+        assertTrue(home.contains("<a href=\"/paths/" + hashPart + "\">" + copied + "</a>"), "a recent upload: " + home);
+        String pathUrl = dashboardUrl + "paths/" + hashPart;
+        String path = browser.dom(pathUrl);
+        browser.screenshot(pathUrl, shots.resolve("path.png"));
+        assertTrue(path.contains("<th>Closure size</th><td>1 path, "), path);
+        for (String page : List.of("store", "gc")) {
+            browser.screenshot(dashboardUrl + page, shots.resolve(page + ".png"));
+        }
+
+        Map<String, Double> metrics = PrometheusText.parse(httpGet(dashboardUrl + "metrics"));
+        assertTrue(metrics.getOrDefault("cumulus_builds_total{state=\"failed\",pool=\"default\"}", 0.0) >= 1, metrics.toString());
+        assertTrue(metrics.getOrDefault("cumulus_builds_total{state=\"built\",pool=\"default\"}", 0.0) >= 1, metrics.toString());
+        assertTrue(metrics.getOrDefault("cumulus_uploaded_paths_total", 0.0) >= 1, metrics.toString());
+        assertTrue(metrics.getOrDefault("cumulus_upload_path_seconds_count", 0.0) >= 1, metrics.toString());
+    }
+
+    private static String httpGet(String url) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            return r.body();
+        }
     }
 
     /**

@@ -38,7 +38,7 @@ import software.constructs.Construct;
 
 /**
  * One Cumulus installation: its data ({@link StoreData}), keys, functions, build-runners and
- * protocol proxy, the alarms on builds that no runner could finish, and optionally a public
+ * protocol proxy, the alarms on builds that no runner could finish, the metrics dashboard, and optionally a public
  * binary-cache endpoint. The outputs say how to reach it.
  */
 public final class CumulusStack extends Stack {
@@ -164,6 +164,9 @@ public final class CumulusStack extends Stack {
         CfnOutput.Builder.create(this, "AlarmTopic").value(alarms.getTopicArn()).build();
         CfnOutput.Builder.create(this, "BuildSubmissionsQueue").description("Send {\"drvPath\", \"outputs\"} here to build")
                 .value(data.queue(CloudResources.BUILD_SUBMISSIONS).getQueueUrl()).build();
+        new MetricsDashboard(this, "Metrics", config);
+        CfnOutput.Builder.create(this, "DashboardUrl").description("The dashboard (IAM-authenticated: sign requests with SigV4, "
+                        + "service lambda)").value(functions.dashboardUrl().getUrl()).build();
         CfnOutput.Builder.create(this, "BuildEventsQueue").description("One message per ended build submission")
                 .value(data.queue(CloudResources.BUILD_EVENTS).getQueueUrl()).build();
 

@@ -8,6 +8,7 @@ import static dev.cumulus.model.resources.CloudResources.GC_ROOTS;
 import static dev.cumulus.model.resources.CloudResources.PATHS;
 import static dev.cumulus.model.resources.CloudResources.REALISATIONS;
 import static dev.cumulus.model.resources.CloudResources.REFERRERS;
+import static dev.cumulus.model.resources.CloudResources.STORE_STATS;
 import static dev.cumulus.model.resources.CloudResources.SUBSTITUTIONS;
 
 import dev.cumulus.model.event.StoreFunction;
@@ -70,12 +71,21 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
 
     public enum BucketLevel { NONE, READ, READ_WRITE_DELETE }
 
-    /** Registering paths (uploads, build outputs, binary-cache uploads): edges, derivation outputs, temporary roots. */
+    /**
+     * Registering paths (uploads, build outputs, binary-cache uploads): edges, derivation outputs,
+     * temporary roots, the store's totals.
+     */
     private static final Map<TableSpec, Level> REGISTRATION = Map.of(PATHS, Level.READ_WRITE, REFERRERS, Level.READ_WRITE,
-            DERIVATION_OUTPUTS, Level.READ_WRITE, GC_ROOTS, Level.READ_WRITE);
+            DERIVATION_OUTPUTS, Level.READ_WRITE, GC_ROOTS, Level.READ_WRITE, STORE_STATS, Level.READ_WRITE);
 
     /** The name of the function that ingests binary-cache uploads to the bucket (not a {@link StoreFunction}). */
     public static final String BINARY_CACHE_INGEST = "binary-cache-ingest";
+
+    /** The name of the function that serves the dashboard behind its function URL (not a {@link StoreFunction}). */
+    public static final String DASHBOARD = "dashboard";
+
+    /** The functions that are not {@link StoreFunction}s: they answer S3 notifications and HTTP. */
+    public static final List<String> OTHER_FUNCTIONS = List.of(BINARY_CACHE_INGEST, DASHBOARD);
 
     public static final Map<String, FunctionAccess> BY_FUNCTION = byFunction();
 
@@ -141,7 +151,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
         m.put(StoreFunction.LIST_ROOTS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
                 REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
-                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ), BucketLevel.READ_WRITE_DELETE));
+                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ, STORE_STATS, Level.READ_WRITE), BucketLevel.READ_WRITE_DELETE));
         m.put(StoreFunction.QUERY_DELETIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.QUERY_COLLECTIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ));
@@ -149,6 +159,9 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
         Map<TableSpec, Level> ingest = new LinkedHashMap<>(REGISTRATION);
         ingest.put(REALISATIONS, Level.READ_WRITE);
         m.put(BINARY_CACHE_INGEST, new FunctionAccess(ingest, BucketLevel.READ_WRITE_DELETE));
+        // Reads only, and only by key or index: its pages never scan.
+        m.put(DASHBOARD, new FunctionAccess(reads(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS, BUILDS,
+                BUILD_LOGS, STORE_STATS).tables(), BucketLevel.READ));
         return m;
     }
 

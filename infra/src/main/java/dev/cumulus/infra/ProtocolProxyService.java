@@ -56,7 +56,7 @@ public final class ProtocolProxyService extends Construct {
         env.put("CUMULUS_AUTHORIZED_KEYS", String.join("\n", config.authorizedKeys()));
         ContainerDefinition container = image.addContainer(this, task, CpuArchitecture.X86_64, "proxy",
                 List.of("proxy", "--ssh-port", Integer.toString(CONTAINER_SSH_PORT), "--ssh-host", "0.0.0.0",
-                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda"), env, java.util.Optional.empty());
+                        "--host-key", "/var/lib/cumulus/ssh_host_key", "--functions", "lambda", "--emf-metrics"), env, java.util.Optional.empty());
         container.addPortMappings(PortMapping.builder().containerPort(CONTAINER_SSH_PORT).build());
 
         keys.sshHostKey().grantRead(task.getTaskRole());

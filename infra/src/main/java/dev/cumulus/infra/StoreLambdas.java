@@ -17,6 +17,9 @@ import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.FunctionUrl;
+import software.amazon.awscdk.services.lambda.FunctionUrlAuthType;
+import software.amazon.awscdk.services.lambda.FunctionUrlOptions;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
 import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
@@ -27,12 +30,13 @@ import software.amazon.awscdk.services.s3.notifications.LambdaDestination;
 import software.constructs.Construct;
 
 /**
- * Every store function as a Lambda function named {@code <prefix><name>}: the one Quarkus zip,
+ * Every store function (and the upload ingest and the dashboard) as a Lambda function named {@code <prefix><name>}: the one Quarkus zip,
  * {@code QUARKUS_LAMBDA_HANDLER} picking the {@code @Named} handler, Java 21 with SnapStart. Callers
  * invoke the {@value #ALIAS} alias (a published version, restored from its snapshot); each function's
  * role holds only what {@link FunctionAccess} lists for it. The dead-letter queue triggers
  * fail-dead-lettered-builds, the substitutions queue triggers substitute, and the bucket's new
- * narinfos and realisations trigger binary-cache-ingest.
+ * narinfos and realisations trigger binary-cache-ingest; the dashboard answers its function URL,
+ * which IAM guards.
  */
 public final class StoreLambdas extends Construct {
     public static final String ALIAS = "live";
@@ -40,6 +44,7 @@ public final class StoreLambdas extends Construct {
 
     private final Map<String, Function> functions = new LinkedHashMap<>();
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
+    private final FunctionUrl dashboardUrl;
 
     public StoreLambdas(Construct scope, String id, InfraConfig config, StoreData data, StoreKeys keys) {
         super(scope, id);
@@ -49,7 +54,7 @@ public final class StoreLambdas extends Construct {
         }
         Code code = Code.fromAsset(config.functionsZip().toString());
         List<String> names = new ArrayList<>(StoreFunction.ALL.stream().map(StoreFunction::name).toList());
-        names.add(FunctionAccess.BINARY_CACHE_INGEST);
+        names.addAll(FunctionAccess.OTHER_FUNCTIONS);
         for (String name : names) {
             FunctionAccess access = FunctionAccess.BY_FUNCTION.get(name);
             if (access == null) {
@@ -86,7 +91,7 @@ public final class StoreLambdas extends Construct {
             env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
             Function fn = Function.Builder.create(this, logicalId)
                     .functionName(config.prefix() + name)
-                    .description("Cumulus store function " + name)
+                    .description(name.equals(FunctionAccess.DASHBOARD) ? "Cumulus dashboard" : "Cumulus store function " + name)
                     .runtime(Runtime.JAVA_21)
                     .architecture(Architecture.X86_64)
                     .handler(HANDLER)
@@ -134,6 +139,9 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
                         .batchSize(1).reportBatchItemFailures(true).build());
+        // The dashboard's URL, for those the account's IAM lets invoke it (lambda:InvokeFunctionUrl): nothing public.
+        dashboardUrl = aliases.get(FunctionAccess.DASHBOARD).addFunctionUrl(FunctionUrlOptions.builder()
+                .authType(FunctionUrlAuthType.AWS_IAM).build());
         // Uploaded narinfos and realisations (both layouts end in .doi) become store paths and
         // realisations; the store bucket, written by Cumulus alone, notifies nobody.
         for (String suffix : List.of(".narinfo", ".doi")) {
@@ -143,10 +151,13 @@ public final class StoreLambdas extends Construct {
         }
     }
 
-    /** The store function's own timeout; ingesting an uploaded narinfo registers a path, as registration does. */
+    /**
+     * The store function's own timeout; ingesting an uploaded narinfo registers a path, as registration
+     * does; a dashboard page is a few queries.
+     */
     private static Duration timeout(String name) {
-        java.time.Duration timeout = name.equals(FunctionAccess.BINARY_CACHE_INGEST)
-                ? StoreFunction.REGISTER_PATHS.timeout() : StoreFunction.named(name).timeout();
+        java.time.Duration timeout = name.equals(FunctionAccess.BINARY_CACHE_INGEST) ? StoreFunction.REGISTER_PATHS.timeout()
+                : name.equals(FunctionAccess.DASHBOARD) ? java.time.Duration.ofSeconds(30) : StoreFunction.named(name).timeout();
         return Duration.seconds(timeout.toSeconds());
     }
 
@@ -192,6 +203,11 @@ public final class StoreLambdas extends Construct {
 
     public Alias alias(StoreFunction<?, ?> function) {
         return aliases.get(function.name());
+    }
+
+    /** The dashboard's function URL (IAM-authenticated). */
+    public FunctionUrl dashboardUrl() {
+        return dashboardUrl;
     }
 
     public Map<String, Function> functions() {

@@ -128,10 +128,25 @@ class CumulusStackTest {
                         logicalId(synth.stack().data().queue(CloudResources.BUILD_REQUESTS_DEAD)), "QueueName")))))));
     }
 
+    /** The dashboard: a function URL only IAM principals reach, and CloudWatch graphs of every store metric. */
+    @Test
+    void theDashboardIsBehindIamAndTheMetricsHaveACloudWatchDashboard() {
+        template.hasResourceProperties("AWS::Lambda::Url", Match.objectLike(Map.of("AuthType", "AWS_IAM")));
+        template.resourceCountIs("AWS::Lambda::Url", 1);
+        Map<String, Map<String, Object>> dashboards = template.findResources("AWS::CloudWatch::Dashboard");
+        assertEquals(1, dashboards.size(), dashboards.toString());
+        String body = props(dashboards.values().iterator().next()).get("DashboardBody").toString();
+        for (var metric : dev.cumulus.model.metrics.StoreMetrics.ALL) {
+            String name = dev.cumulus.model.metrics.EmbeddedMetricFormat.cloudWatchName(metric);
+            assertTrue(body.contains("MetricName=\\\"" + name + "\\\""), name + " in " + body);
+        }
+        template.hasOutput("DashboardUrl", Match.anyValue());
+    }
+
     @Test
     void everyFunctionIsJava21WithSnapStartAndItsHandler() {
         List<String> names = new java.util.ArrayList<>(StoreFunction.ALL.stream().map(StoreFunction::name).toList());
-        names.add(FunctionAccess.BINARY_CACHE_INGEST);
+        names.addAll(FunctionAccess.OTHER_FUNCTIONS);
         for (String name : names) {
             template.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
                     "FunctionName", "cumulus-" + name,
@@ -186,7 +201,7 @@ class CumulusStackTest {
         assertEquals(Set.of(logicalId(data.table(CloudResources.PATHS))), referencesOf("query-path-info", functions, policies));
         assertEquals(new TreeSet<>(List.of(logicalId(data.table(CloudResources.PATHS)),
                         logicalId(data.table(CloudResources.REFERRERS)), logicalId(data.table(CloudResources.DERIVATION_OUTPUTS)),
-                        logicalId(data.table(CloudResources.GC_ROOTS)))),
+                        logicalId(data.table(CloudResources.GC_ROOTS)), logicalId(data.table(CloudResources.STORE_STATS)))),
                 referencesOf("register-paths", functions, policies));
         assertTrue(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.bucket())));
         assertFalse(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.table(CloudResources.BUILD_LOGS))));

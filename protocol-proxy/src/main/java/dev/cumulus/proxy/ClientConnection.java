@@ -1,5 +1,6 @@
 package dev.cumulus.proxy;
 
+import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.ClientOptions;
 import dev.cumulus.model.wire.WireLimits;
@@ -30,11 +31,15 @@ abstract class ClientConnection implements Session {
     protected final WireReader in;
     protected final WireWriter out;
     protected final StoreOperations store;
+    /** Where failed operations are counted, by name. */
+    protected final Metrics metrics;
     protected ClientOptions options = ClientOptions.defaults();
     private final HangupWatchingInputStream input;
     private final String id = UUID.randomUUID().toString();
 
-    ClientConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits) {
+    ClientConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits,
+                     Metrics metrics) {
+        this.metrics = metrics;
         this.storeDir = storeDir;
         this.backends = backends;
         this.caller = caller;

@@ -5,6 +5,8 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.io.TeeInputStream;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.store.ContentAddressMethod;
 import dev.cumulus.model.store.PathInfo;
@@ -64,7 +66,12 @@ public final class DaemonConnection extends ClientConnection {
     private StderrLogger logger;
 
     public DaemonConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits) {
-        super(storeDir, backends, caller, in, out, limits);
+        super(storeDir, backends, caller, in, out, limits, Metrics.NONE);
+    }
+
+    /** A connection of a transport configured by {@code config}, counting failed operations in its metrics. */
+    public DaemonConnection(ProxyConfig config, Caller caller, InputStream in, OutputStream out) {
+        super(config.storeDir(), config.backends(), caller, in, out, config.limits(), config.metrics());
     }
 
     @Override
@@ -115,6 +122,7 @@ public final class DaemonConnection extends ClientConnection {
         try {
             req = requests.read(op, in);
         } catch (WireFormatException e) {
+            failed(op);
             logger.stopWork("bad arguments for " + op.displayName() + ": " + e.getMessage());
             return false;
         }
@@ -123,6 +131,7 @@ public final class DaemonConnection extends ClientConnection {
         try {
             payload = openPayload(req);
         } catch (IOException e) {
+            failed(op);
             logger.stopWork(op.displayName() + ": " + e.getMessage());
             return false;
         }
@@ -131,16 +140,19 @@ public final class DaemonConnection extends ClientConnection {
             reply = perform(req, payload);
             payload.finish();
         } catch (UncheckedIOException e) {
+            failed(op);
             if (payload.failed() || e.getCause() instanceof WireFormatException) {
                 logger.stopWork(op.displayName() + ": " + e.getCause().getMessage());
                 return false;
             }
             throw e;
         } catch (IOException e) {
+            failed(op);
             // Malformed data from the client (a frame, a NAR): the stream cannot be resynchronised.
             logger.stopWork(op.displayName() + ": " + e.getMessage());
             return false;
         } catch (RuntimeException e) {
+            failed(op);
             if (!(e instanceof StoreException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof UnsupportedOperationException)) {
                 LOG.log(Level.WARNING, op.displayName() + " failed unexpectedly", e);
@@ -153,6 +165,7 @@ public final class DaemonConnection extends ClientConnection {
         try {
             reply.write(out);
         } catch (StoreException e) {
+            failed(op);
             // After STDERR_LAST there is no error frame: closing is how the client learns (a NAR that
             // stops short is its error). The backend logged what went wrong.
             LOG.log(Level.FINE, "connection " + connectionId() + ": " + op.displayName() + " failed after its reply began: " + e.getMessage());
@@ -160,6 +173,10 @@ public final class DaemonConnection extends ClientConnection {
         }
         out.flush();
         return true;
+    }
+
+    private void failed(WorkerOp op) {
+        metrics.count(StoreMetrics.ERRORS, 1, op.displayName());
     }
 
     /** Reports a backend failure; the connection goes on if the rest of the payload can still be read. */

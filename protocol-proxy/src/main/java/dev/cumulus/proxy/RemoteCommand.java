@@ -72,11 +72,10 @@ public sealed interface RemoteCommand {
     default int serve(ProxyConfig config, Caller caller, InputStream in, OutputStream out, OutputStream err) {
         return switch (this) {
             case Worker w -> {
-                new DaemonConnection(config.storeDir(), config.backends(), caller, in, out, config.limits()).run();
+                new DaemonConnection(config, caller, in, out).run();
                 yield 0;
             }
-            case Serve s -> new ServeConnection(config.storeDir(), config.backends(), caller, s.write(), in, out, err,
-                    config.limits()).run();
+            case Serve s -> new ServeConnection(config, caller, s.write(), in, out, err).run();
         };
     }
 }

@@ -1,5 +1,7 @@
 package dev.cumulus.proxy;
 
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
@@ -45,10 +47,23 @@ public final class ServeConnection extends ClientConnection {
     private final boolean writeAllowed;
     private final ServeLogger logger;
     private ServeCodec codec;
+    /** The command being served, for counting it if it fails. */
+    private ServeCommand serving;
 
     public ServeConnection(StoreDir storeDir, Backends backends, Caller caller, boolean writeAllowed, InputStream in,
                            OutputStream out, OutputStream err, WireLimits limits) {
-        super(storeDir, backends, caller, in, out, limits);
+        this(storeDir, backends, caller, writeAllowed, in, out, err, limits, Metrics.NONE);
+    }
+
+    /** A connection of a transport configured by {@code config}, counting failed commands in its metrics. */
+    public ServeConnection(ProxyConfig config, Caller caller, boolean writeAllowed, InputStream in, OutputStream out,
+                           OutputStream err) {
+        this(config.storeDir(), config.backends(), caller, writeAllowed, in, out, err, config.limits(), config.metrics());
+    }
+
+    private ServeConnection(StoreDir storeDir, Backends backends, Caller caller, boolean writeAllowed, InputStream in,
+                            OutputStream out, OutputStream err, WireLimits limits, Metrics metrics) {
+        super(storeDir, backends, caller, in, out, limits, metrics);
         this.writeAllowed = writeAllowed;
         this.logger = new ServeLogger(err);
     }
@@ -74,8 +89,10 @@ public final class ServeConnection extends ClientConnection {
                     throw new StoreException(command == ServeCommand.BUILD_PATHS || command == ServeCommand.BUILD_DERIVATION
                             ? "building paths is not allowed" : "importing paths is not allowed");
                 }
+                serving = command;
                 perform(requests.read(command, in));
                 out.flush();
+                serving = null;
             }
             return 0;
         } catch (WireFormatException e) {
@@ -92,6 +109,7 @@ public final class ServeConnection extends ClientConnection {
     }
 
     private int fail(String message, Exception e, Level level) {
+        metrics.count(StoreMetrics.ERRORS, 1, serving == null ? "serve protocol" : "serve " + serving.displayName());
         LOG.log(level, "serve connection " + connectionId() + " (" + caller.name() + ") ended: " + message, level == Level.WARNING ? e : null);
         logger.line("error: " + message);
         return 1;

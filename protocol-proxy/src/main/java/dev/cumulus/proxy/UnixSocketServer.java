@@ -82,7 +82,7 @@ public final class UnixSocketServer implements AutoCloseable {
                         // the connection's try-with-resources closes the socket
                     }
                 });
-                new DaemonConnection(config.storeDir(), config.backends(), caller, whole, out, config.limits()).run();
+                new DaemonConnection(config, caller, whole, out).run();
                 return;
             }
             runCommand(in, out);

@@ -34,6 +34,8 @@ import dev.cumulus.model.event.QueueEvents.MessagesHandled;
 import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.ContentAddress;
@@ -78,8 +80,10 @@ public final class Builds {
     private final PathRegistration registration;
     private final JobQueue<QueuedBuild> queue;
     private final Clock clock;
+    private final Metrics metrics;
 
-    public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, JobQueue<QueuedBuild> queue, Clock clock) {
+    public Builds(StoreTables tables, FunctionsConfig config, PathRegistration registration, JobQueue<QueuedBuild> queue, Clock clock,
+                  Metrics metrics) {
         this.tables = tables;
         this.storeDir = config.storeDir();
         this.limits = config.buildLimits();
@@ -87,6 +91,7 @@ public final class Builds {
         this.registration = registration;
         this.queue = queue;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     public BuildState submit(SubmitBuild s) {
@@ -155,6 +160,7 @@ public final class Builds {
             throw cause instanceof StoreException se ? se
                     : new StoreException("queueing the build failed: " + cause.getMessage(), cause);
         }
+        metrics.count(StoreMetrics.BUILDS_SUBMITTED, 1, pool.name());
         return fresh;
     }
 
@@ -338,9 +344,9 @@ public final class Builds {
         if (registered.refused().contains(end)) {
             return get(build.id());
         }
-        return ended(new BuildState(build.id(), build.drvPath(), BuildState.BUILT, BuildStatus.BUILT.jsonName(), null, finalPaths,
-                build.outputHashes(), build.attempts(), build.submittedAt(), build.startTime(), now, build.pool(), build.runner(),
-                build.waiters(), List.of(), 0));
+        return ended(new BuildsTable.Ending(new BuildState(build.id(), build.drvPath(), BuildState.BUILT,
+                BuildStatus.BUILT.jsonName(), null, finalPaths, build.outputHashes(), build.attempts(), build.submittedAt(),
+                build.startTime(), now, build.pool(), build.runner(), build.waiters(), List.of(), 0), true));
     }
 
     public BuildState fail(FailBuild f) {
@@ -397,11 +403,27 @@ public final class Builds {
         this.endListener = listener;
     }
 
-    private BuildState ended(BuildState state) {
+    private BuildState ended(BuildsTable.Ending ending) {
+        BuildState state = ending.state();
+        if (ending.endedNow()) {
+            report(state);
+        }
         if (state.finished()) {
             endListener.buildEnded(state);
         }
         return state;
+    }
+
+    /** A build this call ended: counted by state and pool, with how long it waited and ran if a runner took it. */
+    private void report(BuildState state) {
+        String pool = state.pool() == null ? RunnerPools.DEFAULT_NAME : state.pool();
+        metrics.count(StoreMetrics.BUILDS_FINISHED, 1, state.state(), pool);
+        if (state.startTime() > 0) {
+            metrics.observe(StoreMetrics.BUILD_QUEUE_SECONDS, Math.max(0, state.startTime() - state.submittedAt()), pool);
+            if (state.stopTime() >= state.startTime()) {
+                metrics.observe(StoreMetrics.BUILD_SECONDS, state.stopTime() - state.startTime(), pool);
+            }
+        }
     }
 
     private long expiry() {

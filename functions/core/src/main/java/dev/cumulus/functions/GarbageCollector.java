@@ -451,6 +451,7 @@ public final class GarbageCollector {
                             validOutside, kept);
                 }
                 List<PathInfo> gone = going.stream().map(p -> scanned.get(p).stored().info()).toList();
+                tables.stats().add(-gone.size(), -gone.stream().mapToLong(PathInfo::narSize).sum());
                 for (PathInfo info : gone) {
                     deleted.add(info.path());
                     freed += info.narSize();

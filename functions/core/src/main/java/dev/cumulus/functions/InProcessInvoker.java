@@ -4,6 +4,8 @@ import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.FunctionInvoker;
 import dev.cumulus.model.event.StoreFunction;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -21,10 +23,12 @@ import java.util.function.Function;
  * timeout} is cut off as Lambda cuts it off: the caller gets Lambda's error at the deadline and the
  * handler's thread is interrupted (Lambda stops its process; here the work stops at the next call
  * that heeds the interrupt, which is why the store's protocols never rely on a deadline for safety).
+ * A failed invocation is counted by function name in the functions' metrics, as Lambda counts its errors.
  */
 public final class InProcessInvoker implements FunctionInvoker {
     private final Map<String, Function<byte[], byte[]>> byName = new HashMap<>();
     private final Map<String, Duration> timeoutByName = new HashMap<>();
+    private final Metrics metrics;
 
     public InProcessInvoker(StoreFunctions f) {
         this(f, StoreFunction::timeout);
@@ -32,6 +36,7 @@ public final class InProcessInvoker implements FunctionInvoker {
 
     /** With other timeouts than the deployed functions': for tests of work that must fit in one. */
     public InProcessInvoker(StoreFunctions f, Function<StoreFunction<?, ?>, Duration> timeouts) {
+        this.metrics = f.metrics();
         bind(StoreFunction.IS_VALID_PATH, f::isValidPath);
         bind(StoreFunction.QUERY_VALID_PATHS, f::queryValidPaths);
         bind(StoreFunction.QUERY_PATH_INFO, f::queryPathInfo);
@@ -97,6 +102,7 @@ public final class InProcessInvoker implements FunctionInvoker {
             return invocation.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             invocation.cancel(true);
+            metrics.count(StoreMetrics.ERRORS, 1, functionName);
             throw new FunctionFailedException(String.format(Locale.ROOT, "%s: Task timed out after %.2f seconds",
                     functionName, timeout.toMillis() / 1000.0));
         } catch (InterruptedException e) {
@@ -104,6 +110,7 @@ public final class InProcessInvoker implements FunctionInvoker {
             Thread.currentThread().interrupt();
             throw new FunctionFailedException(functionName + ": the caller was interrupted", e);
         } catch (ExecutionException e) {
+            metrics.count(StoreMetrics.ERRORS, 1, functionName);
             Throwable cause = e.getCause();
             if (cause instanceof Error error) {
                 throw error;

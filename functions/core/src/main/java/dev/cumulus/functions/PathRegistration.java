@@ -221,8 +221,9 @@ public final class PathRegistration {
         List<TransactWriteItem> refused = new ArrayList<>();
         List<StorePath> registered = commit(fresh, alreadyValid, alongside, refused);
         Set<StorePath> committed = new HashSet<>(registered);
-        return new Result(registered, alreadyValid, refused,
-                fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList());
+        List<PathInfo> stored = fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList();
+        tables.stats().add(stored.size(), stored.stream().mapToLong(PathInfo::narSize).sum());
+        return new Result(registered, alreadyValid, refused, stored);
     }
 
     /**

@@ -47,10 +47,10 @@ import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
 import dev.cumulus.model.event.RootEvents.Collections;
-import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
 import dev.cumulus.model.event.RootEvents.RemoveRoot;
@@ -62,15 +62,19 @@ import dev.cumulus.model.event.SubstitutionEvents.QuerySubstitution;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every store function as a plain method from its request event to its response event. The Lambda
@@ -88,8 +92,18 @@ public final class StoreFunctions {
     private final GcRoots roots;
     private final GarbageCollector collector;
     private final StoreVerifier verifier;
+    private final Metrics metrics;
+    private final Clock clock;
 
     public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, StoreQueues queues, Clock clock) {
+        this(tables, bucket, config, queues, clock, Metrics.NONE);
+    }
+
+    /** The functions, reporting what they do to {@code metrics}. */
+    public StoreFunctions(StoreTables tables, Bucket bucket, FunctionsConfig config, StoreQueues queues, Clock clock,
+                          Metrics metrics) {
+        this.metrics = metrics;
+        this.clock = clock;
         this.storeDir = config.storeDir();
         this.tables = tables;
         StoredDerivations derivations = new StoredDerivations(tables, bucket, storeDir);
@@ -98,8 +112,8 @@ public final class StoreFunctions {
         this.realisations = new Realisations(tables, config);
         this.substitution = new Substitution(tables, bucket, Substituters.of(config.substituters(), config.trustedKeys(),
                 storeDir, config.stalledDownload()), registration, realisations, config, queues.substitutions(),
-                config.narCompression(), clock);
-        this.builds = new Builds(tables, config, registration, queues.builds(), clock);
+                config.narCompression(), clock, metrics);
+        this.builds = new Builds(tables, config, registration, queues.builds(), clock, metrics);
         this.graph = new BuildGraph(tables, storeDir, queries, derivations, builds, substitution, queues.announcements(), clock);
         this.roots = new GcRoots(tables, storeDir, clock);
         this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
@@ -108,10 +122,10 @@ public final class StoreFunctions {
 
     /**
      * The functions over the tables, bucket and queues of {@code config}'s installation, on the
-     * system clock; ended build submissions are announced on the event bus {@code CUMULUS_EVENT_BUS}
-     * of {@code env} too, when it names one.
+     * system clock, reporting to {@code metrics}; ended build submissions are announced on the event
+     * bus {@code CUMULUS_EVENT_BUS} of {@code env} too, when it names one.
      */
-    public static StoreFunctions of(AwsClients clients, FunctionsConfig config, Map<String, String> env) {
+    public static StoreFunctions of(AwsClients clients, FunctionsConfig config, Map<String, String> env, Metrics metrics) {
         StoreQueues queues = StoreQueues.of(clients.sqs(), config.resourcePrefix());
         String bus = env.getOrDefault("CUMULUS_EVENT_BUS", "");
         if (!bus.isBlank()) {
@@ -119,11 +133,16 @@ public final class StoreFunctions {
         }
         return new StoreFunctions(StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), config.storeDir()),
                 new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())), config,
-                queues, Clock.systemUTC());
+                queues, Clock.systemUTC(), metrics);
     }
 
     public static StoreFunctions of(AwsClients clients, FunctionsConfig config) {
-        return of(clients, config, Map.of());
+        return of(clients, config, Map.of(), Metrics.NONE);
+    }
+
+    /** Where the functions report what they do. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     public Validity isValidPath(PathQuery q) {
@@ -227,6 +246,10 @@ public final class StoreFunctions {
         List<PathRegistration.Candidate> batch = r.paths().stream().map(p -> PathRegistration.Candidate.of(storeDir, p)).toList();
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
                 Optional.ofNullable(r.tempRootsOf()));
+        Set<StorePath> fresh = new HashSet<>(result.registered());
+        metrics.count(StoreMetrics.UPLOADED_PATHS, fresh.size());
+        metrics.count(StoreMetrics.UPLOADED_BYTES, batch.stream().filter(c -> fresh.contains(c.info().path()))
+                .mapToLong(c -> c.info().narSize()).sum());
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
                 result.alreadyValid().stream().map(storeDir::print).toList(),
                 result.stored().stream().map(i -> PathInfoEvent.of(storeDir, i)).toList());
@@ -292,8 +315,27 @@ public final class StoreFunctions {
         return roots.list();
     }
 
+    /** A collection, reported with what it freed and how long it ran (listing live or dead paths is not one). */
     public GarbageCollected collectGarbage(CollectGarbage c) {
-        return collector.collect(c);
+        boolean deletes = c.action() == null || c.action().equals(CollectGarbage.DELETE_DEAD)
+                || c.action().equals(CollectGarbage.DELETE_SPECIFIC);
+        long start = clock.millis();
+        GarbageCollected done;
+        try {
+            done = collector.collect(c);
+        } catch (RuntimeException | Error e) {
+            if (deletes) {
+                metrics.count(StoreMetrics.GC_RUNS, 1, "failed");
+            }
+            throw e;
+        }
+        if (deletes) {
+            metrics.count(StoreMetrics.GC_RUNS, 1, "done");
+            metrics.count(StoreMetrics.GC_FREED_PATHS, done.paths().size());
+            metrics.count(StoreMetrics.GC_FREED_BYTES, done.bytesFreed());
+            metrics.observe(StoreMetrics.GC_SECONDS, (clock.millis() - start) / 1000.0);
+        }
+        return done;
     }
 
     public Deletions queryDeletions(QueryDeletions q) {

@@ -20,6 +20,8 @@ import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
 import dev.cumulus.model.hash.HashFormat;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.narinfo.NarInfo;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
@@ -98,9 +100,12 @@ public final class Substitution {
     private final NarCompression compression;
     private final Clock clock;
 
+    private final Metrics metrics;
+
     public Substitution(StoreTables tables, Bucket bucket, Substituters upstream, PathRegistration registration,
                         Realisations realisations, FunctionsConfig config, JobQueue<SubstitutionJob> queue,
-                        NarCompression compression, Clock clock) {
+                        NarCompression compression, Clock clock, Metrics metrics) {
+        this.metrics = metrics;
         this.tables = tables;
         this.bucket = bucket;
         this.upstream = upstream;
@@ -310,6 +315,8 @@ public final class Substitution {
             }
         }
         long end = clock.instant().getEpochSecond();
+        metrics.count(StoreMetrics.SUBSTITUTED_PATHS, fetchedCount, "substituted");
+        metrics.count(StoreMetrics.SUBSTITUTED_PATHS, failed.size(), "failed");
         tables.substitutions().done(job.id(), failed, fetchedCount, end);
         if (job.step() != null) {
             steps.substitutionEnded(job.step(), query(new QuerySubstitution(job.id())));
@@ -555,6 +562,9 @@ public final class Substitution {
             try {
                 PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session));
                 count += result.registered().size();
+                Set<StorePath> fresh = new HashSet<>(result.registered());
+                metrics.count(StoreMetrics.SUBSTITUTED_BYTES, batch.stream().filter(c -> fresh.contains(c.info().path()))
+                        .mapToLong(c -> c.info().narSize()).sum());
                 inBatch.forEach(registered::add);
                 // The narinfos (the binary cache's view) go while the next batch registers, not before it.
                 List<PathRegistration.Candidate> written = batch;

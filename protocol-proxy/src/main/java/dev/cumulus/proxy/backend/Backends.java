@@ -9,6 +9,11 @@ import java.lang.reflect.Proxy;
 public record Backends(PathInfoService pathInfo, NarService nars, BuildService builds, RealisationService realisations,
                        RootService roots, SubstitutionService substitutions) {
 
+    /** The same backends, reporting each added path's upload latency to {@code metrics}. */
+    public Backends reportingTo(dev.cumulus.model.metrics.Metrics metrics) {
+        return new Backends(pathInfo, new MeteredNarService(nars, metrics), builds, realisations, roots, substitutions);
+    }
+
     public static Backends unavailable() {
         return new Backends(unavailable(PathInfoService.class, "path-info"), unavailable(NarService.class, "NAR store"),
                 unavailable(BuildService.class, "build"), unavailable(RealisationService.class, "realisation"),

@@ -18,8 +18,19 @@ public final class CloudResources {
     /** The store's signing key's name unless configured otherwise (in narinfo signatures: {@code cumulus-1:…}). */
     public static final String DEFAULT_SIGNING_KEY_NAME = "cumulus-1";
 
-    /** One item per valid store path, keyed by its hash part. */
-    public static final TableSpec PATHS = new TableSpec("paths", string("hashPart"), Optional.empty(), List.of(),
+    /**
+     * One item per valid store path, keyed by its hash part. The index lists the paths registered
+     * on a day (UTC, {@code registeredDay}), newest first: the dashboard's recent uploads.
+     */
+    public static final TableSpec PATHS = new TableSpec("paths", string("hashPart"), Optional.empty(),
+            List.of(new TableSpec.Index("by-registration", string("registeredDay"), Optional.of(TableSpec.number("registrationTime")))),
+            Optional.empty());
+
+    /**
+     * The store's totals (valid paths and their NAR bytes) as counters, spread over a few items so
+     * that concurrent registrations do not all write one item: the dashboard sums them.
+     */
+    public static final TableSpec STORE_STATS = new TableSpec("store-stats", string("id"), Optional.empty(), List.of(),
             Optional.empty());
 
     /** One item per reference edge, keyed by the referenced path: QueryReferrers is one Query. */
@@ -48,8 +59,12 @@ public final class CloudResources {
     /**
      * One item per build request (its id is the hash of the request, so identical outstanding
      * requests are one build): its derivation, state, attempts and outcome. Finished builds expire.
+     * Its indexes list the builds in one state (queued, running, built, failed) and the builds of one
+     * derivation, newest first.
      */
-    public static final TableSpec BUILDS = new TableSpec("builds", string("id"), Optional.empty(), List.of(),
+    public static final TableSpec BUILDS = new TableSpec("builds", string("id"), Optional.empty(),
+            List.of(new TableSpec.Index("by-state", string("state"), Optional.of(TableSpec.number("submittedAt"))),
+                    new TableSpec.Index("by-drv", string("drvPath"), Optional.of(TableSpec.number("submittedAt")))),
             Optional.of("expiresAt"));
 
     /** A build's log as runners send it, a chunk of lines per item in order; expires with the build. */
@@ -73,7 +88,7 @@ public final class CloudResources {
             Optional.of("expiresAt"));
 
     public static final List<TableSpec> TABLES = List.of(PATHS, REFERRERS, DERIVATION_OUTPUTS, REALISATIONS, GC_ROOTS,
-            BUILDS, BUILD_LOGS, SUBSTITUTIONS, BUILD_GRAPH);
+            BUILDS, BUILD_LOGS, SUBSTITUTIONS, BUILD_GRAPH, STORE_STATS);
 
     /** Build requests that failed their pool queue's receive count land here, whichever pool. */
     public static final QueueSpec BUILD_REQUESTS_DEAD = new QueueSpec("build-requests-dead", Duration.ofMinutes(5),

@@ -9,6 +9,7 @@ import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
@@ -88,20 +89,26 @@ public final class BuildsTable {
     }
 
     /**
+     * A build as a call that may end it left it: {@code endedNow} when that call ended it, false when
+     * it had ended already (or, abandoned, still has waiters).
+     */
+    public record Ending(BuildState state, boolean endedNow) {}
+
+    /**
      * One waiter of an outstanding build no longer waits; when it was the last, the build ends as
      * failed with {@code error} (unless a new waiter came meanwhile: the end is conditional on none).
      *
      * @return the build as it is afterwards
      */
-    public BuildState abandon(String id, String status, String error, long stopTime, long expiresAt) {
+    public Ending abandon(String id, String status, String error, long stopTime, long expiresAt) {
         BuildState left;
         try {
             left = addWaiters(id, -1);
         } catch (ConditionalCheckFailedException ended) {
-            return get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded"));
+            return new Ending(get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded")), false);
         }
         if (left.waiters() > 0) {
-            return left;
+            return new Ending(left, false);
         }
         return finish(id, BuildState.FAILED, status, error, Map.of(), stopTime, expiresAt, NO_LOG_END, true);
     }
@@ -146,8 +153,8 @@ public final class BuildsTable {
      *
      * @return the build as it ended, or as it was when it had ended already
      */
-    public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
-                             long stopTime, long expiresAt) {
+    public Ending finish(String id, String state, String status, String error, Map<String, String> outputs,
+                         long stopTime, long expiresAt) {
         return finish(id, state, status, error, outputs, stopTime, expiresAt, NO_LOG_END, false);
     }
 
@@ -155,8 +162,8 @@ public final class BuildsTable {
      * As {@link #finish(String, String, String, String, Map, long, long)}, recording where the build's
      * log ends: the chunk number after its last ({@link #NO_LOG_END} when not known).
      */
-    public BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
-                             long stopTime, long expiresAt, long logEnd) {
+    public Ending finish(String id, String state, String status, String error, Map<String, String> outputs,
+                         long stopTime, long expiresAt, long logEnd) {
         return finish(id, state, status, error, outputs, stopTime, expiresAt, logEnd, false);
     }
 
@@ -202,8 +209,8 @@ public final class BuildsTable {
         return values;
     }
 
-    private BuildState finish(String id, String state, String status, String error, Map<String, String> outputs,
-                              long stopTime, long expiresAt, long logEnd, boolean onlyUnwaited) {
+    private Ending finish(String id, String state, String status, String error, Map<String, String> outputs,
+                          long stopTime, long expiresAt, long logEnd, boolean onlyUnwaited) {
         Map<String, AttributeValue> values = finishValues(state, status, error, outputs, stopTime, expiresAt, logEnd);
         if (onlyUnwaited) {
             values.put(":none", Attributes.num(0));
@@ -215,13 +222,47 @@ public final class BuildsTable {
                     .expressionAttributeNames(FINISH_NAMES)
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW));
-            return state(updated.attributes());
+            return new Ending(state(updated.attributes()), true);
         } catch (ConditionalCheckFailedException ended) {
-            return get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded"));
+            return new Ending(get(id).orElseThrow(() -> new IllegalStateException("build " + id + " is not recorded")), false);
         }
     }
 
     public record Page(List<BuildState> builds, Optional<String> next) {}
+
+    /**
+     * Up to {@code limit} builds in {@code state}, newest first, after the page token {@code after}:
+     * one Query of the index, whatever the table's size.
+     */
+    public Page inState(String state, Optional<String> after, int limit) {
+        QueryResponse r = db.query(q -> {
+            q.tableName(table).indexName("by-state").keyConditionExpression("#s = :s")
+                    .expressionAttributeNames(Map.of("#s", "state"))
+                    .expressionAttributeValues(Map.of(":s", AttributeValue.fromS(state))).scanIndexForward(false).limit(limit);
+            after.ifPresent(token -> {
+                int dash = token.indexOf('-');
+                if (dash < 1) {
+                    throw new IllegalArgumentException("not a page token: " + token);
+                }
+                q.exclusiveStartKey(Map.of("id", AttributeValue.fromS(token.substring(dash + 1)),
+                        "state", AttributeValue.fromS(state), "submittedAt", AttributeValue.fromN(token.substring(0, dash))));
+            });
+        });
+        List<BuildState> builds = r.items().stream().map(BuildsTable::state).toList();
+        Optional<String> next = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
+                ? Optional.of(r.lastEvaluatedKey().get("submittedAt").n() + "-" + r.lastEvaluatedKey().get("id").s())
+                : Optional.empty();
+        return new Page(builds, next);
+    }
+
+    /** The last {@code limit} builds of the derivation {@code drvPath} (as printed), newest first: one Query. */
+    public List<BuildState> ofDerivation(String drvPath, int limit) {
+        return db.query(q -> q.tableName(table).indexName("by-drv").keyConditionExpression("#d = :d")
+                        .expressionAttributeNames(Map.of("#d", "drvPath"))
+                        .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(drvPath))).scanIndexForward(false)
+                        .limit(limit))
+                .items().stream().map(BuildsTable::state).toList();
+    }
 
     /** Up to {@code limit} builds, in no particular order, after the page token {@code after}. */
     public Page list(Optional<String> after, int limit) {

@@ -96,6 +96,20 @@ public final class PathInfoTable {
 
     public record Page(List<StorePath> paths, Optional<String> next) {}
 
+    /** The day (UTC, ISO) a path registered at {@code registrationTime} (epoch seconds) is listed under. */
+    public static String registeredDay(long registrationTime) {
+        return java.time.LocalDate.ofInstant(java.time.Instant.ofEpochSecond(registrationTime), java.time.ZoneOffset.UTC).toString();
+    }
+
+    /** Up to {@code limit} paths registered on {@code day} ({@link #registeredDay}), newest first; one Query. */
+    public List<StoredPath> registeredOn(String day, int limit) {
+        return db.query(q -> q.tableName(table).indexName("by-registration").keyConditionExpression("#d = :d")
+                        .expressionAttributeNames(Map.of("#d", "registeredDay"))
+                        .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(day)))
+                        .scanIndexForward(false).limit(limit))
+                .items().stream().map(PathInfoTable::read).toList();
+    }
+
     /** A put that succeeds only if no path with that hash part is registered: for a registration transaction. */
     public TransactWriteItem putIfAbsent(StoredPath path) {
         return TransactWriteItem.builder().put(Put.builder().tableName(table).item(write(path))
@@ -331,6 +345,7 @@ public final class PathInfoTable {
         item.put("signatures", list(info.signatures().stream().map(Signature::render).toList()));
         info.ca().ifPresent(ca -> item.put("ca", AttributeValue.fromS(ca.render())));
         item.put("registrationTime", num(info.registrationTime()));
+        item.put("registeredDay", AttributeValue.fromS(registeredDay(info.registrationTime())));
         item.put("ultimate", AttributeValue.fromBool(info.ultimate()));
         stored.nar().ifPresent(n -> item.put("nar", narAttribute(n)));
         return item;

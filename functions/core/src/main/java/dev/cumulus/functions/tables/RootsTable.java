@@ -79,6 +79,16 @@ public final class RootsTable {
         BatchCalls.deleteAll(db, table, keys);
     }
 
+    /** The named roots, by name: one Query of their owner, however many temporary roots there are. */
+    public Map<String, StorePath> named() {
+        Map<String, StorePath> out = new TreeMap<>();
+        QueryPages.forEach(db, q -> q.tableName(table).keyConditionExpression("#o = :o")
+                        .expressionAttributeNames(Map.of("#o", "owner"))
+                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(NAMED))),
+                i -> out.put(Attributes.string(i, "root"), StorePath.parseBaseName(Attributes.string(i, "path"))));
+        return out;
+    }
+
     public void putNamed(String name, StorePath path) {
         db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(NAMED),
                 "root", AttributeValue.fromS(name), "path", AttributeValue.fromS(path.baseName()))));

@@ -7,7 +7,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /** The store's tables of one installation, by their physical names under a resource prefix. */
 public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable referrers,
                           DerivationOutputsTable derivationOutputs, RealisationTable realisations, BuildsTable builds,
-                          BuildLogTable buildLogs, RootsTable roots, SubstitutionsTable substitutions, GraphTable graph) {
+                          BuildLogTable buildLogs, RootsTable roots, SubstitutionsTable substitutions, GraphTable graph,
+                          StoreStatsTable stats) {
 
     public static StoreTables of(DynamoDbClient db, String prefix, StoreDir storeDir) {
         return new StoreTables(db,
@@ -19,7 +20,8 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
                 new BuildLogTable(db, CloudResources.BUILD_LOGS.physicalName(prefix)),
                 new RootsTable(db, CloudResources.GC_ROOTS.physicalName(prefix)),
                 new SubstitutionsTable(db, CloudResources.SUBSTITUTIONS.physicalName(prefix)),
-                new GraphTable(db, CloudResources.BUILD_GRAPH.physicalName(prefix)));
+                new GraphTable(db, CloudResources.BUILD_GRAPH.physicalName(prefix)),
+                new StoreStatsTable(db, CloudResources.STORE_STATS.physicalName(prefix)));
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.functions.dashboard.Dashboard;
+import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.NarCompression;
@@ -31,6 +33,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,6 +79,23 @@ public final class LargeStoreCollection {
             client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(true, false, List.of(nar.newPath(root))));
             client.call(StoreFunction.ADD_ROOT, new AddRoot("large", STORE.print(root.path())));
             System.out.printf(Locale.ROOT, "generated %d %.1f%n", paths + 1, seconds(generating));
+
+            // The dashboard's pages on this store, each loaded once, cold (no page scans a table).
+            Dashboard dashboard = new Dashboard(StoreTables.of(clients.dynamoDb(), prefix, STORE), bucket, STORE,
+                    java.time.Clock.systemUTC(), Optional.empty());
+            Map<String, String> pages = new LinkedHashMap<>();
+            pages.put("builds", "/");
+            pages.put("store", "/store");
+            pages.put("path", "/paths/" + root.path().hashPart());
+            pages.put("gc", "/gc");
+            for (var page : pages.entrySet()) {
+                long loading = System.nanoTime();
+                Dashboard.Response r = dashboard.handle(new Dashboard.Request("GET", page.getValue(), Map.of()));
+                if (r.status() != 200) {
+                    throw new IllegalStateException(page.getValue() + " answered " + r.status());
+                }
+                System.out.printf(Locale.ROOT, "dashboard-%s %.3f%n", page.getKey(), seconds(loading));
+            }
 
             invoker.reset();
             long collecting = System.nanoTime();

@@ -6,13 +6,18 @@ import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.BinaryCacheIngest;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.StoreFunctions;
+import dev.cumulus.functions.dashboard.Dashboard;
+import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.model.metrics.EmbeddedMetricFormat;
 import dev.cumulus.model.resources.CloudResources;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -36,7 +41,8 @@ public class StoreFunctionsProducer {
     @Produces
     @ApplicationScoped
     StoreFunctions storeFunctions() {
-        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)), FunctionsConfig.fromEnvironment(env), env);
+        return StoreFunctions.of(new AwsClients(AwsConfig.fromEnvironment(env)), FunctionsConfig.fromEnvironment(env), env,
+                EmbeddedMetricFormat.to(System.out));
     }
 
     /** The ingest of binary-cache uploads: from the uploads bucket into the store bucket, both named by the resource prefix. */
@@ -49,6 +55,18 @@ public class StoreFunctionsProducer {
         return new BinaryCacheIngest(new S3Bucket(s3, CloudResources.UPLOADS_BUCKET.physicalName(aws.resourcePrefix())),
                 new S3Bucket(s3, CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix())), functions, config.storeDir(),
                 config.narCompression());
+    }
+
+    /** The dashboard over the same installation's tables and bucket. */
+    @Produces
+    @ApplicationScoped
+    Dashboard dashboard() {
+        AwsConfig aws = AwsConfig.fromEnvironment(env);
+        AwsClients clients = new AwsClients(aws);
+        FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
+        return new Dashboard(StoreTables.of(clients.dynamoDb(), aws.resourcePrefix(), config.storeDir()),
+                new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix())), config.storeDir(),
+                Clock.systemUTC(), Optional.empty());
     }
 
     private static Map<String, String> environment() {
