@@ -34,7 +34,7 @@ import java.util.SortedMap;
  * goes, up to {@value #CLOSURE_LIMIT} paths).
  */
 final class StoreView {
-    static final int CLOSURE_LIMIT = 100_000;
+    static final int CLOSURE_LIMIT = 20_000;
     /** How many days back the recent uploads look for enough paths. */
     private static final int RECENT_DAYS = 7;
 
