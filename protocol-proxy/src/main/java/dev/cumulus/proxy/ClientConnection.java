@@ -3,7 +3,6 @@ package dev.cumulus.proxy;
 import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.wire.ClientOptions;
-import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.model.wire.WireWriter;
 import dev.cumulus.proxy.backend.Backends;
@@ -37,14 +36,13 @@ abstract class ClientConnection implements Session {
     private final HangupWatchingInputStream input;
     private final String id = UUID.randomUUID().toString();
 
-    ClientConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits,
-                     Metrics metrics) {
-        this.metrics = metrics;
-        this.storeDir = storeDir;
-        this.backends = backends;
+    ClientConnection(ProxyConfig config, Caller caller, InputStream in, OutputStream out) {
+        this.metrics = config.metrics();
+        this.storeDir = config.storeDir();
+        this.backends = config.backends();
         this.caller = caller;
         this.input = new HangupWatchingInputStream(new BufferedInputStream(in, 64 * 1024));
-        this.in = new WireReader(input, limits);
+        this.in = new WireReader(input, config.limits());
         this.out = new WireWriter(new BufferedOutputStream(out, 64 * 1024));
         this.store = new StoreOperations(storeDir, backends, this);
     }

@@ -5,12 +5,10 @@ import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.io.TeeInputStream;
-import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.nar.NarReader;
 import dev.cumulus.model.store.ContentAddressMethod;
 import dev.cumulus.model.store.PathInfo;
-import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildMode;
 import dev.cumulus.model.wire.FramedInputStream;
@@ -20,7 +18,6 @@ import dev.cumulus.model.wire.KeyedBuildResult;
 import dev.cumulus.model.wire.ProtocolVersion;
 import dev.cumulus.model.wire.ServerHandshake;
 import dev.cumulus.model.wire.WireFormatException;
-import dev.cumulus.model.wire.WireLimits;
 import dev.cumulus.model.wire.WireReader;
 import dev.cumulus.model.wire.WireWriter;
 import dev.cumulus.model.wire.WorkerCodec;
@@ -28,7 +25,6 @@ import dev.cumulus.model.wire.WorkerOp;
 import dev.cumulus.model.wire.WorkerRequest.*;
 import dev.cumulus.model.wire.WorkerRequest;
 import dev.cumulus.model.wire.WorkerRequestReader;
-import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
 import dev.cumulus.proxy.backend.ClientLogger;
 import dev.cumulus.proxy.backend.NarService.PathBatch;
@@ -65,13 +61,9 @@ public final class DaemonConnection extends ClientConnection {
     private WorkerCodec codec;
     private StderrLogger logger;
 
-    public DaemonConnection(StoreDir storeDir, Backends backends, Caller caller, InputStream in, OutputStream out, WireLimits limits) {
-        super(storeDir, backends, caller, in, out, limits, Metrics.NONE);
-    }
-
     /** A connection of a transport configured by {@code config}, counting failed operations in its metrics. */
     public DaemonConnection(ProxyConfig config, Caller caller, InputStream in, OutputStream out) {
-        super(config.storeDir(), config.backends(), caller, in, out, config.limits(), config.metrics());
+        super(config, caller, in, out);
     }
 
     @Override

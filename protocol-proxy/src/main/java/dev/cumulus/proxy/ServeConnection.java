@@ -1,9 +1,7 @@
 package dev.cumulus.proxy;
 
-import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.store.PathInfo;
-import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import dev.cumulus.model.wire.BuildMode;
 import dev.cumulus.model.wire.BuildResult;
@@ -18,8 +16,6 @@ import dev.cumulus.model.wire.ServeRequest.*;
 import dev.cumulus.model.wire.ServeRequest;
 import dev.cumulus.model.wire.ServeRequestReader;
 import dev.cumulus.model.wire.WireFormatException;
-import dev.cumulus.model.wire.WireLimits;
-import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.Caller;
 import dev.cumulus.proxy.backend.ClientLogger;
 import dev.cumulus.proxy.backend.StoreException;
@@ -50,20 +46,10 @@ public final class ServeConnection extends ClientConnection {
     /** The command being served, for counting it if it fails. */
     private ServeCommand serving;
 
-    public ServeConnection(StoreDir storeDir, Backends backends, Caller caller, boolean writeAllowed, InputStream in,
-                           OutputStream out, OutputStream err, WireLimits limits) {
-        this(storeDir, backends, caller, writeAllowed, in, out, err, limits, Metrics.NONE);
-    }
-
     /** A connection of a transport configured by {@code config}, counting failed commands in its metrics. */
     public ServeConnection(ProxyConfig config, Caller caller, boolean writeAllowed, InputStream in, OutputStream out,
                            OutputStream err) {
-        this(config.storeDir(), config.backends(), caller, writeAllowed, in, out, err, config.limits(), config.metrics());
-    }
-
-    private ServeConnection(StoreDir storeDir, Backends backends, Caller caller, boolean writeAllowed, InputStream in,
-                            OutputStream out, OutputStream err, WireLimits limits, Metrics metrics) {
-        super(storeDir, backends, caller, in, out, limits, metrics);
+        super(config, caller, in, out);
         this.writeAllowed = writeAllowed;
         this.logger = new ServeLogger(err);
     }
