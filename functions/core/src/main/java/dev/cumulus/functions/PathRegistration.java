@@ -111,7 +111,12 @@ public final class PathRegistration {
      * paths' infos as committed.
      */
     public record Result(List<StorePath> registered, List<StorePath> alreadyValid, List<TransactWriteItem> refused,
-                         List<PathInfo> stored) {}
+                         List<PathInfo> stored) {
+        /** The NAR bytes of the paths this registration made valid. */
+        public long storedNarBytes() {
+            return stored.stream().mapToLong(PathInfo::narSize).sum();
+        }
+    }
 
     private static final Executor ASIDE = r -> Thread.ofVirtual().start(r);
 
@@ -221,9 +226,10 @@ public final class PathRegistration {
         List<TransactWriteItem> refused = new ArrayList<>();
         List<StorePath> registered = commit(fresh, alreadyValid, alongside, refused);
         Set<StorePath> committed = new HashSet<>(registered);
-        List<PathInfo> stored = fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList();
-        tables.stats().add(stored.size(), stored.stream().mapToLong(PathInfo::narSize).sum());
-        return new Result(registered, alreadyValid, refused, stored);
+        Result result = new Result(registered, alreadyValid, refused,
+                fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList());
+        tables.stats().add(result.stored().size(), result.storedNarBytes());
+        return result;
     }
 
     /**

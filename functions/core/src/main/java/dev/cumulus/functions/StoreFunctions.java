@@ -69,12 +69,10 @@ import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Every store function as a plain method from its request event to its response event. The Lambda
@@ -246,10 +244,8 @@ public final class StoreFunctions {
         List<PathRegistration.Candidate> batch = r.paths().stream().map(p -> PathRegistration.Candidate.of(storeDir, p)).toList();
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
                 Optional.ofNullable(r.tempRootsOf()));
-        Set<StorePath> fresh = new HashSet<>(result.registered());
-        metrics.count(StoreMetrics.UPLOADED_PATHS, fresh.size());
-        metrics.count(StoreMetrics.UPLOADED_BYTES, batch.stream().filter(c -> fresh.contains(c.info().path()))
-                .mapToLong(c -> c.info().narSize()).sum());
+        metrics.count(StoreMetrics.UPLOADED_PATHS, result.stored().size());
+        metrics.count(StoreMetrics.UPLOADED_BYTES, result.storedNarBytes());
         return new Registered(result.registered().stream().map(storeDir::print).toList(),
                 result.alreadyValid().stream().map(storeDir::print).toList(),
                 result.stored().stream().map(i -> PathInfoEvent.of(storeDir, i)).toList());

@@ -562,9 +562,7 @@ public final class Substitution {
             try {
                 PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session));
                 count += result.registered().size();
-                Set<StorePath> fresh = new HashSet<>(result.registered());
-                metrics.count(StoreMetrics.SUBSTITUTED_BYTES, batch.stream().filter(c -> fresh.contains(c.info().path()))
-                        .mapToLong(c -> c.info().narSize()).sum());
+                metrics.count(StoreMetrics.SUBSTITUTED_BYTES, result.storedNarBytes());
                 inBatch.forEach(registered::add);
                 // The narinfos (the binary cache's view) go while the next batch registers, not before it.
                 List<PathRegistration.Candidate> written = batch;
