@@ -6,7 +6,6 @@ import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.functions.dashboard.Dashboard;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.build.RunnerPool;
 import dev.cumulus.model.build.RunnerPools;
@@ -29,7 +28,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -153,9 +151,7 @@ final class LocalCommand implements Callable<Integer> {
         Path remoteProgram = RemoteProgram.write(state.resolve("remote-program"), socket.socket());
         LocalDashboard dashboard;
         try {
-            dashboard = new LocalDashboard(new Dashboard(StoreTables.of(stack.clients().dynamoDb(), prefix, dir),
-                    new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(prefix)), dir, Clock.systemUTC(),
-                    Optional.of(metrics)), dashboardPort);
+            dashboard = new LocalDashboard(Dashboard.of(stack.clients(), prefix, dir, Optional.of(metrics)), dashboardPort);
         } catch (java.net.BindException e) {
             throw new IOException("the dashboard's port " + dashboardPort + " is taken (another cumulus local?): "
                     + "give --dashboard-port N, or 0 for any free port", e);

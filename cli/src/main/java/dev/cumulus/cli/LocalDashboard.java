@@ -36,9 +36,7 @@ final class LocalDashboard implements AutoCloseable {
             URI uri = exchange.getRequestURI();
             Dashboard.Response r = dashboard.handle(new Dashboard.Request(exchange.getRequestMethod(), uri.getPath(),
                     Dashboard.Request.parseQuery(uri.getRawQuery())));
-            exchange.getResponseHeaders().set("Content-Type", r.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            r.headers().forEach(exchange.getResponseHeaders()::set);
+            r.allHeaders().forEach(exchange.getResponseHeaders()::set);
             boolean head = exchange.getRequestMethod().equals("HEAD");
             exchange.sendResponseHeaders(r.status(), head || r.body().length == 0 ? -1 : r.body().length);
             if (!head && r.body().length > 0) {

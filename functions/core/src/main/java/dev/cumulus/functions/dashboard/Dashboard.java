@@ -1,5 +1,7 @@
 package dev.cumulus.functions.dashboard;
 
+import dev.cumulus.aws.AwsClients;
+import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.tables.BuildsTable;
 import dev.cumulus.functions.tables.StoreStatsTable;
 import dev.cumulus.functions.tables.StoreTables;
@@ -8,16 +10,19 @@ import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.event.BuildEvents.BuildState;
 import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.metrics.MetricsRegistry;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.signing.Signature;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,24 +57,41 @@ public final class Dashboard {
         this.metrics = metrics;
     }
 
+    /**
+     * The dashboard of the installation whose resources share {@code prefix}, on the system clock,
+     * serving {@code /metrics} from {@code metrics} when there is one (locally; in AWS, CloudWatch has them).
+     */
+    public static Dashboard of(AwsClients clients, String prefix, StoreDir storeDir, Optional<MetricsRegistry> metrics) {
+        return new Dashboard(StoreTables.of(clients.dynamoDb(), prefix, storeDir),
+                new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(prefix)), storeDir, Clock.systemUTC(), metrics);
+    }
+
     /** A GET request: its path and its query's parameters (decoded). */
     public record Request(String method, String path, Map<String, String> query) {
         /** A raw query string's parameters, decoded; the first of a repeated one counts. */
         public static Map<String, String> parseQuery(String raw) {
-            Map<String, String> out = new java.util.LinkedHashMap<>();
+            Map<String, String> out = new LinkedHashMap<>();
             if (raw == null || raw.isEmpty()) {
                 return out;
             }
             for (String pair : raw.split("&")) {
                 int eq = pair.indexOf('=');
-                out.putIfAbsent(java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                out.putIfAbsent(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
             return out;
         }
     }
 
     public record Response(int status, String contentType, byte[] body, Map<String, String> headers) {
+        /** Every header to send: the page's own, its content type, and that no page is cached (they change as builds run). */
+        public Map<String, String> allHeaders() {
+            Map<String, String> all = new LinkedHashMap<>(headers);
+            all.put("Content-Type", contentType);
+            all.put("Cache-Control", "no-store");
+            return all;
+        }
+
         static Response html(int status, String html) {
             return new Response(status, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8), Map.of());
         }

@@ -6,7 +6,6 @@ import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.functions.dashboard.Dashboard;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.NarCompression;
@@ -83,8 +82,7 @@ public final class LargeStoreCollection {
             System.out.printf(Locale.ROOT, "generated %d %.1f%n", paths + 1, seconds(generating));
 
             // The dashboard's pages on this store, each loaded once, cold (no page scans a table).
-            Dashboard dashboard = new Dashboard(StoreTables.of(clients.dynamoDb(), prefix, STORE), bucket, STORE,
-                    java.time.Clock.systemUTC(), Optional.empty());
+            Dashboard dashboard = Dashboard.of(clients, prefix, STORE, Optional.empty());
             Map<String, String> pages = new LinkedHashMap<>();
             pages.put("builds", "/");
             pages.put("store", "/store");

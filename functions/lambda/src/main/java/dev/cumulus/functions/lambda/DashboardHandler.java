@@ -24,10 +24,7 @@ public class DashboardHandler implements RequestHandler<Map<String, Object>, Map
         Dashboard.Response r = dashboard.handle(request(event));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("statusCode", r.status());
-        Map<String, String> headers = new LinkedHashMap<>(r.headers());
-        headers.put("Content-Type", r.contentType());
-        headers.put("Cache-Control", "no-store");
-        response.put("headers", headers);
+        response.put("headers", r.allHeaders());
         response.put("body", new String(r.body(), StandardCharsets.UTF_8));
         response.put("isBase64Encoded", false);
         return response;

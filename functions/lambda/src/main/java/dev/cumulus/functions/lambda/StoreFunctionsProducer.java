@@ -7,12 +7,10 @@ import dev.cumulus.functions.BinaryCacheIngest;
 import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.functions.dashboard.Dashboard;
-import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.model.metrics.EmbeddedMetricFormat;
 import dev.cumulus.model.resources.CloudResources;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,11 +60,8 @@ public class StoreFunctionsProducer {
     @ApplicationScoped
     Dashboard dashboard() {
         AwsConfig aws = AwsConfig.fromEnvironment(env);
-        AwsClients clients = new AwsClients(aws);
-        FunctionsConfig config = FunctionsConfig.fromEnvironment(env);
-        return new Dashboard(StoreTables.of(clients.dynamoDb(), aws.resourcePrefix(), config.storeDir()),
-                new S3Bucket(clients.s3(), CloudResources.STORE_BUCKET.physicalName(aws.resourcePrefix())), config.storeDir(),
-                Clock.systemUTC(), Optional.empty());
+        return Dashboard.of(new AwsClients(aws), aws.resourcePrefix(), FunctionsConfig.fromEnvironment(env).storeDir(),
+                Optional.empty());
     }
 
     private static Map<String, String> environment() {
