@@ -50,10 +50,7 @@ final class MetricsDashboard extends Construct {
         metric.labels().forEach(l -> schema.append(',').append(l));
         schema.append('}');
         String name = EmbeddedMetricFormat.cloudWatchName(metric);
-        return MathExpression.Builder.create()
-                .expression("SEARCH('" + schema + " MetricName=\"" + name + "\"', '" + statistic + "', "
-                        + PERIOD.toSeconds() + ")")
-                .usingMetrics(Map.of()).label(name).period(PERIOD).build();
+        return search(schema + " MetricName=\"" + name + "\"", statistic, name);
     }
 
     /**
@@ -62,10 +59,14 @@ final class MetricsDashboard extends Construct {
      */
     private static IMetric lambdaErrors(String prefix) {
         String words = prefix.endsWith("-") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        return search("{AWS/Lambda,FunctionName} MetricName=\"Errors\" FunctionName=" + words, "Sum", "function errors");
+    }
+
+    /** The series CloudWatch's search {@code terms} finds, each as {@code statistic} over the dashboard's period. */
+    private static IMetric search(String terms, String statistic, String label) {
         return MathExpression.Builder.create()
-                .expression("SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\" FunctionName=" + words + "', 'Sum', "
-                        + PERIOD.toSeconds() + ")")
-                .usingMetrics(Map.of()).label("function errors").period(PERIOD).build();
+                .expression("SEARCH('" + terms + "', '" + statistic + "', " + PERIOD.toSeconds() + ")")
+                .usingMetrics(Map.of()).label(label).period(PERIOD).build();
     }
 
     private static GraphWidget graph(String title, IMetric... metrics) {
