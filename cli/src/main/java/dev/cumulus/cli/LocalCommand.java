@@ -46,6 +46,8 @@ import picocli.CommandLine.Option;
                 + "on a unix socket, over SSH and (through STATE_DIR/remote-program) over stdio. Stops on Ctrl-C."})
 final class LocalCommand implements Callable<Integer> {
     static final String SIGNING_KEY_NAME = "cumulus-local-1";
+    /** How many steps of a garbage collection run at once on this machine (Lambda runs a stage's steps side by side). */
+    static final int COLLECTION_STEPS_AT_ONCE = 4;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".cumulus",
             description = "Where the store's state, socket, keys and remote-program live (default: ${DEFAULT-VALUE}).")
@@ -185,6 +187,10 @@ final class LocalCommand implements Callable<Integer> {
         running.add(new QueueEventSource(stack.clients().sqs(),
                 CloudResources.BUILD_SUBMISSIONS.physicalName(stack.config().resourcePrefix()), StoreFunction.SUBMIT_GRAPHS,
                 client));
+        // As deployed: one step an invocation, a stage's steps side by side.
+        running.add(new QueueEventSource(stack.clients().sqs(),
+                CloudResources.COLLECTION_STEPS.physicalName(stack.config().resourcePrefix()), StoreFunction.COLLECTION_STEPS,
+                client, COLLECTION_STEPS_AT_ONCE, 1));
         for (RunnerPool pool : pools.pools()) {
             for (int i = 1; i <= runners(pool); i++) {
                 // The default pool's runners keep their names of before pools: runner-1, runner-2, …

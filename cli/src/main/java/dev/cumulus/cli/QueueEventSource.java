@@ -6,6 +6,7 @@ import dev.cumulus.model.event.QueueEvents.QueueMessage;
 import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -18,41 +19,50 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * messages the function handled (the others come back after their visibility timeout).
  */
 final class QueueEventSource implements AutoCloseable {
-    private final Thread thread;
+    private final List<Thread> pollers = new ArrayList<>();
     private volatile boolean closed;
 
+    /** Batches of up to ten messages, one invocation at a time. */
     QueueEventSource(SqsClient sqs, String queueName, StoreFunction<QueueMessages, MessagesHandled> function,
                      StoreFunctionClient functions) {
+        this(sqs, queueName, function, functions, 1, 10);
+    }
+
+    /** Batches of up to {@code batchSize} messages, {@code atOnce} invocations at a time (as a mapping's concurrency). */
+    QueueEventSource(SqsClient sqs, String queueName, StoreFunction<QueueMessages, MessagesHandled> function,
+                     StoreFunctionClient functions, int atOnce, int batchSize) {
         String url = sqs.getQueueUrl(g -> g.queueName(queueName)).queueUrl();
-        this.thread = Thread.ofVirtual().name(function.name() + "-events").start(() -> {
-            while (!closed) {
-                try {
-                    List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(2).maxNumberOfMessages(10))
-                            .messages();
-                    if (messages.isEmpty()) {
-                        continue;
-                    }
-                    MessagesHandled handled = functions.call(function, new QueueMessages(
-                            messages.stream().map(m -> new QueueMessage(m.messageId(), m.body())).toList()));
-                    Set<String> again = handled.batchItemFailures().stream().map(ItemFailure::itemIdentifier)
-                            .collect(Collectors.toSet());
-                    for (Message m : messages) {
-                        if (!again.contains(m.messageId())) {
-                            sqs.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle()));
+        for (int i = 0; i < atOnce; i++) {
+            pollers.add(Thread.ofVirtual().name(function.name() + "-events-" + i).start(() -> {
+                while (!closed) {
+                    try {
+                        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(2)
+                                .maxNumberOfMessages(batchSize)).messages();
+                        if (messages.isEmpty()) {
+                            continue;
+                        }
+                        MessagesHandled handled = functions.call(function, new QueueMessages(
+                                messages.stream().map(m -> new QueueMessage(m.messageId(), m.body())).toList()));
+                        Set<String> again = handled.batchItemFailures().stream().map(ItemFailure::itemIdentifier)
+                                .collect(Collectors.toSet());
+                        for (Message m : messages) {
+                            if (!again.contains(m.messageId())) {
+                                sqs.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle()));
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        if (!closed) {
+                            System.err.println("cumulus local: " + function.name() + ": " + e.getMessage());
                         }
                     }
-                } catch (RuntimeException e) {
-                    if (!closed) {
-                        System.err.println("cumulus local: " + function.name() + ": " + e.getMessage());
-                    }
                 }
-            }
-        });
+            }));
+        }
     }
 
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        pollers.forEach(Thread::interrupt);
     }
 }

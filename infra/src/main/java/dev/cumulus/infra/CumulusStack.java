@@ -103,10 +103,12 @@ public final class CumulusStack extends Stack {
                 .build();
         deadLettered.addAlarmAction(new SnsAction(alarms));
         stuck.addAlarmAction(new SnsAction(alarms));
-        for (var dead : List.of(CloudResources.BUILD_SUBMISSIONS_DEAD, CloudResources.SUBSTITUTION_JOBS_DEAD)) {
+        for (var dead : List.of(CloudResources.BUILD_SUBMISSIONS_DEAD, CloudResources.SUBSTITUTION_JOBS_DEAD,
+                CloudResources.COLLECTION_STEPS_DEAD)) {
             Alarm.Builder.create(this, StoreData.logicalId(dead.name()) + "NotEmpty")
                     .alarmDescription("Messages reached " + dead.name() + ": the function that takes them failed "
-                            + "three times (a build submission or a substitution job was not handled).")
+                            + "each time it was given them (a build submission, a substitution job or a garbage "
+                            + "collection's step was not handled).")
                     .metric(data.queue(dead).metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
                             .period(Duration.minutes(5)).statistic("Maximum").build()))
                     .threshold(1)

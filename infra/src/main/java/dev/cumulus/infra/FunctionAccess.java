@@ -149,9 +149,15 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
         m.put(StoreFunction.ADD_ROOT.name(), writes(GC_ROOTS, PATHS));
         m.put(StoreFunction.REMOVE_ROOT.name(), writes(GC_ROOTS));
         m.put(StoreFunction.LIST_ROOTS.name(), reads(GC_ROOTS));
-        m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
+        // collect-garbage records a collection and queues its scan; collection-steps does the rest,
+        // handing its results on through the bucket; query-collection reads both.
+        m.put(StoreFunction.COLLECT_GARBAGE.name(), new FunctionAccess(Map.of(GC_ROOTS, Level.READ_WRITE,
+                STORE_STATS, Level.READ), BucketLevel.READ_WRITE_DELETE, List.of(CloudResources.COLLECTION_STEPS), false, false));
+        m.put(StoreFunction.COLLECTION_STEPS.name(), new FunctionAccess(Map.of(PATHS, Level.READ_WRITE,
                 REFERRERS, Level.READ_WRITE, DERIVATION_OUTPUTS, Level.READ_WRITE, REALISATIONS, Level.READ_WRITE,
-                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ, STORE_STATS, Level.READ_WRITE), BucketLevel.READ_WRITE_DELETE));
+                GC_ROOTS, Level.READ_WRITE, BUILDS, Level.READ, STORE_STATS, Level.READ_WRITE), BucketLevel.READ_WRITE_DELETE,
+                List.of(CloudResources.COLLECTION_STEPS), false, false));
+        m.put(StoreFunction.QUERY_COLLECTION.name(), new FunctionAccess(Map.of(GC_ROOTS, Level.READ), BucketLevel.READ));
         m.put(StoreFunction.QUERY_DELETIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.QUERY_COLLECTIONS.name(), reads(GC_ROOTS));
         m.put(StoreFunction.VERIFY_STORE.name(), new FunctionAccess(Map.of(PATHS, Level.READ), BucketLevel.READ));
@@ -192,7 +198,8 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
             StoreFunction.QUERY_REALISATION, StoreFunction.ADD_SIGNATURES, StoreFunction.REGISTER_PATHS,
             StoreFunction.SUBMIT_BUILD, StoreFunction.QUERY_BUILD, StoreFunction.QUERY_BUILDS, StoreFunction.ABANDON_BUILD, StoreFunction.ADD_TEMP_ROOTS,
             StoreFunction.RELEASE_TEMP_ROOTS, StoreFunction.ADD_ROOT, StoreFunction.LIST_ROOTS,
-            StoreFunction.COLLECT_GARBAGE, StoreFunction.QUERY_DELETIONS, StoreFunction.VERIFY_STORE);
+            StoreFunction.COLLECT_GARBAGE, StoreFunction.QUERY_COLLECTION, StoreFunction.QUERY_DELETIONS,
+            StoreFunction.VERIFY_STORE);
 
     /** The functions a build-runner calls. */
     public static final List<StoreFunction<?, ?>> CALLED_BY_RUNNER = List.of(StoreFunction.BUILD_STARTED,

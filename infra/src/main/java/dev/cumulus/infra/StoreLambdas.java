@@ -139,6 +139,10 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
                         .batchSize(1).reportBatchItemFailures(true).build());
+        // One step per invocation: a step is sized to take one, and steps of a stage run side by side.
+        aliases.get(StoreFunction.COLLECTION_STEPS.name()).addEventSource(
+                SqsEventSource.Builder.create(data.queue(CloudResources.COLLECTION_STEPS))
+                        .batchSize(1).reportBatchItemFailures(true).build());
         // The dashboard's URL, for those the account's IAM lets invoke it (lambda:InvokeFunctionUrl): nothing public.
         dashboardUrl = aliases.get(FunctionAccess.DASHBOARD).addFunctionUrl(FunctionUrlOptions.builder()
                 .authType(FunctionUrlAuthType.AWS_IAM).build());

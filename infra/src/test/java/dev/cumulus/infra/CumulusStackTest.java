@@ -204,6 +204,10 @@ class CumulusStackTest {
                         logicalId(data.table(CloudResources.GC_ROOTS)), logicalId(data.table(CloudResources.STORE_STATS)))),
                 referencesOf("register-paths", functions, policies));
         assertTrue(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.bucket())));
+        // A collection's steps reach its function one per invocation, side by side.
+        template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Match.objectLike(Map.of(
+                "EventSourceArn", Map.of("Fn::GetAtt", List.of(logicalId(data.queue(CloudResources.COLLECTION_STEPS)), "Arn")),
+                "BatchSize", 1, "FunctionResponseTypes", List.of("ReportBatchItemFailures"))));
         assertFalse(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.table(CloudResources.BUILD_LOGS))));
         // Readers cannot write: query-path-info's own role holds no write action.
         String readerPolicy = policiesOf("query-path-info", functions, policies);

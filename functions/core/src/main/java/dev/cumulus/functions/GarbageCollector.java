@@ -1,20 +1,34 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.functions.CollectionFiles.Batch;
+import dev.cumulus.functions.CollectionFiles.Doomed;
+import dev.cumulus.functions.CollectionFiles.Plan;
+import dev.cumulus.functions.CollectionFiles.Referrers;
+import dev.cumulus.functions.CollectionFiles.Request;
+import dev.cumulus.functions.CollectionFiles.Result;
+import dev.cumulus.functions.CollectionFiles.Rooted;
+import dev.cumulus.functions.CollectionFiles.ScannedPath;
+import dev.cumulus.functions.CollectionFiles.ScannedSegment;
 import dev.cumulus.functions.tables.BuildsTable;
-import dev.cumulus.functions.tables.PathInfoTable;
-import dev.cumulus.functions.tables.PathInfoTable.Scanned;
+import dev.cumulus.functions.tables.PathInfoTable.Marking;
 import dev.cumulus.functions.tables.RootsTable;
+import dev.cumulus.functions.tables.RootsTable.CollectionLostException;
+import dev.cumulus.functions.tables.RootsTable.Stage;
 import dev.cumulus.functions.tables.StoreTables;
-import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.DrvOutput;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.QueueEvents.MessagesHandled;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionReport;
 import dev.cumulus.model.event.RootEvents.CollectionState;
+import dev.cumulus.model.event.RootEvents.CollectionStep;
 import dev.cumulus.model.event.RootEvents.Deletions;
-import dev.cumulus.model.event.RootEvents.GarbageCollected;
-import dev.cumulus.model.store.PathInfo;
+import dev.cumulus.model.event.RootEvents.QueryCollection;
+import dev.cumulus.model.metrics.Metrics;
+import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.store.StoreDir;
 import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
@@ -33,60 +47,84 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Closure-aware garbage collection of the store, safe against uploads and builds running meanwhile.
+ * Closure-aware garbage collection of the store, safe against uploads and builds running meanwhile,
+ * at any size: a collection is a record in the roots table and a series of steps on the
+ * collection-steps queue, each small enough for one invocation, handing each other their results
+ * through the bucket ({@link CollectionFiles}). Its stages, each starting once every step of the
+ * one before is done (the record counts them, each step once however often it runs):
+ * <ol>
+ * <li>{@code scan}: every path, a scan segment a step;</li>
+ * <li>{@code plan}: then the roots and builds (so a path scanned was rooted, if at all, before the
+ *     roots were read: registrations write temporary roots before committing); what they reach is
+ *     live, the rest dead; the dead are put in levels, referrers before the paths they refer to, and
+ *     the levels in batches; the collection announces that it deletes and takes a lease;</li>
+ * <li>{@code mark}: each dead path of a batch is marked with the collection's id, on the condition
+ *     that it is as scanned, then its referrers are read (a referrer registered since the scan checked
+ *     it unmarked, so it is found here);</li>
+ * <li>{@code recheck}: the roots and builds are read again: a path rooted since is kept;</li>
+ * <li>{@code delete}, wave by wave (a wave's batches at once, the next after them): a marked path
+ *     that is rooted since or has a referrer still valid (a new one, or one kept in an earlier wave)
+ *     is kept and unmarked, else deleted on the condition that it is still marked by us (whoever roots
+ *     or refers to a path clears marks first), {@value #DELETE_AT_ONCE} in a transaction; then its
+ *     edges, derivation outputs, realisations and narinfo go: the item is the commit point, so a path
+ *     is never valid without its NAR, nor without a reference;</li>
+ * <li>{@code sweep}: NAR and narinfo objects no path refers to and older than the grace period.</li>
+ * </ol>
+ * A step that runs again (its invocation died or was cut off, or the queue delivered it twice) does
+ * its work again harmlessly; a step that fails fails the collection, whose marks the next takes over.
+ * The collection's lease, renewed by every step, keeps its marks from others; once it runs out the
+ * next collection abandons it, after which none of its deletes can commit.
  *
  * <p>A path is live if a root reaches it through references: a named root, a temporary root of a
  * connection whose lease holds, an input of a queued or running build, an output of a build that
  * finished in the last {@value #FINISHED_BUILD_HOLD_SECONDS} seconds (its clients root it when they
  * hear of it), and, as Nix's {@code keep-derivations}, the deriver of a live path.
- *
- * <p>The protocol against concurrent writers (the other half is in {@code PathInfoTable}):
- * <ol>
- * <li>scan every path, then the roots and builds (so a path scanned was rooted, if at all, before
- *     the roots were read: registrations write temporary roots before committing);</li>
- * <li>mark each dead path with this collection's id, on the condition that it is as scanned;</li>
- * <li>read the roots and builds again: a path rooted since is unmarked and kept;</li>
- * <li>in referrers-first order, keep a marked path that has a referrer that stays (a valid one
- *     registered after the scan, whose registration checked the reference unmarked, or one we keep),
- *     else delete it on the condition that it is still marked by us (whoever roots or refers to a path
- *     clears marks first); paths go {@value #DELETE_BATCH} at a time in one transaction, so a path and
- *     its referrers in the batch go at once, and a batch with a revived path is decided again;</li>
- * <li>after paths' items, their edges, derivation outputs, realisations and narinfos go: the item is
- *     the commit point, so a path is never valid without its NAR;</li>
- * <li>NAR and narinfo objects that no path refers to and older than the grace period go last.</li>
- * </ol>
  */
 public final class GarbageCollector {
     static final long FINISHED_BUILD_HOLD_SECONDS = 600;
     private static final Logger LOG = Logger.getLogger(GarbageCollector.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** Paths one scan step reads at most (the store's count from its totals): well inside an invocation. */
+    static final long SEGMENT_PATHS = 100_000;
+    /** Scan steps at least, so that a small store's scan is spread too. */
+    static final int MIN_SEGMENTS = 2;
+    /** Dead paths one mark or delete step takes at most: ten transactions. */
+    static final int BATCH_PATHS = 10 * GarbageCollector.DELETE_AT_ONCE;
+    /** Paths one page of a listing holds. */
+    static final int PAGE_PATHS = 10_000;
+    /** Paths deleted in one transaction: a transaction's items, less the collection's check. */
+    static final int DELETE_AT_ONCE = dev.cumulus.functions.tables.PathInfoTable.DELETE_LIMIT;
+    /** Collection files older than this, of collections other than the sweeping one, go with the sweep. */
+    static final long FILES_KEPT_SECONDS = 24 * 3600;
+
     private final StoreTables tables;
     private final Bucket bucket;
     private final StoreDir storeDir;
     private final long defaultGraceSeconds;
     private final Clock clock;
+    private final JobQueue<CollectionStep> queue;
+    private final Metrics metrics;
     private final Interleaving interleaving;
 
-    public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock) {
-        this(tables, bucket, storeDir, defaultGraceSeconds, clock, Interleaving.NONE);
+    public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
+                            JobQueue<CollectionStep> queue, Metrics metrics) {
+        this(tables, bucket, storeDir, defaultGraceSeconds, clock, queue, metrics, Interleaving.NONE);
     }
 
     GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
-                     Interleaving interleaving) {
+                     JobQueue<CollectionStep> queue, Metrics metrics, Interleaving interleaving) {
         this.tables = tables;
         this.bucket = bucket;
         this.storeDir = storeDir;
         this.defaultGraceSeconds = defaultGraceSeconds;
         this.clock = clock;
+        this.queue = queue;
+        this.metrics = metrics;
         this.interleaving = interleaving;
     }
 
@@ -107,93 +145,531 @@ public final class GarbageCollector {
         default void deleting(StorePath path) {}
     }
 
-    public GarbageCollected collect(CollectGarbage request) {
+    /** Starts a collection: records it and queues its scan; it runs on in {@link #handle}. */
+    public CollectionState start(CollectGarbage request) {
         String action = request.action() == null ? CollectGarbage.DELETE_DEAD : request.action();
-        long now = clock.instant().getEpochSecond();
-        long maxFreed = request.maxFreed() < 0 ? Long.MAX_VALUE : request.maxFreed();
-        if (action.equals(CollectGarbage.RETURN_LIVE) || action.equals(CollectGarbage.RETURN_DEAD)) {
-            Map<StorePath, Scanned> scanned = scan();
-            Set<StorePath> live = closure(roots(now), scanned);
-            return new GarbageCollected(print(action.equals(CollectGarbage.RETURN_LIVE)
-                    ? new TreeSet<>(live).stream().filter(scanned::containsKey).toList()
-                    : scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList()), 0, List.of());
-        }
-        if (!action.equals(CollectGarbage.DELETE_DEAD) && !action.equals(CollectGarbage.DELETE_SPECIFIC)) {
+        if (!List.of(CollectGarbage.RETURN_LIVE, CollectGarbage.RETURN_DEAD, CollectGarbage.DELETE_DEAD,
+                CollectGarbage.DELETE_SPECIFIC).contains(action)) {
             throw new StoreException("unknown garbage collector action '" + action + "'");
         }
         if (!request.specific() && action.equals(CollectGarbage.DELETE_SPECIFIC)) {
             throw new StoreException("Cannot delete the entire store");
         }
-        Progress progress = new Progress("gc-" + now + "-" + Long.toHexString(RANDOM.nextLong()));
-        tables.roots().startCollection(progress.gc, now);
-        try {
-            GarbageCollected done = deleteDead(request, progress, maxFreed, now);
-            progress.set("removedObjects", done.removedObjects().size());
-            progress.finish(CollectionState.DONE, null);
-            return done;
-        } catch (RuntimeException | Error e) {
-            // Written even when the invocation is being cut off, so that the next collection need not
-            // wait for the lease to run out before it takes this one's marks over.
-            boolean interrupted = Thread.interrupted();
-            try {
-                progress.finish(CollectionState.FAILED, String.valueOf(e.getMessage()));
-            } catch (RuntimeException notRecorded) {
-                e.addSuppressed(notRecorded); // the lease runs out instead
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            throw e;
+        long now = clock.instant().getEpochSecond();
+        String gc = "gc-" + now + "-" + Long.toHexString(RANDOM.nextLong());
+        long paths = tables.stats().totals().paths();
+        int segments = (int) Math.max(MIN_SEGMENTS, Math.min(10_000, (paths + SEGMENT_PATHS - 1) / SEGMENT_PATHS));
+        new CollectionFiles(bucket, gc).putRequest(new Request(new CollectGarbage(action, request.paths(),
+                request.deleteReferrers(), request.maxFreed(), request.graceSeconds()), segments));
+        tables.roots().startCollection(gc, CollectionStep.SCAN, segments, now);
+        for (int segment = 0; segment < segments; segment++) {
+            queue.send(new CollectionStep(gc, CollectionStep.SCAN, 0, segment, null));
         }
+        return stage(gc).state();
     }
 
-    private GarbageCollected deleteDead(CollectGarbage request, Progress progress, long maxFreed, long now) {
-        Map<StorePath, Scanned> scanned = scan();
-        Set<StorePath> live = closure(roots(now), scanned);
-        progress.set("scanned", scanned.size());
-        if (request.specific()) {
-            return deleteSpecific(request, progress, scanned, live, maxFreed, now);
+    /** A collection's state and, once it is done, a page of its paths. */
+    public CollectionReport report(QueryCollection query) {
+        if (query.id() == null) {
+            throw new StoreException("'id' is missing");
         }
-        List<StorePath> dead = scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList();
-        progress.set("dead", dead.size());
-        progress.record(CollectionState.SCANNING);
-        Deletion deletion = delete(progress, referrersFirst(dead, scanned), scanned, maxFreed, now);
-        List<String> removed = maxFreed == Long.MAX_VALUE || deletion.bytesFreed < maxFreed
-                ? sweepBucket(scanned, deletion.deleted, now - grace(request)) : List.of();
-        return new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, removed);
+        Stage stage = stage(query.id());
+        CollectionState state = stage.state();
+        if (!state.phase().equals(CollectionState.DONE)) {
+            return new CollectionReport(state, List.of(), -1);
+        }
+        CollectionFiles files = new CollectionFiles(bucket, state.id());
+        Plan plan = files.plan(stage.plan());
+        if (query.page() < 0 || query.page() >= plan.results()) {
+            return new CollectionReport(state, List.of(), -1);
+        }
+        return new CollectionReport(state, files.result(stage.plan(), query.page()).paths(),
+                query.page() + 1 < plan.results() ? query.page() + 1 : -1);
     }
 
-    private Map<StorePath, Scanned> scan() {
-        Map<StorePath, Scanned> scanned = new LinkedHashMap<>();
-        tables.paths().scanAll(s -> scanned.put(s.stored().info().path(), s));
-        return scanned;
+    private Stage stage(String gc) {
+        return tables.roots().stage(gc).orElseThrow(() -> new StoreException("there is no collection '" + gc + "'"));
+    }
+
+    /** The collection-steps function: each message is one step of a collection. */
+    public MessagesHandled handle(QueueMessages messages) {
+        return messages.each(CollectionStep.class, this::step);
     }
 
     /**
-     * A running collection's record: its counts so far, written with each step, and while it deletes
-     * its lease, renewed with each write; a write that finds the collection taken over stops it.
+     * Runs one step, if its collection is still at its stage (else it ran before and this is a late
+     * copy). A step that fails fails its collection, unless the invocation is being cut off: then it
+     * comes back, and the collection goes on.
      */
-    private final class Progress {
-        final String gc;
-        final Map<String, Long> counts = new LinkedHashMap<>();
-
-        Progress(String gc) {
-            this.gc = gc;
+    public void step(CollectionStep step) {
+        Optional<Stage> at = tables.roots().stage(step.gc());
+        if (at.isEmpty() || !at.get().state().running() || !at.get().stage().equals(step.recorded())) {
+            LOG.fine(() -> "collection " + step.gc() + " is past " + step.recorded() + " #" + step.index());
+            return;
         }
-
-        void set(String count, long value) {
-            counts.put(count, value);
+        Stage stage = at.get();
+        CollectionFiles files = new CollectionFiles(bucket, step.gc());
+        try {
+            switch (step.stage()) {
+                case CollectionStep.SCAN -> scan(step, files, stage);
+                case CollectionStep.PLAN -> plan(step, files);
+                case CollectionStep.MARK -> mark(step, files, stage);
+                case CollectionStep.RECHECK -> recheck(step, files, stage);
+                case CollectionStep.DELETE -> delete(step, files, stage);
+                case CollectionStep.SWEEP -> sweep(step, files, stage);
+                default -> throw new StoreException("unknown collection stage '" + step.stage() + "'");
+            }
+        } catch (CollectionLostException taken) {
+            LOG.warning(() -> taken.getMessage());
+        } catch (RuntimeException | Error e) {
+            if (cutOff(e)) {
+                throw e; // the invocation is being cut off: the step comes back and runs again
+            }
+            LOG.log(Level.WARNING, "collection " + step.gc() + " failed in " + step.recorded(), e);
+            tables.roots().finishCollection(step.gc(), CollectionState.FAILED, String.valueOf(e.getMessage()), Map.of(),
+                    now());
+            metrics.count(StoreMetrics.GC_RUNS, 1, "failed");
         }
+    }
 
-        void record(String phase) {
-            long at = clock.instant().getEpochSecond();
-            tables.roots().recordProgress(gc, phase, counts, at + Deletions.LEASE_SECONDS, at);
+    /** Whether {@code e} comes of the invocation being interrupted (its thread, or a call it made). */
+    private static boolean cutOff(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
         }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException
+                    || t instanceof software.amazon.awssdk.core.exception.AbortedException) {
+                return true;
+            }
+        }
+        return false;
+    }
 
-        void finish(String phase, String error) {
-            tables.roots().finishCollection(gc, phase, error, counts, clock.instant().getEpochSecond());
+    private void scan(CollectionStep step, CollectionFiles files, Stage stage) {
+        List<ScannedPath> paths = new ArrayList<>();
+        tables.paths().scanSegment(step.index(), (int) stage.steps(), s -> paths.add(new ScannedPath(
+                s.stored().info().path().baseName(),
+                s.stored().info().references().stream().map(StorePath::baseName).toList(),
+                s.stored().info().deriver().map(StorePath::baseName).orElse(null), s.stored().info().narSize(),
+                s.stored().info().registrationTime(), s.mark().orElse(null),
+                s.stored().nar().map(n -> n.key()).orElse(null))));
+        files.putSegment(step.index(), new ScannedSegment(paths));
+        done(step, Map.of("scanned", (long) paths.size()), null, () -> new Next(CollectionStep.PLAN, 0, 1, null));
+    }
+
+    /** Every path the scan read, by path, in the order of the segments. */
+    private Map<StorePath, ScannedPath> scanned(CollectionFiles files, int segments) {
+        Map<StorePath, ScannedPath> scanned = new LinkedHashMap<>();
+        for (int segment = 0; segment < segments; segment++) {
+            files.segment(segment).paths().forEach(p -> scanned.put(StorePath.parseBaseName(p.path()), p));
         }
+        return scanned;
+    }
+
+    private void plan(CollectionStep step, CollectionFiles files) {
+        Request request = files.request();
+        CollectGarbage asked = request.request();
+        Map<StorePath, ScannedPath> scanned = scanned(files, request.segments());
+        long now = now();
+        Set<StorePath> live = closure(roots(now), scanned);
+        String plan = "plan-" + Long.toHexString(RANDOM.nextLong());
+        if (asked.action().equals(CollectGarbage.RETURN_LIVE) || asked.action().equals(CollectGarbage.RETURN_DEAD)) {
+            List<String> listed = (asked.action().equals(CollectGarbage.RETURN_LIVE)
+                    ? scanned.keySet().stream().filter(live::contains)
+                    : scanned.keySet().stream().filter(p -> !live.contains(p))).sorted().map(storeDir::print).toList();
+            int pages = (listed.size() + PAGE_PATHS - 1) / PAGE_PATHS;
+            for (int page = 0; page < pages; page++) {
+                files.putResult(plan, page, new Result(listed.subList(page * PAGE_PATHS,
+                        Math.min(listed.size(), (page + 1) * PAGE_PATHS)), List.of()));
+            }
+            files.putPlan(plan, new Plan(0, List.of(), pages, 0, List.of(), null, false, true));
+            done(step, Map.of(), null, () -> new Next(CollectionStep.SWEEP, 0, 1, plan));
+            return;
+        }
+        List<StorePath> doomed;
+        String refusal = null;
+        List<String> requested = List.of();
+        if (asked.specific()) {
+            Specific specific = doomedSpecific(asked, scanned, live);
+            doomed = specific.doomed();
+            refusal = specific.refusal();
+            requested = asked.paths();
+        } else {
+            doomed = scanned.keySet().stream().filter(p -> !live.contains(p)).sorted().toList();
+        }
+        List<StorePath> ordered = referrersFirst(doomed, scanned);
+        Set<String> stale = staleMarks(scanned, now);
+        interleaving.scanned(ordered);
+        long maxFreed = asked.maxFreed() < 0 ? Long.MAX_VALUE : asked.maxFreed();
+        List<StorePath> candidates = new ArrayList<>();
+        long planned = 0;
+        for (StorePath p : ordered) {
+            if (planned >= maxFreed) {
+                break;
+            }
+            ScannedPath s = scanned.get(p);
+            if (s.mark() == null || stale.contains(s.mark())) {
+                candidates.add(p);
+                planned += s.narSize();
+            }
+        }
+        boolean sweep = !asked.specific() && (maxFreed == Long.MAX_VALUE || planned < maxFreed);
+        long edges = scanned.values().stream().mapToLong(s -> s.references().size()).sum();
+        List<List<Doomed>> batches = batches(candidates, scanned, realisationsByOutput(candidates));
+        List<Integer> waveStarts = new ArrayList<>();
+        for (int b = 0; b < batches.size(); b++) {
+            files.putBatch(plan, b, new Batch(batches.get(b)));
+            if (b == 0 || batches.get(b).getFirst().level() != batches.get(b - 1).getLast().level()) {
+                waveStarts.add(b);
+            }
+        }
+        files.putPlan(plan, new Plan(batches.size(), waveStarts, batches.size(), edges, requested, refusal, sweep, false));
+        if (batches.isEmpty()) {
+            done(step, Map.of("dead", 0L), null, () -> new Next(CollectionStep.SWEEP, 0, 1, plan));
+            return;
+        }
+        // Proxies cache path infos: announce the deletions first, so that by the time the first path
+        // goes every proxy has stopped serving what it holds (see Deletions).
+        tables.roots().beginDeletions(step.gc(), now + Deletions.LEASE_SECONDS, clock.millis());
+        done(step, Map.of("dead", (long) candidates.size()), null,
+                () -> new Next(CollectionStep.MARK, 0, batches.size(), plan));
+    }
+
+    /**
+     * The candidates (referrers first) in levels: a path's level is one more than the highest of the
+     * candidates that refer to it, so the paths of a level refer to none of each other. Consecutive
+     * small levels share a batch (deleted level by level by one step), which is a wave of its own; a
+     * level larger than a batch is several batches of that level alone, a wave that goes at once.
+     */
+    private List<List<Doomed>> batches(List<StorePath> candidates, Map<StorePath, ScannedPath> scanned,
+                                       Map<String, List<String>> realisations) {
+        Set<StorePath> among = new HashSet<>(candidates);
+        Map<StorePath, Integer> level = new HashMap<>();
+        for (StorePath p : candidates) {
+            level.putIfAbsent(p, 0);
+            for (String ref : scanned.get(p).references()) {
+                StorePath r = StorePath.parseBaseName(ref);
+                if (among.contains(r) && !r.equals(p)) {
+                    level.merge(r, level.get(p) + 1, Math::max);
+                }
+            }
+        }
+        List<StorePath> byLevel = new ArrayList<>(candidates);
+        byLevel.sort(java.util.Comparator.comparingInt(level::get)); // stable: referrers first within a level too
+        List<List<Doomed>> batches = new ArrayList<>();
+        List<Doomed> open = new ArrayList<>();
+        int from = 0;
+        while (from < byLevel.size()) {
+            int lv = level.get(byLevel.get(from));
+            int to = from;
+            while (to < byLevel.size() && level.get(byLevel.get(to)) == lv) {
+                to++;
+            }
+            List<Doomed> thisLevel = byLevel.subList(from, to).stream().map(p -> new Doomed(scanned.get(p), lv,
+                    realisations.getOrDefault(p.baseName(), List.of()))).toList();
+            if (open.size() + thisLevel.size() <= BATCH_PATHS) {
+                open.addAll(thisLevel);
+            } else {
+                if (!open.isEmpty()) {
+                    batches.add(open);
+                    open = new ArrayList<>();
+                }
+                if (thisLevel.size() <= BATCH_PATHS) {
+                    open.addAll(thisLevel);
+                } else {
+                    for (int i = 0; i < thisLevel.size(); i += BATCH_PATHS) {
+                        batches.add(new ArrayList<>(thisLevel.subList(i, Math.min(thisLevel.size(), i + BATCH_PATHS))));
+                    }
+                }
+            }
+            from = to;
+        }
+        if (!open.isEmpty()) {
+            batches.add(open);
+        }
+        return batches;
+    }
+
+    /** The realisations that name each candidate as their output, by base name. */
+    private Map<String, List<String>> realisationsByOutput(List<StorePath> candidates) {
+        if (candidates.isEmpty()) {
+            return Map.of();
+        }
+        Set<String> wanted = new HashSet<>();
+        candidates.forEach(p -> wanted.add(p.baseName()));
+        Map<String, List<String>> out = new HashMap<>();
+        tables.realisations().scanOutPaths().forEach((id, outPath) -> {
+            if (wanted.contains(outPath)) {
+                out.computeIfAbsent(outPath, k -> new ArrayList<>()).add(id);
+            }
+        });
+        return out;
+    }
+
+    private void mark(CollectionStep step, CollectionFiles files, Stage stage) {
+        Batch batch = files.batch(step.plan(), step.index());
+        List<Marking> markings = batch.paths().stream().map(d -> new Marking(
+                StorePath.parseBaseName(d.scanned().path()).hashPart(), d.scanned().registrationTime(),
+                Optional.ofNullable(d.scanned().mark()))).toList();
+        Set<String> marked = new HashSet<>(tables.paths().markAll(markings, step.gc(),
+                tables.roots().stillMarking(step.gc(), step.recorded())));
+        List<StorePath> markedPaths = batch.paths().stream().map(d -> StorePath.parseBaseName(d.scanned().path()))
+                .filter(p -> marked.contains(p.hashPart())).toList();
+        // Referrers registered since the scan (their registration found the path unmarked), read now
+        // that the marks are on: a later one finds the mark and clears it, failing our delete.
+        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(markedPaths,
+                files.plan(step.plan()).edges());
+        Map<String, List<String>> byPath = new LinkedHashMap<>();
+        for (StorePath p : markedPaths) {
+            byPath.put(p.baseName(), referrers.getOrDefault(p, List.of()).stream().map(StorePath::baseName).toList());
+        }
+        files.putReferrers(step.plan(), step.index(), new Referrers(byPath));
+        done(step, Map.of("marked", (long) markedPaths.size()), null,
+                () -> new Next(CollectionStep.RECHECK, 0, 1, null));
+    }
+
+    private void recheck(CollectionStep step, CollectionFiles files, Stage stage) {
+        Plan plan = files.plan(stage.plan());
+        if (interleaving != Interleaving.NONE) {
+            List<StorePath> marked = new ArrayList<>();
+            for (int b = 0; b < plan.batches(); b++) {
+                files.referrers(stage.plan(), b).byPath().keySet().forEach(p -> marked.add(StorePath.parseBaseName(p)));
+            }
+            interleaving.marked(marked);
+        }
+        // Roots written since the first reading, now that our marks are on: their writers revive
+        // what they root after writing, so what is rooted and not seen here will fail our delete.
+        files.putRooted(stage.plan(), new Rooted(roots(now()).stream().map(StorePath::baseName).sorted().toList()));
+        awaitAnnouncement(stage.announcedAtMillis());
+        done(step, Map.of(), null, () -> wave(plan, 0, stage.plan()));
+    }
+
+    private static Next wave(Plan plan, int wave, String planId) {
+        return wave < plan.waves()
+                ? new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId)
+                : new Next(CollectionStep.SWEEP, 0, 1, planId);
+    }
+
+    private void delete(CollectionStep step, CollectionFiles files, Stage stage) {
+        String gc = step.gc();
+        Batch batch = files.batch(step.plan(), step.index());
+        Map<String, List<String>> referrers = files.referrers(step.plan(), step.index()).byPath();
+        Set<String> rooted = new HashSet<>(files.rooted(step.plan()).paths());
+        // Paths of ours already gone: a run of this step before this one deleted them.
+        Set<String> present = tables.paths().getAll(referrers.keySet().stream()
+                .map(p -> StorePath.parseBaseName(p).hashPart()).toList()).keySet();
+        List<Doomed> gone = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        List<Doomed> ours = new ArrayList<>(); // referrers first: the batch is in level order
+        for (Doomed d : batch.paths()) {
+            if (!referrers.containsKey(d.scanned().path())) {
+                continue; // not marked by us: changed since the scan, or another collection's
+            }
+            if (present.contains(StorePath.parseBaseName(d.scanned().path()).hashPart())) {
+                ours.add(d);
+            } else {
+                gone.add(d);
+            }
+        }
+        long renewed = System.nanoTime();
+        for (int from = 0; from < ours.size(); from += DELETE_AT_ONCE) {
+            List<Doomed> chunk = ours.subList(from, Math.min(ours.size(), from + DELETE_AT_ONCE));
+            // A referrer still valid stays: a new path, one kept by an earlier wave or chunk, or one
+            // of this chunk that is kept (those deleted before are gone; those going with it go at once).
+            Set<StorePath> asked = new HashSet<>();
+            chunk.forEach(d -> referrers.get(d.scanned().path()).forEach(r -> asked.add(StorePath.parseBaseName(r))));
+            Set<StorePath> valid = new HashSet<>(tables.paths().valid(asked));
+            Set<StorePath> keptHere = new HashSet<>();
+            while (true) {
+                List<Doomed> going = decide(chunk, gc, rooted, referrers, valid, keptHere);
+                going.forEach(d -> interleaving.deleting(StorePath.parseBaseName(d.scanned().path())));
+                Set<String> revived = tables.deleteMarked(going.stream()
+                        .map(d -> StorePath.parseBaseName(d.scanned().path()).hashPart()).toList(), gc);
+                if (revived.isEmpty()) {
+                    gone.addAll(going);
+                    break;
+                }
+                // Nothing of the chunk went; the revived stay (their mark is off), and so does what of it they refer to.
+                going.stream().map(d -> StorePath.parseBaseName(d.scanned().path()))
+                        .filter(p -> revived.contains(p.hashPart())).forEach(keptHere::add);
+            }
+            keptHere.forEach(p -> kept.add(storeDir.print(p)));
+            if (System.nanoTime() - renewed > RENEW_NANOS) {
+                tables.roots().renewLease(gc, lease(), now());
+                renewed = System.nanoTime();
+            }
+        }
+        forget(gone);
+        long freed = gone.stream().mapToLong(d -> d.scanned().narSize()).sum();
+        files.putResult(step.plan(), step.index(), new Result(gone.stream()
+                .map(d -> storeDir.print(StorePath.parseBaseName(d.scanned().path()))).toList(), kept));
+        Plan plan = files.plan(step.plan());
+        done(step, Map.of("deleted", (long) gone.size(), "bytesFreed", freed),
+                () -> tables.stats().add(-gone.size(), -freed), () -> wave(plan, step.wave() + 1, step.plan()));
+    }
+
+    /**
+     * Which of {@code chunk} (referrers first) may go: not rooted since the first reading, and with no
+     * referrer that stays (a valid one other than those of the chunk that go with it, or one kept
+     * here). Those that may not are added to {@code kept} and unmarked.
+     */
+    private List<Doomed> decide(List<Doomed> chunk, String gc, Set<String> rooted, Map<String, List<String>> referrers,
+                                Set<StorePath> valid, Set<StorePath> kept) {
+        Set<StorePath> going = new HashSet<>();
+        List<Doomed> out = new ArrayList<>();
+        for (Doomed d : chunk) {
+            StorePath p = StorePath.parseBaseName(d.scanned().path());
+            if (kept.contains(p)) {
+                continue;
+            }
+            boolean live = rooted.contains(d.scanned().path()) || referrers.get(d.scanned().path()).stream()
+                    .map(StorePath::parseBaseName)
+                    .anyMatch(r -> !r.equals(p) && (kept.contains(r) || (valid.contains(r) && !going.contains(r))));
+            if (live) {
+                kept.add(p);
+                tables.paths().unmark(p.hashPart(), gc);
+            } else {
+                going.add(p);
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /** The lease is renewed within a step this often at least, well inside {@link Deletions#LEASE_SECONDS}. */
+    private static final long RENEW_NANOS = Deletions.LEASE_SECONDS / 4 * 1_000_000_000L;
+
+    /** What deleted paths leave behind: their edges, derivation outputs, realisations and narinfos. */
+    private void forget(List<Doomed> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        Map<StorePath, List<StorePath>> references = new LinkedHashMap<>();
+        List<String> objects = new ArrayList<>();
+        for (Doomed d : gone) {
+            StorePath p = StorePath.parseBaseName(d.scanned().path());
+            references.put(p, d.scanned().references().stream().map(StorePath::parseBaseName).toList());
+            if (p.isDerivation()) {
+                tables.derivationOutputs().delete(p);
+            }
+            for (String id : d.realisations()) {
+                tables.realisations().delete(id);
+                objects.add(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
+            }
+            objects.add(BinaryCacheLayout.narInfoKey(p));
+        }
+        tables.referrers().deleteEdges(references);
+        try {
+            bucket.deleteAll(objects);
+        } catch (IOException e) {
+            // The paths are gone; objects left behind are swept as unreferenced by a later collection.
+            LOG.log(Level.WARNING, "removing the bucket objects of " + gone.size() + " deleted paths failed", e);
+        }
+    }
+
+    private void sweep(CollectionStep step, CollectionFiles files, Stage stage) {
+        String gc = step.gc();
+        long now = now();
+        if (stage.state().phase().equals(CollectionState.DELETING)) {
+            tables.roots().endDeletions(gc, CollectionState.SWEEPING, now);
+        }
+        Plan plan = files.plan(step.plan());
+        Request request = files.request();
+        List<String> deleted = new ArrayList<>();
+        for (int b = 0; b < plan.batches(); b++) {
+            deleted.addAll(files.result(step.plan(), b).paths());
+        }
+        long removed = 0;
+        if (plan.sweep()) {
+            removed = sweepBucket(gc, scanned(files, request.segments()), deleted, now - grace(request.request()));
+        }
+        String error = plan.refusal();
+        if (error == null && !plan.requested().isEmpty()) {
+            // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
+            Set<String> gone = new HashSet<>(deleted);
+            Set<StorePath> planned = new HashSet<>();
+            for (int b = 0; b < plan.batches(); b++) {
+                files.batch(step.plan(), b).paths().forEach(d -> planned.add(StorePath.parseBaseName(d.scanned().path())));
+            }
+            error = PathQueries.parseAll(storeDir, plan.requested()).stream()
+                    .filter(p -> planned.contains(p) && !gone.contains(storeDir.print(p))).sorted().findFirst()
+                    .map(this::stillAlive).orElse(null);
+        }
+        boolean first = tables.roots().completeStep(gc, step.recorded(), 0, Map.of("removedObjects", removed), now, now);
+        CollectionState ended = stage(gc).state();
+        tables.roots().finishCollection(gc, error == null ? CollectionState.DONE : CollectionState.FAILED, error, Map.of(),
+                now);
+        if (!first || plan.listing()) {
+            return; // an earlier run of this step ended it, or it only listed
+        }
+        metrics.count(StoreMetrics.GC_RUNS, 1, error == null ? "done" : "failed");
+        metrics.count(StoreMetrics.GC_FREED_PATHS, ended.deleted());
+        metrics.count(StoreMetrics.GC_FREED_BYTES, ended.bytesFreed());
+        metrics.observe(StoreMetrics.GC_SECONDS, Math.max(0, now - ended.startedAt()));
+        LOG.info(() -> "collection " + gc + ": " + ended.marked() + " paths marked, " + ended.deleted() + " deleted");
+    }
+
+    private String stillAlive(StorePath path) {
+        return "Cannot delete path '" + storeDir.print(path) + "' since it is still alive. "
+                + "To find out why, use: nix-store --query --roots and nix-store --query --referrers";
+    }
+
+    /** What comes after a stage: its stage, wave and number of steps, and the plan (null: the same). */
+    private record Next(String stage, int wave, int steps, String plan) {
+        String recorded() {
+            return new CollectionStep("", stage, wave, 0, null).recorded();
+        }
+    }
+
+    /**
+     * Records {@code step} done with {@code counts}; {@code once} runs if this was the run that
+     * recorded it. If it was the stage's last, the one caller that moves the collection on queues the
+     * steps of the stage {@code next} names. A run that finds the collection moved on and none of the
+     * new stage's steps done queues them again: a run before it may have died between moving it on
+     * and queuing them (a step queued twice does its work twice, harmlessly).
+     */
+    private void done(CollectionStep step, Map<String, Long> counts, Runnable once, java.util.function.Supplier<Next> next) {
+        long now = now();
+        boolean counted = tables.roots().completeStep(step.gc(), step.recorded(), step.index(), counts, lease(), now);
+        if (counted && once != null) {
+            once.run();
+        }
+        Optional<Stage> at = tables.roots().stage(step.gc());
+        if (at.isEmpty() || !at.get().state().running()) {
+            return;
+        }
+        if (at.get().stage().equals(step.recorded()) && at.get().complete()) {
+            Next then = next.get();
+            if (tables.roots().advance(step.gc(), step.recorded(), then.recorded(), then.steps(), then.plan(), now())) {
+                queue(step.gc(), then);
+            }
+        } else if (!counted && at.get().done() == 0 && at.get().stage().equals(next.get().recorded())) {
+            queue(step.gc(), next.get());
+        }
+    }
+
+    private void queue(String gc, Next next) {
+        String plan = next.plan() != null ? next.plan() : stage(gc).plan();
+        if (next.stage().equals(CollectionStep.DELETE)) {
+            Plan content = new CollectionFiles(bucket, gc).plan(plan);
+            for (int b = content.waveStarts().get(next.wave()); b < content.waveEnd(next.wave()); b++) {
+                queue.send(new CollectionStep(gc, CollectionStep.DELETE, next.wave(), b, plan));
+            }
+        } else {
+            for (int i = 0; i < next.steps(); i++) {
+                queue.send(new CollectionStep(gc, next.stage(), next.wave(), i, plan));
+            }
+        }
+    }
+
+    private long now() {
+        return clock.instant().getEpochSecond();
+    }
+
+    private long lease() {
+        return now() + Deletions.LEASE_SECONDS;
     }
 
     private long grace(CollectGarbage request) {
@@ -217,38 +693,42 @@ public final class GarbageCollector {
     }
 
     /** Everything the roots reach through references, and the derivers of what they reach. */
-    private static Set<StorePath> closure(Set<StorePath> roots, Map<StorePath, Scanned> scanned) {
+    private static Set<StorePath> closure(Set<StorePath> roots, Map<StorePath, ScannedPath> scanned) {
         Set<StorePath> live = new HashSet<>();
         List<StorePath> frontier = new ArrayList<>(roots);
         while (!frontier.isEmpty()) {
             StorePath p = frontier.removeLast();
-            Scanned s = scanned.get(p);
+            ScannedPath s = scanned.get(p);
             if (s == null || !live.add(p)) {
                 continue;
             }
-            PathInfo info = s.stored().info();
-            frontier.addAll(info.references());
-            info.deriver().filter(scanned::containsKey).ifPresent(frontier::add);
+            s.references().forEach(r -> frontier.add(StorePath.parseBaseName(r)));
+            if (s.deriver() != null) {
+                StorePath deriver = StorePath.parseBaseName(s.deriver());
+                if (scanned.containsKey(deriver)) {
+                    frontier.add(deriver);
+                }
+            }
         }
         return live;
     }
 
+    private record Specific(List<StorePath> doomed, String refusal) {}
+
     /**
-     * Deletes the requested paths as Nix's collector does (in their order): a path goes with every
-     * path that refers to it, directly or not, and only if none of them is live and, unless
+     * The requested paths to delete as Nix's collector takes them (in their order): a path goes with
+     * every path that refers to it, directly or not, and only if none of them is live and, unless
      * {@code deleteReferrers}, all of them were requested. {@code delete-specific} stops at the first
      * path that cannot go, with Nix's error, after deleting those before it; {@code delete-dead}
      * passes over it.
      */
-    private GarbageCollected deleteSpecific(CollectGarbage request, Progress progress, Map<StorePath, Scanned> scanned,
-                                            Set<StorePath> live, long maxFreed, long now) {
+    private Specific doomedSpecific(CollectGarbage request, Map<StorePath, ScannedPath> scanned, Set<StorePath> live) {
         boolean refuse = request.action().equals(CollectGarbage.DELETE_SPECIFIC);
         SortedSet<StorePath> requested = new TreeSet<>(PathQueries.parseAll(storeDir, request.paths()));
         Map<StorePath, List<StorePath>> referrers = new HashMap<>();
-        scanned.forEach((p, s) -> s.stored().info().references().stream().filter(r -> !r.equals(p))
+        scanned.forEach((p, s) -> s.references().stream().map(StorePath::parseBaseName).filter(r -> !r.equals(p))
                 .forEach(r -> referrers.computeIfAbsent(r, k -> new ArrayList<>()).add(p)));
         Set<StorePath> doomed = new LinkedHashSet<>();
-        StorePath stuck = null;
         for (StorePath path : requested) {
             if (!scanned.containsKey(path) || doomed.contains(path)) {
                 continue; // not valid, or going already with an earlier one
@@ -258,23 +738,10 @@ public final class GarbageCollector {
             if (closure.isPresent()) {
                 doomed.addAll(closure.get());
             } else if (refuse) {
-                stuck = path;
-                break;
+                return new Specific(new ArrayList<>(doomed), stillAlive(path));
             }
         }
-        progress.set("dead", doomed.size());
-        progress.record(CollectionState.SCANNING);
-        Deletion deletion = delete(progress, referrersFirst(doomed, scanned), scanned, maxFreed, now);
-        if (refuse && stuck == null) {
-            Set<StorePath> gone = new HashSet<>(deletion.deleted);
-            // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
-            stuck = requested.stream().filter(p -> doomed.contains(p) && !gone.contains(p)).findFirst().orElse(null);
-        }
-        if (stuck != null) {
-            throw new StoreException("Cannot delete path '" + storeDir.print(stuck) + "' since it is still alive. "
-                    + "To find out why, use: nix-store --query --roots and nix-store --query --referrers");
-        }
-        return new GarbageCollected(print(deletion.deleted), deletion.bytesFreed, List.of());
+        return new Specific(new ArrayList<>(doomed), null);
     }
 
     /**
@@ -299,7 +766,7 @@ public final class GarbageCollector {
     }
 
     /** Referrers before the paths they refer to. */
-    private static List<StorePath> referrersFirst(Iterable<StorePath> paths, Map<StorePath, Scanned> scanned) {
+    private static List<StorePath> referrersFirst(Iterable<StorePath> paths, Map<StorePath, ScannedPath> scanned) {
         Set<StorePath> among = new HashSet<>();
         paths.forEach(among::add);
         List<StorePath> referencesFirst = new ArrayList<>();
@@ -311,12 +778,13 @@ public final class GarbageCollector {
         return referencesFirst;
     }
 
-    private static void place(StorePath p, Set<StorePath> among, Map<StorePath, Scanned> scanned, Set<StorePath> placed,
+    private static void place(StorePath p, Set<StorePath> among, Map<StorePath, ScannedPath> scanned, Set<StorePath> placed,
                               List<StorePath> out) {
         if (!placed.add(p)) {
             return; // placed, or in progress: a cycle cannot form among valid paths other than a self-reference
         }
-        for (StorePath r : scanned.get(p).stored().info().references()) {
+        for (String ref : scanned.get(p).references()) {
+            StorePath r = StorePath.parseBaseName(ref);
             if (among.contains(r) && !r.equals(p)) {
                 place(r, among, scanned, placed, out);
             }
@@ -324,28 +792,10 @@ public final class GarbageCollector {
         out.add(p);
     }
 
-    private record Deletion(List<StorePath> deleted, long bytesFreed) {}
-
     /** The deletion generation caches consult ({@link Deletions}). */
     public Deletions deletions() {
         RootsTable.Deletions d = tables.roots().deletions(clock.instant().getEpochSecond());
         return new Deletions(d.generation(), d.deleting());
-    }
-
-    private Deletion delete(Progress progress, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed,
-                            long now) {
-        if (ordered.isEmpty()) {
-            return new Deletion(List.of(), 0);
-        }
-        // Proxies cache path infos: announce the deletions first, so that by the time the first path
-        // goes every proxy has stopped serving what it holds (see Deletions).
-        long announced = System.nanoTime();
-        tables.roots().beginDeletions(progress.gc, now + Deletions.LEASE_SECONDS, now);
-        try {
-            return delete(progress, ordered, scanned, maxFreed, now, announced);
-        } finally {
-            tables.roots().endDeletions(progress.gc, CollectionState.SWEEPING, clock.instant().getEpochSecond());
-        }
     }
 
     /**
@@ -353,9 +803,13 @@ public final class GarbageCollector {
      * that ended, failed, were abandoned or are forgotten, and those of collections whose lease ran out,
      * which this one abandons first (after which none of their deletes can commit).
      */
-    private Set<String> staleMarks(Map<StorePath, Scanned> scanned, long now) {
+    private Set<String> staleMarks(Map<StorePath, ScannedPath> scanned, long now) {
         Set<String> marks = new HashSet<>();
-        scanned.values().forEach(s -> s.mark().ifPresent(marks::add));
+        scanned.values().forEach(s -> {
+            if (s.mark() != null) {
+                marks.add(s.mark());
+            }
+        });
         if (marks.isEmpty()) {
             return Set.of();
         }
@@ -366,7 +820,8 @@ public final class GarbageCollector {
             CollectionState c = collections.get(mark);
             if (c == null || !c.phase().equals(CollectionState.DELETING) || tables.roots().abandon(mark, now)) {
                 if (c != null && c.phase().equals(CollectionState.DELETING)) {
-                    LOG.warning(() -> "collection " + mark + " let its lease run out; " + progressOf(c) + "; taking its marks over");
+                    LOG.warning(() -> "collection " + mark + " let its lease run out; " + c.marked() + " paths marked, "
+                            + c.deleted() + " deleted; taking its marks over");
                 }
                 stale.add(mark);
             }
@@ -374,137 +829,9 @@ public final class GarbageCollector {
         return stale;
     }
 
-    private static String progressOf(CollectionState c) {
-        return c.marked() + " paths marked, " + c.deleted() + " deleted";
-    }
-
-    /** How many deleted batches have their leftovers removed at once, behind the deletes. */
-    private static final int FORGETTING_AT_ONCE = 2;
-
-    /** How many paths are marked between two renewals of the lease. */
-    private static final int MARK_SLICE = 2_000;
-
-    private Deletion delete(Progress progress, List<StorePath> ordered, Map<StorePath, Scanned> scanned, long maxFreed,
-                            long now, long announced) {
-        String gc = progress.gc;
-        Set<String> stale = staleMarks(scanned, now);
-        interleaving.scanned(ordered);
-        List<Scanned> candidates = new ArrayList<>();
-        long planned = 0;
-        for (StorePath p : ordered) {
-            if (planned >= maxFreed) {
-                break;
-            }
-            Scanned s = scanned.get(p);
-            if (s.mark().isEmpty() || stale.contains(s.mark().get())) {
-                candidates.add(s);
-                planned += s.stored().info().narSize();
-            }
-        }
-        Set<StorePath> markedSet = new HashSet<>();
-        for (int from = 0; from < candidates.size(); from += MARK_SLICE) {
-            tables.paths().markAll(candidates.subList(from, Math.min(candidates.size(), from + MARK_SLICE)), gc)
-                    .forEach(m -> markedSet.add(m.info().path()));
-            progress.set("marked", markedSet.size());
-            progress.record(CollectionState.DELETING);
-        }
-        List<StorePath> marked = ordered.stream().filter(markedSet::contains).toList(); // still referrers first
-        if (marked.isEmpty()) {
-            return new Deletion(List.of(), 0);
-        }
-        interleaving.marked(marked);
-        // Roots written since the first reading, now that our marks are on: their writers revive
-        // what they root after writing, so what is rooted and not seen here will fail our delete.
-        Set<StorePath> rootedSince = roots(now);
-        Map<String, List<String>> realisationsByOutput = new HashMap<>();
-        tables.realisations().scanOutPaths().forEach((id, out) ->
-                realisationsByOutput.computeIfAbsent(out, k -> new ArrayList<>()).add(id));
-        // Referrers registered since the scan (their registration found the path unmarked): one
-        // outside what we marked and valid keeps the path. Those we marked keep it if we keep them.
-        long edges = scanned.values().stream().mapToLong(s -> s.stored().info().references().size()).sum();
-        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(marked, edges);
-        Set<StorePath> outside = new HashSet<>();
-        referrers.values().forEach(rs -> rs.stream().filter(r -> !markedSet.contains(r)).forEach(outside::add));
-        Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
-        progress.record(CollectionState.DELETING);
-        awaitAnnouncement(announced);
-
-        Set<StorePath> kept = new HashSet<>();
-        List<StorePath> deleted = new ArrayList<>();
-        long freed = 0;
-        // What a batch leaves behind goes while the next batches are decided and deleted: none of it
-        // is read again, and a path's item is what makes it valid.
-        List<Future<?>> forgetting = new ArrayList<>();
-        try (ExecutorService behind = Executors.newFixedThreadPool(FORGETTING_AT_ONCE, Thread.ofVirtual().factory())) {
-            for (int from = 0; from < marked.size(); from += DELETE_BATCH) {
-                List<StorePath> batch = marked.subList(from, Math.min(marked.size(), from + DELETE_BATCH));
-                List<StorePath> going = decide(batch, gc, rootedSince, referrers, validOutside, kept);
-                while (true) {
-                    going.forEach(interleaving::deleting);
-                    Set<String> revived = tables.deleteMarked(going.stream().map(StorePath::hashPart).toList(), gc);
-                    if (revived.isEmpty()) {
-                        break;
-                    }
-                    // Nothing of the batch went; the revived stay, and so does whatever of it they refer to.
-                    going.stream().filter(p -> revived.contains(p.hashPart())).forEach(kept::add);
-                    going = decide(going.stream().filter(p -> !kept.contains(p)).toList(), gc, rootedSince, referrers,
-                            validOutside, kept);
-                }
-                List<PathInfo> gone = going.stream().map(p -> scanned.get(p).stored().info()).toList();
-                tables.stats().add(-gone.size(), -gone.stream().mapToLong(PathInfo::narSize).sum());
-                for (PathInfo info : gone) {
-                    deleted.add(info.path());
-                    freed += info.narSize();
-                }
-                forgetting.add(behind.submit(() -> forget(gone, realisationsByOutput)));
-                progress.set("deleted", deleted.size());
-                progress.set("bytesFreed", freed);
-                progress.record(CollectionState.DELETING);
-            }
-        }
-        for (Future<?> f : forgetting) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException("interrupted while removing what deleted paths left");
-            }
-        }
-        LOG.info(() -> "collection " + gc + ": " + marked.size() + " paths marked, " + deleted.size() + " deleted");
-        return new Deletion(deleted, freed);
-    }
-
-    /**
-     * Paths deleted together, in one transaction: as they go at once and in referrers-first order, no
-     * path is ever valid without a reference (a batch's referrers went in an earlier batch, or go with it).
-     */
-    static final int DELETE_BATCH = PathInfoTable.DELETE_LIMIT;
-
-    /**
-     * Which of {@code batch} (referrers first) may go: not rooted since the first reading, and with no
-     * referrer that stays (a valid one we did not mark, or one we keep). The others are kept and unmarked.
-     */
-    private List<StorePath> decide(List<StorePath> batch, String gc, Set<StorePath> rootedSince,
-                                   Map<StorePath, List<StorePath>> referrers, Set<StorePath> validOutside, Set<StorePath> kept) {
-        List<StorePath> going = new ArrayList<>();
-        for (StorePath p : batch) {
-            boolean live = rootedSince.contains(p) || referrers.getOrDefault(p, List.of()).stream()
-                    .anyMatch(r -> !r.equals(p) && (validOutside.contains(r) || kept.contains(r)));
-            if (live) {
-                kept.add(p);
-                tables.paths().unmark(p.hashPart(), gc);
-            } else {
-                going.add(p);
-            }
-        }
-        return going;
-    }
-
-    /** Waits until {@link Deletions#ANNOUNCE_MILLIS} have passed since the announcement began. */
-    private static void awaitAnnouncement(long announcedNanos) {
-        long left = Deletions.ANNOUNCE_MILLIS - (System.nanoTime() - announcedNanos) / 1_000_000;
+    /** Waits until {@link Deletions#ANNOUNCE_MILLIS} have passed since the announcement. */
+    private void awaitAnnouncement(long announcedAtMillis) {
+        long left = announcedAtMillis + Deletions.ANNOUNCE_MILLIS - clock.millis();
         if (left > 0) {
             try {
                 Thread.sleep(left);
@@ -515,47 +842,37 @@ public final class GarbageCollector {
         }
     }
 
-    /** What deleted paths leave behind: their edges, derivation outputs, realisations and narinfos. */
-    private void forget(List<PathInfo> infos, Map<String, List<String>> realisationsByOutput) {
-        tables.referrers().deleteEdges(infos);
-        List<String> objects = new ArrayList<>();
-        for (PathInfo info : infos) {
-            if (info.path().isDerivation()) {
-                tables.derivationOutputs().delete(info.path());
-            }
-            for (String id : realisationsByOutput.getOrDefault(info.path().baseName(), List.of())) {
-                tables.realisations().delete(id);
-                objects.add(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
-            }
-            objects.add(BinaryCacheLayout.narInfoKey(info.path()));
-        }
-        try {
-            bucket.deleteAll(objects);
-        } catch (IOException e) {
-            // The paths are gone; objects left behind are swept as unreferenced by a later collection.
-            LOG.log(Level.WARNING, "removing the bucket objects of " + infos.size() + " deleted paths failed", e);
-        }
-    }
-
     /**
      * Removes NAR files no path refers to and narinfos of paths that are not valid, if older than
-     * {@code cutoff}: aborted uploads, and what deleted paths left. A path registered after the scan
-     * has its NAR uploaded or touched and its narinfo written recently, so the grace period keeps them.
+     * {@code cutoff}: aborted uploads, and what deleted paths left; and other collections' files once
+     * a day old. A path registered after the scan has its NAR uploaded or touched and its narinfo
+     * written recently, so the grace period keeps them.
      */
-    private List<String> sweepBucket(Map<StorePath, Scanned> scanned, List<StorePath> deleted, long cutoff) {
-        Set<StorePath> gone = new HashSet<>(deleted);
+    private long sweepBucket(String gc, Map<StorePath, ScannedPath> scanned, List<String> deleted, long cutoff) {
+        Set<String> gone = new HashSet<>(deleted);
         Set<String> nars = new HashSet<>();
         Set<String> hashParts = new HashSet<>();
         scanned.forEach((p, s) -> {
-            if (!gone.contains(p)) {
-                s.stored().nar().ifPresent(n -> nars.add(n.key()));
+            if (!gone.contains(storeDir.print(p))) {
+                if (s.narKey() != null) {
+                    nars.add(s.narKey());
+                }
                 hashParts.add(p.hashPart());
             }
         });
+        long filesCutoff = now() - FILES_KEPT_SECONDS;
         List<String> removed = new ArrayList<>();
         try {
             bucket.list("", o -> {
-                if (o.lastModified().getEpochSecond() >= cutoff) {
+                long modified = o.lastModified().getEpochSecond();
+                Optional<String> collection = CollectionFiles.collectionOf(o.key());
+                if (collection.isPresent()) {
+                    if (!collection.get().equals(gc) && modified < filesCutoff) {
+                        removed.add(o.key());
+                    }
+                    return;
+                }
+                if (modified >= cutoff) {
                     return;
                 }
                 String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(o.key());
@@ -569,10 +886,6 @@ public final class GarbageCollector {
         } catch (IOException e) {
             throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
         }
-        return removed;
-    }
-
-    private List<String> print(List<StorePath> paths) {
-        return paths.stream().map(storeDir::print).toList();
+        return removed.size();
     }
 }

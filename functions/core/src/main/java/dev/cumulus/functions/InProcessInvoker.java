@@ -74,6 +74,8 @@ public final class InProcessInvoker implements FunctionInvoker {
         bind(StoreFunction.REMOVE_ROOT, f::removeRoot);
         bind(StoreFunction.LIST_ROOTS, f::listRoots);
         bind(StoreFunction.COLLECT_GARBAGE, f::collectGarbage);
+        bind(StoreFunction.COLLECTION_STEPS, f::collectionSteps);
+        bind(StoreFunction.QUERY_COLLECTION, f::queryCollection);
         bind(StoreFunction.QUERY_DELETIONS, f::queryDeletions);
         bind(StoreFunction.QUERY_COLLECTIONS, f::queryCollections);
         bind(StoreFunction.VERIFY_STORE, f::verifyStore);

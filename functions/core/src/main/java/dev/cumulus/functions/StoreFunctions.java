@@ -46,10 +46,12 @@ import dev.cumulus.model.event.Responses.Validity;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionReport;
+import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.event.RootEvents.Collections;
 import dev.cumulus.model.event.RootEvents.Deletions;
-import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryCollection;
 import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
@@ -114,7 +116,8 @@ public final class StoreFunctions {
         this.builds = new Builds(tables, config, registration, queues.builds(), clock, metrics);
         this.graph = new BuildGraph(tables, storeDir, queries, derivations, builds, substitution, queues.announcements(), clock);
         this.roots = new GcRoots(tables, storeDir, clock);
-        this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock);
+        this.collector = new GarbageCollector(tables, bucket, storeDir, config.gcGraceSeconds(), clock,
+                queues.collectionSteps(), metrics);
         this.verifier = new StoreVerifier(tables, bucket, storeDir, substitution);
     }
 
@@ -311,27 +314,18 @@ public final class StoreFunctions {
         return roots.list();
     }
 
-    /** A collection, reported with what it freed and how long it ran (listing live or dead paths is not one). */
-    public GarbageCollected collectGarbage(CollectGarbage c) {
-        boolean deletes = c.action() == null || c.action().equals(CollectGarbage.DELETE_DEAD)
-                || c.action().equals(CollectGarbage.DELETE_SPECIFIC);
-        long start = clock.millis();
-        GarbageCollected done;
-        try {
-            done = collector.collect(c);
-        } catch (RuntimeException | Error e) {
-            if (deletes) {
-                metrics.count(StoreMetrics.GC_RUNS, 1, "failed");
-            }
-            throw e;
-        }
-        if (deletes) {
-            metrics.count(StoreMetrics.GC_RUNS, 1, "done");
-            metrics.count(StoreMetrics.GC_FREED_PATHS, done.paths().size());
-            metrics.count(StoreMetrics.GC_FREED_BYTES, done.bytesFreed());
-            metrics.observe(StoreMetrics.GC_SECONDS, (clock.millis() - start) / 1000.0);
-        }
-        return done;
+    /** Starts a collection; its steps run in {@link #collectionSteps}, {@link #queryCollection} follows it. */
+    public CollectionState collectGarbage(CollectGarbage c) {
+        return collector.start(c);
+    }
+
+    /** The collection-steps function: the steps of running collections (each reports its runs' metrics). */
+    public MessagesHandled collectionSteps(QueueMessages messages) {
+        return collector.handle(messages);
+    }
+
+    public CollectionReport queryCollection(QueryCollection q) {
+        return collector.report(q);
     }
 
     public Deletions queryDeletions(QueryDeletions q) {

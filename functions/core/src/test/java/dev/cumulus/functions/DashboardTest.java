@@ -11,7 +11,9 @@ import dev.cumulus.functions.tables.StoreStatsTable;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.BuildEvents.BuildState;
+import dev.cumulus.model.event.GarbageCollection;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.metrics.MetricsRegistry;
 import dev.cumulus.model.metrics.StoreMetrics;
 import dev.cumulus.model.store.PathInfo;
@@ -129,9 +131,11 @@ class DashboardTest {
     void aPathsPageShowsItsClosureReferencesReferrersAndTheStoreTotalsFollowUploadsAndCollections(LocalStack stack) {
         TestStore store = new TestStore(stack);
         MetricsRegistry metrics = new MetricsRegistry();
+        TestCollectionSteps steps = new TestCollectionSteps();
         StoreFunctions functions = new StoreFunctions(store.tables, store.bucket, new FunctionsConfig(STORE,
-                stack.config().resourcePrefix(), List.of(TestStore.TRUSTED.publicKey()), List.of()), StoreQueues.none(),
-                Clock.systemUTC(), metrics);
+                stack.config().resourcePrefix(), List.of(TestStore.TRUSTED.publicKey()), List.of()),
+                StoreQueues.none().withCollectionSteps(steps), Clock.systemUTC(), metrics);
+        StoreFunctionClient metered = new StoreFunctionClient(new InProcessInvoker(functions));
         Dashboard d = dashboard(store, metrics);
         StoreStatsTable.Totals before = store.tables.stats().totals();
         PathInfo dep = TestStore.signed("dash-dep");
@@ -158,7 +162,8 @@ class DashboardTest {
         assertTrue(page(d, "/store", Map.of()).contains(print(top.path())), "among the recent uploads");
 
         store.tables.roots().putNamed("dash-root", dep.path());
-        functions.collectGarbage(new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(top.path())), false, -1, -1));
+        GarbageCollection.run(metered, new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(top.path())), false,
+                -1, -1), state -> steps.drain(step -> TestStore.runStep(metered, step)));
         assertEquals(after.paths() - 1, store.tables.stats().totals().paths());
         assertEquals(1, metrics.value(StoreMetrics.GC_RUNS, "done"));
         assertEquals(1, metrics.value(StoreMetrics.GC_FREED_PATHS));

@@ -18,6 +18,7 @@ import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionStep;
 import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.Deletions;
@@ -104,11 +105,9 @@ class GarbageCollectorTest {
         assertEquals(List.of(), store.tables.referrers().referrers(orphanLib.path()), "the deleted referrer's edge went too");
 
         // Two hours on, with the default hour of grace: the unreferenced NAR files go, the live ones stay.
-        GarbageCollector later = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,
-                FunctionsConfig.DEFAULT_GC_GRACE_SECONDS, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)));
-        GarbageCollected swept = later.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
-        assertTrue(swept.removedObjects().containsAll(List.of(narKey(orphan), narKey(orphanLib), narKey(expired))),
-                swept.removedObjects().toString());
+        GarbageCollected swept = new TestCollectionSteps.Collector(GarbageCollector.Interleaving.NONE, store,
+                Clock.offset(Clock.systemUTC(), Duration.ofHours(2))).collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        assertTrue(swept.removedObjects() >= 3, String.valueOf(swept.removedObjects()));
         for (PathInfo p : List.of(orphan, orphanLib, expired)) {
             assertTrue(store.bucket.size(narKey(p)).isEmpty(), "its NAR file was removed");
         }
@@ -134,31 +133,31 @@ class GarbageCollectorTest {
         store.client.call(StoreFunction.ADD_ROOT, new AddRoot(name, print(kept)));
         List<Root> roots = store.client.call(StoreFunction.LIST_ROOTS, new ListRoots()).roots();
         assertTrue(roots.contains(new Root(name, print(kept), false)), roots.toString());
-        var e = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+        var e = assertThrows(FunctionFailedException.class, () -> store.collect(
                 new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(kept)), false, -1, -1)));
         assertTrue(e.getMessage().contains("since it is still alive"), e.getMessage());
         assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.ADD_ROOT,
                 new AddRoot("ghost", TestStore.print(TestStore.randomPath("ghost")))));
 
         // As Nix's daemon: a dead path that another valid path refers to goes only with it.
-        var refused = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+        var refused = assertThrows(FunctionFailedException.class, () -> store.collect(
                 new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), false, -1, -1)));
         assertEquals("Cannot delete path '" + print(doomed) + "' since it is still alive. To find out why, use: "
                 + "nix-store --query --roots and nix-store --query --referrers", refused.getMessage());
         assertTrue(store.valid(doomed.path()) && store.valid(user.path()), "nothing was deleted");
         // delete-dead among given paths passes over it instead.
-        GarbageCollected none = store.client.call(StoreFunction.COLLECT_GARBAGE,
+        GarbageCollected none = store.collect(
                 new CollectGarbage(CollectGarbage.DELETE_DEAD, List.of(print(doomed)), false, -1, -1));
         assertEquals(List.of(), none.paths());
         // Named with its referrer, or with delete-referrers (Nix 2.35's --also-referrers), it goes, referrer first.
-        GarbageCollected done = store.client.call(StoreFunction.COLLECT_GARBAGE,
+        GarbageCollected done = store.collect(
                 new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed), print(user)), false, -1, -1));
         assertEquals(List.of(print(user), print(doomed)), done.paths());
         assertTrue(store.valid(kept.path()));
         PathInfo lib = withNar(store, "lib");
         PathInfo app = withNar(store, "app", lib.path());
         register(store, lib, app);
-        GarbageCollected withReferrers = store.client.call(StoreFunction.COLLECT_GARBAGE,
+        GarbageCollected withReferrers = store.collect(
                 new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(lib)), true, -1, -1));
         assertEquals(List.of(print(app), print(lib)), withReferrers.paths());
         store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot(name));
@@ -193,7 +192,7 @@ class GarbageCollectorTest {
             });
             CompletableFuture<Void> collections = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < 3; i++) {
-                    store.functions.collectGarbage(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+                    store.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
                 }
             });
             collections.join();
@@ -286,8 +285,7 @@ class GarbageCollectorTest {
         register(store, doomed);
         Deletions before = store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions());
         assertFalse(before.deleting());
-        store.client.call(StoreFunction.COLLECT_GARBAGE,
-                new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), false, -1, -1));
+        store.collect(new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(doomed)), false, -1, -1));
         Deletions after = store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions());
         // Other tests' collections share the table: at least the two moves of this one.
         assertTrue(after.generation() >= before.generation() + 2, before + " -> " + after);
@@ -296,13 +294,13 @@ class GarbageCollectorTest {
         // A collection that began deleting and died holds caches off until its lease runs out.
         long now = Clock.systemUTC().instant().getEpochSecond();
         String died = "gc-died-" + doomed.path().hashPart();
-        store.tables.roots().startCollection(died, now);
-        store.tables.roots().beginDeletions(died, now + 60, now);
+        store.tables.roots().startCollection(died, "scan", 1, now);
+        store.tables.roots().beginDeletions(died, now + 60, now * 1000);
         assertTrue(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
         store.tables.roots().endDeletions(died, CollectionState.FAILED, now);
         String expired = "gc-expired-" + doomed.path().hashPart();
-        store.tables.roots().startCollection(expired, now);
-        store.tables.roots().beginDeletions(expired, now - 1, now);
+        store.tables.roots().startCollection(expired, "scan", 1, now);
+        store.tables.roots().beginDeletions(expired, now - 1, now * 1000);
         assertFalse(store.client.call(StoreFunction.QUERY_DELETIONS, new QueryDeletions()).deleting());
         store.tables.roots().endDeletions(expired, CollectionState.FAILED, now);
     }
@@ -373,12 +371,11 @@ class GarbageCollectorTest {
             dead.add(withNar(store, "dead-" + i));
         }
         register(store, dead.toArray(PathInfo[]::new));
-        GarbageCollected one = store.client.call(StoreFunction.COLLECT_GARBAGE,
-                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, 1, -1));
+        GarbageCollected one = store.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, 1, -1));
         assertEquals(1, one.paths().size(), "one path frees the one byte asked for: " + one.paths());
         assertTrue(one.bytesFreed() >= 1);
         assertTrue(dead.stream().filter(p -> store.valid(p.path())).count() >= 4, "the rest stays until the next collection");
-        var unknown = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.COLLECT_GARBAGE,
+        var unknown = assertThrows(FunctionFailedException.class, () -> store.collect(
                 CollectGarbage.wholeStore("delete-everything", -1, -1)));
         assertTrue(unknown.getMessage().contains("unknown garbage collector action 'delete-everything'"), unknown.getMessage());
         assertTrue(dead.stream().filter(p -> store.valid(p.path())).count() >= 4, "and an unknown action deletes nothing");
@@ -386,39 +383,43 @@ class GarbageCollectorTest {
     }
 
     /**
-     * The local stack cuts an invocation off at its function's timeout, as Lambda does (here shorter
-     * than the collection's wait for its announcement): the store stays whole wherever the cut fell,
-     * the collection's record says it failed, and the next collection deletes what it left.
+     * The local stack cuts an invocation off at its function's timeout, as Lambda does. Here every
+     * step's first invocation is cut off a millisecond in, wherever that falls, and goes on in the
+     * background as a cut-off invocation may; the step comes back, as a queue's message does, and runs
+     * again beside it. The collection finishes, deletes what is dead and leaves the store whole.
      */
     @Test
-    void aCollectionCutOffByItsTimeoutLeavesTheStoreWholeAndTheNextFinishesIt(LocalStack stack) throws Exception {
+    void stepsCutOffByTheirTimeoutRunAgainAndTheCollectionFinishes(LocalStack stack) throws Exception {
         TestStore store = new TestStore(stack);
         PathInfo lib = withNar(store, "lib-cut-off");
         PathInfo app = withNar(store, "app-cut-off", lib.path());
-        register(store, lib, app);
-        long before = Clock.systemUTC().instant().getEpochSecond();
+        PathInfo kept = withNar(store, "kept-cut-off");
+        PathInfo user = withNar(store, "user-cut-off", kept.path());
+        register(store, lib, app, kept, user);
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot("cut-off-" + user.path().hashPart(), print(user)));
         StoreFunctionClient hurried = new StoreFunctionClient(new InProcessInvoker(store.functions,
-                f -> f.equals(StoreFunction.COLLECT_GARBAGE) ? Duration.ofMillis(200) : f.timeout()));
-        FunctionFailedException cut = assertThrows(FunctionFailedException.class, () -> hurried.call(
-                StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1)));
-        assertTrue(cut.getMessage().contains("collect-garbage: Task timed out after 0.20 seconds"), cut.getMessage());
-        assertTrue(!store.valid(app.path()) || store.valid(lib.path()), "a valid path lost its reference");
-
-        // The cut-off invocation stops at its next call that heeds the interrupt, and records that it failed.
-        List<CollectionState> since = startedSince(store, before);
-        for (int i = 0; i < 300 && since.stream().anyMatch(CollectionState::running); i++) {
-            Thread.sleep(100);
-            since = startedSince(store, before);
-        }
-        List<CollectionState> failed = since.stream().filter(c -> c.phase().equals(CollectionState.FAILED)).toList();
-        assertEquals(1, failed.size(), since.toString());
-        assertTrue(failed.getFirst().error() != null, failed.toString());
-
-        GarbageCollected next = collect(store, CollectGarbage.DELETE_DEAD);
-        assertFalse(store.valid(app.path()) || store.valid(lib.path()), next.paths().toString());
-        assertTrue(startedSince(store, before).stream().anyMatch(c -> c.phase().equals(CollectionState.DONE)
-                && c.deleted() == next.paths().size() && c.bytesFreed() == next.bytesFreed()),
-                "the next collection's record tells what it did: " + startedSince(store, before));
+                f -> f.equals(StoreFunction.COLLECTION_STEPS) ? Duration.ofMillis(1) : f.timeout()));
+        Set<CollectionStep> cut = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        GarbageCollected done = dev.cumulus.model.event.GarbageCollection.run(store.client,
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> store.collectionSteps.drain(step -> {
+                    if (cut.add(step)) {
+                        try {
+                            return TestStore.runStep(hurried, step);
+                        } catch (FunctionFailedException e) {
+                            errors.add(e.getMessage());
+                            return false; // as an SQS message whose invocation timed out: it comes back
+                        }
+                    }
+                    return store.runStep(step);
+                }));
+        assertTrue(errors.size() >= 7 && errors.stream().allMatch(e -> e.contains("collection-steps: Task timed out after 0.00")),
+                errors.toString());
+        assertTrue(done.paths().containsAll(List.of(print(app), print(lib))), done.paths().toString());
+        assertFalse(store.valid(app.path()) || store.valid(lib.path()));
+        assertTrue(store.valid(user.path()) && store.valid(kept.path()));
+        assertEquals(List.of(), ours(store, List.of(kept, user)), "the store verifies");
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("cut-off-" + user.path().hashPart()));
     }
 
     /** A collection reads the referrers of many paths by one scan, of a few by a query each: the same answer. */
@@ -437,19 +438,7 @@ class GarbageCollectorTest {
             assertEquals(Set.of(one.path(), two.path()), Set.copyOf(answer.get(lib.path())), answer.toString());
             assertEquals(List.of(), answer.get(lone.path()), answer.toString());
         }
-        store.tables.referrers().deleteEdges(List.of(one, two));
-    }
-
-    /**
-     * The collections started since {@code from} (epoch seconds), oldest first; not those of tests
-     * whose clocks run ahead.
-     */
-    private static List<CollectionState> startedSince(TestStore store, long from) {
-        long now = Clock.systemUTC().instant().getEpochSecond();
-        return store.client.call(StoreFunction.QUERY_COLLECTIONS, new QueryCollections()).collections().stream()
-                .filter(c -> c.startedAt() >= from && c.startedAt() <= now)
-                .sorted(java.util.Comparator.comparingLong(CollectionState::startedAt).thenComparing(CollectionState::updatedAt))
-                .toList();
+        store.tables.referrers().deleteEdges(java.util.Map.of(one.path(), one.references(), two.path(), two.references()));
     }
 
     /** A build of {@code input} recorded as submitted (queued), as the submit-build function records it. */
@@ -468,7 +457,7 @@ class GarbageCollectorTest {
     }
 
     private static GarbageCollected collect(TestStore store, String action) {
-        return store.client.call(StoreFunction.COLLECT_GARBAGE, CollectGarbage.wholeStore(action, -1, -1));
+        return store.collect(CollectGarbage.wholeStore(action, -1, -1));
     }
 
     /** The violations the verifier reports about {@code paths}. */

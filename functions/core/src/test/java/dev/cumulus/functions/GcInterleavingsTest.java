@@ -5,21 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cumulus.functions.tables.PathInfoTable.Scanned;
 import dev.cumulus.functions.tables.RootsTable;
-import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
 import dev.cumulus.model.event.RootEvents.CollectionState;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The collection's protocol against concurrent writers, one interleaving at a time: a writer acts at
@@ -143,7 +144,7 @@ class GcInterleavingsTest {
         register(store, registration(stack, store, PathRegistration.Interleaving.NONE), lib);
         CountDownLatch aboutToDelete = new CountDownLatch(1);
         CountDownLatch registered = new CountDownLatch(1);
-        GarbageCollector collector = collector(store, new GarbageCollector.Interleaving() {
+        TestCollectionSteps.Collector collector = collector(store, new GarbageCollector.Interleaving() {
             @Override
             public void deleting(StorePath path) {
                 if (path.equals(lib.path())) {
@@ -251,13 +252,7 @@ class GcInterleavingsTest {
                 }).collect(deleteDead()));
         try {
             assertTrue(stopped.await(60, TimeUnit.SECONDS), "the first collection marked");
-            List<String> marks = new ArrayList<>();
-            store.tables.paths().scanAll(sc -> {
-                if (sc.stored().info().path().equals(lib.path())) {
-                    marks.add(sc.mark().orElseThrow());
-                }
-            });
-            CollectionState firstState = state(store, marks.getFirst());
+            CollectionState firstState = state(store, markOf(store, lib.path()).orElseThrow());
             assertEquals(CollectionState.DELETING, firstState.phase());
             assertTrue(firstState.marked() >= 2, firstState.toString());
 
@@ -266,8 +261,8 @@ class GcInterleavingsTest {
             assertTrue(store.valid(lib.path()) && store.valid(app.path()));
 
             Clock afterLease = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(Deletions.LEASE_SECONDS + 1));
-            GarbageCollected takeover = new GarbageCollector(store.tables, store.bucket, TestStore.STORE,
-                    FunctionsConfig.DEFAULT_GC_GRACE_SECONDS, afterLease).collect(deleteDead());
+            GarbageCollected takeover = new TestCollectionSteps.Collector(GarbageCollector.Interleaving.NONE, store, afterLease)
+                    .collect(deleteDead());
             assertTrue(takeover.paths().containsAll(List.of(TestStore.print(lib.path()), TestStore.print(app.path()))),
                     takeover.paths().toString());
             assertFalse(store.valid(lib.path()) || store.valid(app.path()));
@@ -276,12 +271,12 @@ class GcInterleavingsTest {
             // The abandoned collection can delete nothing more, even a path that carries its mark.
             PathInfo late = TestStore.signed("marked-by-abandoned");
             register(store, registration(stack, store, PathRegistration.Interleaving.NONE), late);
-            StoredPath stored = store.tables.paths().get(late.path()).orElseThrow();
-            assertEquals(1, store.tables.paths().markAll(List.of(new Scanned(stored, Optional.empty())), firstState.id()).size());
+            setMark(store, late.path(), firstState.id());
             assertThrows(RootsTable.CollectionLostException.class,
                     () -> store.tables.deleteMarked(List.of(late.path().hashPart()), firstState.id()));
             assertTrue(store.valid(late.path()));
             store.tables.paths().unmark(late.path().hashPart(), firstState.id());
+            assertUnmarked(store, late.path());
         } finally {
             resume.countDown();
         }
@@ -327,9 +322,8 @@ class GcInterleavingsTest {
         return new PathRegistration(store.tables, config, Clock.systemUTC(), at);
     }
 
-    private static GarbageCollector collector(TestStore store, GarbageCollector.Interleaving at) {
-        return new GarbageCollector(store.tables, store.bucket, TestStore.STORE, FunctionsConfig.DEFAULT_GC_GRACE_SECONDS,
-                Clock.systemUTC(), at);
+    private static TestCollectionSteps.Collector collector(TestStore store, GarbageCollector.Interleaving at) {
+        return new TestCollectionSteps.Collector(at, store, Clock.systemUTC());
     }
 
     private static void register(TestStore store, PathRegistration registration, PathInfo... infos) {
@@ -345,12 +339,26 @@ class GcInterleavingsTest {
         return CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1);
     }
 
-    /** No collection's mark is left on {@code path}: a new mark (which requires none) takes, and is taken off. */
+    /** No collection's mark is left on {@code path}. */
     private static void assertUnmarked(TestStore store, StorePath path) {
-        StoredPath stored = store.tables.paths().get(path).orElseThrow();
-        assertEquals(List.of(stored), store.tables.paths().markAll(List.of(new Scanned(stored, Optional.empty())), "probe"),
-                "a collection's mark was left on " + path);
-        store.tables.paths().unmark(path.hashPart(), "probe");
+        assertEquals(Optional.empty(), markOf(store, path), "a collection's mark was left on " + path);
+    }
+
+    /** The id of the collection that marked {@code path}, read from its item. */
+    static Optional<String> markOf(TestStore store, StorePath path) {
+        Map<String, AttributeValue> item = store.stack.clients().dynamoDb().getItem(g -> g.consistentRead(true)
+                .tableName(CloudResources.PATHS.physicalName(store.stack.config().resourcePrefix()))
+                .key(Map.of("hashPart", AttributeValue.fromS(path.hashPart())))).item();
+        assertTrue(item != null && !item.isEmpty(), path + " is not valid");
+        return Optional.ofNullable(item.get("gcPending")).map(AttributeValue::s);
+    }
+
+    /** Marks {@code path} as collection {@code gc} would have. */
+    private static void setMark(TestStore store, StorePath path, String gc) {
+        store.stack.clients().dynamoDb().updateItem(u -> u
+                .tableName(CloudResources.PATHS.physicalName(store.stack.config().resourcePrefix()))
+                .key(Map.of("hashPart", AttributeValue.fromS(path.hashPart()))).updateExpression("SET gcPending = :gc")
+                .expressionAttributeValues(Map.of(":gc", AttributeValue.fromS(gc))));
     }
 
     private static long now() {

@@ -4,10 +4,17 @@ import dev.cumulus.aws.S3Bucket;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.event.BuildEvents.QueuedBuild;
+import dev.cumulus.model.event.EventJson;
+import dev.cumulus.model.event.GarbageCollection;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.QueueEvents.QueueMessage;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.Responses.Registered;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionStep;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
@@ -43,6 +50,7 @@ final class TestStore {
     final StoreFunctionClient client;
     final StoreFunctions functions;
     final S3Bucket bucket;
+    final TestCollectionSteps collectionSteps = new TestCollectionSteps();
 
     TestStore(LocalStack stack, List<URI> substituters) {
         this(stack, substituters, JobQueue.none("build"));
@@ -64,7 +72,8 @@ final class TestStore {
                 List.of(TRUSTED.publicKey()), substituters));
         this.tables = StoreTables.of(stack.clients().dynamoDb(), config.resourcePrefix(), STORE);
         this.bucket = new S3Bucket(stack.clients().s3(), CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
-        this.functions = new StoreFunctions(tables, bucket, config, queues, Clock.systemUTC());
+        this.functions = new StoreFunctions(tables, bucket, config, queues.withCollectionSteps(collectionSteps),
+                Clock.systemUTC());
         this.client = new StoreFunctionClient(new InProcessInvoker(functions));
     }
 
@@ -111,6 +120,25 @@ final class TestStore {
 
     Registered register(PathInfo... infos) {
         return register(false, true, infos);
+    }
+
+    /**
+     * Runs a collection to its end as a caller does ({@link GarbageCollection#run}), its steps run
+     * by the collection-steps function as they are queued.
+     */
+    GarbageCollected collect(CollectGarbage request) {
+        return GarbageCollection.run(client, request, state -> collectionSteps.drain(this::runStep));
+    }
+
+    /** Runs one step through the collection-steps function; false if it must come back. */
+    boolean runStep(CollectionStep step) {
+        return runStep(client, step);
+    }
+
+    static boolean runStep(StoreFunctionClient client, CollectionStep step) {
+        QueueMessages message = new QueueMessages(List.of(new QueueMessage("step-" + RANDOM.nextLong(),
+                new String(EventJson.write(step), java.nio.charset.StandardCharsets.UTF_8))));
+        return client.call(StoreFunction.COLLECTION_STEPS, message).batchItemFailures().isEmpty();
     }
 
     static String print(StorePath p) {

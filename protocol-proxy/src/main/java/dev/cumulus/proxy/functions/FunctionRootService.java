@@ -2,6 +2,7 @@ package dev.cumulus.proxy.functions;
 
 import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
+import dev.cumulus.model.event.GarbageCollection;
 import dev.cumulus.model.event.RootEvents;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreVerification;
@@ -145,9 +146,9 @@ public final class FunctionRootService implements RootService, AutoCloseable {
         }
         // maxFreed is unsigned on the wire; anything past Long.MAX_VALUE is no limit.
         long maxFreed = options.maxFreed() < 0 ? -1 : options.maxFreed();
-        RootEvents.GarbageCollected done = call(() -> functions.call(StoreFunction.COLLECT_GARBAGE,
+        RootEvents.GarbageCollected done = call(() -> GarbageCollection.run(functions,
                 new RootEvents.CollectGarbage(action, options.paths().stream().map(storeDir::print).toList(),
-                        options.deleteReferrers(), maxFreed, -1)));
+                        options.deleteReferrers(), maxFreed, -1), state -> { }));
         return new GcResult(done.paths(), options.action() == GcAction.RETURN_LIVE
                 || options.action() == GcAction.RETURN_DEAD ? 0 : done.bytesFreed());
     }

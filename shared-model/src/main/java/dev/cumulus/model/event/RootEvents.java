@@ -75,13 +75,45 @@ public final class RootEvents {
     }
 
     /**
-     * What a collection did: the paths listed or deleted, the NAR bytes freed, and the unreferenced
-     * bucket objects it removed.
+     * What a collection did: the paths listed or deleted, the NAR bytes freed, and how many
+     * unreferenced bucket objects it removed.
      */
-    public record GarbageCollected(List<String> paths, long bytesFreed, List<String> removedObjects) {
+    public record GarbageCollected(List<String> paths, long bytesFreed, long removedObjects) {
         public GarbageCollected {
             paths = paths == null ? List.of() : List.copyOf(paths);
-            removedObjects = removedObjects == null ? List.of() : List.copyOf(removedObjects);
+        }
+    }
+
+    /**
+     * One step of a collection, a message on the collection-steps queue: {@code stage} is
+     * {@value #SCAN} (scan segment {@code index}), {@value #PLAN}, {@value #MARK} (batch {@code index}),
+     * {@value #RECHECK}, {@value #DELETE} (batch {@code index}, of wave {@code wave}) or {@value #SWEEP};
+     * {@code plan} names the plan the steps after {@value #PLAN} carry out.
+     */
+    public record CollectionStep(String gc, String stage, int wave, int index, String plan) {
+        public static final String SCAN = "scan";
+        public static final String PLAN = "plan";
+        public static final String MARK = "mark";
+        public static final String RECHECK = "recheck";
+        public static final String DELETE = "delete";
+        public static final String SWEEP = "sweep";
+
+        /** The stage as the collection's record names it: a delete wave has its number. */
+        public String recorded() {
+            return stage.equals(DELETE) ? DELETE + "-" + wave : stage;
+        }
+    }
+
+    /** Asks for collection {@code id}'s state and, once it is done, page {@code page} (from 0) of its paths. */
+    public record QueryCollection(String id, int page) {}
+
+    /**
+     * A collection's state and, once it is done, one page of the paths it deleted or listed;
+     * {@code nextPage} is the page to ask for next, or -1 after the last.
+     */
+    public record CollectionReport(CollectionState state, List<String> paths, int nextPage) {
+        public CollectionReport {
+            paths = paths == null ? List.of() : List.copyOf(paths);
         }
     }
 

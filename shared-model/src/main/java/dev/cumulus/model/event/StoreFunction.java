@@ -107,8 +107,14 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             new StoreFunction<>("remove-root", RootEvents.RemoveRoot.class, RootEvents.Roots.class);
     public static final StoreFunction<RootEvents.ListRoots, RootEvents.Roots> LIST_ROOTS =
             new StoreFunction<>("list-roots", RootEvents.ListRoots.class, RootEvents.Roots.class);
-    public static final StoreFunction<RootEvents.CollectGarbage, RootEvents.GarbageCollected> COLLECT_GARBAGE =
-            new StoreFunction<>("collect-garbage", RootEvents.CollectGarbage.class, RootEvents.GarbageCollected.class);
+    /** Starts a collection, which runs on in {@link #COLLECTION_STEPS}; {@link GarbageCollection} follows it to its end. */
+    public static final StoreFunction<RootEvents.CollectGarbage, RootEvents.CollectionState> COLLECT_GARBAGE =
+            new StoreFunction<>("collect-garbage", RootEvents.CollectGarbage.class, RootEvents.CollectionState.class);
+    /** The collection-steps queue's messages ({@link RootEvents.CollectionStep} each). */
+    public static final StoreFunction<QueueEvents.QueueMessages, QueueEvents.MessagesHandled> COLLECTION_STEPS =
+            new StoreFunction<>("collection-steps", QueueEvents.QueueMessages.class, QueueEvents.MessagesHandled.class);
+    public static final StoreFunction<RootEvents.QueryCollection, RootEvents.CollectionReport> QUERY_COLLECTION =
+            new StoreFunction<>("query-collection", RootEvents.QueryCollection.class, RootEvents.CollectionReport.class);
     public static final StoreFunction<RootEvents.QueryDeletions, RootEvents.Deletions> QUERY_DELETIONS =
             new StoreFunction<>("query-deletions", RootEvents.QueryDeletions.class, RootEvents.Deletions.class);
     public static final StoreFunction<RootEvents.QueryCollections, RootEvents.Collections> QUERY_COLLECTIONS =
@@ -122,10 +128,10 @@ public record StoreFunction<Q, R>(String name, Class<Q> request, Class<R> respon
             REGISTER_PATHS, SUBMIT_BUILD, QUERY_BUILD, QUERY_BUILDS, BUILD_STARTED, APPEND_BUILD_LOG, COMPLETE_BUILD, FAIL_BUILD,
             ABANDON_BUILD, FAIL_DEAD_LETTERED_BUILDS, LIST_BUILDS, QUERY_SUBSTITUTABLE_PATH_INFOS, SUBSTITUTE_PATHS,
             QUERY_SUBSTITUTION, SUBSTITUTE, SUBMIT_GRAPH, SUBMIT_GRAPHS, QUERY_SUBMISSION, ABANDON_SUBMISSION, ADD_TEMP_ROOTS, RELEASE_TEMP_ROOTS, ADD_ROOT,
-            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, QUERY_DELETIONS, QUERY_COLLECTIONS, VERIFY_STORE);
+            REMOVE_ROOT, LIST_ROOTS, COLLECT_GARBAGE, COLLECTION_STEPS, QUERY_COLLECTION, QUERY_DELETIONS, QUERY_COLLECTIONS, VERIFY_STORE);
 
-    /** Lambda's ceiling: the whole-store sweeps, substitutions and graph walks are given all of it. */
-    private static final java.util.Set<String> LONGEST = java.util.Set.of(COLLECT_GARBAGE.name(), VERIFY_STORE.name(),
+    /** Lambda's ceiling: the collection's steps, verification, substitutions and graph walks are given all of it. */
+    private static final java.util.Set<String> LONGEST = java.util.Set.of(COLLECTION_STEPS.name(), VERIFY_STORE.name(),
             SUBSTITUTE.name(), SUBMIT_GRAPH.name(), SUBMIT_GRAPHS.name());
     /** Registration and completion write whole closures; queries answer in milliseconds. */
     private static final java.util.Set<String> LONGER = java.util.Set.of(REGISTER_PATHS.name(), COMPLETE_BUILD.name());

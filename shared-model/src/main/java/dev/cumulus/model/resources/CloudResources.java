@@ -132,6 +132,18 @@ public final class CloudResources {
     public static final QueueSpec BUILD_SUBMISSIONS = new QueueSpec("build-submissions", Duration.ofMinutes(16),
             Duration.ofDays(4), Optional.of(BUILD_SUBMISSIONS_DEAD.name()), 3);
 
+    /** Collection steps that failed {@link #COLLECTION_STEPS}' receive count land here (their collection's lease runs out). */
+    public static final QueueSpec COLLECTION_STEPS_DEAD = new QueueSpec("collection-steps-dead", Duration.ofMinutes(5),
+            Duration.ofDays(14), Optional.empty(), 0);
+
+    /**
+     * The steps of running garbage collections ({@code CollectionStep}), taken by the collection-steps
+     * function one at a time. Its visibility timeout exceeds the function's 15 minutes: a step whose
+     * invocation died or was cut off comes back then and runs again (every step may run twice).
+     */
+    public static final QueueSpec COLLECTION_STEPS = new QueueSpec("collection-steps", Duration.ofMinutes(16),
+            Duration.ofDays(1), Optional.of(COLLECTION_STEPS_DEAD.name()), 5);
+
     /** One message per submission when it ends ({@code BuildFinished}), for pipelines to react to. */
     public static final QueueSpec BUILD_EVENTS = new QueueSpec("build-events", Duration.ofSeconds(30),
             Duration.ofDays(4), Optional.empty(), 0);
@@ -154,7 +166,8 @@ public final class CloudResources {
     public static List<QueueSpec> queues(List<String> pools) {
         List<QueueSpec> out = new java.util.ArrayList<>(List.of(BUILD_REQUESTS_DEAD));
         pools.forEach(p -> out.addAll(List.of(buildRequests(p), batchBuildRequests(p))));
-        out.addAll(List.of(SUBSTITUTION_JOBS_DEAD, SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS));
+        out.addAll(List.of(SUBSTITUTION_JOBS_DEAD, SUBSTITUTION_JOBS, BUILD_SUBMISSIONS_DEAD, BUILD_SUBMISSIONS, BUILD_EVENTS,
+                COLLECTION_STEPS_DEAD, COLLECTION_STEPS));
         return List.copyOf(out);
     }
 

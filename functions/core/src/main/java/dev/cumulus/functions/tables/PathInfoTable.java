@@ -145,34 +145,50 @@ public final class PathInfoTable {
     }
 
     /**
-     * Marks paths for deletion by collection {@code gc}, each if it is still as scanned: unmarked, or
-     * marked by the collection the scan saw (one that ended or was abandoned: its caller takes its marks
-     * over), in transactions of up to {@value BatchCalls#TRANSACTION_LIMIT}, several at once. Returns
-     * those it marked; the order of marking does not matter, as nothing is deleted yet.
+     * Marks paths for deletion by collection {@code gc}, each if it is still as scanned: unmarked,
+     * marked by the collection the scan saw (one that ended or was abandoned: its caller takes its
+     * marks over), or marked by {@code gc} already (the step marking it ran before), in transactions
+     * of up to {@value #DELETE_LIMIT} and the collection's check {@code stillMarking}
+     * ({@link RootsTable#stillMarking}), several at once. Returns those it marked; the order of marking
+     * does not matter, as nothing is deleted yet. Throws {@link RootsTable.CollectionLostException}
+     * once the collection no longer marks.
      */
-    public List<StoredPath> markAll(List<Scanned> scanned, String gc) {
-        return BatchCalls.inChunks(scanned, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
+    /** A path to mark as a collection scanned it: its registration time and the mark it carried. */
+    public record Marking(String hashPart, long registrationTime, Optional<String> mark) {
+        public static Marking of(Scanned scanned) {
+            return new Marking(scanned.stored().info().path().hashPart(), scanned.stored().info().registrationTime(),
+                    scanned.mark());
+        }
+    }
+
+    public List<String> markAll(List<Marking> scanned, String gc, TransactWriteItem stillMarking) {
+        return BatchCalls.inChunks(scanned, DELETE_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
                 chunk -> {
-                    List<Scanned> pending = new ArrayList<>(chunk);
+                    List<Marking> pending = new ArrayList<>(chunk);
                     while (!pending.isEmpty()) {
-                        List<TransactWriteItem> items = pending.stream().map(p -> {
+                        List<TransactWriteItem> items = new ArrayList<>(pending.stream().map(p -> {
                             Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(
-                                    ":gc", AttributeValue.fromS(gc), ":rt", num(p.stored().info().registrationTime())));
+                                    ":gc", AttributeValue.fromS(gc), ":rt", num(p.registrationTime())));
                             p.mark().ifPresent(old -> values.put(":old", AttributeValue.fromS(old)));
                             return TransactWriteItem.builder()
-                                    .update(Update.builder().tableName(table).key(key(p.stored().info().path().hashPart()))
+                                    .update(Update.builder().tableName(table).key(key(p.hashPart()))
                                             .updateExpression("SET #m = :gc")
-                                            .conditionExpression("registrationTime = :rt AND "
-                                                    + (p.mark().isPresent() ? "#m = :old" : "attribute_not_exists(#m)"))
+                                            .conditionExpression("registrationTime = :rt AND ("
+                                                    + (p.mark().isPresent() ? "#m = :old" : "attribute_not_exists(#m)")
+                                                    + " OR #m = :gc)")
                                             .expressionAttributeNames(Map.of("#m", MARK))
                                             .expressionAttributeValues(values).build()).build();
-                        }).toList();
+                        }).toList());
+                        items.add(stillMarking);
                         java.util.SortedSet<Integer> changed = BatchCalls.transactOrFailedConditions(db, items, "marking for " + gc);
+                        if (changed.contains(pending.size())) {
+                            throw new RootsTable.CollectionLostException(gc);
+                        }
                         if (changed.isEmpty()) {
-                            return pending.stream().map(Scanned::stored).toList();
+                            return pending.stream().map(Marking::hashPart).toList();
                         }
                         // changed since the scan (or marked by another collection): not ours to mark
-                        List<Scanned> rest = new ArrayList<>();
+                        List<Marking> rest = new ArrayList<>();
                         for (int i = 0; i < pending.size(); i++) {
                             if (!changed.contains(i)) {
                                 rest.add(pending.get(i));

@@ -92,8 +92,11 @@ public final class ReferrersTable {
      * {@value BatchCalls#TRANSACTION_LIMIT} unconditional deletes, several at once (against DynamoDB
      * Local, four times fewer calls than batch writes of 25, which were most of a collection's time).
      */
-    public void deleteEdges(Collection<PathInfo> infos) {
-        BatchCalls.inChunks(edges(infos), BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
+    public void deleteEdges(Map<StorePath, ? extends Collection<StorePath>> referencesByReferrer) {
+        List<Map<String, AttributeValue>> edges = new ArrayList<>();
+        referencesByReferrer.forEach((referrer, references) -> references.forEach(ref -> edges.add(Map.of(
+                "path", AttributeValue.fromS(ref.baseName()), "referrer", AttributeValue.fromS(referrer.baseName())))));
+        BatchCalls.inChunks(edges, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
                 chunk -> {
                     BatchCalls.transactOrFailedConditions(db, chunk.stream().map(key -> TransactWriteItem.builder()
                             .delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(key)

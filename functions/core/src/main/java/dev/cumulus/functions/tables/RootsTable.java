@@ -154,35 +154,127 @@ public final class RootsTable {
         return item.containsKey(name) ? Attributes.number(item, name) : 0;
     }
 
-    /** Records collection {@code gc} as started: it scans. Its record stays a week after it ends (TTL). */
-    public void startCollection(String gc, long now) {
+    /**
+     * Records collection {@code gc} as started: it scans, in stage {@code stage} of {@code steps}
+     * steps. Its record stays a week after it ends (TTL).
+     */
+    public void startCollection(String gc, String stage, int steps, long now) {
         db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
                         "root", AttributeValue.fromS(gc), "phase", AttributeValue.fromS(CollectionState.SCANNING),
-                        "startedAt", Attributes.num(now), "updatedAt", Attributes.num(now),
+                        "stage", AttributeValue.fromS(stage), "stageSteps", Attributes.num(steps),
+                        "stageDone", Attributes.num(0), "startedAt", Attributes.num(now), "updatedAt", Attributes.num(now),
                         "expiresAt", Attributes.num(now + COLLECTION_HISTORY_SECONDS)))
                 .conditionExpression("attribute_not_exists(#r)").expressionAttributeNames(Map.of("#r", "root")));
     }
 
-    private static final long COLLECTION_HISTORY_SECONDS = 7 * 24 * 3600;
+    /**
+     * Where a running collection stands: its state, the stage whose steps run, how many it has and
+     * how many are done, the plan they carry out, and when it announced its deletions (epoch millis).
+     */
+    public record Stage(CollectionState state, String stage, long steps, long done, String plan, long announcedAtMillis) {
+        public boolean complete() {
+            return done >= steps;
+        }
+    }
+
+    /** Collection {@code gc}'s stage, read consistently; empty if there is no such collection. */
+    public Optional<Stage> stage(String gc) {
+        Map<String, AttributeValue> item = db.getItem(g -> g.tableName(table).consistentRead(true).key(collectionKey(gc))).item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Stage(read(item), Attributes.optionalString(item, "stage").orElse(""),
+                count(item, "stageSteps"), count(item, "stageDone"), Attributes.optionalString(item, "plan").orElse(null),
+                count(item, "announcedAt")));
+    }
+
+    private static Map<String, AttributeValue> collectionKey(String gc) {
+        return Map.of("owner", AttributeValue.fromS(COLLECTIONS), "root", AttributeValue.fromS(gc));
+    }
 
     /**
-     * Records collection {@code gc}'s counts so far (and, while it deletes, renews its lease until
-     * {@code leaseUntil}), on the condition that it is still in {@code phase}: a collection whose
-     * lease another took over learns it here and stops.
+     * Records step {@code index} of collection {@code gc}'s stage {@code stage} as done, adding
+     * {@code counts} to the collection's, once however often the step runs (a queue may deliver it
+     * twice): false if it was recorded before, or if the collection has left that stage or ended.
+     * Renews the collection's lease until {@code leaseUntil}.
      */
-    public void recordProgress(String gc, String phase, Map<String, Long> counts, long leaseUntil, long now) {
-        Map<String, String> names = new HashMap<>(Map.of("#p", "phase", "#u", "updatedAt"));
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":phase", AttributeValue.fromS(phase),
-                ":u", Attributes.num(now)));
-        StringBuilder set = new StringBuilder("SET #u = :u");
-        setCounts(counts, set, names, values);
-        if (phase.equals(CollectionState.DELETING)) {
-            names.put("#l", "leaseUntil");
-            values.put(":l", Attributes.num(leaseUntil));
-            set.append(", #l = :l");
-        }
-        update(gc, set.toString(), "#p = :phase", names, values);
+    public boolean completeStep(String gc, String stage, int index, Map<String, Long> counts, long leaseUntil, long now) {
+        Map<String, String> names = new HashMap<>(Map.of("#s", "stage", "#d", "stageDone", "#p", "phase",
+                "#u", "updatedAt", "#l", "leaseUntil"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":stage", AttributeValue.fromS(stage),
+                ":one", Attributes.num(1), ":u", Attributes.num(now), ":l", Attributes.num(leaseUntil),
+                ":scanning", AttributeValue.fromS(CollectionState.SCANNING),
+                ":deleting", AttributeValue.fromS(CollectionState.DELETING),
+                ":sweeping", AttributeValue.fromS(CollectionState.SWEEPING)));
+        StringBuilder add = new StringBuilder("ADD #d :one");
+        counts.forEach((name, value) -> {
+            names.put("#" + name, name);
+            values.put(":" + name, Attributes.num(value));
+            add.append(", #").append(name).append(" :").append(name);
+        });
+        TransactWriteItem once = TransactWriteItem.builder().put(software.amazon.awssdk.services.dynamodb.model.Put.builder()
+                .tableName(table).item(Map.of("owner", AttributeValue.fromS(STEPS + gc),
+                        "root", AttributeValue.fromS(stage + "#" + index),
+                        "expiresAt", Attributes.num(now + COLLECTION_HISTORY_SECONDS)))
+                .conditionExpression("attribute_not_exists(#r)").expressionAttributeNames(Map.of("#r", "root")).build()).build();
+        TransactWriteItem count = TransactWriteItem.builder().update(software.amazon.awssdk.services.dynamodb.model.Update.builder()
+                .tableName(table).key(collectionKey(gc)).updateExpression("SET #u = :u, #l = :l " + add)
+                .conditionExpression("#s = :stage AND #p IN (:scanning, :deleting, :sweeping)")
+                .expressionAttributeNames(names).expressionAttributeValues(values).build()).build();
+        return BatchCalls.transactOrFailedConditions(db, List.of(once, count), "recording a step of " + gc).isEmpty();
     }
+
+    /** The owner of a collection's done steps' items (one per step, so that each counts once). */
+    private static final String STEPS = "collection-steps#";
+
+    /**
+     * Moves collection {@code gc} from stage {@code from}, all of whose steps are done, to stage
+     * {@code to} of {@code steps} steps carrying out {@code plan} (null: the same plan): true for the
+     * one caller that moved it, who then starts the new stage's steps.
+     */
+    public boolean advance(String gc, String from, String to, int steps, String plan, long now) {
+        Map<String, String> names = new HashMap<>(Map.of("#s", "stage", "#n", "stageSteps", "#d", "stageDone",
+                "#p", "phase", "#u", "updatedAt"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":from", AttributeValue.fromS(from),
+                ":to", AttributeValue.fromS(to), ":n", Attributes.num(steps), ":zero", Attributes.num(0),
+                ":u", Attributes.num(now), ":scanning", AttributeValue.fromS(CollectionState.SCANNING),
+                ":deleting", AttributeValue.fromS(CollectionState.DELETING),
+                ":sweeping", AttributeValue.fromS(CollectionState.SWEEPING)));
+        String set = "SET #s = :to, #n = :n, #d = :zero, #u = :u";
+        if (plan != null) {
+            names.put("#plan", "plan");
+            values.put(":plan", AttributeValue.fromS(plan));
+            set += ", #plan = :plan";
+        }
+        try {
+            update(gc, set, "#s = :from AND #d >= #n AND #p IN (:scanning, :deleting, :sweeping)", names, values);
+            return true;
+        } catch (CollectionLostException movedOrEnded) {
+            return false;
+        }
+    }
+
+    /** Renews the lease of collection {@code gc}, which deletes, until {@code leaseUntil}. */
+    public void renewLease(String gc, long leaseUntil, long now) {
+        update(gc, "SET #l = :l, #u = :u", "#p = :deleting", Map.of("#l", "leaseUntil", "#u", "updatedAt", "#p", "phase"),
+                Map.of(":l", Attributes.num(leaseUntil), ":u", Attributes.num(now),
+                        ":deleting", AttributeValue.fromS(CollectionState.DELETING)));
+    }
+
+    /**
+     * A transaction's check that collection {@code gc} still marks (it deletes, and its stage is
+     * {@code stage}): a step delivered again after its stage ended marks nothing, as the roots were
+     * read again after the marks.
+     */
+    public TransactWriteItem stillMarking(String gc, String stage) {
+        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(collectionKey(gc))
+                .conditionExpression("#p = :deleting AND #s = :stage")
+                .expressionAttributeNames(Map.of("#p", "phase", "#s", "stage"))
+                .expressionAttributeValues(Map.of(":deleting", AttributeValue.fromS(CollectionState.DELETING),
+                        ":stage", AttributeValue.fromS(stage))).build()).build();
+    }
+
+    private static final long COLLECTION_HISTORY_SECONDS = 7 * 24 * 3600;
 
     private static void setCounts(Map<String, Long> counts, StringBuilder set, Map<String, String> names,
                                   Map<String, AttributeValue> values) {
@@ -194,15 +286,17 @@ public final class RootsTable {
     }
 
     /**
-     * Collection {@code gc} goes from scanning to deleting, under a lease until {@code leaseUntil}:
-     * its record says so first, then the generation moves, so a reader that sees the new generation
-     * also sees the collection deleting.
+     * Collection {@code gc} goes from scanning to deleting, under a lease until {@code leaseUntil},
+     * announced at {@code nowMillis}: its record says so first, then the generation moves, so a reader
+     * that sees the new generation also sees the collection deleting. Announcing again (a step that
+     * runs twice) moves the generation again, harmlessly.
      */
-    public void beginDeletions(String gc, long leaseUntil, long now) {
-        update(gc, "SET #p = :deleting, #l = :l, #u = :u", "#p = :scanning",
-                Map.of("#p", "phase", "#l", "leaseUntil", "#u", "updatedAt"),
+    public void beginDeletions(String gc, long leaseUntil, long nowMillis) {
+        update(gc, "SET #p = :deleting, #l = :l, #u = :u, #a = :a", "#p IN (:scanning, :deleting)",
+                Map.of("#p", "phase", "#l", "leaseUntil", "#u", "updatedAt", "#a", "announcedAt"),
                 Map.of(":deleting", AttributeValue.fromS(CollectionState.DELETING), ":l", Attributes.num(leaseUntil),
-                        ":u", Attributes.num(now), ":scanning", AttributeValue.fromS(CollectionState.SCANNING)));
+                        ":u", Attributes.num(nowMillis / 1000), ":a", Attributes.num(nowMillis),
+                        ":scanning", AttributeValue.fromS(CollectionState.SCANNING)));
         nextGeneration();
     }
 
@@ -266,8 +360,7 @@ public final class RootsTable {
      * delete of a collection carries one, so a collection that was taken over deletes nothing more.
      */
     public TransactWriteItem stillDeleting(String gc) {
-        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-                .key(Map.of("owner", AttributeValue.fromS(COLLECTIONS), "root", AttributeValue.fromS(gc)))
+        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table).key(collectionKey(gc))
                 .conditionExpression("#p = :deleting").expressionAttributeNames(Map.of("#p", "phase"))
                 .expressionAttributeValues(Map.of(":deleting", AttributeValue.fromS(CollectionState.DELETING)))
                 .build()).build();
@@ -285,8 +378,7 @@ public final class RootsTable {
     private void update(String gc, String expression, String condition, Map<String, String> names,
                         Map<String, AttributeValue> values) {
         try {
-            db.updateItem(u -> u.tableName(table).key(Map.of("owner", AttributeValue.fromS(COLLECTIONS),
-                            "root", AttributeValue.fromS(gc))).updateExpression(expression)
+            db.updateItem(u -> u.tableName(table).key(collectionKey(gc)).updateExpression(expression)
                     .conditionExpression(condition).expressionAttributeNames(names).expressionAttributeValues(values));
         } catch (ConditionalCheckFailedException e) {
             throw new CollectionLostException(gc);

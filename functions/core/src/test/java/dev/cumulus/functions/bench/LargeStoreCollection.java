@@ -10,12 +10,16 @@ import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.NarCompression;
 import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.GarbageCollection;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.QueueEvents.QueueMessage;
+import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.CollectionStep;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.StoreVerified;
 import dev.cumulus.model.event.StoreFunction;
@@ -47,10 +51,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * A simulated large store: {@code N} paths (default 100,000) generated straight into a fresh local
  * stack's tables and bucket (registered through the register-paths function, each with its NAR in
  * the bucket; no Nix client), in chains of 100, half of them reachable from one named root and half
- * dead. Then one collection and one verification (spread over invocations, a scan segment each)
- * through the local stack's invoker, which enforces the functions' Lambda timeouts, and a projection
- * of both to 10^7 paths. Prints {@code name value}
- * lines that {@code bench/gc-large} turns into its table.
+ * dead. Then one collection (its steps taken from the collection-steps queue as an event source
+ * mapping takes them, one an invocation, four at once) and one verification (spread over
+ * invocations, a scan segment each) through the local stack's invoker, which enforces the
+ * functions' Lambda timeouts. Prints {@code name value} lines (for the collection, each stage's
+ * steps and the longest of them) that {@code bench/gc-large} turns into its table and projections.
  */
 public final class LargeStoreCollection {
     static final StoreDir STORE = StoreDir.DEFAULT;
@@ -99,9 +104,15 @@ public final class LargeStoreCollection {
 
             invoker.reset();
             long collecting = System.nanoTime();
-            GarbageCollected collected = client.call(StoreFunction.COLLECT_GARBAGE,
-                    CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
-            System.out.printf(Locale.ROOT, "collection-seconds %.1f%n", seconds(collecting));
+            GarbageCollected collected;
+            try (StepsEventSource steps = new StepsEventSource(clients.sqs(),
+                    CloudResources.COLLECTION_STEPS.physicalName(prefix), client)) {
+                collected = GarbageCollection.run(client, CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1),
+                        state -> { });
+                System.out.printf(Locale.ROOT, "collection-seconds %.1f%n", seconds(collecting));
+                steps.longest.forEach((stage, nanos) -> System.out.printf(Locale.ROOT, "collection-stage-%s %d %.1f%n",
+                        stage, steps.counts.get(stage).get(), nanos.get() / 1e9));
+            }
             System.out.printf(Locale.ROOT, "collection-deleted %d%n", collected.paths().size());
             System.out.printf(Locale.ROOT, "collection-invocations %d%n", invoker.calls.get());
             System.out.printf(Locale.ROOT, "collection-longest-seconds %.1f%n", invoker.longestNanos.get() / 1e9);
@@ -135,6 +146,55 @@ public final class LargeStoreCollection {
             System.out.printf(Locale.ROOT, "listing %d %.1f%n", objects.get(), seconds(listing));
         }
         System.exit(0); // the emulators leave non-daemon threads behind
+    }
+
+    /**
+     * What the collection-steps queue's event source mapping does in AWS (with a batch size of one):
+     * each step to an invocation of the collection-steps function, {@value #STEPS_AT_ONCE} at once.
+     */
+    private static final class StepsEventSource implements AutoCloseable {
+        static final int STEPS_AT_ONCE = 4;
+        private final List<Thread> pollers = new ArrayList<>();
+        private volatile boolean closed;
+        /** By stage (delete waves as one), the steps run and the longest of them. */
+        final Map<String, AtomicLong> counts = new java.util.concurrent.ConcurrentSkipListMap<>();
+        final Map<String, AtomicLong> longest = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+        StepsEventSource(software.amazon.awssdk.services.sqs.SqsClient sqs, String queue, StoreFunctionClient client) {
+            String url = sqs.getQueueUrl(g -> g.queueName(queue)).queueUrl();
+            for (int i = 0; i < STEPS_AT_ONCE; i++) {
+                pollers.add(Thread.ofVirtual().start(() -> {
+                    while (!closed) {
+                        for (var m : sqs.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(1).maxNumberOfMessages(1)).messages()) {
+                            long started = System.nanoTime();
+                            var handled = client.call(StoreFunction.COLLECTION_STEPS, new QueueMessages(
+                                    List.of(new QueueMessage(m.messageId(), m.body()))));
+                            String stage = dev.cumulus.model.event.EventJson.read(m.body().getBytes(
+                                    java.nio.charset.StandardCharsets.UTF_8), CollectionStep.class).stage();
+                            counts.computeIfAbsent(stage, k -> new AtomicLong()).incrementAndGet();
+                            longest.computeIfAbsent(stage, k -> new AtomicLong()).accumulateAndGet(System.nanoTime() - started,
+                                    Math::max);
+                            if (handled.batchItemFailures().isEmpty()) {
+                                sqs.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle()));
+                            }
+                        }
+                    }
+                }));
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            for (Thread t : pollers) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** {@code count} paths in chains of {@value #CHAIN}, each with its own NAR in the bucket; the chains' tops. */

@@ -24,6 +24,7 @@ import dev.cumulus.model.event.BuildEvents.ListBuilds;
 import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.FunctionInvoker;
+import dev.cumulus.model.event.GarbageCollection;
 import dev.cumulus.model.event.GraphEvents;
 import dev.cumulus.model.event.GraphEvents.AbandonSubmission;
 import dev.cumulus.model.event.GraphEvents.SubmissionQuery;
@@ -38,6 +39,8 @@ import dev.cumulus.model.event.QueueEvents.QueueMessages;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
+import dev.cumulus.model.event.RootEvents.CollectGarbage;
+import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
 import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.QueryDeletions;
@@ -186,6 +189,34 @@ class EveryHandlerTest extends HandlerTest {
                 List.of(print(held.path()))));
         assertEquals(1, verified.pathsChecked());
         assertTrue(verified.violations().stream().anyMatch(v -> v.contains(held.path().baseName())), verified.violations().toString());
+    }
+
+    /**
+     * A collection is started by collect-garbage, runs step by step through collection-steps (each
+     * step a message on its queue, as the event source mapping delivers it) and is followed to its
+     * end, paths and all, through query-collection.
+     */
+    @Test
+    void aCollectionRunsThroughItsHandlers() {
+        PathInfo dead = signed("every-collected");
+        seed(dead);
+        SqsClient sqs = LocalStackResource.stack().clients().sqs();
+        String url = sqs.getQueueUrl(g -> g.queueName(CloudResources.COLLECTION_STEPS.physicalName(
+                LocalStackResource.stack().config().resourcePrefix()))).queueUrl();
+        List<String> ran = new java.util.ArrayList<>();
+        GarbageCollected done = GarbageCollection.run(client,
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> {
+                    for (Message m : sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)).messages()) {
+                        MessagesHandled handled = client.call(StoreFunction.COLLECTION_STEPS,
+                                new QueueMessages(List.of(new QueueMessage(m.messageId(), m.body()))));
+                        assertEquals(List.of(), handled.batchItemFailures());
+                        sqs.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle()));
+                        ran.add(m.body());
+                    }
+                });
+        assertTrue(done.paths().contains(print(dead.path())), done.paths().toString());
+        assertTrue(ran.stream().anyMatch(b -> b.contains("\"sweep\"")), ran.toString());
+        assertEquals(null, client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(dead.path()))).info());
     }
 
     /** A derivation in the store is submitted as a graph, queried, and abandoned; a queued submission is taken. */
