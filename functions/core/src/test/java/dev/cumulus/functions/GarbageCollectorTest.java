@@ -362,6 +362,57 @@ class GarbageCollectorTest {
         store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("rooted-" + rooted.path().hashPart()));
     }
 
+    /**
+     * A queue delivers a message at least once: here every step of a collection runs twice, the second
+     * time after the first has done its work (while the other steps of its stage are still to run:
+     * more dead paths at one level than one batch holds). The collection deletes what is dead once,
+     * lists each path once, counts each once (its record and the store's totals) and leaves the
+     * store whole.
+     */
+    @Test
+    void aCollectionWhoseEveryStepRunsTwiceDeletesAndCountsEachPathOnce(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        List<PathInfo> dead = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            dead.add(withNar(store, "twice-lib-" + i));
+            dead.add(withNar(store, "twice-app-" + i, dead.getLast().path()));
+        }
+        PathInfo kept = withNar(store, "twice-kept");
+        register(store, dead.toArray(PathInfo[]::new));
+        register(store, kept);
+        List<PathInfo> loose = new ArrayList<>();
+        for (int i = 0; i < GarbageCollector.BATCH_PATHS; i++) {
+            loose.add(TestStore.signed("twice-loose-" + i));
+        }
+        for (int from = 0; from < loose.size(); from += RegisterPaths.MAX_PATHS) {
+            store.register(loose.subList(from, Math.min(loose.size(), from + RegisterPaths.MAX_PATHS)).toArray(PathInfo[]::new));
+        }
+        dead.addAll(loose);
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot("twice-" + kept.path().hashPart(), print(kept)));
+        long pathsBefore = store.tables.stats().totals().paths();
+        List<String> ran = new ArrayList<>();
+        GarbageCollected done = dev.cumulus.model.event.GarbageCollection.run(store.client,
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> store.collectionSteps.drain(step -> {
+                    ran.add(step.recorded());
+                    return store.runStep(step) && store.runStep(step);
+                }));
+        assertTrue(ran.containsAll(List.of("scan", "plan", "mark", "recheck", "delete-0", "delete-1", "sweep")), ran.toString());
+        assertTrue(ran.stream().filter(r -> r.equals("delete-0")).count() >= 2, "a wave of several batches: " + ran);
+        Set<String> deadPaths = new java.util.HashSet<>(dead.stream().map(GarbageCollectorTest::print).toList());
+        assertEquals(dead.size(), done.paths().stream().filter(deadPaths::contains).count(), "the dead paths listed");
+        assertEquals(done.paths().size(), Set.copyOf(done.paths()).size(), "a path listed twice: " + done.paths());
+        CollectionState record = store.client.call(StoreFunction.QUERY_COLLECTIONS, new QueryCollections()).collections()
+                .stream().filter(c -> c.phase().equals(CollectionState.DONE) && c.deleted() == done.paths().size()
+                        && c.bytesFreed() == done.bytesFreed()).findFirst().orElseThrow(() -> new AssertionError(
+                        "no record counts what the collection did: " + done));
+        assertEquals(done.paths().size(), record.deleted());
+        assertEquals(pathsBefore - done.paths().size(), store.tables.stats().totals().paths(), "the store's totals");
+        assertEquals(List.of(), store.tables.paths().valid(dead.stream().map(PathInfo::path).toList()));
+        assertTrue(store.valid(kept.path()));
+        assertEquals(List.of(), ours(store, List.of(kept)), "the store verifies");
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("twice-" + kept.path().hashPart()));
+    }
+
     /** maxFreed stops a collection once that much is freed (Nix's --max-freed); an unknown action is refused. */
     @Test
     void maxFreedStopsTheCollectionAndAnUnknownActionIsRefused(LocalStack stack) throws Exception {
