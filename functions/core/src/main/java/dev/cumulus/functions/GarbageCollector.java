@@ -228,6 +228,7 @@ public final class GarbageCollector {
             LOG.log(Level.WARNING, "collection " + step.gc() + " failed in " + step.recorded(), e);
             tables.roots().finishCollection(step.gc(), CollectionState.FAILED, String.valueOf(e.getMessage()), Map.of(),
                     now());
+            tables.roots().forgetSteps(step.gc());
             metrics.count(StoreMetrics.GC_RUNS, 1, "failed");
         }
     }
@@ -601,6 +602,7 @@ public final class GarbageCollector {
         CollectionState ended = stage(gc).state();
         tables.roots().finishCollection(gc, error == null ? CollectionState.DONE : CollectionState.FAILED, error, Map.of(),
                 now);
+        tables.roots().forgetSteps(gc);
         if (!first || plan.listing()) {
             return; // an earlier run of this step ended it, or it only listed
         }

@@ -34,6 +34,7 @@ import dev.cumulus.model.event.StoreFunctionClient;
 import dev.cumulus.model.hash.Hash;
 import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.nar.NarWriter;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.io.ByteArrayOutputStream;
@@ -406,6 +407,11 @@ class GarbageCollectorTest {
                         && c.bytesFreed() == done.bytesFreed()).findFirst().orElseThrow(() -> new AssertionError(
                         "no record counts what the collection did: " + done));
         assertEquals(done.paths().size(), record.deleted());
+        assertEquals(0, stack.clients().dynamoDb().query(q -> q.tableName(CloudResources.GC_ROOTS.physicalName(
+                        stack.config().resourcePrefix())).keyConditionExpression("#o = :o")
+                .expressionAttributeNames(java.util.Map.of("#o", "owner")).expressionAttributeValues(java.util.Map.of(":o",
+                        software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("collection-steps#" + record.id()))))
+                .count(), "the items of its done steps went when it ended");
         assertEquals(pathsBefore - done.paths().size(), store.tables.stats().totals().paths(), "the store's totals");
         assertEquals(List.of(), store.tables.paths().valid(dead.stream().map(PathInfo::path).toList()));
         assertTrue(store.valid(kept.path()));

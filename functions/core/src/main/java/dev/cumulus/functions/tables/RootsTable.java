@@ -71,10 +71,15 @@ public final class RootsTable {
 
     /** Removes a connection's lease and temporary roots. */
     public void release(String session) {
+        deleteOwned(SESSION + session);
+    }
+
+    /** Removes every item of {@code owner}. */
+    private void deleteOwned(String owner) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>();
         QueryPages.forEach(db, q -> q.tableName(table).keyConditionExpression("#o = :o").projectionExpression("#o, #r")
                         .expressionAttributeNames(Map.of("#o", "owner", "#r", "root"))
-                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(SESSION + session))),
+                        .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(owner))),
                 i -> keys.add(Map.of("owner", i.get("owner"), "root", i.get("root"))));
         BatchCalls.deleteAll(db, table, keys);
     }
@@ -226,6 +231,14 @@ public final class RootsTable {
 
     /** The owner of a collection's done steps' items (one per step, so that each counts once). */
     private static final String STEPS = "collection-steps#";
+
+    /**
+     * Removes the items of collection {@code gc}'s done steps once it has ended (a step delivered
+     * after that finds it ended and does nothing), so that they do not weigh on every scan of the roots.
+     */
+    public void forgetSteps(String gc) {
+        deleteOwned(STEPS + gc);
+    }
 
     /**
      * Moves collection {@code gc} from stage {@code from}, all of whose steps are done, to stage
