@@ -83,8 +83,10 @@ final class CollectionFiles {
         put("scan-" + segment, paths);
     }
 
-    ScannedSegment segment(int segment) {
-        return get("scan-" + segment, ScannedSegment.class);
+    /** Scan segments 0 to {@code segments} - 1, read {@value #AT_ONCE} at a time. */
+    List<ScannedSegment> segments(int segments) {
+        return atOnce(java.util.stream.IntStream.range(0, segments).boxed().toList(),
+                segment -> get("scan-" + segment, ScannedSegment.class));
     }
 
     void putPlan(String plan, Plan content) {
@@ -95,8 +97,12 @@ final class CollectionFiles {
         return get(plan + "/plan", Plan.class);
     }
 
-    void putBatch(String plan, int batch, Batch content) {
-        put(plan + "/batch-" + batch, content);
+    /** Batches 0 to {@code batches.size()} - 1, written {@value #AT_ONCE} at a time. */
+    void putBatches(String plan, List<Batch> batches) {
+        atOnce(java.util.stream.IntStream.range(0, batches.size()).boxed().toList(), b -> {
+            put(plan + "/batch-" + b, batches.get(b));
+            return b;
+        });
     }
 
     Batch batch(String plan, int batch) {
@@ -134,6 +140,39 @@ final class CollectionFiles {
         }
         int slash = key.indexOf('/', PREFIX.length());
         return slash < 0 ? Optional.empty() : Optional.of(key.substring(PREFIX.length(), slash));
+    }
+
+    /** How many objects a step reads or writes at once. */
+    static final int AT_ONCE = 16;
+
+    /** {@code each} of {@code items}, {@value #AT_ONCE} at a time, the answers in order. */
+    private static <T, R> List<R> atOnce(List<T> items, java.util.function.Function<T, R> each) {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(AT_ONCE);
+        List<java.util.concurrent.Future<R>> answers = new java.util.ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (T item : items) {
+                slots.acquireUninterruptibly();
+                answers.add(threads.submit(() -> {
+                    try {
+                        return each.apply(item);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+        }
+        List<R> out = new java.util.ArrayList<>();
+        for (var answer : answers) {
+            try {
+                out.add(answer.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while reading or writing a collection's files");
+            }
+        }
+        return out;
     }
 
     private void put(String name, Object content) {

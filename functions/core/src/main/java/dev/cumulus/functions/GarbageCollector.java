@@ -91,10 +91,10 @@ public final class GarbageCollector {
 
     /** Paths one scan step reads at most (the store's count from its totals): well inside an invocation. */
     static final long SEGMENT_PATHS = 100_000;
-    /** Scan steps at least, so that a small store's scan is spread too. */
-    static final int MIN_SEGMENTS = 2;
-    /** Dead paths one mark or delete step takes at most: ten transactions. */
-    static final int BATCH_PATHS = 10 * GarbageCollector.DELETE_AT_ONCE;
+    /** Scan steps at least. */
+    static final int MIN_SEGMENTS = 1;
+    /** Dead paths one mark or delete step takes at most: thirty transactions. */
+    static final int BATCH_PATHS = 30 * GarbageCollector.DELETE_AT_ONCE;
     /** Paths one page of a listing holds. */
     static final int PAGE_PATHS = 10_000;
     /** Paths deleted in one transaction: a transaction's items, less the collection's check. */
@@ -216,7 +216,7 @@ public final class GarbageCollector {
                 case CollectionStep.MARK -> mark(step, files, stage);
                 case CollectionStep.RECHECK -> recheck(step, files, stage);
                 case CollectionStep.DELETE -> delete(step, files, stage);
-                case CollectionStep.SWEEP -> sweep(step, files, stage);
+                case CollectionStep.FINISH -> finish(step, files, stage);
                 default -> throw new StoreException("unknown collection stage '" + step.stage() + "'");
             }
         } catch (CollectionLostException taken) {
@@ -263,8 +263,8 @@ public final class GarbageCollector {
     /** Every path the scan read, by path, in the order of the segments. */
     private Map<StorePath, ScannedPath> scanned(CollectionFiles files, int segments) {
         Map<StorePath, ScannedPath> scanned = new LinkedHashMap<>();
-        for (int segment = 0; segment < segments; segment++) {
-            files.segment(segment).paths().forEach(p -> scanned.put(StorePath.parseBaseName(p.path()), p));
+        for (ScannedSegment segment : files.segments(segments)) {
+            segment.paths().forEach(p -> scanned.put(StorePath.parseBaseName(p.path()), p));
         }
         return scanned;
     }
@@ -286,7 +286,7 @@ public final class GarbageCollector {
                         Math.min(listed.size(), (page + 1) * PAGE_PATHS)), List.of()));
             }
             files.putPlan(plan, new Plan(0, List.of(), pages, 0, List.of(), null, false, true));
-            done(step, Map.of(), null, () -> new Next(CollectionStep.SWEEP, 0, 1, plan));
+            done(step, Map.of(), null, () -> new Next(CollectionStep.FINISH, 0, 1, plan));
             return;
         }
         List<StorePath> doomed;
@@ -319,16 +319,16 @@ public final class GarbageCollector {
         boolean sweep = !asked.specific() && (maxFreed == Long.MAX_VALUE || planned < maxFreed);
         long edges = scanned.values().stream().mapToLong(s -> s.references().size()).sum();
         List<List<Doomed>> batches = batches(candidates, scanned, realisationsByOutput(candidates));
+        files.putBatches(plan, batches.stream().map(Batch::new).toList());
         List<Integer> waveStarts = new ArrayList<>();
         for (int b = 0; b < batches.size(); b++) {
-            files.putBatch(plan, b, new Batch(batches.get(b)));
             if (b == 0 || batches.get(b).getFirst().level() != batches.get(b - 1).getLast().level()) {
                 waveStarts.add(b);
             }
         }
         files.putPlan(plan, new Plan(batches.size(), waveStarts, batches.size(), edges, requested, refusal, sweep, false));
         if (batches.isEmpty()) {
-            done(step, Map.of("dead", 0L), null, () -> new Next(CollectionStep.SWEEP, 0, 1, plan));
+            done(step, Map.of("dead", 0L), null, () -> new Next(CollectionStep.FINISH, 0, 1, plan));
             return;
         }
         // Proxies cache path infos: announce the deletions first, so that by the time the first path
@@ -410,6 +410,7 @@ public final class GarbageCollector {
     }
 
     private void mark(CollectionStep step, CollectionFiles files, Stage stage) {
+        Plan plan = files.plan(step.plan());
         Batch batch = files.batch(step.plan(), step.index());
         List<Marking> markings = batch.paths().stream().map(d -> new Marking(
                 StorePath.parseBaseName(d.scanned().path()).hashPart(), d.scanned().registrationTime(),
@@ -420,8 +421,7 @@ public final class GarbageCollector {
                 .filter(p -> marked.contains(p.hashPart())).toList();
         // Referrers registered since the scan (their registration found the path unmarked), read now
         // that the marks are on: a later one finds the mark and clears it, failing our delete.
-        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(markedPaths,
-                files.plan(step.plan()).edges());
+        Map<StorePath, List<StorePath>> referrers = tables.referrers().referrersOfAll(markedPaths, plan.edges());
         Map<String, List<String>> byPath = new LinkedHashMap<>();
         for (StorePath p : markedPaths) {
             byPath.put(p.baseName(), referrers.getOrDefault(p, List.of()).stream().map(StorePath::baseName).toList());
@@ -450,7 +450,7 @@ public final class GarbageCollector {
     private static Next wave(Plan plan, int wave, String planId) {
         return wave < plan.waves()
                 ? new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId)
-                : new Next(CollectionStep.SWEEP, 0, 1, planId);
+                : new Next(CollectionStep.FINISH, 0, 1, planId);
     }
 
     private void delete(CollectionStep step, CollectionFiles files, Stage stage) {
@@ -458,9 +458,6 @@ public final class GarbageCollector {
         Batch batch = files.batch(step.plan(), step.index());
         Map<String, List<String>> referrers = files.referrers(step.plan(), step.index()).byPath();
         Set<String> rooted = new HashSet<>(files.rooted(step.plan()).paths());
-        // Paths of ours already gone: a run of this step before this one deleted them.
-        Set<String> present = tables.paths().getAll(referrers.keySet().stream()
-                .map(p -> StorePath.parseBaseName(p).hashPart()).toList()).keySet();
         List<Doomed> gone = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         List<Doomed> ours = new ArrayList<>(); // referrers first: the batch is in level order
@@ -468,41 +465,74 @@ public final class GarbageCollector {
             if (!referrers.containsKey(d.scanned().path())) {
                 continue; // not marked by us: changed since the scan, or another collection's
             }
-            if (present.contains(StorePath.parseBaseName(d.scanned().path()).hashPart())) {
-                ours.add(d);
-            } else {
-                gone.add(d);
-            }
+            ours.add(d);
         }
         long renewed = System.nanoTime();
-        for (int from = 0; from < ours.size(); from += DELETE_AT_ONCE) {
-            List<Doomed> chunk = ours.subList(from, Math.min(ours.size(), from + DELETE_AT_ONCE));
-            // A referrer still valid stays: a new path, one kept by an earlier wave or chunk, or one
-            // of this chunk that is kept (those deleted before are gone; those going with it go at once).
-            Set<StorePath> asked = new HashSet<>();
-            chunk.forEach(d -> referrers.get(d.scanned().path()).forEach(r -> asked.add(StorePath.parseBaseName(r))));
-            Set<StorePath> valid = new HashSet<>(tables.paths().valid(asked));
+        // What a chunk leaves behind goes while the next chunks are decided and deleted: none of it
+        // is read again, and a path's item is what makes it valid.
+        List<java.util.concurrent.Future<?>> forgetting = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService behind = java.util.concurrent.Executors.newFixedThreadPool(
+                FORGETTING_AT_ONCE, Thread.ofVirtual().factory())) {
+            // A referrer outside this step that is valid stays: a new path, or one an earlier wave kept
+            // (those it deleted are gone). One of this step stays if the step keeps it; those it
+            // deletes went before (referrers first) or go at once with the paths they refer to.
+            Set<String> inStep = new HashSet<>();
+            ours.forEach(d -> inStep.add(d.scanned().path()));
+            Set<StorePath> outside = new HashSet<>();
+            ours.forEach(d -> referrers.get(d.scanned().path()).stream().filter(r -> !inStep.contains(r))
+                    .forEach(r -> outside.add(StorePath.parseBaseName(r))));
+            Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
             Set<StorePath> keptHere = new HashSet<>();
-            while (true) {
-                List<Doomed> going = decide(chunk, gc, rooted, referrers, valid, keptHere);
-                going.forEach(d -> interleaving.deleting(StorePath.parseBaseName(d.scanned().path())));
-                Set<String> revived = tables.deleteMarked(going.stream()
-                        .map(d -> StorePath.parseBaseName(d.scanned().path()).hashPart()).toList(), gc);
-                if (revived.isEmpty()) {
-                    gone.addAll(going);
-                    break;
+            for (int from = 0; from < ours.size(); from += DELETE_AT_ONCE) {
+                List<Doomed> chunk = ours.subList(from, Math.min(ours.size(), from + DELETE_AT_ONCE));
+                Set<StorePath> keptBefore = new HashSet<>(keptHere);
+                List<Doomed> pending = new ArrayList<>(chunk);
+                while (true) {
+                    List<Doomed> going = decide(pending, gc, rooted, referrers, validOutside, keptHere);
+                    going.forEach(d -> interleaving.deleting(StorePath.parseBaseName(d.scanned().path())));
+                    Set<String> failed = tables.deleteMarked(going.stream()
+                            .map(d -> StorePath.parseBaseName(d.scanned().path()).hashPart()).toList(), gc);
+                    if (failed.isEmpty()) {
+                        gone.addAll(going);
+                        forgetting.add(behind.submit(() -> forget(going)));
+                        break;
+                    }
+                    // Nothing of the chunk went. A path whose delete failed is gone already (a run of this
+                    // step before this one deleted it) or was revived: it stays (its mark is off), and so
+                    // does what of the chunk it refers to.
+                    Set<String> present = tables.paths().getAll(failed).keySet();
+                    List<Doomed> goneEarlier = new ArrayList<>();
+                    for (Doomed d : going) {
+                        StorePath p = StorePath.parseBaseName(d.scanned().path());
+                        if (failed.contains(p.hashPart())) {
+                            if (present.contains(p.hashPart())) {
+                                keptHere.add(p);
+                            } else {
+                                goneEarlier.add(d);
+                            }
+                        }
+                    }
+                    gone.addAll(goneEarlier);
+                    forgetting.add(behind.submit(() -> forget(goneEarlier)));
+                    pending.removeAll(goneEarlier);
                 }
-                // Nothing of the chunk went; the revived stay (their mark is off), and so does what of it they refer to.
-                going.stream().map(d -> StorePath.parseBaseName(d.scanned().path()))
-                        .filter(p -> revived.contains(p.hashPart())).forEach(keptHere::add);
-            }
-            keptHere.forEach(p -> kept.add(storeDir.print(p)));
-            if (System.nanoTime() - renewed > RENEW_NANOS) {
-                tables.roots().renewLease(gc, lease(), now());
-                renewed = System.nanoTime();
+                keptHere.stream().filter(p -> !keptBefore.contains(p)).forEach(p -> kept.add(storeDir.print(p)));
+                if (System.nanoTime() - renewed > RENEW_NANOS) {
+                    tables.roots().renewLease(gc, lease(), now());
+                    renewed = System.nanoTime();
+                }
             }
         }
-        forget(gone);
+        for (java.util.concurrent.Future<?> f : forgetting) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while removing what deleted paths left");
+            }
+        }
         long freed = gone.stream().mapToLong(d -> d.scanned().narSize()).sum();
         files.putResult(step.plan(), step.index(), new Result(gone.stream()
                 .map(d -> storeDir.print(StorePath.parseBaseName(d.scanned().path()))).toList(), kept));
@@ -513,12 +543,11 @@ public final class GarbageCollector {
 
     /**
      * Which of {@code chunk} (referrers first) may go: not rooted since the first reading, and with no
-     * referrer that stays (a valid one other than those of the chunk that go with it, or one kept
-     * here). Those that may not are added to {@code kept} and unmarked.
+     * referrer that stays (a valid one outside the step, or one the step keeps). Those that may not
+     * are added to {@code kept} and unmarked.
      */
     private List<Doomed> decide(List<Doomed> chunk, String gc, Set<String> rooted, Map<String, List<String>> referrers,
-                                Set<StorePath> valid, Set<StorePath> kept) {
-        Set<StorePath> going = new HashSet<>();
+                                Set<StorePath> validOutside, Set<StorePath> kept) {
         List<Doomed> out = new ArrayList<>();
         for (Doomed d : chunk) {
             StorePath p = StorePath.parseBaseName(d.scanned().path());
@@ -526,18 +555,19 @@ public final class GarbageCollector {
                 continue;
             }
             boolean live = rooted.contains(d.scanned().path()) || referrers.get(d.scanned().path()).stream()
-                    .map(StorePath::parseBaseName)
-                    .anyMatch(r -> !r.equals(p) && (kept.contains(r) || (valid.contains(r) && !going.contains(r))));
+                    .map(StorePath::parseBaseName).anyMatch(r -> !r.equals(p) && (kept.contains(r) || validOutside.contains(r)));
             if (live) {
                 kept.add(p);
                 tables.paths().unmark(p.hashPart(), gc);
             } else {
-                going.add(p);
                 out.add(d);
             }
         }
         return out;
     }
+
+    /** How many deleted chunks have their leftovers removed at once, behind the deletes. */
+    private static final int FORGETTING_AT_ONCE = 2;
 
     /** The lease is renewed within a step this often at least, well inside {@link Deletions#LEASE_SECONDS}. */
     private static final long RENEW_NANOS = Deletions.LEASE_SECONDS / 4 * 1_000_000_000L;
@@ -570,7 +600,7 @@ public final class GarbageCollector {
         }
     }
 
-    private void sweep(CollectionStep step, CollectionFiles files, Stage stage) {
+    private void finish(CollectionStep step, CollectionFiles files, Stage stage) {
         String gc = step.gc();
         long now = now();
         if (stage.state().phase().equals(CollectionState.DELETING)) {
@@ -578,18 +608,17 @@ public final class GarbageCollector {
         }
         Plan plan = files.plan(step.plan());
         Request request = files.request();
-        List<String> deleted = new ArrayList<>();
+        Set<String> gone = new HashSet<>();
         for (int b = 0; b < plan.batches(); b++) {
-            deleted.addAll(files.result(step.plan(), b).paths());
+            gone.addAll(files.result(step.plan(), b).paths());
         }
         long removed = 0;
         if (plan.sweep()) {
-            removed = sweepBucket(gc, scanned(files, request.segments()), deleted, now - grace(request.request()));
+            removed = sweepBucket(gc, scanned(files, request.segments()), gone, now - grace(request.request()));
         }
         String error = plan.refusal();
         if (error == null && !plan.requested().isEmpty()) {
             // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
-            Set<String> gone = new HashSet<>(deleted);
             Set<StorePath> planned = new HashSet<>();
             for (int b = 0; b < plan.batches(); b++) {
                 files.batch(step.plan(), b).paths().forEach(d -> planned.add(StorePath.parseBaseName(d.scanned().path())));
@@ -846,12 +875,11 @@ public final class GarbageCollector {
 
     /**
      * Removes NAR files no path refers to and narinfos of paths that are not valid, if older than
-     * {@code cutoff}: aborted uploads, and what deleted paths left; and other collections' files once
-     * a day old. A path registered after the scan has its NAR uploaded or touched and its narinfo
-     * written recently, so the grace period keeps them.
+     * {@code cutoff}: aborted uploads, and what deleted paths ({@code gone}) left; and other
+     * collections' files once a day old. A path registered after the scan has its NAR uploaded or
+     * touched and its narinfo written recently, so the grace period keeps them.
      */
-    private long sweepBucket(String gc, Map<StorePath, ScannedPath> scanned, List<String> deleted, long cutoff) {
-        Set<String> gone = new HashSet<>(deleted);
+    private long sweepBucket(String gc, Map<StorePath, ScannedPath> scanned, Set<String> gone, long cutoff) {
         Set<String> nars = new HashSet<>();
         Set<String> hashParts = new HashSet<>();
         scanned.forEach((p, s) -> {

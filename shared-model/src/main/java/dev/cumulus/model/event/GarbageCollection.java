@@ -18,7 +18,7 @@ public final class GarbageCollection {
     /** A collection whose record has not moved for this long is given up on: longer than any one step may take. */
     static final long STALLED_SECONDS = 16 * 60 + 30;
     private static final long FIRST_POLL_MILLIS = 20;
-    private static final long LONGEST_POLL_MILLIS = 200;
+    private static final long LONGEST_POLL_MILLIS = 100;
 
     private GarbageCollection() {}
 

@@ -215,7 +215,7 @@ class EveryHandlerTest extends HandlerTest {
                     }
                 });
         assertTrue(done.paths().contains(print(dead.path())), done.paths().toString());
-        assertTrue(ran.stream().anyMatch(b -> b.contains("\"sweep\"")), ran.toString());
+        assertTrue(ran.stream().anyMatch(b -> b.contains("\"finish\"")), ran.toString());
         assertEquals(null, client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(print(dead.path()))).info());
     }
 
