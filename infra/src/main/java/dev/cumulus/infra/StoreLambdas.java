@@ -39,6 +39,9 @@ import software.constructs.Construct;
  * which IAM guards.
  */
 public final class StoreLambdas extends Construct {
+    /** How many steps of garbage collections run at once in AWS (the event source's maximum concurrency). */
+    static final int COLLECTION_STEPS_AT_ONCE = 20;
+
     public static final String ALIAS = "live";
     static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
 
@@ -139,10 +142,12 @@ public final class StoreLambdas extends Construct {
         aliases.get(StoreFunction.SUBSTITUTE.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.SUBSTITUTION_JOBS))
                         .batchSize(1).reportBatchItemFailures(true).build());
-        // One step per invocation: a step is sized to take one, and steps of a stage run side by side.
+        // One step per invocation: a step is sized to take one, and steps of a stage run side by side,
+        // but no more than COLLECTION_STEPS_AT_ONCE: a large store's thousands of mark and delete steps
+        // must not take the account's Lambda concurrency from the functions that serve clients.
         aliases.get(StoreFunction.COLLECTION_STEPS.name()).addEventSource(
                 SqsEventSource.Builder.create(data.queue(CloudResources.COLLECTION_STEPS))
-                        .batchSize(1).reportBatchItemFailures(true).build());
+                        .batchSize(1).maxConcurrency(COLLECTION_STEPS_AT_ONCE).reportBatchItemFailures(true).build());
         // The dashboard's URL, for those the account's IAM lets invoke it (lambda:InvokeFunctionUrl): nothing public.
         dashboardUrl = aliases.get(FunctionAccess.DASHBOARD).addFunctionUrl(FunctionUrlOptions.builder()
                 .authType(FunctionUrlAuthType.AWS_IAM).build());

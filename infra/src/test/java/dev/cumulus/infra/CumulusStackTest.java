@@ -207,7 +207,8 @@ class CumulusStackTest {
         // A collection's steps reach its function one per invocation, side by side.
         template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Match.objectLike(Map.of(
                 "EventSourceArn", Map.of("Fn::GetAtt", List.of(logicalId(data.queue(CloudResources.COLLECTION_STEPS)), "Arn")),
-                "BatchSize", 1, "FunctionResponseTypes", List.of("ReportBatchItemFailures"))));
+                "BatchSize", 1, "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
+                "ScalingConfig", Map.of("MaximumConcurrency", StoreLambdas.COLLECTION_STEPS_AT_ONCE))));
         assertFalse(referencesOf("collect-garbage", functions, policies).contains(logicalId(data.table(CloudResources.BUILD_LOGS))));
         // Readers cannot write: query-path-info's own role holds no write action.
         String readerPolicy = policiesOf("query-path-info", functions, policies);
