@@ -154,12 +154,7 @@ public final class PathInfoTable {
      * once the collection no longer marks.
      */
     /** A path to mark as a collection scanned it: its registration time and the mark it carried. */
-    public record Marking(String hashPart, long registrationTime, Optional<String> mark) {
-        public static Marking of(Scanned scanned) {
-            return new Marking(scanned.stored().info().path().hashPart(), scanned.stored().info().registrationTime(),
-                    scanned.mark());
-        }
-    }
+    public record Marking(String hashPart, long registrationTime, Optional<String> mark) {}
 
     public List<String> markAll(List<Marking> scanned, String gc, TransactWriteItem stillMarking) {
         return BatchCalls.inChunks(scanned, DELETE_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
