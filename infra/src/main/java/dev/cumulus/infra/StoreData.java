@@ -1,5 +1,6 @@
 package dev.cumulus.infra;
 
+import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.resources.QueueSpec;
 import dev.cumulus.model.resources.TableSpec;
@@ -94,7 +95,7 @@ public final class StoreData extends Construct {
                         LifecycleRule.builder().id("abort-incomplete-uploads")
                                 .abortIncompleteMultipartUploadAfter(Duration.days(
                                         CloudResources.STORE_BUCKET.abortIncompleteUploadsAfterDays())).build(),
-                        LifecycleRule.builder().id("expire-build-logs").prefix("log/")
+                        LifecycleRule.builder().id("expire-build-logs").prefix(BinaryCacheLayout.LOG_PREFIX)
                                 .expiration(Duration.days(config.buildLogRetentionDays())).build()))
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();

@@ -47,11 +47,12 @@ final class CollectionFiles {
      * The plan: its batches (referrers first), where each wave of them starts (a wave's batches go at
      * once; the next waits for them), how many result pages it leaves, the edges the store held (to
      * choose how referrers are read), for delete-specific the requested paths and Nix's error for the
-     * first that cannot go (null: none), whether the bucket is swept at the end, and whether the
-     * collection only lists (its results are the listing's pages).
+     * first that cannot go (null: none), in how many parts the bucket is swept at the end (0: it is
+     * not; see {@link BucketParts}), and whether the collection only lists (its results are the
+     * listing's pages).
      */
     record Plan(int batches, List<Integer> waveStarts, int results, long edges, List<String> requested, String refusal,
-                boolean sweep, boolean listing) {
+                int sweeps, boolean listing) {
         int waves() {
             return waveStarts.size();
         }
@@ -61,6 +62,14 @@ final class CollectionFiles {
             return wave + 1 < waveStarts.size() ? waveStarts.get(wave + 1) : batches;
         }
     }
+
+    /**
+     * What one part of the bucket's sweep must know of the scan: the NAR files and narinfos (by hash
+     * part) in the part that paths the plan keeps use, and those only paths it dooms use (NAR key to
+     * base names; base names), which go only if those paths are gone.
+     */
+    record SweepPart(List<String> liveNars, List<String> liveHashParts, Map<String, List<String>> doomedNars,
+                     List<String> doomedPaths) {}
 
     /** The referrers each path of a batch that the collection marked had once it was marked, by base name. */
     record Referrers(Map<String, List<String>> byPath) {}
@@ -125,6 +134,18 @@ final class CollectionFiles {
         return get(plan + "/rooted", Rooted.class);
     }
 
+    /** Sweep parts 0 to {@code parts.size()} - 1, written {@value #AT_ONCE} at a time. */
+    void putSweepParts(String plan, List<SweepPart> parts) {
+        atOnce(java.util.stream.IntStream.range(0, parts.size()).boxed().toList(), part -> {
+            put(plan + "/sweep-" + part, parts.get(part));
+            return part;
+        });
+    }
+
+    SweepPart sweepPart(String plan, int part) {
+        return get(plan + "/sweep-" + part, SweepPart.class);
+    }
+
     void putResult(String plan, int page, Result content) {
         put(plan + "/result-" + page, content);
     }
@@ -146,7 +167,7 @@ final class CollectionFiles {
     static final int AT_ONCE = 16;
 
     /** {@code each} of {@code items}, {@value #AT_ONCE} at a time, the answers in order. */
-    private static <T, R> List<R> atOnce(List<T> items, java.util.function.Function<T, R> each) {
+    static <T, R> List<R> atOnce(List<T> items, java.util.function.Function<T, R> each) {
         java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(AT_ONCE);
         List<java.util.concurrent.Future<R>> answers = new java.util.ArrayList<>();
         try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
@@ -169,7 +190,7 @@ final class CollectionFiles {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new StoreException("interrupted while reading or writing a collection's files");
+                throw new StoreException("interrupted while a collection read or wrote the bucket");
             }
         }
         return out;

@@ -9,6 +9,7 @@ import dev.cumulus.functions.CollectionFiles.Result;
 import dev.cumulus.functions.CollectionFiles.Rooted;
 import dev.cumulus.functions.CollectionFiles.ScannedPath;
 import dev.cumulus.functions.CollectionFiles.ScannedSegment;
+import dev.cumulus.functions.CollectionFiles.SweepPart;
 import dev.cumulus.functions.tables.BuildsTable;
 import dev.cumulus.functions.tables.PathInfoTable.Marking;
 import dev.cumulus.functions.tables.RootsTable;
@@ -72,7 +73,10 @@ import java.util.logging.Logger;
  *     or refers to a path clears marks first), {@value #DELETE_AT_ONCE} in a transaction; then its
  *     edges, derivation outputs, realisations and narinfo go: the item is the commit point, so a path
  *     is never valid without its NAR, nor without a reference;</li>
- * <li>{@code sweep}: NAR and narinfo objects no path refers to and older than the grace period.</li>
+ * <li>{@code sweep}: NAR and narinfo objects no path refers to and older than the grace period, a
+ *     part of the bucket a step ({@link BucketParts}), each knowing from the plan what of its part
+ *     the scan saw in use;</li>
+ * <li>{@code finish}: the collection's record says it is done.</li>
  * </ol>
  * A step that runs again (its invocation died or was cut off, or the queue delivered it twice) does
  * its work again harmlessly; a step that fails fails the collection, whose marks the next takes over.
@@ -95,6 +99,8 @@ public final class GarbageCollector {
     static final int MIN_SEGMENTS = 1;
     /** Dead paths one mark or delete step takes at most: thirty transactions. */
     static final int BATCH_PATHS = 30 * GarbageCollector.DELETE_AT_ONCE;
+    /** Paths (a narinfo and a NAR file each) whose objects one sweep step lists, about. */
+    static final long SWEEP_PATHS = 25_000;
     /** Paths one page of a listing holds. */
     static final int PAGE_PATHS = 10_000;
     /** Paths deleted in one transaction: a transaction's items, less the collection's check. */
@@ -110,14 +116,16 @@ public final class GarbageCollector {
     private final JobQueue<CollectionStep> queue;
     private final Metrics metrics;
     private final Interleaving interleaving;
+    private final long sweepPaths;
 
     public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
                             JobQueue<CollectionStep> queue, Metrics metrics) {
-        this(tables, bucket, storeDir, defaultGraceSeconds, clock, queue, metrics, Interleaving.NONE);
+        this(tables, bucket, storeDir, defaultGraceSeconds, clock, queue, metrics, Interleaving.NONE, SWEEP_PATHS);
     }
 
+    /** Tests choose the interleaving, and how many paths a sweep step takes (to sweep a small store in parts). */
     GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
-                     JobQueue<CollectionStep> queue, Metrics metrics, Interleaving interleaving) {
+                     JobQueue<CollectionStep> queue, Metrics metrics, Interleaving interleaving, long sweepPaths) {
         this.tables = tables;
         this.bucket = bucket;
         this.storeDir = storeDir;
@@ -126,6 +134,7 @@ public final class GarbageCollector {
         this.queue = queue;
         this.metrics = metrics;
         this.interleaving = interleaving;
+        this.sweepPaths = sweepPaths;
     }
 
     /**
@@ -216,6 +225,7 @@ public final class GarbageCollector {
                 case CollectionStep.MARK -> mark(step, files, stage);
                 case CollectionStep.RECHECK -> recheck(step, files, stage);
                 case CollectionStep.DELETE -> delete(step, files, stage);
+                case CollectionStep.SWEEP -> sweep(step, files, stage);
                 case CollectionStep.FINISH -> finish(step, files, stage);
                 default -> throw new StoreException("unknown collection stage '" + step.stage() + "'");
             }
@@ -285,7 +295,7 @@ public final class GarbageCollector {
                 files.putResult(plan, page, new Result(listed.subList(page * PAGE_PATHS,
                         Math.min(listed.size(), (page + 1) * PAGE_PATHS)), List.of()));
             }
-            files.putPlan(plan, new Plan(0, List.of(), pages, 0, List.of(), null, false, true));
+            files.putPlan(plan, new Plan(0, List.of(), pages, 0, List.of(), null, 0, true));
             done(step, Map.of(), null, () -> new Next(CollectionStep.FINISH, 0, 1, plan));
             return;
         }
@@ -317,6 +327,13 @@ public final class GarbageCollector {
             }
         }
         boolean sweep = !asked.specific() && (maxFreed == Long.MAX_VALUE || planned < maxFreed);
+        int sweeps = 0;
+        if (sweep) {
+            BucketParts parts = BucketParts.of((int) Math.max(1, Math.min(BucketParts.MAX,
+                    (scanned.size() + sweepPaths - 1) / sweepPaths)));
+            files.putSweepParts(plan, sweepParts(parts, scanned, new HashSet<>(candidates)));
+            sweeps = parts.size();
+        }
         long edges = scanned.values().stream().mapToLong(s -> s.references().size()).sum();
         List<List<Doomed>> batches = batches(candidates, scanned, realisationsByOutput(candidates));
         files.putBatches(plan, batches.stream().map(Batch::new).toList());
@@ -326,9 +343,10 @@ public final class GarbageCollector {
                 waveStarts.add(b);
             }
         }
-        files.putPlan(plan, new Plan(batches.size(), waveStarts, batches.size(), edges, requested, refusal, sweep, false));
+        Plan content = new Plan(batches.size(), waveStarts, batches.size(), edges, requested, refusal, sweeps, false);
+        files.putPlan(plan, content);
         if (batches.isEmpty()) {
-            done(step, Map.of("dead", 0L), null, () -> new Next(CollectionStep.FINISH, 0, 1, plan));
+            done(step, Map.of("dead", 0L), null, () -> wave(content, 0, plan));
             return;
         }
         // Proxies cache path infos: announce the deletions first, so that by the time the first path
@@ -447,9 +465,12 @@ public final class GarbageCollector {
         done(step, Map.of(), null, () -> wave(plan, 0, stage.plan()));
     }
 
+    /** Delete wave {@code wave} of {@code plan}, or once there is none left, the sweep or the finish. */
     private static Next wave(Plan plan, int wave, String planId) {
-        return wave < plan.waves()
-                ? new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId)
+        if (wave < plan.waves()) {
+            return new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId);
+        }
+        return plan.sweeps() > 0 ? new Next(CollectionStep.SWEEP, 0, plan.sweeps(), planId)
                 : new Next(CollectionStep.FINISH, 0, 1, planId);
     }
 
@@ -600,6 +621,17 @@ public final class GarbageCollector {
         }
     }
 
+    private void sweep(CollectionStep step, CollectionFiles files, Stage stage) {
+        long now = now();
+        if (stage.state().phase().equals(CollectionState.DELETING)) {
+            tables.roots().endDeletions(step.gc(), CollectionState.SWEEPING, now);
+        }
+        Plan plan = files.plan(step.plan());
+        long removed = sweepBucket(step.gc(), BucketParts.of(plan.sweeps()).prefixes(step.index()),
+                files.sweepPart(step.plan(), step.index()), now - grace(files.request().request()));
+        done(step, Map.of("removedObjects", removed), null, () -> new Next(CollectionStep.FINISH, 0, 1, null));
+    }
+
     private void finish(CollectionStep step, CollectionFiles files, Stage stage) {
         String gc = step.gc();
         long now = now();
@@ -607,18 +639,13 @@ public final class GarbageCollector {
             tables.roots().endDeletions(gc, CollectionState.SWEEPING, now);
         }
         Plan plan = files.plan(step.plan());
-        Request request = files.request();
-        Set<String> gone = new HashSet<>();
-        for (int b = 0; b < plan.batches(); b++) {
-            gone.addAll(files.result(step.plan(), b).paths());
-        }
-        long removed = 0;
-        if (plan.sweep()) {
-            removed = sweepBucket(gc, scanned(files, request.segments()), gone, now - grace(request.request()));
-        }
         String error = plan.refusal();
         if (error == null && !plan.requested().isEmpty()) {
             // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
+            Set<String> gone = new HashSet<>();
+            for (int b = 0; b < plan.batches(); b++) {
+                gone.addAll(files.result(step.plan(), b).paths());
+            }
             Set<StorePath> planned = new HashSet<>();
             for (int b = 0; b < plan.batches(); b++) {
                 files.batch(step.plan(), b).paths().forEach(d -> planned.add(StorePath.parseBaseName(d.scanned().path())));
@@ -627,7 +654,7 @@ public final class GarbageCollector {
                     .filter(p -> planned.contains(p) && !gone.contains(storeDir.print(p))).sorted().findFirst()
                     .map(this::stillAlive).orElse(null);
         }
-        boolean first = tables.roots().completeStep(gc, step.recorded(), 0, Map.of("removedObjects", removed), now, now);
+        boolean first = tables.roots().completeStep(gc, step.recorded(), 0, Map.of(), now, now);
         CollectionState ended = stage(gc).state();
         tables.roots().finishCollection(gc, error == null ? CollectionState.DONE : CollectionState.FAILED, error, Map.of(),
                 now);
@@ -874,48 +901,121 @@ public final class GarbageCollector {
     }
 
     /**
-     * Removes NAR files no path refers to and narinfos of paths that are not valid, if older than
-     * {@code cutoff}: aborted uploads, and what deleted paths ({@code gone}) left; and other
-     * collections' files once a day old. A path registered after the scan has its NAR uploaded or
-     * touched and its narinfo written recently, so the grace period keeps them.
+     * What each of {@code parts} must know of the scan to sweep it: the NAR files and narinfos paths
+     * that stay use, and those only {@code doomed} paths use.
      */
-    private long sweepBucket(String gc, Map<StorePath, ScannedPath> scanned, Set<String> gone, long cutoff) {
-        Set<String> nars = new HashSet<>();
-        Set<String> hashParts = new HashSet<>();
+    private List<SweepPart> sweepParts(BucketParts parts, Map<StorePath, ScannedPath> scanned, Set<StorePath> doomed) {
+        List<Set<String>> liveNars = new ArrayList<>();
+        List<Set<String>> liveHashParts = new ArrayList<>();
+        List<Map<String, List<String>>> doomedNars = new ArrayList<>();
+        List<List<String>> doomedPaths = new ArrayList<>();
+        for (int part = 0; part < parts.size(); part++) {
+            liveNars.add(new HashSet<>());
+            liveHashParts.add(new HashSet<>());
+            doomedNars.add(new HashMap<>());
+            doomedPaths.add(new ArrayList<>());
+        }
         scanned.forEach((p, s) -> {
-            if (!gone.contains(storeDir.print(p))) {
-                if (s.narKey() != null) {
-                    nars.add(s.narKey());
+            boolean going = doomed.contains(p);
+            int narInfoPart = parts.partOf(BinaryCacheLayout.narInfoKey(p));
+            if (narInfoPart >= 0) {
+                if (going) {
+                    doomedPaths.get(narInfoPart).add(p.baseName());
+                } else {
+                    liveHashParts.get(narInfoPart).add(p.hashPart());
                 }
-                hashParts.add(p.hashPart());
+            }
+            int narPart = s.narKey() == null ? -1 : parts.partOf(s.narKey());
+            if (narPart >= 0) {
+                if (going) {
+                    doomedNars.get(narPart).computeIfAbsent(s.narKey(), k -> new ArrayList<>()).add(p.baseName());
+                } else {
+                    liveNars.get(narPart).add(s.narKey());
+                }
             }
         });
+        List<SweepPart> out = new ArrayList<>();
+        for (int part = 0; part < parts.size(); part++) {
+            doomedNars.get(part).keySet().removeAll(liveNars.get(part)); // a NAR file a path that stays shares stays
+            out.add(new SweepPart(List.copyOf(liveNars.get(part)), List.copyOf(liveHashParts.get(part)),
+                    doomedNars.get(part), doomedPaths.get(part)));
+        }
+        return out;
+    }
+
+    /**
+     * Removes, under {@code prefixes}, NAR files no valid path refers to and narinfos of paths that
+     * are not valid, if older than {@code cutoff}: aborted uploads, and what deleted paths left; and
+     * other collections' files once a day old. What the scan saw in use stays unless only paths the
+     * plan doomed used it and none of them is still valid (the table says, read now). A path
+     * registered after the scan has its NAR uploaded or touched and its narinfo written recently, so
+     * the grace period keeps them.
+     */
+    private long sweepBucket(String gc, List<String> prefixes, SweepPart part, long cutoff) {
+        Set<String> liveNars = new HashSet<>(part.liveNars());
+        Set<String> liveHashParts = new HashSet<>(part.liveHashParts());
+        Map<String, StorePath> doomedByHashPart = new HashMap<>();
+        part.doomedPaths().forEach(p -> doomedByHashPart.put(StorePath.parseBaseName(p).hashPart(), StorePath.parseBaseName(p)));
         long filesCutoff = now() - FILES_KEPT_SECONDS;
         List<String> removed = new ArrayList<>();
-        try {
-            bucket.list("", o -> {
+        List<String> doomedNars = new ArrayList<>();
+        List<String> doomedNarInfos = new ArrayList<>();
+        for (List<Bucket.StoredObject> listed : CollectionFiles.atOnce(prefixes, this::list)) {
+            for (Bucket.StoredObject o : listed) {
                 long modified = o.lastModified().getEpochSecond();
                 Optional<String> collection = CollectionFiles.collectionOf(o.key());
                 if (collection.isPresent()) {
                     if (!collection.get().equals(gc) && modified < filesCutoff) {
                         removed.add(o.key());
                     }
-                    return;
+                    continue;
                 }
                 if (modified >= cutoff) {
-                    return;
+                    continue;
+                }
+                if (o.key().startsWith(BinaryCacheLayout.NAR_PREFIX)) {
+                    if (part.doomedNars().containsKey(o.key())) {
+                        doomedNars.add(o.key());
+                    } else if (!liveNars.contains(o.key())) {
+                        removed.add(o.key());
+                    }
+                    continue;
                 }
                 String hashPart = BinaryCacheLayout.hashPartOfNarInfoKey(o.key());
-                boolean orphan = o.key().startsWith(BinaryCacheLayout.NAR_PREFIX) ? !nars.contains(o.key())
-                        : hashPart != null && !hashParts.contains(hashPart);
-                if (orphan) {
+                if (hashPart == null || liveHashParts.contains(hashPart)) {
+                    continue;
+                }
+                if (doomedByHashPart.containsKey(hashPart)) {
+                    doomedNarInfos.add(o.key());
+                } else {
                     removed.add(o.key());
                 }
-            });
+            }
+        }
+        // What only doomed paths used goes if they went: a path the collection kept is valid still.
+        Set<StorePath> doomed = new HashSet<>();
+        doomedNars.forEach(k -> part.doomedNars().get(k).forEach(p -> doomed.add(StorePath.parseBaseName(p))));
+        doomedNarInfos.forEach(k -> doomed.add(doomedByHashPart.get(BinaryCacheLayout.hashPartOfNarInfoKey(k))));
+        Set<StorePath> valid = new HashSet<>(tables.paths().valid(doomed));
+        doomedNars.stream().filter(k -> part.doomedNars().get(k).stream().map(StorePath::parseBaseName).noneMatch(valid::contains))
+                .forEach(removed::add);
+        doomedNarInfos.stream().filter(k -> !valid.contains(doomedByHashPart.get(BinaryCacheLayout.hashPartOfNarInfoKey(k))))
+                .forEach(removed::add);
+        try {
             bucket.deleteAll(removed); // DeleteObjects, 1,000 keys a request
         } catch (IOException e) {
             throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
         }
         return removed.size();
+    }
+
+    private List<Bucket.StoredObject> list(String prefix) {
+        List<Bucket.StoredObject> out = new ArrayList<>();
+        try {
+            bucket.list(prefix, out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing the store bucket under '" + prefix + "': " + e.getMessage(), e);
+        }
+        return out;
     }
 }

@@ -419,6 +419,62 @@ class GarbageCollectorTest {
         store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("twice-" + kept.path().hashPart()));
     }
 
+    @Test
+    void aBucketSweptInPartsRemovesWhatNoValidPathUsesAndKeepsWhatOneDoes(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo live = withNar(store, "parts-live");
+        PathInfo dead = withNar(store, "parts-dead");
+        PathInfo revived = withNar(store, "parts-revived");
+        String shared = "parts-shared " + System.nanoTime();
+        PathInfo keeper = withContent(store, "parts-keeper", shared);
+        PathInfo goner = withContent(store, "parts-goner", shared);
+        assertEquals(narKey(keeper), narKey(goner), "identical NARs are one file");
+        register(store, live, dead, revived, keeper, goner);
+        for (PathInfo rooted : List.of(live, keeper)) {
+            store.client.call(StoreFunction.ADD_ROOT, new AddRoot("parts-" + rooted.path().hashPart(), print(rooted)));
+        }
+        // An aborted upload's NAR file, the narinfo of a path never registered, and a build log: none is a path's.
+        String strayNar = BinaryCacheLayout.narKey(Hash.of(HashAlgorithm.SHA256, ("stray " + System.nanoTime()).getBytes()),
+                NarCompression.NONE);
+        String strayNarInfo = BinaryCacheLayout.narInfoKey(TestStore.randomPath("parts-stray"));
+        String log = BinaryCacheLayout.logKey(TestStore.randomPath("parts-log.drv"));
+        for (String key : List.of(strayNar, strayNarInfo, log)) {
+            store.bucket.put(key, "stray".getBytes(), "text/plain");
+        }
+
+        // Two hours on, past the hour of grace, the store swept in about five parts; a writer revives
+        // one doomed path as the collection is about to delete it.
+        long sweepPaths = store.tables.stats().totals().paths() / 5 + 1;
+        TestCollectionSteps.Collector collector = new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void deleting(StorePath path) {
+                if (path.equals(revived.path())) {
+                    assertEquals(List.of(revived.path()), store.tables.paths().revive(List.of(revived.path())));
+                }
+            }
+        }, store, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)), sweepPaths);
+        GarbageCollected done = collector.collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        long parts = collector.steps().taken.stream().filter(s -> s.stage().equals(CollectionStep.SWEEP))
+                .map(CollectionStep::index).distinct().count();
+        assertTrue(parts >= 2, "swept in " + parts + " parts");
+
+        assertTrue(done.paths().containsAll(List.of(print(dead), print(goner))), done.paths().toString());
+        assertFalse(done.paths().contains(print(revived)), "revived as it was about to go");
+        for (String gone : List.of(narKey(dead), BinaryCacheLayout.narInfoKey(dead.path()), strayNar, strayNarInfo)) {
+            assertTrue(store.bucket.size(gone).isEmpty(), gone + " was swept");
+        }
+        assertTrue(store.bucket.size(log).isPresent(), "logs are not the sweep's");
+        for (PathInfo stays : List.of(live, keeper, revived)) {
+            assertTrue(store.valid(stays.path()));
+            assertTrue(store.bucket.size(narKey(stays)).isPresent(), "the NAR file of " + stays.path());
+            assertTrue(store.bucket.size(BinaryCacheLayout.narInfoKey(stays.path())).isPresent());
+        }
+        assertEquals(List.of(), ours(store, List.of(live, keeper, revived)), "the store verifies");
+        for (PathInfo rooted : List.of(live, keeper)) {
+            store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("parts-" + rooted.path().hashPart()));
+        }
+    }
+
     /** maxFreed stops a collection once that much is freed (Nix's --max-freed); an unknown action is refused. */
     @Test
     void maxFreedStopsTheCollectionAndAnUnknownActionIsRefused(LocalStack stack) throws Exception {
@@ -536,8 +592,13 @@ class GarbageCollectorTest {
 
     /** A signed path whose NAR (of one small file) is in the bucket. */
     private PathInfo withNar(TestStore store, String name, StorePath... references) throws Exception {
+        return withContent(store, name, name + " " + System.nanoTime() + " " + Math.random(), references);
+    }
+
+    /** A path whose NAR is a file of {@code content}: paths of the same content share their NAR file. */
+    private PathInfo withContent(TestStore store, String name, String content, StorePath... references) throws Exception {
         Path file = Files.createTempFile(tmp, "f", "");
-        Files.writeString(file, name + " " + System.nanoTime() + " " + Math.random());
+        Files.writeString(file, content);
         ByteArrayOutputStream nar = new ByteArrayOutputStream();
         NarWriter.dump(file, nar);
         Hash narHash = Hash.of(HashAlgorithm.SHA256, nar.toByteArray());

@@ -21,6 +21,8 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
     private static final int MOST_STEPS = 10_000;
 
     private final LinkedBlockingQueue<CollectionStep> waiting = new LinkedBlockingQueue<>();
+    /** Every step taken off the queue, in order. */
+    final java.util.List<CollectionStep> taken = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     @Override
     public void send(CollectionStep step) {
@@ -34,6 +36,7 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
             if (step == null) {
                 return;
             }
+            taken.add(step);
             if (ran > MOST_STEPS) {
                 throw new AssertionError("a collection's steps keep coming back: " + step);
             }
@@ -46,12 +49,18 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
     /** A collector whose steps go to its own queue, with a caller's way of running a collection to its end. */
     record Collector(GarbageCollector collector, TestCollectionSteps steps) {
         Collector(GarbageCollector.Interleaving at, TestStore store, java.time.Clock clock) {
-            this(at, store, clock, new TestCollectionSteps());
+            this(at, store, clock, GarbageCollector.SWEEP_PATHS);
         }
 
-        private Collector(GarbageCollector.Interleaving at, TestStore store, java.time.Clock clock, TestCollectionSteps steps) {
+        /** One whose sweep steps take {@code sweepPaths} paths each. */
+        Collector(GarbageCollector.Interleaving at, TestStore store, java.time.Clock clock, long sweepPaths) {
+            this(at, store, clock, sweepPaths, new TestCollectionSteps());
+        }
+
+        private Collector(GarbageCollector.Interleaving at, TestStore store, java.time.Clock clock, long sweepPaths,
+                          TestCollectionSteps steps) {
             this(new GarbageCollector(store.tables, store.bucket, TestStore.STORE, FunctionsConfig.DEFAULT_GC_GRACE_SECONDS,
-                    clock, steps, dev.cumulus.model.metrics.Metrics.NONE, at), steps);
+                    clock, steps, dev.cumulus.model.metrics.Metrics.NONE, at, sweepPaths), steps);
         }
 
         /** {@code request} run to its end, as the collect-garbage and query-collection functions would answer. */

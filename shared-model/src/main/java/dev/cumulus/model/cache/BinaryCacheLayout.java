@@ -52,8 +52,11 @@ public final class BinaryCacheLayout {
 
     /** A build log as Nix's binary cache stores it ({@code nix log} reads it): {@code log/<drv base name>}. */
     public static String logKey(StorePath drvPath) {
-        return "log/" + drvPath.baseName();
+        return LOG_PREFIX + drvPath.baseName();
     }
+
+    /** Where the build logs are: every {@link #logKey} starts so. */
+    public static final String LOG_PREFIX = "log/";
 
     /** Where the NAR files are: every {@link #narKey} starts so. */
     public static final String NAR_PREFIX = "nar/";

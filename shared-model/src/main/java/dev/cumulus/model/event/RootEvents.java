@@ -87,9 +87,9 @@ public final class RootEvents {
     /**
      * One step of a collection, a message on the collection-steps queue: {@code stage} is
      * {@value #SCAN} (scan segment {@code index}), {@value #PLAN}, {@value #MARK} (batch {@code index}),
-     * {@value #RECHECK}, {@value #DELETE} (batch {@code index}, of wave {@code wave}) or {@value #FINISH}
-     * (the bucket's sweep and the record's end); {@code plan} names the plan the steps after
-     * {@value #PLAN} carry out.
+     * {@value #RECHECK}, {@value #DELETE} (batch {@code index}, of wave {@code wave}), {@value #SWEEP}
+     * (part {@code index} of the bucket) or {@value #FINISH} (the record's end); {@code plan} names the
+     * plan the steps after {@value #PLAN} carry out.
      */
     public record CollectionStep(String gc, String stage, int wave, int index, String plan) {
         public static final String SCAN = "scan";
@@ -97,6 +97,7 @@ public final class RootEvents {
         public static final String MARK = "mark";
         public static final String RECHECK = "recheck";
         public static final String DELETE = "delete";
+        public static final String SWEEP = "sweep";
         public static final String FINISH = "finish";
 
         /** The stage as the collection's record names it: a delete wave has its number. */
