@@ -212,8 +212,16 @@ public final class GarbageCollector {
      */
     public void step(CollectionStep step) {
         Optional<Stage> at = tables.roots().stage(step.gc());
-        if (at.isEmpty() || !at.get().state().running() || !at.get().stage().equals(step.recorded())) {
+        if (at.isEmpty() || !at.get().state().running()) {
+            return;
+        }
+        if (!at.get().stage().equals(step.recorded())) {
             LOG.fine(() -> "collection " + step.gc() + " is past " + step.recorded() + " #" + step.index());
+            if (at.get().previous().equals(step.recorded()) && at.get().done() == 0) {
+                // The run that moved the collection on may have died before it queued the new
+                // stage's steps, and this is that step come back: queue them (twice is harmless).
+                queue(step.gc(), Next.of(at.get()));
+            }
             return;
         }
         Stage stage = at.get();
@@ -678,6 +686,14 @@ public final class GarbageCollector {
     private record Next(String stage, int wave, int steps, String plan) {
         String recorded() {
             return new CollectionStep("", stage, wave, 0, null).recorded();
+        }
+
+        /** The stage a collection's record is at. */
+        static Next of(Stage at) {
+            String wave = CollectionStep.DELETE + "-";
+            return at.stage().startsWith(wave)
+                    ? new Next(CollectionStep.DELETE, Integer.parseInt(at.stage().substring(wave.length())), (int) at.steps(), at.plan())
+                    : new Next(at.stage(), 0, (int) at.steps(), at.plan());
         }
     }
 

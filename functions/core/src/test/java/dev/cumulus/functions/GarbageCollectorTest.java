@@ -24,6 +24,7 @@ import dev.cumulus.model.event.RootEvents.QueryCollections;
 import dev.cumulus.model.event.RootEvents.Deletions;
 import dev.cumulus.model.event.RootEvents.GarbageCollected;
 import dev.cumulus.model.event.RootEvents.ListRoots;
+import dev.cumulus.model.event.RootEvents.QueryCollection;
 import dev.cumulus.model.event.RootEvents.QueryDeletions;
 import dev.cumulus.model.event.RootEvents.ReleaseTempRoots;
 import dev.cumulus.model.event.RootEvents.RemoveRoot;
@@ -472,6 +473,24 @@ class GarbageCollectorTest {
         assertEquals(List.of(), ours(store, List.of(live, keeper, revived)), "the store verifies");
         for (PathInfo rooted : List.of(live, keeper)) {
             store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("parts-" + rooted.path().hashPart()));
+        }
+    }
+
+    @Test
+    void aStepCutOffAfterMovingTheCollectionOnButBeforeQueuingTheNextStageQueuesItWhenItComesBack(LocalStack stack)
+            throws Exception {
+        TestStore store = new TestStore(stack);
+        for (String cutOff : List.of(CollectionStep.MARK, CollectionStep.DELETE, CollectionStep.FINISH)) {
+            PathInfo dead = withNar(store, "requeued-dead");
+            register(store, dead);
+            TestCollectionSteps.Collector collector = new TestCollectionSteps.Collector(GarbageCollector.Interleaving.NONE,
+                    store, Clock.systemUTC());
+            collector.steps().cutOffQueuing(step -> step.stage().equals(cutOff));
+            CollectionState started = collector.collector().start(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+            collector.runSteps();
+            CollectionState ended = collector.collector().report(new QueryCollection(started.id(), 0)).state();
+            assertEquals(CollectionState.DONE, ended.phase(), "cut off as it queued a " + cutOff + " step: " + ended);
+            assertFalse(store.valid(dead.path()));
         }
     }
 

@@ -24,9 +24,22 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
     /** Every step taken off the queue, in order. */
     final java.util.List<CollectionStep> taken = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
+    /** The first step queued that this matches cuts its sender off instead (null: none). */
+    private volatile Predicate<CollectionStep> cutOffAt;
+
     @Override
     public void send(CollectionStep step) {
+        Predicate<CollectionStep> at = cutOffAt;
+        if (at != null && at.test(step)) {
+            cutOffAt = null;
+            throw new java.io.UncheckedIOException(new java.io.InterruptedIOException("cut off as it queued " + step));
+        }
         waiting.add(step);
+    }
+
+    /** The step that queues the first step {@code at} matches is cut off right then, as by its invocation's timeout. */
+    void cutOffQueuing(Predicate<CollectionStep> at) {
+        cutOffAt = at;
     }
 
     /** Runs the waiting steps, and those they queue, with {@code run}; one it answers false for comes back. */
@@ -78,10 +91,19 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
                 }
                 throw new FunctionFailedException("there is no store function '" + name + "'");
             });
-            return GarbageCollection.run(functions, request, state -> steps.drain(step -> {
-                collector.step(step);
-                return true;
-            }));
+            return GarbageCollection.run(functions, request, state -> runSteps());
+        }
+
+        /** Runs the queued steps and those they queue; one cut off comes back, as the queue would redeliver it. */
+        void runSteps() {
+            steps.drain(step -> {
+                try {
+                    collector.step(step);
+                    return true;
+                } catch (java.io.UncheckedIOException cutOff) {
+                    return false;
+                }
+            });
         }
     }
 }

@@ -174,9 +174,11 @@ public final class RootsTable {
 
     /**
      * Where a running collection stands: its state, the stage whose steps run, how many it has and
-     * how many are done, the plan they carry out, and when it announced its deletions (epoch millis).
+     * how many are done, the plan they carry out, when it announced its deletions (epoch millis), and
+     * the stage before ("" for the first).
      */
-    public record Stage(CollectionState state, String stage, long steps, long done, String plan, long announcedAtMillis) {
+    public record Stage(CollectionState state, String stage, long steps, long done, String plan, long announcedAtMillis,
+                        String previous) {
         public boolean complete() {
             return done >= steps;
         }
@@ -190,7 +192,7 @@ public final class RootsTable {
         }
         return Optional.of(new Stage(read(item), Attributes.optionalString(item, "stage").orElse(""),
                 count(item, "stageSteps"), count(item, "stageDone"), Attributes.optionalString(item, "plan").orElse(null),
-                count(item, "announcedAt")));
+                count(item, "announcedAt"), Attributes.optionalString(item, "previousStage").orElse("")));
     }
 
     private static Map<String, AttributeValue> collectionKey(String gc) {
@@ -247,13 +249,13 @@ public final class RootsTable {
      */
     public boolean advance(String gc, String from, String to, int steps, String plan, long now) {
         Map<String, String> names = new HashMap<>(Map.of("#s", "stage", "#n", "stageSteps", "#d", "stageDone",
-                "#p", "phase", "#u", "updatedAt"));
+                "#p", "phase", "#u", "updatedAt", "#prev", "previousStage"));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":from", AttributeValue.fromS(from),
                 ":to", AttributeValue.fromS(to), ":n", Attributes.num(steps), ":zero", Attributes.num(0),
                 ":u", Attributes.num(now), ":scanning", AttributeValue.fromS(CollectionState.SCANNING),
                 ":deleting", AttributeValue.fromS(CollectionState.DELETING),
                 ":sweeping", AttributeValue.fromS(CollectionState.SWEEPING)));
-        String set = "SET #s = :to, #n = :n, #d = :zero, #u = :u";
+        String set = "SET #s = :to, #n = :n, #d = :zero, #u = :u, #prev = :from";
         if (plan != null) {
             names.put("#plan", "plan");
             values.put(":plan", AttributeValue.fromS(plan));
