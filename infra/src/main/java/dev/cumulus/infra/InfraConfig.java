@@ -24,11 +24,14 @@ import software.constructs.Node;
  * @param authorizedKeys      SSH public keys allowed to connect to the proxy, as authorized_keys lines
  * @param substituters        binary caches the store fetches what it lacks from (http(s):// or s3://), in
  *                            priority order; none by default
+ * @param collectionMemoryMb the collection-steps function's memory: a collection's plan holds the store's
+ *                            scan (400 to 600 bytes a path), so 10,240 MB (Lambda's most, a heap of 85 %)
+ *                            plans about 10^7 paths; billed only while a collection runs
  * @param runnerPools         the build-runner pools ({@link RunnerPools#parse}, with {@link RunnerPoolSize}'s
  *                            settings), {@link #DEFAULT_RUNNER_POOLS} by default
  */
 public record InfraConfig(String prefix, Optional<String> region, Path repositoryRoot, String storeDir,
-                          int lambdaMemoryMb, int proxyCpu, int proxyMemoryMb, int proxyTasks, int sshPort,
+                          int lambdaMemoryMb, int collectionMemoryMb, int proxyCpu, int proxyMemoryMb, int proxyTasks, int sshPort,
                           String sshAllowedCidr, List<String> authorizedKeys, RunnerPools runnerPools, PublicCache publicCache,
                           Optional<String> cacheDomain, Optional<String> cacheCertificateArn, RetentionDays logRetention,
                           int buildLogRetentionDays, List<String> trustedPublicKeys, List<String> substituters,
@@ -96,6 +99,7 @@ public record InfraConfig(String prefix, Optional<String> region, Path repositor
                 Path.of(text.apply("repositoryRoot").orElse(System.getProperty("cumulus.root", ".."))).toAbsolutePath().normalize(),
                 text.apply("storeDir").orElse("/nix/store"),
                 number.apply("lambdaMemoryMb").orElse(1024),
+                number.apply("collectionMemoryMb").orElse(10240),
                 number.apply("proxyCpu").orElse(512),
                 number.apply("proxyMemoryMb").orElse(1024),
                 number.apply("proxyTasks").orElse(1),

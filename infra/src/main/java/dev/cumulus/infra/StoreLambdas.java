@@ -99,8 +99,7 @@ public final class StoreLambdas extends Construct {
                     .architecture(Architecture.X86_64)
                     .handler(HANDLER)
                     .code(code)
-                    .memorySize(name.equals(StoreFunction.SUBSTITUTE.name()) ? Math.max(2048, config.lambdaMemoryMb())
-                            : config.lambdaMemoryMb())
+                    .memorySize(memoryMb(name, config))
                     .timeout(timeout(name))
                     .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                     .environment(env)
@@ -168,6 +167,17 @@ public final class StoreLambdas extends Construct {
         java.time.Duration timeout = name.equals(FunctionAccess.BINARY_CACHE_INGEST) ? StoreFunction.REGISTER_PATHS.timeout()
                 : name.equals(FunctionAccess.DASHBOARD) ? java.time.Duration.ofSeconds(30) : StoreFunction.named(name).timeout();
         return Duration.seconds(timeout.toSeconds());
+    }
+
+    /**
+     * The function's memory: substitutions get 2,048 MB at least, a collection's steps
+     * {@code collectionMemoryMb} (its plan holds the store's scan), the rest {@code lambdaMemoryMb}.
+     */
+    private static int memoryMb(String name, InfraConfig config) {
+        if (name.equals(StoreFunction.SUBSTITUTE.name())) {
+            return Math.max(2048, config.lambdaMemoryMb());
+        }
+        return name.equals(StoreFunction.COLLECTION_STEPS.name()) ? config.collectionMemoryMb() : config.lambdaMemoryMb();
     }
 
     /** Reading the substituters that are S3 buckets ({@code s3://BUCKET?…}); HTTP ones need no grant. */

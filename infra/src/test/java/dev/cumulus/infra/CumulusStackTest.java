@@ -156,6 +156,11 @@ class CumulusStackTest {
                     "Environment", Map.of("Variables", Match.objectLike(Map.of("QUARKUS_LAMBDA_HANDLER", name,
                             "CUMULUS_RESOURCE_PREFIX", "cumulus-"))))));
         }
+        // A collection's plan holds the store's scan: its steps get Lambda's most, the others the default.
+        template.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
+                "FunctionName", "cumulus-" + StoreFunction.COLLECTION_STEPS.name(), "MemorySize", 10240)));
+        template.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
+                "FunctionName", "cumulus-" + StoreFunction.COLLECT_GARBAGE.name(), "MemorySize", 1024)));
         template.resourceCountIs("AWS::Lambda::Alias", names.size());
         template.hasResourceProperties("AWS::Lambda::Alias", Match.objectLike(Map.of("Name", StoreLambdas.ALIAS)));
     }
