@@ -226,6 +226,7 @@ public final class GarbageCollector {
         }
         Stage stage = at.get();
         CollectionFiles files = new CollectionFiles(bucket, step.gc());
+        long started = System.nanoTime();
         try {
             switch (step.stage()) {
                 case CollectionStep.SCAN -> scan(step, files, stage);
@@ -237,6 +238,8 @@ public final class GarbageCollector {
                 case CollectionStep.FINISH -> finish(step, files, stage);
                 default -> throw new StoreException("unknown collection stage '" + step.stage() + "'");
             }
+            LOG.info(() -> String.format(java.util.Locale.ROOT, "collection %s: %s #%d took %d ms", step.gc(), step.recorded(),
+                    step.index(), (System.nanoTime() - started) / 1_000_000));
         } catch (CollectionLostException taken) {
             LOG.warning(() -> taken.getMessage());
         } catch (RuntimeException | Error e) {
