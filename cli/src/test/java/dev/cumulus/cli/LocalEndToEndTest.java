@@ -1056,7 +1056,7 @@ class LocalEndToEndTest {
     @Test
     @Order(31)
     void collectionsWhileAnotherClientUploadsAClosureLoseNothingOfIt() throws Exception {
-        for (int round = 0; round < 4; round++) {
+        for (int round = 0; round < 3; round++) {
             String top = buildSalted("-gc-race-" + round, 40);
             Map<String, JsonNode> closure = pathInfo(src, top);
             // The copy's own temporary roots end with its connection, and a collection overlapping its

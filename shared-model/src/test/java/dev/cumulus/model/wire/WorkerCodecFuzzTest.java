@@ -20,7 +20,7 @@ import java.util.Set;
 class WorkerCodecFuzzTest {
     static final WireLimits LIMITS = new WireLimits(1 << 16, 1 << 12);
 
-    @FuzzTest(maxDuration = "45s")
+    @FuzzTest(maxDuration = "25s")
     void clientBytesDecodeOrAreRejected(byte[] data) {
         if (data.length < 1) {
             return;
