@@ -843,7 +843,7 @@ public final class GarbageCollector {
     }
 
     /** Referrers before the paths they refer to. */
-    private static List<StorePath> referrersFirst(Iterable<StorePath> paths, Map<StorePath, ScannedPath> scanned) {
+    static List<StorePath> referrersFirst(Iterable<StorePath> paths, Map<StorePath, ScannedPath> scanned) {
         Set<StorePath> among = new HashSet<>();
         paths.forEach(among::add);
         List<StorePath> referencesFirst = new ArrayList<>();
@@ -855,18 +855,37 @@ public final class GarbageCollector {
         return referencesFirst;
     }
 
-    private static void place(StorePath p, Set<StorePath> among, Map<StorePath, ScannedPath> scanned, Set<StorePath> placed,
-                              List<StorePath> out) {
-        if (!placed.add(p)) {
+    /**
+     * {@code start} after what it refers to among {@code among}, depth first with a stack of its own:
+     * a chain of dead paths may be millions long.
+     */
+    private static void place(StorePath start, Set<StorePath> among, Map<StorePath, ScannedPath> scanned,
+                              Set<StorePath> placed, List<StorePath> out) {
+        if (!placed.add(start)) {
             return; // placed, or in progress: a cycle cannot form among valid paths other than a self-reference
         }
-        for (String ref : scanned.get(p).references()) {
-            StorePath r = StorePath.parseBaseName(ref);
-            if (among.contains(r) && !r.equals(p)) {
-                place(r, among, scanned, placed, out);
+        java.util.Deque<StorePath> paths = new java.util.ArrayDeque<>(List.of(start));
+        java.util.Deque<java.util.Iterator<String>> references = new java.util.ArrayDeque<>(
+                List.of(scanned.get(start).references().iterator()));
+        while (!paths.isEmpty()) {
+            StorePath p = paths.peek();
+            java.util.Iterator<String> refs = references.peek();
+            StorePath next = null;
+            while (next == null && refs.hasNext()) {
+                StorePath r = StorePath.parseBaseName(refs.next());
+                if (among.contains(r) && !r.equals(p) && placed.add(r)) {
+                    next = r;
+                }
+            }
+            if (next != null) {
+                paths.push(next);
+                references.push(scanned.get(next).references().iterator());
+            } else {
+                paths.pop();
+                references.pop();
+                out.add(p);
             }
         }
-        out.add(p);
     }
 
     /** The deletion generation caches consult ({@link Deletions}). */
