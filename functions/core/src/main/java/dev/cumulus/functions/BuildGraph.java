@@ -256,7 +256,8 @@ public final class BuildGraph {
 
     /**
      * A step building as a build that has ended: the graph did not hear of that end (the function
-     * that moved it on failed after the build's end was written). It moves on now.
+     * that moved it on failed after the build's end was written, or the end came before the step
+     * recorded its build). It moves on now.
      */
     private Step heal(Step step) {
         if (!GraphTable.BUILDING.equals(step.state()) || step.build() == null || step.build().isBlank()) {
@@ -397,9 +398,10 @@ public final class BuildGraph {
                     inputs.stream().map(storeDir::print).toList(), hashes, limits == null ? 0 : limits.timeout(),
                     limits == null ? 0 : limits.maxSilent(), limits == null ? GraphEvents.FROM_EVENT : limits.source()));
             graph.startedAs(key, "build", build.id());
-            if (build.finished()) {
-                buildEnded(build);
-            }
+            // A build may end before its step says which build it is (a runner took it at once and
+            // finished fast): its end found no step to move on, so the step looks at it now. Either
+            // the end sees the build's id or this sees the end; both may, and one of them moves on.
+            heal(graph.step(key).orElseThrow());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "starting the build of " + step.drvPath() + " failed", e);
             ended(key, GraphTable.FAILED, Map.of(), BuildStatus.MISC_FAILURE.jsonName(),

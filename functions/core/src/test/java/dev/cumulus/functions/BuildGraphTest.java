@@ -65,10 +65,17 @@ class BuildGraphTest {
     private final Map<StorePath, Derivation> written = new HashMap<>();
     private final String nonce = UUID.randomUUID().toString();
     private TestStore store;
+    /** Whether a build ends as it is queued, as a runner that took it at once and finished fast would. */
+    private volatile boolean endedOnQueuing;
 
     @BeforeEach
     void start(LocalStack stack) {
-        store = new TestStore(stack, List.of(), StoreQueues.none().withBuilds(queued::add).withAnnouncements(announced::add));
+        store = new TestStore(stack, List.of(), StoreQueues.none().withBuilds(q -> {
+            queued.add(q);
+            if (endedOnQueuing) {
+                complete(q.id());
+            }
+        }).withAnnouncements(announced::add));
     }
 
     @Test
@@ -193,6 +200,17 @@ class BuildGraphTest {
     }
 
     @Test
+    void aBuildThatEndsBeforeItsStepRecordsWhichBuildItIsIsHeardAllTheSame() {
+        StorePath a = write("a");
+        StorePath top = write("top", a);
+        endedOnQueuing = true;
+        SubmissionState ended = query(submit(top));
+        assertEquals(SubmissionState.BUILT, ended.status(), "each step moved on as its build ended: " + ended);
+        assertEquals(Map.of("out", outPath(top)), ended.outputPaths());
+        assertEquals(2, queued.size());
+    }
+
+    @Test
     void aMissingOrMalformedDerivationEndsAtOnceInAFailureAnnouncement() {
         String missing = STORE.print(TestStore.randomPath("missing.drv"));
         store.client.call(StoreFunction.SUBMIT_GRAPHS, new QueueMessages(List.of(
@@ -307,7 +325,11 @@ class BuildGraphTest {
 
     /** Ends {@code drvPath}'s build as a runner does, its one output built where the derivation says. */
     private void complete(SubmissionState s, StorePath drvPath) {
-        BuildState build = buildState(buildOf(s, drvPath));
+        complete(buildOf(s, drvPath));
+    }
+
+    private void complete(String id) {
+        BuildState build = buildState(id);
         String out = build.outputs().get("out");
         Hash narHash = Hash.of(HashAlgorithm.SHA256, "nar of " + out);
         store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(new BuildReport(build.id(), "Built", null,
