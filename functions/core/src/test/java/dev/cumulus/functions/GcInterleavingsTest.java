@@ -291,18 +291,17 @@ class GcInterleavingsTest {
         TestStore store = new TestStore(stack);
         PathInfo p = TestStore.signed("marked-by-failed-collection");
         register(store, registration(stack, store, PathRegistration.Interleaving.NONE), p);
-        long before = now();
-        RuntimeException failure = assertThrows(RuntimeException.class, () -> collector(store,
-                new GarbageCollector.Interleaving() {
-                    @Override
-                    public void marked(List<StorePath> marked) {
-                        assertTrue(marked.contains(p.path()));
-                        throw new IllegalStateException("failed after marking");
-                    }
-                }).collect(deleteDead()));
+        TestCollectionSteps.Collector failing = collector(store, new GarbageCollector.Interleaving() {
+            @Override
+            public void marked(List<StorePath> marked) {
+                assertTrue(marked.contains(p.path()));
+                throw new IllegalStateException("failed after marking");
+            }
+        });
+        RuntimeException failure = assertThrows(RuntimeException.class, () -> failing.collect(deleteDead()));
         assertEquals("failed after marking", failure.getMessage());
-        CollectionState failed = store.tables.roots().collections().stream()
-                .filter(c -> c.startedAt() >= before && c.startedAt() <= now()).findFirst().orElseThrow();
+        // The collection its steps belong to (another may have started in the same second).
+        CollectionState failed = state(store, failing.steps().taken.getFirst().gc());
         assertEquals(CollectionState.FAILED, failed.phase(), failed.toString());
         assertEquals("failed after marking", failed.error());
         assertTrue(store.valid(p.path()));
