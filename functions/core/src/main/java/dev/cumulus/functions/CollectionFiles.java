@@ -168,32 +168,8 @@ final class CollectionFiles {
 
     /** {@code each} of {@code items}, {@value #AT_ONCE} at a time, the answers in order. */
     static <T, R> List<R> atOnce(List<T> items, java.util.function.Function<T, R> each) {
-        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(AT_ONCE);
-        List<java.util.concurrent.Future<R>> answers = new java.util.ArrayList<>();
-        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (T item : items) {
-                slots.acquireUninterruptibly();
-                answers.add(threads.submit(() -> {
-                    try {
-                        return each.apply(item);
-                    } finally {
-                        slots.release();
-                    }
-                }));
-            }
-        }
-        List<R> out = new java.util.ArrayList<>();
-        for (var answer : answers) {
-            try {
-                out.add(answer.get());
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException("interrupted while a collection read or wrote the bucket");
-            }
-        }
-        return out;
+        return dev.cumulus.functions.tables.ChunkedWork.inChunks(items, 1, AT_ONCE, "a collection's reads and writes of the bucket",
+                one -> List.of(each.apply(one.getFirst())));
     }
 
     private void put(String name, Object content) {

@@ -4,12 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.function.Function;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -41,7 +35,7 @@ final class BatchCalls {
     static List<Map<String, AttributeValue>> getAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> keys,
                                                     String projection, Map<String, String> names) {
         // Chunks are read at once: QueryValidPaths of a 1,000-path closure costs one round trip, not ten.
-        return inChunks(keys, GET_LIMIT, Integer.MAX_VALUE, "BatchGetItem on " + table,
+        return ChunkedWork.inChunks(keys, GET_LIMIT, Integer.MAX_VALUE, "BatchGetItem on " + table,
                 chunk -> getChunk(db, table, chunk, projection, names));
     }
 
@@ -124,54 +118,12 @@ final class BatchCalls {
      * edges take a few round trips, not one per 25 edges.
      */
     private static void writeAll(DynamoDbClient db, String table, List<WriteRequest> writes) {
-        inChunks(writes, WRITE_LIMIT, WRITES_AT_ONCE, "BatchWriteItem on " + table, chunk -> {
+        ChunkedWork.inChunks(writes, WRITE_LIMIT, WRITES_AT_ONCE, "BatchWriteItem on " + table, chunk -> {
             writeChunk(db, table, chunk);
             return List.of();
         });
     }
 
-    /**
-     * {@code each} over {@code items} in chunks of {@code size}, at most {@code atOnce} chunks at a
-     * time, their results in order; a single chunk runs on the calling thread. {@code what} names the
-     * call in errors.
-     */
-    static <T, R> List<R> inChunks(List<T> items, int size, int atOnce, String what,
-                                           Function<List<T>, List<R>> each) {
-        if (items.isEmpty()) {
-            return List.of();
-        }
-        if (items.size() <= size) {
-            return each.apply(items);
-        }
-        Semaphore slots = new Semaphore(atOnce);
-        List<Future<List<R>>> chunks = new ArrayList<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int from = 0; from < items.size(); from += size) {
-                List<T> chunk = items.subList(from, Math.min(items.size(), from + size));
-                chunks.add(threads.submit(() -> {
-                    slots.acquireUninterruptibly();
-                    try {
-                        return each.apply(chunk);
-                    } finally {
-                        slots.release();
-                    }
-                }));
-            }
-            List<R> results = new ArrayList<>();
-            for (Future<List<R>> f : chunks) {
-                results.addAll(f.get());
-            }
-            return results;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what + " was interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
 
     private static void writeChunk(DynamoDbClient db, String table, List<WriteRequest> chunk) {
         Map<String, List<WriteRequest>> pending = new HashMap<>(Map.of(table, new ArrayList<>(chunk)));

@@ -157,7 +157,7 @@ public final class PathInfoTable {
     public record Marking(String hashPart, long registrationTime, Optional<String> mark) {}
 
     public List<String> markAll(List<Marking> scanned, String gc, TransactWriteItem stillMarking) {
-        return BatchCalls.inChunks(scanned, DELETE_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
+        return ChunkedWork.inChunks(scanned, DELETE_LIMIT, BatchCalls.WRITES_AT_ONCE, "marking for " + gc,
                 chunk -> {
                     List<Marking> pending = new ArrayList<>(chunk);
                     while (!pending.isEmpty()) {

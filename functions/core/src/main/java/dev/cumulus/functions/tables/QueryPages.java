@@ -41,7 +41,7 @@ final class QueryPages {
     static void scanAll(DynamoDbClient db, String table, Consumer<Map<String, AttributeValue>> each) {
         Object oneAtATime = new Object();
         List<Integer> segments = java.util.stream.IntStream.range(0, SCAN_SEGMENTS).boxed().toList();
-        BatchCalls.inChunks(segments, 1, SCAN_SEGMENTS, "scanning " + table, segment -> {
+        ChunkedWork.inChunks(segments, 1, SCAN_SEGMENTS, "scanning " + table, segment -> {
             scanSegment(db, table, segment.getFirst(), SCAN_SEGMENTS, item -> {
                 synchronized (oneAtATime) {
                     each.accept(item);

@@ -76,7 +76,7 @@ public final class ReferrersTable {
             paths.forEach(p -> out.putIfAbsent(p, List.of()));
             return out;
         }
-        List<Map.Entry<StorePath, List<StorePath>>> each = BatchCalls.inChunks(paths, 1, QUERIES_AT_ONCE,
+        List<Map.Entry<StorePath, List<StorePath>>> each = ChunkedWork.inChunks(paths, 1, QUERIES_AT_ONCE,
                 "querying referrers on " + table, one -> List.of(Map.entry(one.getFirst(), referrers(one.getFirst()))));
         each.forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
@@ -96,7 +96,7 @@ public final class ReferrersTable {
         List<Map<String, AttributeValue>> edges = new ArrayList<>();
         referencesByReferrer.forEach((referrer, references) -> references.forEach(ref -> edges.add(Map.of(
                 "path", AttributeValue.fromS(ref.baseName()), "referrer", AttributeValue.fromS(referrer.baseName())))));
-        BatchCalls.inChunks(edges, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
+        ChunkedWork.inChunks(edges, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
                 chunk -> {
                     BatchCalls.transactOrFailedConditions(db, chunk.stream().map(key -> TransactWriteItem.builder()
                             .delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(key)
