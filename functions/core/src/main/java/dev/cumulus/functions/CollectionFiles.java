@@ -106,12 +106,8 @@ final class CollectionFiles {
         return get(plan + "/plan", Plan.class);
     }
 
-    /** Batches 0 to {@code batches.size()} - 1, written {@value #AT_ONCE} at a time. */
     void putBatches(String plan, List<Batch> batches) {
-        atOnce(java.util.stream.IntStream.range(0, batches.size()).boxed().toList(), b -> {
-            put(plan + "/batch-" + b, batches.get(b));
-            return b;
-        });
+        putNumbered(plan + "/batch-", batches);
     }
 
     Batch batch(String plan, int batch) {
@@ -134,12 +130,8 @@ final class CollectionFiles {
         return get(plan + "/rooted", Rooted.class);
     }
 
-    /** Sweep parts 0 to {@code parts.size()} - 1, written {@value #AT_ONCE} at a time. */
     void putSweepParts(String plan, List<SweepPart> parts) {
-        atOnce(java.util.stream.IntStream.range(0, parts.size()).boxed().toList(), part -> {
-            put(plan + "/sweep-" + part, parts.get(part));
-            return part;
-        });
+        putNumbered(plan + "/sweep-", parts);
     }
 
     SweepPart sweepPart(String plan, int part) {
@@ -170,6 +162,14 @@ final class CollectionFiles {
     static <T, R> List<R> atOnce(List<T> items, java.util.function.Function<T, R> each) {
         return dev.cumulus.functions.tables.ChunkedWork.inChunks(items, 1, AT_ONCE, "a collection's reads and writes of the bucket",
                 one -> List.of(each.apply(one.getFirst())));
+    }
+
+    /** {@code contents} as {@code prefix}0, {@code prefix}1, …, written {@value #AT_ONCE} at a time. */
+    private void putNumbered(String prefix, List<?> contents) {
+        atOnce(java.util.stream.IntStream.range(0, contents.size()).boxed().toList(), i -> {
+            put(prefix + i, contents.get(i));
+            return i;
+        });
     }
 
     private void put(String name, Object content) {

@@ -632,11 +632,16 @@ public final class GarbageCollector {
         }
     }
 
+    /** The first step after the deletes says the collection deletes no more (later ones find it said). */
+    private void endDeletions(String gc, Stage stage, long now) {
+        if (stage.state().phase().equals(CollectionState.DELETING)) {
+            tables.roots().endDeletions(gc, CollectionState.SWEEPING, now);
+        }
+    }
+
     private void sweep(CollectionStep step, CollectionFiles files, Stage stage) {
         long now = now();
-        if (stage.state().phase().equals(CollectionState.DELETING)) {
-            tables.roots().endDeletions(step.gc(), CollectionState.SWEEPING, now);
-        }
+        endDeletions(step.gc(), stage, now);
         Plan plan = files.plan(step.plan());
         long removed = sweepBucket(step.gc(), BucketParts.of(plan.sweeps()).prefixes(step.index()),
                 files.sweepPart(step.plan(), step.index()), now - grace(files.request().request()));
@@ -646,19 +651,15 @@ public final class GarbageCollector {
     private void finish(CollectionStep step, CollectionFiles files, Stage stage) {
         String gc = step.gc();
         long now = now();
-        if (stage.state().phase().equals(CollectionState.DELETING)) {
-            tables.roots().endDeletions(gc, CollectionState.SWEEPING, now);
-        }
+        endDeletions(gc, stage, now);
         Plan plan = files.plan(step.plan());
         String error = plan.refusal();
         if (error == null && !plan.requested().isEmpty()) {
             // A requested path the plan doomed but that a writer revived meanwhile is alive after all.
             Set<String> gone = new HashSet<>();
-            for (int b = 0; b < plan.batches(); b++) {
-                gone.addAll(files.result(step.plan(), b).paths());
-            }
             Set<StorePath> planned = new HashSet<>();
             for (int b = 0; b < plan.batches(); b++) {
+                gone.addAll(files.result(step.plan(), b).paths());
                 files.batch(step.plan(), b).paths().forEach(d -> planned.add(StorePath.parseBaseName(d.scanned().path())));
             }
             error = PathQueries.parseAll(storeDir, plan.requested()).stream()
@@ -993,7 +994,7 @@ public final class GarbageCollector {
         Set<String> liveNars = new HashSet<>(part.liveNars());
         Set<String> liveHashParts = new HashSet<>(part.liveHashParts());
         Map<String, StorePath> doomedByHashPart = new HashMap<>();
-        part.doomedPaths().forEach(p -> doomedByHashPart.put(StorePath.parseBaseName(p).hashPart(), StorePath.parseBaseName(p)));
+        part.doomedPaths().stream().map(StorePath::parseBaseName).forEach(p -> doomedByHashPart.put(p.hashPart(), p));
         long filesCutoff = now() - FILES_KEPT_SECONDS;
         List<String> removed = new ArrayList<>();
         List<String> doomedNars = new ArrayList<>();
