@@ -2,6 +2,7 @@ package dev.cumulus.functions;
 
 import dev.cumulus.functions.tables.BatchBackoff;
 import dev.cumulus.functions.tables.DerivationOutputsTable;
+import dev.cumulus.functions.tables.PathInfoTable;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.event.NarObject;
@@ -196,6 +197,11 @@ public final class PathRegistration {
             c.storeSignatures().stream().filter(s -> !signatures.contains(s)).forEach(signatures::add);
             PathInfo stamped = new PathInfo(info.path(), info.deriver(), info.narHash(), info.narSize(),
                     info.references(), now, trusted && info.ultimate(), signatures, info.ca());
+            if (!PathInfoTable.fits(new StoredPath(stamped, c.nar()))) {
+                throw new StoreException("cannot add path '" + storeDir.print(info.path()) + "': its "
+                        + info.references().size() + " references and " + signatures.size()
+                        + " signatures are more than one item of the paths table holds (DynamoDB's 400 KB)");
+            }
             fresh.add(new Candidate(stamped, c.nar(), c.outputs()));
         }
 

@@ -10,9 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cumulus.functions.tables.PathInfoTable;
+import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.model.event.FunctionFailedException;
+import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
 import dev.cumulus.model.event.Requests.RegisterPaths;
@@ -27,6 +30,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
@@ -52,6 +56,53 @@ class RegistrationInvariantsTest {
         }
         // No edge of the failed batch shows through QueryReferrers either.
         assertEquals(List.of(), store.client.call(StoreFunction.QUERY_REFERRERS, new PathQuery(print(a.path()))).paths());
+    }
+
+    /**
+     * A path's references are part of its item in the paths table, and DynamoDB takes no item over
+     * 400 KB: the registration refuses such a path by name, where DynamoDB Local itself would refuse
+     * it (the size rule checked against the emulator to one reference).
+     */
+    @Test
+    void aPathWithMoreReferencesThanOneItemHoldsIsRefusedByName(LocalStack stack) {
+        TestStore store = new TestStore(stack);
+        List<StorePath> refs = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) {
+            refs.add(TestStore.randomPath("reference-" + i));
+        }
+        // The most references that fit, found by halving.
+        int low = 0;
+        int high = refs.size();
+        while (low < high) {
+            int mid = (low + high + 1) / 2;
+            if (PathInfoTable.fits(stored(refs.subList(0, mid)))) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        int most = low;
+        assertTrue(most > 5_000 && most < 10_000, "about 7,500 references of these names fit: " + most);
+        store.stack.clients().dynamoDb().transactWriteItems(b -> b.transactItems(
+                store.tables.paths().putIfAbsent(stored(refs.subList(0, most)))));
+        assertThrows(software.amazon.awssdk.services.dynamodb.model.DynamoDbException.class,
+                () -> store.stack.clients().dynamoDb().transactWriteItems(b -> b.transactItems(
+                        store.tables.paths().putIfAbsent(stored(refs.subList(0, most + 1))))),
+                "DynamoDB Local refuses one reference more");
+
+        PathInfo bystander = signed("bystander");
+        PathInfo wide = signed("wide", refs.toArray(StorePath[]::new));
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(bystander, wide));
+        assertTrue(e.getMessage().contains("cannot add path '" + print(wide.path()) + "': its 12000 references")
+                && e.getMessage().contains("400 KB"), e.getMessage());
+        assertFalse(store.valid(bystander.path()), "nothing of the batch is registered");
+    }
+
+    private static StoredPath stored(List<StorePath> references) {
+        PathInfo info = signed("wide", references.toArray(StorePath[]::new));
+        return new StoredPath(new PathInfo(info.path(), info.deriver(), info.narHash(), info.narSize(), info.references(),
+                1_700_000_000, false, info.signatures(), info.ca()),
+                Optional.of(new NarObject("nar/" + "0".repeat(52) + ".nar.zst", "zstd", "0".repeat(52), 1234)));
     }
 
     @Test

@@ -39,4 +39,43 @@ final class Attributes {
     static AttributeValue num(long n) {
         return AttributeValue.fromN(Long.toString(n));
     }
+
+    /** DynamoDB's largest item: 400 KB, attribute names included. */
+    static final int ITEM_LIMIT = 400 * 1024;
+
+    /**
+     * The size DynamoDB counts for an item (its documented rules: names and strings by their
+     * UTF-8 bytes, a number by its digits, a list or map 3 bytes and 1 a member), to refuse what it
+     * would refuse with a message that names the cause.
+     */
+    static int size(Map<String, AttributeValue> item) {
+        int size = 0;
+        for (var e : item.entrySet()) {
+            size += utf8(e.getKey()) + size(e.getValue());
+        }
+        return size;
+    }
+
+    private static int size(AttributeValue v) {
+        if (v.s() != null) {
+            return utf8(v.s());
+        }
+        if (v.n() != null) {
+            return (v.n().replaceAll("[^0-9]", "").length() + 1) / 2 + 1;
+        }
+        if (v.hasL()) {
+            return 3 + v.l().stream().mapToInt(m -> size(m) + 1).sum();
+        }
+        if (v.hasM()) {
+            return 3 + size(v.m()) + v.m().size();
+        }
+        if (v.b() != null) {
+            return v.b().asByteArray().length;
+        }
+        return 1; // a boolean or a null
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
 }

@@ -344,6 +344,14 @@ public final class PathInfoTable {
         return new LinkedHashSet<>(hashParts).stream().map(PathInfoTable::key).toList();
     }
 
+    /**
+     * Whether the path fits in one item of this table. Its references are part of its item, and
+     * DynamoDB refuses an item over 400 KB: about 7,000 references of usual names (fewer of longer).
+     */
+    public static boolean fits(StoredPath stored) {
+        return Attributes.size(write(stored)) <= Attributes.ITEM_LIMIT;
+    }
+
     static Map<String, AttributeValue> write(StoredPath stored) {
         PathInfo info = stored.info();
         Map<String, AttributeValue> item = new HashMap<>();
