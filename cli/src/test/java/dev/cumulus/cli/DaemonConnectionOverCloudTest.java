@@ -139,6 +139,36 @@ class DaemonConnectionOverCloudTest {
     }
 
     /**
+     * Many paths register in several registrations, each while the next paths arrive: one that fails
+     * (a reference the store lacks, in the second) reaches the client, the registrations before it
+     * stand, and nothing after it is registered.
+     */
+    @Test
+    void aRegistrationFailingWhileLaterPathsArriveFailsTheImportAndRegistersNothingAfterIt(LocalStack stack) throws Exception {
+        try (Proxy proxy = proxy(stack, n -> n); TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            StorePath absent = path("never-added");
+            List<StorePath> paths = new java.util.ArrayList<>();
+            ByteArrayOutputStream export = new ByteArrayOutputStream();
+            WireWriter w = new WireWriter(export);
+            for (int i = 0; i < 400; i++) {
+                StorePath p = path("many-" + i);
+                paths.add(p);
+                w.writeNum(1);
+                export.write(record(nar("many " + i + " " + tmp), p, i == 150 ? List.of(absent) : List.of()));
+            }
+            w.writeNum(0);
+
+            c.out.writeNum(27);
+            Optional<String> error = c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream());
+            assertTrue(error.isPresent() && error.get().contains(STORE.print(absent)), error.toString());
+            assertTrue(isValid(c, paths.getFirst()), "the first registration stands");
+            assertFalse(isValid(c, paths.get(150)));
+            assertFalse(isValid(c, paths.getLast()), "nothing after the failed registration is registered");
+        }
+    }
+
+    /**
      * A NAR longer than its info declares is refused in Nix's words with both sizes; the rest of its
      * frames are read, nothing is valid, and the connection goes on to add the path as declared.
      */

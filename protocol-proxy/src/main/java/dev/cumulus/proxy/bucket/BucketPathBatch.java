@@ -47,8 +47,11 @@ import java.util.function.BiConsumer;
  * the last ones' uploads finish on their own threads ({@value #STORES_IN_FLIGHT} at most), and
  * registration waits until as many paths have arrived as one registration commits in one transaction
  * ({@link RegistrationBatch}: {@value RegisterPaths#MAX_PATHS} items, with their references outside
- * it) or the batch ends, then registers them in one call, the store's signature included, and writes their narinfos side
- * by side. Paths arrive references first, so every registration is consistent on its own.
+ * it) or the batch ends, then registers them in one call, the store's signature included, and writes
+ * their narinfos side by side, on a thread of its own while the next paths arrive. Registrations run
+ * one after another in the order the paths arrived (references first), so every registration is
+ * consistent on its own; one failed ends the batch, and the client hears of it at its next path or
+ * at the end.
  *
  * <p>A path is registered only after its NAR object is complete, so the invariant holds at every
  * step: a valid path's NAR is wholly in the bucket. A NAR that fails its checks is aborted before
@@ -56,6 +59,11 @@ import java.util.function.BiConsumer;
  */
 final class BucketPathBatch implements PathBatch {
     static final int STORES_IN_FLIGHT = 4;
+    /**
+     * A NAR up to this size is uploaded even when its object is there already: the PUT costs what
+     * asking would (a HEAD, on the client's critical path) and renews the object as a touch does.
+     */
+    static final long UPLOAD_WITHOUT_ASKING = 64 * 1024;
 
     private record Arrival(PathInfo signed, NarObject object, NewPath newPath, CompletableFuture<Void> stored) {}
 
@@ -72,6 +80,8 @@ final class BucketPathBatch implements PathBatch {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ArrayDeque<CompletableFuture<Void>> storing = new ArrayDeque<>();
     private List<Arrival> arrived = new ArrayList<>();
+    /** The registration under way (at most one: the next waits for it), or the last one, done. */
+    private CompletableFuture<Void> registering = CompletableFuture.completedFuture(null);
     /** What has arrived, as far as fitting one registration's transaction goes. */
     private final RegistrationBatch fitting = new RegistrationBatch();
     private boolean finished;
@@ -95,6 +105,9 @@ final class BucketPathBatch implements PathBatch {
         if (finished) {
             throw new IllegalStateException("the batch is finished");
         }
+        if (registering.isCompletedExceptionally()) {
+            awaitRegistration(); // throws its failure: the paths after it cannot be registered
+        }
         String printed = storeDir.print(info.path());
         if (info.narHash().algorithm() != HashAlgorithm.SHA256) {
             throw new StoreException("the NAR hash of '" + printed + "' must be sha256, not "
@@ -108,7 +121,7 @@ final class BucketPathBatch implements PathBatch {
         long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
                 "storing '" + printed + "' in the bucket", List.of(printed, "", "s3"), 0);
         try {
-            boolean present = !repair && bucket.touch(key);
+            boolean present = !repair && info.narSize() > UPLOAD_WITHOUT_ASKING && bucket.touch(key);
             NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().isDerivation(),
                     done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)));
             try {
@@ -168,16 +181,33 @@ final class BucketPathBatch implements PathBatch {
     public void finish() {
         finished = true;
         register();
+        awaitRegistration();
     }
 
-    /** Registers what has arrived: once all its NARs are stored, in one call; then writes the narinfos. */
+    /**
+     * Starts registering what has arrived, after the registration under way (whose failure this
+     * throws): the one under way overlaps the arrival of the next paths, and no more.
+     */
     private void register() {
+        awaitRegistration();
         List<Arrival> batch = arrived;
         arrived = new ArrayList<>();
         fitting.clear();
-        if (batch.isEmpty()) {
-            return;
+        if (!batch.isEmpty()) {
+            registering = CompletableFuture.runAsync(() -> register(batch), threads);
         }
+    }
+
+    private void awaitRegistration() {
+        try {
+            registering.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StoreException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Registers {@code batch}: once all its NARs are stored, in one call; then writes the narinfos. */
+    private void register(List<Arrival> batch) {
         for (Arrival a : batch) {
             try {
                 a.stored().join();
@@ -230,6 +260,7 @@ final class BucketPathBatch implements PathBatch {
                 finished = true;
                 try {
                     register();
+                    awaitRegistration();
                 } catch (RuntimeException e) {
                     System.getLogger(BucketPathBatch.class.getName()).log(System.Logger.Level.DEBUG,
                             "registering the paths that arrived before the batch broke", e);
