@@ -10,6 +10,16 @@ median() { local col=$1; shift; printf '%s\n' "$@" | awk -v c="$col" '{print $c}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # CPU seconds (user + system) process $1 has used so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# CPU seconds JVM $1's JIT compiler threads have used so far (threads that ended are not counted).
+jit_cpu() {
+  local t total=0
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      C1\ CompilerThre*|C2\ CompilerThre*) total=$((total + $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}'))) ;;
+    esac
+  done
+  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'
+}
 
 missed=()
 # row WHAT REFERENCE_MS CUMULUS_MS [TARGET]: a table row with the ratio, and whether it meets
