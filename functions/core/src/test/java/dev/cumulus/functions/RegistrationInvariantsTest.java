@@ -23,6 +23,7 @@ import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Responses.Registered;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.PathInfo;
 import dev.cumulus.model.store.StorePath;
 import java.util.ArrayList;
@@ -60,42 +61,61 @@ class RegistrationInvariantsTest {
 
     /**
      * A path's references are part of its item in the paths table, and DynamoDB takes no item over
-     * 400 KB: the registration refuses such a path by name, where DynamoDB Local itself would refuse
-     * it (the size rule checked against the emulator to one reference).
+     * 400 KB: the size rule is checked against DynamoDB Local to one reference; the largest item a
+     * registration accepts still takes a collection's mark; a path with more references is refused
+     * by name, and nothing of its batch is registered.
      */
     @Test
     void aPathWithMoreReferencesThanOneItemHoldsIsRefusedByName(LocalStack stack) {
         TestStore store = new TestStore(stack);
+        var db = store.stack.clients().dynamoDb();
         List<StorePath> refs = new ArrayList<>();
         for (int i = 0; i < 12_000; i++) {
             refs.add(TestStore.randomPath("reference-" + i));
         }
-        // The most references that fit, found by halving.
+        int most = most(refs, PathInfoTable.ITEM_LIMIT);
+        assertTrue(most > 5_000 && most < 10_000, "about 7,500 references of these names make 400 KB: " + most);
+        StoredPath largest = stored(refs.subList(0, most));
+        db.transactWriteItems(b -> b.transactItems(store.tables.paths().putIfAbsent(largest)));
+        assertThrows(software.amazon.awssdk.services.dynamodb.model.DynamoDbException.class,
+                () -> db.transactWriteItems(b -> b.transactItems(store.tables.paths().putIfAbsent(stored(refs.subList(0, most + 1))))),
+                "DynamoDB Local refuses one reference more");
+        store.tables.paths().withdraw(largest.info().path().hashPart(), largest.info().registrationTime());
+
+        // The largest a registration accepts leaves room for a collection's mark (and more).
+        int accepted = most(refs, PathInfoTable.ITEM_LIMIT - PathInfoTable.ROOM_TO_GROW);
+        StoredPath fitting = stored(refs.subList(0, accepted));
+        assertTrue(PathInfoTable.fits(fitting) && !PathInfoTable.fits(stored(refs.subList(0, accepted + 1))));
+        db.transactWriteItems(b -> b.transactItems(store.tables.paths().putIfAbsent(fitting)));
+        db.updateItem(u -> u.tableName(CloudResources.PATHS.physicalName(stack.config().resourcePrefix()))
+                .key(Map.of("hashPart", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                        fitting.info().path().hashPart())))
+                .updateExpression("SET gcPending = :gc").expressionAttributeValues(Map.of(":gc",
+                        software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("gc-1796638220-f09f0fd11e37bb57"))));
+        store.tables.paths().withdraw(fitting.info().path().hashPart(), fitting.info().registrationTime());
+
+        PathInfo bystander = signed("bystander");
+        // A hundred references more: over the limit whatever the NAR's location and signatures add.
+        PathInfo wide = signed("wide", refs.subList(0, accepted + 100).toArray(StorePath[]::new));
+        var e = assertThrows(FunctionFailedException.class, () -> store.register(bystander, wide));
+        assertTrue(e.getMessage().contains("cannot add path '" + print(wide.path()) + "': its " + (accepted + 100) + " references")
+                && e.getMessage().contains("400 KB"), e.getMessage());
+        assertFalse(store.valid(bystander.path()), "nothing of the batch is registered");
+    }
+
+    /** The most of {@code refs} a path's item can have within {@code limit} bytes, found by halving. */
+    private static int most(List<StorePath> refs, int limit) {
         int low = 0;
         int high = refs.size();
         while (low < high) {
             int mid = (low + high + 1) / 2;
-            if (PathInfoTable.fits(stored(refs.subList(0, mid)))) {
+            if (PathInfoTable.itemSize(stored(refs.subList(0, mid))) <= limit) {
                 low = mid;
             } else {
                 high = mid - 1;
             }
         }
-        int most = low;
-        assertTrue(most > 5_000 && most < 10_000, "about 7,500 references of these names fit: " + most);
-        store.stack.clients().dynamoDb().transactWriteItems(b -> b.transactItems(
-                store.tables.paths().putIfAbsent(stored(refs.subList(0, most)))));
-        assertThrows(software.amazon.awssdk.services.dynamodb.model.DynamoDbException.class,
-                () -> store.stack.clients().dynamoDb().transactWriteItems(b -> b.transactItems(
-                        store.tables.paths().putIfAbsent(stored(refs.subList(0, most + 1))))),
-                "DynamoDB Local refuses one reference more");
-
-        PathInfo bystander = signed("bystander");
-        PathInfo wide = signed("wide", refs.toArray(StorePath[]::new));
-        var e = assertThrows(FunctionFailedException.class, () -> store.register(bystander, wide));
-        assertTrue(e.getMessage().contains("cannot add path '" + print(wide.path()) + "': its 12000 references")
-                && e.getMessage().contains("400 KB"), e.getMessage());
-        assertFalse(store.valid(bystander.path()), "nothing of the batch is registered");
+        return low;
     }
 
     private static StoredPath stored(List<StorePath> references) {

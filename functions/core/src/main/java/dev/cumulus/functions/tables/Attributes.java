@@ -40,13 +40,10 @@ final class Attributes {
         return AttributeValue.fromN(Long.toString(n));
     }
 
-    /** DynamoDB's largest item: 400 KB, attribute names included. */
-    static final int ITEM_LIMIT = 400 * 1024;
-
     /**
      * The size DynamoDB counts for an item (its documented rules: names and strings by their
      * UTF-8 bytes, a number by its digits, a list or map 3 bytes and 1 a member), to refuse what it
-     * would refuse with a message that names the cause.
+     * would refuse with a message that names the cause (see {@link PathInfoTable#ITEM_LIMIT}).
      */
     static int size(Map<String, AttributeValue> item) {
         int size = 0;

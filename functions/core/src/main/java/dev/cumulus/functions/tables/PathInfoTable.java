@@ -344,12 +344,26 @@ public final class PathInfoTable {
         return new LinkedHashSet<>(hashParts).stream().map(PathInfoTable::key).toList();
     }
 
+    /** DynamoDB's largest item: 400 KB, attribute names included. */
+    public static final int ITEM_LIMIT = 400 * 1024;
     /**
-     * Whether the path fits in one item of this table. Its references are part of its item, and
-     * DynamoDB refuses an item over 400 KB: about 7,000 references of usual names (fewer of longer).
+     * What a registered path's item must leave free under {@link #ITEM_LIMIT}: a collection's mark,
+     * signatures added later (AddSignatures) and the location of a repaired NAR grow the item, and
+     * an item that cannot take a mark could never be collected.
+     */
+    public static final int ROOM_TO_GROW = 8 * 1024;
+
+    /**
+     * Whether the path fits in one item of this table, with {@link #ROOM_TO_GROW}. Its references are
+     * part of its item: about 7,500 references of usual names fit (fewer of longer).
      */
     public static boolean fits(StoredPath stored) {
-        return Attributes.size(write(stored)) <= Attributes.ITEM_LIMIT;
+        return itemSize(stored) <= ITEM_LIMIT - ROOM_TO_GROW;
+    }
+
+    /** The size DynamoDB counts for the path's item. */
+    public static int itemSize(StoredPath stored) {
+        return Attributes.size(write(stored));
     }
 
     static Map<String, AttributeValue> write(StoredPath stored) {
