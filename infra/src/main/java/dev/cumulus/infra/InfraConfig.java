@@ -25,7 +25,7 @@ import software.constructs.Node;
  * @param substituters        binary caches the store fetches what it lacks from (http(s):// or s3://), in
  *                            priority order; none by default
  * @param collectionMemoryMb the collection-steps function's memory: a collection's plan holds the store's
- *                            scan (400 to 600 bytes a path), so 10,240 MB (Lambda's most, a heap of 85 %)
+ *                            scan (550 to 660 bytes a path at its peak), so 10,240 MB (Lambda's most, a heap of 85 %)
  *                            plans about 10^7 paths; billed only while a collection runs
  * @param runnerPools         the build-runner pools ({@link RunnerPools#parse}, with {@link RunnerPoolSize}'s
  *                            settings), {@link #DEFAULT_RUNNER_POOLS} by default

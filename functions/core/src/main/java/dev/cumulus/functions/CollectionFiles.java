@@ -92,9 +92,9 @@ final class CollectionFiles {
         put("scan-" + segment, paths);
     }
 
-    /** Scan segments 0 to {@code segments} - 1, read {@value #AT_ONCE} at a time. */
-    List<ScannedSegment> segments(int segments) {
-        return atOnce(java.util.stream.IntStream.range(0, segments).boxed().toList(),
+    /** Scan segments {@code from} to {@code to} - 1, read {@value #AT_ONCE} at a time. */
+    List<ScannedSegment> segments(int from, int to) {
+        return atOnce(java.util.stream.IntStream.range(from, to).boxed().toList(),
                 segment -> get("scan-" + segment, ScannedSegment.class));
     }
 

@@ -282,12 +282,35 @@ public final class GarbageCollector {
     }
 
     /** Every path the scan read, by path, in the order of the segments. */
+    /**
+     * The whole scan, which the plan holds at once: read {@value CollectionFiles#AT_ONCE} segments
+     * at a time and each {@link #index}ed before the next are read, so the store's names are held
+     * once each.
+     */
     private Map<StorePath, ScannedPath> scanned(CollectionFiles files, int segments) {
         Map<StorePath, ScannedPath> scanned = new LinkedHashMap<>();
-        for (ScannedSegment segment : files.segments(segments)) {
-            segment.paths().forEach(p -> scanned.put(StorePath.parseBaseName(p.path()), p));
+        Map<String, String> names = new HashMap<>();
+        for (int from = 0; from < segments; from += CollectionFiles.AT_ONCE) {
+            files.segments(from, Math.min(segments, from + CollectionFiles.AT_ONCE)).forEach(s -> index(s, names, scanned));
         }
         return scanned;
+    }
+
+    /**
+     * Adds a segment's paths to {@code scanned}, every name in them (the path's own, its references',
+     * its deriver's) replaced by the one string {@code names} holds for it. Read from JSON, each
+     * reference is a string of its own of about 100 bytes, the same name again in every referrer; at
+     * millions of paths those copies were most of the plan's memory.
+     */
+    static void index(ScannedSegment segment, Map<String, String> names, Map<StorePath, ScannedPath> scanned) {
+        for (ScannedPath p : segment.paths()) {
+            String path = names.computeIfAbsent(p.path(), n -> n);
+            List<String> references = new ArrayList<>(p.references().size());
+            p.references().forEach(r -> references.add(names.computeIfAbsent(r, n -> n)));
+            String deriver = p.deriver() == null ? null : names.computeIfAbsent(p.deriver(), n -> n);
+            scanned.put(StorePath.parseBaseName(path), new ScannedPath(path, List.copyOf(references), deriver, p.narSize(),
+                    p.registrationTime(), p.mark(), p.narKey()));
+        }
     }
 
     private void plan(CollectionStep step, CollectionFiles files) {
