@@ -281,11 +281,10 @@ public final class GarbageCollector {
         done(step, Map.of("scanned", (long) paths.size()), null, () -> new Next(CollectionStep.PLAN, 0, 1, null));
     }
 
-    /** Every path the scan read, by path, in the order of the segments. */
     /**
-     * The whole scan, which the plan holds at once: read {@value CollectionFiles#AT_ONCE} segments
-     * at a time and each {@link #index}ed before the next are read, so the store's names are held
-     * once each.
+     * Every path the scan read, by path, in the order of the segments, which the plan holds at once:
+     * read {@value CollectionFiles#AT_ONCE} segments at a time, each {@link #index}ed before the next
+     * are read, so the store's names are held once each.
      */
     private Map<StorePath, ScannedPath> scanned(CollectionFiles files, int segments) {
         Map<StorePath, ScannedPath> scanned = new LinkedHashMap<>();
@@ -305,10 +304,9 @@ public final class GarbageCollector {
     static void index(ScannedSegment segment, Map<String, String> names, Map<StorePath, ScannedPath> scanned) {
         for (ScannedPath p : segment.paths()) {
             String path = names.computeIfAbsent(p.path(), n -> n);
-            List<String> references = new ArrayList<>(p.references().size());
-            p.references().forEach(r -> references.add(names.computeIfAbsent(r, n -> n)));
+            List<String> references = p.references().stream().map(r -> names.computeIfAbsent(r, n -> n)).toList();
             String deriver = p.deriver() == null ? null : names.computeIfAbsent(p.deriver(), n -> n);
-            scanned.put(StorePath.parseBaseName(path), new ScannedPath(path, List.copyOf(references), deriver, p.narSize(),
+            scanned.put(StorePath.parseBaseName(path), new ScannedPath(path, references, deriver, p.narSize(),
                     p.registrationTime(), p.mark(), p.narKey()));
         }
     }

@@ -58,7 +58,7 @@ final class Attributes {
             return utf8(v.s());
         }
         if (v.n() != null) {
-            return (v.n().replaceAll("[^0-9]", "").length() + 1) / 2 + 1;
+            return ((int) v.n().chars().filter(Character::isDigit).count() + 1) / 2 + 1;
         }
         if (v.hasL()) {
             return 3 + v.l().stream().mapToInt(m -> size(m) + 1).sum();
