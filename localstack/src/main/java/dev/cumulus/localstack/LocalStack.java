@@ -104,6 +104,9 @@ public final class LocalStack implements AutoCloseable {
                     Optional.of(uri(sqsPort)), Optional.of(uri(s3.getPort())), Optional.empty(), Optional.empty(), prefix);
             LocalStack stack = new LocalStack(dynamoDb, sqs, s3, publishedS3, config, events);
             ResourceCreator.createAll(new AwsClients(config), prefix, pools);
+            if (stateDir.isPresent()) {
+                dynamoDb.commitAsNixDoes(); // its database exists now: the tables were just created in it
+            }
             return stack;
         } catch (Exception | Error e) {
             stopQuietly(dynamoDb, sqs, s3, publishedS3);
@@ -185,6 +188,50 @@ public final class LocalStack implements AutoCloseable {
                 // stopping is best effort: the JVM may be exiting
             }
             database.shutdown();
+        }
+
+        /**
+         * Makes the database commit as Nix's own store database does: a write-ahead log, synced at
+         * checkpoints rather than at each commit ({@code journal_mode=WAL}, {@code synchronous=NORMAL}).
+         * DynamoDB Local leaves SQLite's default, a rollback journal synced twice a commit, and runs
+         * every request on one connection: each item of a BatchWriteItem is a commit of its own, so
+         * a registration's hundred referrer edges waited for two hundred syncs while everything else
+         * queued behind them. A crash of the machine may lose the last commits; it cannot corrupt the
+         * database (nor does S3Proxy sync its files).
+         */
+        void commitAsNixDoes() {
+            try {
+                var handlers = (java.util.Map<?, ?>) field(database, "dbRequestHandlers");
+                for (Object client : handlers.values()) {
+                    var queue = (com.almworks.sqlite4java.SQLiteQueue) field(field(client, "dbAccess"), "queue");
+                    queue.execute(new com.almworks.sqlite4java.SQLiteJob<Void>() {
+                        @Override
+                        protected Void job(com.almworks.sqlite4java.SQLiteConnection connection)
+                                throws com.almworks.sqlite4java.SQLiteException {
+                            connection.exec("PRAGMA journal_mode=WAL");
+                            connection.exec("PRAGMA synchronous=NORMAL");
+                            return null;
+                        }
+                    }).complete();
+                }
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                // Another DynamoDB Local: slower commits, nothing worse.
+                Logger.getLogger(LocalStack.class.getName()).log(Level.WARNING,
+                        "DynamoDB Local's commits stay synced one by one: " + e);
+            }
+        }
+
+        private static Object field(Object of, String name) throws ReflectiveOperationException {
+            for (Class<?> c = of.getClass(); c != null; c = c.getSuperclass()) {
+                try {
+                    var f = c.getDeclaredField(name);
+                    f.setAccessible(true);
+                    return f.get(of);
+                } catch (NoSuchFieldException e) {
+                    // a superclass may declare it
+                }
+            }
+            throw new NoSuchFieldException(name);
         }
     }
 

@@ -56,6 +56,11 @@ class LocalStackTest {
             }
 
             dynamoDb.putItem(p -> p.tableName(paths).item(Map.of("hashPart", AttributeValue.fromS("kept"))));
+            // The tables' database commits through a write-ahead log, as Nix's store database does.
+            try (var files = java.nio.file.Files.list(state.resolve("dynamodb"))) {
+                List<String> names = files.map(f -> f.getFileName().toString()).toList();
+                assertTrue(names.stream().anyMatch(n -> n.endsWith(".db-wal")), names.toString());
+            }
             String bucket = CloudResources.STORE_BUCKET.physicalName(prefix);
             s3.putObject(p -> p.bucket(bucket).key("nix-cache-info"), RequestBody.fromString("StoreDir: /nix/store\n"));
             // The bucket serves plain HTTP too, as a binary cache must.
