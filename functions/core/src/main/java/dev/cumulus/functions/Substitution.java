@@ -53,6 +53,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -70,8 +71,10 @@ import java.util.logging.Logger;
  * <li>its NAR is streamed from upstream, decompressed, checked against the narinfo's hash and size
  *     and stored in the bucket in the store's compression ({@link NarImport}: nothing is visible until
  *     it checked); several side by side;</li>
- * <li>the paths are registered references first, in batches of one transaction each
- *     ({@link RegistrationBatch}), as the connection's (or the job's) temporary roots, so the store invariant holds and no collection takes them meanwhile; then their
+ * <li>the paths are registered while the rest is fetched, each once its references are valid,
+ *     references first, in batches of one transaction each ({@link RegistrationBatch}), as the
+ *     connection's (or the job's) temporary roots, so the store invariant holds and no collection
+ *     takes them meanwhile; then their
  *     narinfos, signed by the store's key besides upstream's signatures, go to the bucket, and the
  *     realisations asked for are registered.</li>
  * </ol>
@@ -82,6 +85,15 @@ public final class Substitution {
     private static final Logger LOG = Logger.getLogger(Substitution.class.getName());
     static final int PARALLEL_FETCHES = 16;
     static final int PARALLEL_LOOKUPS = 16;
+    /**
+     * Validity questions of the walk in flight at once: when the narinfos are known already
+     * (QueryMissing's walk read them a moment before), the walk goes at the pace of these.
+     */
+    static final int PARALLEL_CHECKS = 4;
+    /** The most paths one validity question of the walk asks (one BatchGetItem). */
+    static final int CHECK_BATCH = 100;
+    /** How long the walk's paths wait for others to share a validity question with. */
+    static final Duration CHECK_EVERY = Duration.ofMillis(20);
     static final int PARALLEL_WRITES = 32;
     /** How long a job's claim on a path holds: longer than the function may run. */
     static final Duration CLAIM = Duration.ofMinutes(16);
@@ -131,7 +143,7 @@ public final class Substitution {
     public SubstitutableInfos infos(List<StorePath> paths, boolean closure) {
         Map<StorePath, Substituters.Offer> offers = new LinkedHashMap<>();
         if (closure) {
-            closure(new LinkedHashSet<>(paths), new ConcurrentHashMap<>(), offers, (path, offer) -> { });
+            closure(new LinkedHashSet<>(paths), new ConcurrentHashMap<>(), offers, new HashSet<>(), (path, offer) -> { });
         } else {
             lookups(paths).forEach((path, lookup) -> lookup.offer().ifPresent(o -> offers.put(path, o)));
         }
@@ -225,64 +237,75 @@ public final class Substitution {
 
         Phases phases = new Phases();
         Map<StorePath, String> cannot = new ConcurrentHashMap<>();
-        Map<StorePath, Substituters.Offer> offers = new LinkedHashMap<>();
+        Map<StorePath, Substituters.Offer> offers = new ConcurrentHashMap<>();
+        Set<StorePath> validHere = ConcurrentHashMap.newKeySet();
         Set<StorePath> others = ConcurrentHashMap.newKeySet();
         Set<StorePath> mine = ConcurrentHashMap.newKeySet();
-        Map<StorePath, PathRegistration.Candidate> fetched = new ConcurrentHashMap<>();
         long fetchedCount = 0;
         Set<StorePath> registered = ConcurrentHashMap.newKeySet();
         try {
             // Paths are claimed as their narinfos arrive, as many at a time as have arrived meanwhile,
-            // and fetched once claimed, while the walk goes on.
+            // fetched once claimed while the walk goes on, and registered as soon as what they refer
+            // to is valid while the rest is fetched.
             long now = clock.instant().getEpochSecond();
-            Semaphore fetching = new Semaphore(PARALLEL_FETCHES);
             LinkedBlockingQueue<Found> arrived = new LinkedBlockingQueue<>();
-            try (ExecutorService fetches = Executors.newVirtualThreadPerTaskExecutor()) {
-                Future<?> claiming = fetches.submit(() -> {
-                    for (boolean end = false; !end; ) {
-                        List<Found> next = new ArrayList<>(List.of(arrived.take()));
-                        arrived.drainTo(next, SubstitutionsTable.MAX_CLAIMS - 1);
-                        end = next.remove(Found.END);
-                        Set<StorePath> held = next.isEmpty() ? Set.of() : tables.substitutions().claimAll(
-                                next.stream().map(Found::path).toList(), job.id(), now, now + CLAIM.toSeconds());
-                        for (Found f : next) {
-                            if (!held.contains(f.path())) {
-                                others.add(f.path());
-                                continue;
-                            }
-                            mine.add(f.path());
-                            fetches.submit(() -> {
-                                fetching.acquireUninterruptibly();
-                                try {
-                                    fetched.put(f.path(), fetchOne(f.offer()));
-                                } catch (IOException | RuntimeException x) {
-                                    LOG.log(Level.WARNING, "substituting " + f.path().baseName() + " failed", x);
-                                    cannot.put(f.path(), x.getMessage() == null ? x.toString() : x.getMessage());
-                                } finally {
-                                    fetching.release();
+            Fetches fetches = new Fetches();
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<?> claiming = threads.submit(() -> {
+                    try {
+                        for (boolean end = false; !end; ) {
+                            List<Found> next = new ArrayList<>(List.of(arrived.take()));
+                            arrived.drainTo(next, SubstitutionsTable.MAX_CLAIMS - 1);
+                            end = next.remove(Found.END);
+                            Set<StorePath> held = next.isEmpty() ? Set.of() : tables.substitutions().claimAll(
+                                    next.stream().map(Found::path).toList(), job.id(), now, now + CLAIM.toSeconds());
+                            for (Found f : next) {
+                                if (held.contains(f.path())) {
+                                    mine.add(f.path());
+                                    fetches.add(f);
+                                } else {
+                                    others.add(f.path());
                                 }
-                            });
+                            }
                         }
+                    } finally {
+                        fetches.close();
                     }
                     return null;
                 });
+                for (int i = 0; i < PARALLEL_FETCHES; i++) {
+                    threads.submit(() -> {
+                        for (Found f; (f = fetches.next()) != null; ) {
+                            try {
+                                fetches.fetched(f.path(), fetchOne(f.offer()));
+                            } catch (IOException | RuntimeException x) {
+                                LOG.log(Level.WARNING, "substituting " + f.path().baseName() + " failed", x);
+                                cannot.put(f.path(), x.getMessage() == null ? x.toString() : x.getMessage());
+                                fetches.failed();
+                            }
+                        }
+                        return null;
+                    });
+                }
+                Future<Long> registering = threads.submit(() ->
+                        register(fetches, validHere, others, cannot, session, registered, phases));
                 try {
-                    closure(wanted, cannot, offers, (path, offer) -> arrived.add(new Found(path, offer)));
+                    closure(wanted, cannot, offers, validHere, (path, offer) -> arrived.add(new Found(path, offer)));
+                    phases.end("closure of " + offers.size() + " missing");
                 } finally {
                     arrived.add(Found.END);
                 }
-                phases.end("closure of " + offers.size() + " missing");
                 try {
                     claiming.get();
+                    fetchedCount = registering.get();
                 } catch (ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r : new StoreException("claiming paths: " + e.getCause());
+                    fetches.close();
+                    throw e.getCause() instanceof RuntimeException r ? r : new StoreException("substituting: " + e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new StoreException("interrupted while claiming paths");
+                    throw new StoreException("interrupted while substituting");
                 }
             }
-            phases.end("fetch");
-            fetchedCount = register(fetched, others, offers, cannot, session, registered);
             phases.end("registration");
             for (Map.Entry<StorePath, Realisation> r : toRealise.entrySet()) {
                 String id = r.getValue().id().render(storeDir);
@@ -327,6 +350,63 @@ public final class Substitution {
         return query(new QuerySubstitution(job.id()));
     }
 
+    /**
+     * The paths this job claimed, fetched by a few workers in the reverse of the order they were
+     * found: when the walk is ahead of the fetches, the far end of a chain (which must register
+     * first) is fetched first. Tells the registration what was fetched.
+     */
+    private static final class Fetches {
+        private final ArrayDeque<Found> waiting = new ArrayDeque<>();
+        private final Map<StorePath, PathRegistration.Candidate> fetched = new LinkedHashMap<>();
+        private int unfinished;
+        private boolean closed;
+
+        synchronized void add(Found f) {
+            waiting.addLast(f);
+            unfinished++;
+            notifyAll();
+        }
+
+        /** No more paths will be added. */
+        synchronized void close() {
+            closed = true;
+            notifyAll();
+        }
+
+        /** The next path to fetch; null once there is none and will be none. */
+        synchronized Found next() throws InterruptedException {
+            while (waiting.isEmpty() && !closed) {
+                wait();
+            }
+            return waiting.pollLast();
+        }
+
+        synchronized void fetched(StorePath path, PathRegistration.Candidate candidate) {
+            fetched.put(path, candidate);
+            unfinished--;
+            notifyAll();
+        }
+
+        synchronized void failed() {
+            unfinished--;
+            notifyAll();
+        }
+
+        /**
+         * Moves what was fetched into {@code into}, first waiting (with {@code wait}) until there is
+         * something or a moment passed; answers whether every path was fetched (or failed).
+         */
+        synchronized boolean awaitFetched(Map<StorePath, PathRegistration.Candidate> into, boolean wait)
+                throws InterruptedException {
+            if (wait && fetched.isEmpty() && !(closed && unfinished == 0)) {
+                wait(WAIT_STEP.toMillis());
+            }
+            into.putAll(fetched);
+            fetched.clear();
+            return closed && unfinished == 0;
+        }
+    }
+
     /** A path the walk found missing here and offered upstream; {@link #END} when the walk is over. */
     private record Found(StorePath path, Substituters.Offer offer) {
         static final Found END = new Found(null, null);
@@ -343,44 +423,54 @@ public final class Substitution {
      * Walks what {@code wanted} needs that is not valid here into {@code offers}, handing each needed
      * offer to {@code found} as soon as it is known (a path's references are known only from its
      * narinfo, so the walk goes on as narinfos come, several at once); into {@code cannot} the
-     * needed paths no cache offers, with why.
+     * needed paths no cache offers, with why; into {@code validHere} the paths it found valid.
      *
      * <p>Down a chain each step would wait for its narinfo and then for the path's validity. Here
-     * the walk follows narinfos alone, and validity is asked beside it, in batches of everything
-     * seen since the last answer: a path is needed once it is known not valid and is wanted or
+     * the walk follows narinfos alone, and validity is asked beside it, of up to a hundred paths at a
+     * time (those seen in the last {@link #CHECK_EVERY}, or at once when the walk waits for nothing
+     * else), a few questions at once: a path is needed once it is known not valid and is wanted or
      * referred to by a needed path. Narinfos read below a path that turns out valid are the price
      * (a few, since the answers come within a round trip); nothing below it is fetched.
      */
     private void closure(Set<StorePath> wanted, Map<StorePath, String> cannot, Map<StorePath, Substituters.Offer> offers,
-                         java.util.function.BiConsumer<StorePath, Substituters.Offer> found) {
+                         Set<StorePath> validHere, java.util.function.BiConsumer<StorePath, Substituters.Offer> found) {
         Map<StorePath, Substituters.Lookup> looked = new HashMap<>();
         Map<StorePath, Boolean> isValid = new HashMap<>();
         Map<StorePath, Set<StorePath>> referrers = new HashMap<>();
         Set<StorePath> needed = new HashSet<>();
         Set<StorePath> seen = new HashSet<>(wanted);
         ArrayDeque<StorePath> unchecked = new ArrayDeque<>(wanted);
-        try (ExecutorService threads = Executors.newFixedThreadPool(PARALLEL_LOOKUPS + 1, Thread.ofVirtual().factory())) {
+        try (ExecutorService threads = Executors.newFixedThreadPool(PARALLEL_LOOKUPS + PARALLEL_CHECKS, Thread.ofVirtual().factory())) {
             ExecutorCompletionService<Answer> answers = new ExecutorCompletionService<>(threads);
-            int outstanding = 0;
+            int lookups = 0;
             for (StorePath p : wanted) {
                 answers.submit(() -> new Looked(p, upstream.lookup(p)));
-                outstanding++;
+                lookups++;
             }
-            boolean checking = false;
+            int checking = 0;
+            long lastCheck = System.nanoTime() - CHECK_EVERY.toNanos();
             // Settles a path whose narinfo and validity may both be known now; what it makes needed, in turn.
             ArrayDeque<StorePath> settle = new ArrayDeque<>();
-            while (outstanding > 0 || !unchecked.isEmpty()) {
-                if (!checking && !unchecked.isEmpty()) {
+            while (lookups > 0 || checking > 0 || !unchecked.isEmpty()) {
+                // A question of validity costs a request whatever it asks, so paths wait for a hundred
+                // others or a moment, unless the walk has nothing else to wait for.
+                long now = System.nanoTime();
+                while (checking < PARALLEL_CHECKS && !unchecked.isEmpty()
+                        && (unchecked.size() >= CHECK_BATCH || lookups == 0 || now - lastCheck >= CHECK_EVERY.toNanos())) {
                     List<StorePath> asked = new ArrayList<>();
-                    while (!unchecked.isEmpty() && asked.size() < 100) {
+                    while (!unchecked.isEmpty() && asked.size() < CHECK_BATCH) {
                         asked.add(unchecked.poll());
                     }
                     answers.submit(() -> new Checked(asked, new HashSet<>(tables.paths().valid(asked))));
-                    checking = true;
-                    outstanding++;
+                    checking++;
+                    lastCheck = now;
                 }
-                Answer a = answers.take().get();
-                outstanding--;
+                Future<Answer> next = unchecked.isEmpty() || checking == PARALLEL_CHECKS ? answers.take()
+                        : answers.poll(Math.max(0, lastCheck + CHECK_EVERY.toNanos() - now), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    continue;
+                }
+                Answer a = next.get();
                 switch (a) {
                     case Looked l -> {
                         looked.put(l.path(), l.lookup());
@@ -389,16 +479,18 @@ public final class Substitution {
                                 referrers.computeIfAbsent(r, k -> new HashSet<>()).add(l.path());
                                 if (seen.add(r)) {
                                     answers.submit(() -> new Looked(r, upstream.lookup(r)));
-                                    outstanding++;
+                                    lookups++;
                                     unchecked.add(r);
                                 }
                             }
                         }
+                        lookups--;
                         settle.add(l.path());
                     }
                     case Checked c -> {
-                        checking = false;
+                        checking--;
                         c.asked().forEach(p -> isValid.put(p, c.valid().contains(p)));
+                        validHere.addAll(c.valid());
                         settle.addAll(c.asked());
                     }
                 }
@@ -454,18 +546,17 @@ public final class Substitution {
         return ordered;
     }
 
-    /** Marks every path among {@code among} that refers, directly or not, to a path in {@code cannot}. */
-    private void failReferrers(Collection<StorePath> among, Map<StorePath, Substituters.Offer> offers,
-                               Map<StorePath, String> cannot) {
+    /** Marks every path of {@code among} that refers, directly or not, to a path in {@code cannot}. */
+    private void failReferrers(Map<StorePath, PathRegistration.Candidate> among, Map<StorePath, String> cannot) {
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (StorePath p : among) {
+            for (PathRegistration.Candidate c : among.values()) {
+                StorePath p = c.info().path();
                 if (cannot.containsKey(p)) {
                     continue;
                 }
-                Substituters.Offer o = offers.get(p);
-                for (StorePath r : o.narInfo().info().references()) {
+                for (StorePath r : c.info().references()) {
                     if (!r.equals(p) && cannot.containsKey(r)) {
                         cannot.put(p, "path '" + storeDir.print(p) + "' cannot be substituted: its reference '"
                                 + storeDir.print(r) + "' cannot (" + cannot.get(r) + ")");
@@ -475,6 +566,7 @@ public final class Substitution {
                 }
             }
         }
+        among.keySet().removeAll(cannot.keySet());
     }
 
     private PathRegistration.Candidate fetchOne(Substituters.Offer offer) throws IOException {
@@ -524,29 +616,41 @@ public final class Substitution {
     }
 
     /**
-     * Registers what was fetched, references first, in batches; a path that needs one another job
-     * fetches waits for it. Returns how many paths became valid.
+     * Registers what is fetched while the rest is fetched: whenever a registration ends, the next
+     * registers every fetched path whose references are valid or registered with it (one batch,
+     * references first), so the batches grow to what the fetches deliver meanwhile. A path that
+     * needs one another job fetches waits for it. Returns how many paths became valid.
      */
-    private long register(Map<StorePath, PathRegistration.Candidate> fetched, Set<StorePath> others,
-                          Map<StorePath, Substituters.Offer> offers, Map<StorePath, String> cannot, String session,
-                          Set<StorePath> registered) {
-        Map<StorePath, PathRegistration.Candidate> pending = new LinkedHashMap<>(fetched);
-        failReferrers(pending.keySet(), offers, cannot);
-        pending.keySet().removeAll(cannot.keySet());
-        Set<StorePath> waitingFor = new HashSet<>(others);
+    private long register(Fetches fetches, Set<StorePath> validHere, Set<StorePath> others, Map<StorePath, String> cannot,
+                          String session, Set<StorePath> registered, Phases phases) throws InterruptedException {
+        Map<StorePath, PathRegistration.Candidate> pending = new LinkedHashMap<>();
+        Set<StorePath> waitingFor = new HashSet<>();
         long count = 0;
         List<CompletableFuture<Void>> narInfos = new ArrayList<>();
-        while (!pending.isEmpty()) {
+        boolean allFetched = false;
+        boolean full = false; // the last batch left ready paths for the next: no waiting for more
+        while (true) {
+            if (!allFetched && fetches.awaitFetched(pending, !full)) {
+                allFetched = true;
+                phases.end("fetch");
+                waitingFor.addAll(others);
+            }
+            failReferrers(pending, cannot);
+            if (pending.isEmpty() && allFetched) {
+                break;
+            }
             List<PathRegistration.Candidate> batch = new ArrayList<>();
             Set<StorePath> inBatch = new HashSet<>();
             RegistrationBatch fitting = new RegistrationBatch();
+            full = false;
             for (PathRegistration.Candidate c : topological(pending)) {
                 boolean ready = c.info().references().stream().allMatch(r -> r.equals(c.info().path()) || inBatch.contains(r)
-                        || (!pending.containsKey(r) && !waitingFor.contains(r)));
+                        || registered.contains(r) || validHere.contains(r));
                 if (!ready) {
                     continue;
                 }
                 if (!fitting.fits(c.info().path(), c.info().references())) {
+                    full = true;
                     break;
                 }
                 fitting.add(c.info().path(), c.info().references());
@@ -554,16 +658,25 @@ public final class Substitution {
                 inBatch.add(c.info().path());
             }
             if (batch.isEmpty()) {
-                awaitOthers(waitingFor, cannot);
-                failReferrers(pending.keySet(), offers, cannot);
-                pending.keySet().removeAll(cannot.keySet());
+                if (allFetched && waitingFor.isEmpty()) {
+                    // Every reference is fetched, given up or found valid by the walk: none of these
+                    // should be left; if one is, its path is refused rather than waited for forever.
+                    for (PathRegistration.Candidate c : pending.values()) {
+                        cannot.put(c.info().path(), "path '" + storeDir.print(c.info().path())
+                                + "' cannot be substituted: one of its references did not become valid");
+                    }
+                    pending.clear();
+                } else if (allFetched) {
+                    // What is left waits for paths other jobs fetch.
+                    awaitOthers(waitingFor, validHere, cannot);
+                }
                 continue;
             }
             try {
                 PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session));
                 count += result.registered().size();
                 metrics.count(StoreMetrics.SUBSTITUTED_BYTES, result.storedNarBytes());
-                inBatch.forEach(registered::add);
+                registered.addAll(inBatch);
                 // The narinfos (the binary cache's view) go while the next batch registers, not before it.
                 List<PathRegistration.Candidate> written = batch;
                 narInfos.add(CompletableFuture.runAsync(() -> writeNarInfos(written), ASIDE));
@@ -571,26 +684,22 @@ public final class Substitution {
                 batch.forEach(c -> cannot.put(c.info().path(), e.getMessage()));
             }
             inBatch.forEach(pending::remove);
-            failReferrers(pending.keySet(), offers, cannot);
-            pending.keySet().removeAll(cannot.keySet());
         }
         // What others fetch for this job's asking: done when each is valid or given up.
         while (!waitingFor.isEmpty()) {
-            awaitOthers(waitingFor, cannot);
+            awaitOthers(waitingFor, validHere, cannot);
         }
         narInfos.forEach(CompletableFuture::join);
         return count;
     }
 
     /** Waits until one of the paths other jobs fetch is valid or given up (then it cannot be had). */
-    private void awaitOthers(Set<StorePath> waitingFor, Map<StorePath, String> cannot) {
-        if (waitingFor.isEmpty()) {
-            throw new IllegalStateException("no registration is possible and nothing is awaited");
-        }
+    private void awaitOthers(Set<StorePath> waitingFor, Set<StorePath> validHere, Map<StorePath, String> cannot) {
         while (true) {
             List<StorePath> valid = tables.paths().valid(waitingFor);
             if (!valid.isEmpty()) {
                 valid.forEach(waitingFor::remove);
+                validHere.addAll(valid);
                 return;
             }
             long now = clock.instant().getEpochSecond();
@@ -681,14 +790,14 @@ public final class Substitution {
         private final StringBuilder text = new StringBuilder();
         private long start = System.nanoTime();
 
-        void end(String name) {
+        synchronized void end(String name) {
             long now = System.nanoTime();
             text.append(text.isEmpty() ? "" : ", ").append(name).append(' ').append((now - start) / 1_000_000).append(" ms");
             start = now;
         }
 
         @Override
-        public String toString() {
+        public synchronized String toString() {
             return text.toString();
         }
     }

@@ -90,6 +90,8 @@ class SubstitutionTest {
         final Map<String, Integer> failing = new ConcurrentHashMap<>();
         final Map<String, Boolean> stalling = new ConcurrentHashMap<>();
         final Map<String, Long> delaying = new ConcurrentHashMap<>();
+        /** Keys whose answer trickles, a byte at a time, until their latch is opened. */
+        final Map<String, java.util.concurrent.CountDownLatch> holding = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
 
         UpstreamCache(String storeDir, int priority) throws IOException {
@@ -113,12 +115,23 @@ class SubstitutionTest {
                 } else {
                     exchange.sendResponseHeaders(200, body.length);
                     try (OutputStream out = exchange.getResponseBody()) {
-                        if (stalling.containsKey(key)) {
-                            out.write(body, 0, body.length / 2);
-                            out.flush();
-                            Thread.sleep(5_000);
+                        var held = holding.get(key);
+                        if (held != null) {
+                            int sent = 0;
+                            // A byte often enough that the download never counts as stalled.
+                            while (sent < body.length - 1 && !held.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                                out.write(body[sent++]);
+                                out.flush();
+                            }
+                            out.write(body, sent, body.length - sent);
+                        } else {
+                            if (stalling.containsKey(key)) {
+                                out.write(body, 0, body.length / 2);
+                                out.flush();
+                                Thread.sleep(5_000);
+                            }
+                            out.write(body);
                         }
-                        out.write(body);
                     } catch (InterruptedException | IOException e) {
                         // the client gave up
                     }
@@ -132,6 +145,11 @@ class SubstitutionTest {
 
         URI uri() {
             return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        }
+
+        /** Where the narinfo of {@code path} says its NAR is. */
+        String narUrl(PathInfo path) {
+            return NarInfo.parse(STORE, new String(files.get(BinaryCacheLayout.narInfoKey(path.path())), StandardCharsets.UTF_8)).url();
         }
 
         int gets(String key) {
@@ -353,15 +371,13 @@ class SubstitutionTest {
     @Test
     void aNarThatDoesNotMatchItsNarinfoOrStallsLeavesNothingValidAndNothingInTheBucket() throws Exception {
         PathInfo corrupt = add(first, "corrupt", "the original", NarCompression.NONE, UPSTREAM);
-        String url = NarInfo.parse(STORE, new String(first.files.get(BinaryCacheLayout.narInfoKey(corrupt.path())),
-                StandardCharsets.UTF_8)).url();
+        String url = first.narUrl(corrupt);
         byte[] nar = first.files.get(url);
         byte[] tampered = new String(nar, StandardCharsets.ISO_8859_1).replace("the original", "the tampered")
                 .getBytes(StandardCharsets.ISO_8859_1);
         first.files.put(url, tampered);
         PathInfo slow = add(first, "slow", "a download that stalls half-way " + "x".repeat(10_000), NarCompression.NONE, UPSTREAM);
-        first.stalling.put(NarInfo.parse(STORE, new String(first.files.get(BinaryCacheLayout.narInfoKey(slow.path())),
-                StandardCharsets.UTF_8)).url(), true);
+        first.stalling.put(first.narUrl(slow), true);
 
         SubstitutionState done = substitute(List.of(corrupt.path(), slow.path()), List.of());
         assertTrue(done.failed().get(print(corrupt.path())).contains("hash mismatch importing path"), done.toString());
@@ -388,11 +404,43 @@ class SubstitutionTest {
         }
     }
 
+    /**
+     * A closure registers as it arrives, references first: the far end of a chain is valid while a
+     * path above it is still downloading (registering after the last fetch would wait for the slowest).
+     */
+    @Test
+    void aChainRegistersFromItsFarEndWhileAPathAboveItStillDownloads() throws Exception {
+        PathInfo bottom = add(first, "bottom", "the far end", NarCompression.ZSTD, UPSTREAM);
+        PathInfo middle = add(first, "middle", "refers to " + print(bottom.path()), NarCompression.ZSTD, UPSTREAM, bottom.path());
+        // Long enough (it does not compress) that trickling it lasts longer than the test waits.
+        String noise = java.util.stream.IntStream.range(0, 20).mapToObj(i -> java.util.UUID.randomUUID().toString())
+                .collect(java.util.stream.Collectors.joining());
+        PathInfo top = add(first, "top", "refers to " + print(middle.path()) + noise, NarCompression.ZSTD, UPSTREAM,
+                middle.path());
+        var held = new java.util.concurrent.CountDownLatch(1);
+        first.holding.put(first.narUrl(top), held);
+        var done = new java.util.concurrent.atomic.AtomicReference<SubstitutionState>();
+        try {
+            Thread job = Thread.ofVirtual().start(() -> done.set(substitute(List.of(top.path()), List.of())));
+            for (int i = 0; i < 300 && !(valid(bottom.path()) && valid(middle.path())); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(valid(bottom.path()) && valid(middle.path()), "what the held path refers to registered meanwhile");
+            assertFalse(valid(top.path()));
+            assertTrue(job.isAlive());
+            held.countDown();
+            job.join();
+        } finally {
+            held.countDown();
+        }
+        assertEquals(Map.of(), done.get().failed());
+        assertTrue(valid(top.path()));
+    }
+
     @Test
     void aPathManyAskForIsFetchedOnce() throws Exception {
         PathInfo shared = add(first, "shared", "wanted by two jobs at once", NarCompression.XZ, UPSTREAM);
-        String url = NarInfo.parse(STORE, new String(first.files.get(BinaryCacheLayout.narInfoKey(shared.path())),
-                StandardCharsets.UTF_8)).url();
+        String url = first.narUrl(shared);
         first.delaying.put(url, 700L);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
