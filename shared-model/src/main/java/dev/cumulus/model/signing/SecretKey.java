@@ -46,7 +46,7 @@ public final class SecretKey {
     }
 
     public Signature sign(String fingerprint) {
-        return new Signature(name, Ed25519.sign(seed, fingerprint.getBytes(StandardCharsets.UTF_8)));
+        return new Signature(name, Ed25519.sign(seed, publicKey, fingerprint.getBytes(StandardCharsets.UTF_8)));
     }
 
     public String render() {
