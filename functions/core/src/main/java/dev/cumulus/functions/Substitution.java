@@ -51,7 +51,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -248,15 +248,18 @@ public final class Substitution {
             // fetched once claimed while the walk goes on, and registered as soon as what they refer
             // to is valid while the rest is fetched.
             long now = clock.instant().getEpochSecond();
-            LinkedBlockingQueue<Found> arrived = new LinkedBlockingQueue<>();
+            // Claimed, like fetched, last found first: the far end of a chain registers first.
+            LinkedBlockingDeque<Found> arrived = new LinkedBlockingDeque<>();
             Fetches fetches = new Fetches();
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<?> claiming = threads.submit(() -> {
                     try {
-                        for (boolean end = false; !end; ) {
-                            List<Found> next = new ArrayList<>(List.of(arrived.take()));
-                            arrived.drainTo(next, SubstitutionsTable.MAX_CLAIMS - 1);
-                            end = next.remove(Found.END);
+                        for (boolean end = false; !end || !arrived.isEmpty(); ) {
+                            List<Found> next = new ArrayList<>(List.of(arrived.takeLast()));
+                            for (Found f; next.size() < SubstitutionsTable.MAX_CLAIMS && (f = arrived.pollLast()) != null; ) {
+                                next.add(f);
+                            }
+                            end |= next.remove(Found.END);
                             Set<StorePath> held = next.isEmpty() ? Set.of() : tables.substitutions().claimAll(
                                     next.stream().map(Found::path).toList(), job.id(), now, now + CLAIM.toSeconds());
                             for (Found f : next) {
