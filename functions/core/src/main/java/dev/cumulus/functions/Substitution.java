@@ -237,7 +237,7 @@ public final class Substitution {
 
         Phases phases = new Phases();
         Map<StorePath, String> cannot = new ConcurrentHashMap<>();
-        Map<StorePath, Substituters.Offer> offers = new ConcurrentHashMap<>();
+        Map<StorePath, Substituters.Offer> offers = new LinkedHashMap<>(); // the walk's own
         Set<StorePath> validHere = ConcurrentHashMap.newKeySet();
         Set<StorePath> others = ConcurrentHashMap.newKeySet();
         Set<StorePath> mine = ConcurrentHashMap.newKeySet();
@@ -302,7 +302,6 @@ public final class Substitution {
                     claiming.get();
                     fetchedCount = registering.get();
                 } catch (ExecutionException e) {
-                    fetches.close();
                     throw e.getCause() instanceof RuntimeException r ? r : new StoreException("substituting: " + e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

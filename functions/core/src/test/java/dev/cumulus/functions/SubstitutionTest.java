@@ -51,8 +51,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,7 +97,7 @@ class SubstitutionTest {
         final Map<String, Boolean> stalling = new ConcurrentHashMap<>();
         final Map<String, Long> delaying = new ConcurrentHashMap<>();
         /** Keys whose answer trickles, a byte at a time, until their latch is opened. */
-        final Map<String, java.util.concurrent.CountDownLatch> holding = new ConcurrentHashMap<>();
+        final Map<String, CountDownLatch> holding = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
 
         UpstreamCache(String storeDir, int priority) throws IOException {
@@ -119,7 +125,7 @@ class SubstitutionTest {
                         if (held != null) {
                             int sent = 0;
                             // A byte often enough that the download never counts as stalled.
-                            while (sent < body.length - 1 && !held.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                            while (sent < body.length - 1 && !held.await(200, TimeUnit.MILLISECONDS)) {
                                 out.write(body[sent++]);
                                 out.flush();
                             }
@@ -413,13 +419,13 @@ class SubstitutionTest {
         PathInfo bottom = add(first, "bottom", "the far end", NarCompression.ZSTD, UPSTREAM);
         PathInfo middle = add(first, "middle", "refers to " + print(bottom.path()), NarCompression.ZSTD, UPSTREAM, bottom.path());
         // Long enough (it does not compress) that trickling it lasts longer than the test waits.
-        String noise = java.util.stream.IntStream.range(0, 20).mapToObj(i -> java.util.UUID.randomUUID().toString())
-                .collect(java.util.stream.Collectors.joining());
+        String noise = IntStream.range(0, 20).mapToObj(i -> UUID.randomUUID().toString())
+                .collect(Collectors.joining());
         PathInfo top = add(first, "top", "refers to " + print(middle.path()) + noise, NarCompression.ZSTD, UPSTREAM,
                 middle.path());
-        var held = new java.util.concurrent.CountDownLatch(1);
+        var held = new CountDownLatch(1);
         first.holding.put(first.narUrl(top), held);
-        var done = new java.util.concurrent.atomic.AtomicReference<SubstitutionState>();
+        var done = new AtomicReference<SubstitutionState>();
         try {
             Thread job = Thread.ofVirtual().start(() -> done.set(substitute(List.of(top.path()), List.of())));
             for (int i = 0; i < 300 && !(valid(bottom.path()) && valid(middle.path())); i++) {
