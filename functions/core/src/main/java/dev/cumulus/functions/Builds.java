@@ -337,7 +337,9 @@ public final class Builds {
         alongside.add(end);
         PathRegistration.Result registered;
         try {
-            registered = registration.register(true, false, candidates, Optional.empty(), alongside);
+            // The runner writes the outputs' NARs after the build started (epoch seconds).
+            registered = registration.register(true, false, candidates, Optional.empty(), alongside,
+                    build.startTime() > 0 ? build.startTime() * 1000 : -1);
         } catch (StoreException e) {
             return finish(build.id(), BuildState.FAILED, BuildStatus.OUTPUT_REJECTED.jsonName(), e.getMessage(), Map.of());
         }

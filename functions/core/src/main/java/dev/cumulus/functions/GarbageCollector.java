@@ -37,6 +37,7 @@ import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -101,6 +102,8 @@ public final class GarbageCollector {
     static final int BATCH_PATHS = 30 * GarbageCollector.DELETE_AT_ONCE;
     /** Paths (a narinfo and a NAR file each) whose objects one sweep step lists, about. */
     static final long SWEEP_PATHS = 25_000;
+    /** Keys one DeleteObjects request removes. */
+    static final int DELETE_REQUEST_KEYS = 1000;
     /** Paths one page of a listing holds. */
     static final int PAGE_PATHS = 10_000;
     /** Paths deleted in one transaction: a transaction's items, less the collection's check. */
@@ -117,6 +120,7 @@ public final class GarbageCollector {
     private final Metrics metrics;
     private final Interleaving interleaving;
     private final long sweepPaths;
+    private final SweepFence fence;
 
     public GarbageCollector(StoreTables tables, Bucket bucket, StoreDir storeDir, long defaultGraceSeconds, Clock clock,
                             JobQueue<CollectionStep> queue, Metrics metrics) {
@@ -135,6 +139,7 @@ public final class GarbageCollector {
         this.metrics = metrics;
         this.interleaving = interleaving;
         this.sweepPaths = sweepPaths;
+        this.fence = new SweepFence(tables, bucket, storeDir);
     }
 
     /**
@@ -152,6 +157,12 @@ public final class GarbageCollector {
 
         /** The collection decided to delete {@code path} and is about to, on the condition of its mark. */
         default void deleting(StorePath path) {}
+
+        /** {@code paths} are deleted; their edges, narinfos and the like are about to go. */
+        default void forgetting(List<StorePath> paths) {}
+
+        /** A sweep step listed its part of the bucket and is about to remove {@code keys}. */
+        default void sweeping(List<String> keys) {}
     }
 
     /** Starts a collection: records it and queues its scan; it runs on in {@link #handle}. */
@@ -644,12 +655,35 @@ public final class GarbageCollector {
             }
             objects.add(BinaryCacheLayout.narInfoKey(p));
         }
+        interleaving.forgetting(List.copyOf(references.keySet()));
         tables.referrers().deleteEdges(references);
         try {
             bucket.deleteAll(objects);
         } catch (IOException e) {
             // The paths are gone; objects left behind are swept as unreferenced by a later collection.
             LOG.log(Level.WARNING, "removing the bucket objects of " + gone.size() + " deleted paths failed", e);
+        }
+        restoreNarInfos(references.keySet().stream().map(StorePath::hashPart).toList());
+    }
+
+    /**
+     * Writes the narinfo again of each path among {@code hashParts} that is valid now: one added again
+     * after the collection read the table may have written its narinfo just before the collection
+     * removed it. (One registered after this read writes its narinfo after the removal.)
+     */
+    private void restoreNarInfos(Collection<String> hashParts) {
+        if (hashParts.isEmpty()) {
+            return;
+        }
+        for (dev.cumulus.functions.tables.StoredPath again : tables.paths().getAll(hashParts).values()) {
+            if (again.nar().isPresent()) {
+                try {
+                    BinaryCacheLayout.putNarInfo(bucket, storeDir, again.nar().get().narInfo(again.info()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("writing the narinfo of '" + storeDir.print(again.info().path())
+                            + "' again: " + e.getMessage(), e);
+                }
+            }
         }
     }
 
@@ -664,8 +698,11 @@ public final class GarbageCollector {
         long now = now();
         endDeletions(step.gc(), stage, now);
         Plan plan = files.plan(step.plan());
-        long removed = sweepBucket(step.gc(), BucketParts.of(plan.sweeps()).prefixes(step.index()),
-                files.sweepPart(step.plan(), step.index()), now - grace(files.request().request()));
+        long cutoff = now - grace(files.request().request());
+        SweepPart part = files.sweepPart(step.plan(), step.index());
+        String id = step.gc() + "/" + step.index() + "/" + Long.toHexString(RANDOM.nextLong());
+        long removed = fence.sweeping(id, until ->
+                sweepBucket(step.gc(), BucketParts.of(plan.sweeps()).prefixes(step.index()), part, cutoff, until));
         done(step, Map.of("removedObjects", removed), null, () -> new Next(CollectionStep.FINISH, 0, 1, null));
     }
 
@@ -1009,9 +1046,11 @@ public final class GarbageCollector {
      * other collections' files once a day old. What the scan saw in use stays unless only paths the
      * plan doomed used it and none of them is still valid (the table says, read now). A path
      * registered after the scan has its NAR uploaded or touched and its narinfo written recently, so
-     * the grace period keeps them.
+     * the grace period keeps them; one renewed after this listing (a path added again) is the
+     * {@link SweepFence}'s: the step deletes nothing after {@code until}, and a registration of objects
+     * written while it ran waits for it to end and checks they are there.
      */
-    private long sweepBucket(String gc, List<String> prefixes, SweepPart part, long cutoff) {
+    private long sweepBucket(String gc, List<String> prefixes, SweepPart part, long cutoff, long until) {
         Set<String> liveNars = new HashSet<>(part.liveNars());
         Set<String> liveHashParts = new HashSet<>(part.liveHashParts());
         Map<String, StorePath> doomedByHashPart = new HashMap<>();
@@ -1061,11 +1100,17 @@ public final class GarbageCollector {
                 .forEach(removed::add);
         doomedNarInfos.stream().filter(k -> !valid.contains(doomedByHashPart.get(BinaryCacheLayout.hashPartOfNarInfoKey(k))))
                 .forEach(removed::add);
-        try {
-            bucket.deleteAll(removed); // DeleteObjects, 1,000 keys a request
-        } catch (IOException e) {
-            throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
+        interleaving.sweeping(removed);
+        for (int from = 0; from < removed.size(); from += DELETE_REQUEST_KEYS) {
+            fence.checkDeadline(until); // a registration that waits for this step trusts its deadline
+            try {
+                bucket.deleteAll(removed.subList(from, Math.min(removed.size(), from + DELETE_REQUEST_KEYS)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
+            }
         }
+        restoreNarInfos(removed.stream().map(BinaryCacheLayout::hashPartOfNarInfoKey).filter(java.util.Objects::nonNull)
+                .toList());
         return removed.size();
     }
 

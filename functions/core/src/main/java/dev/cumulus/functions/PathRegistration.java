@@ -3,8 +3,10 @@ package dev.cumulus.functions;
 import dev.cumulus.functions.tables.BatchBackoff;
 import dev.cumulus.functions.tables.DerivationOutputsTable;
 import dev.cumulus.functions.tables.PathInfoTable;
+import dev.cumulus.functions.tables.RootsTable;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.functions.tables.StoredPath;
+import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.Requests.RegisterPaths;
@@ -56,16 +58,18 @@ public final class PathRegistration {
     private final FunctionsConfig config;
     private final Clock clock;
     private final Interleaving interleaving;
+    private final SweepFence fence;
 
-    public PathRegistration(StoreTables tables, FunctionsConfig config, Clock clock) {
-        this(tables, config, clock, Interleaving.NONE);
+    public PathRegistration(StoreTables tables, Bucket bucket, FunctionsConfig config, Clock clock) {
+        this(tables, bucket, config, clock, Interleaving.NONE);
     }
 
-    PathRegistration(StoreTables tables, FunctionsConfig config, Clock clock, Interleaving interleaving) {
+    PathRegistration(StoreTables tables, Bucket bucket, FunctionsConfig config, Clock clock, Interleaving interleaving) {
         this.tables = tables;
         this.config = config;
         this.clock = clock;
         this.interleaving = interleaving;
+        this.fence = new SweepFence(tables, bucket, config.storeDir());
     }
 
     /**
@@ -153,6 +157,18 @@ public final class PathRegistration {
      */
     public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf,
                            List<TransactWriteItem> alongside) {
+        return register(trusted, checkSigs, batch, tempRootsOf, alongside, -1);
+    }
+
+    /**
+     * As {@link #register(boolean, boolean, List, Optional, List)}, the batch's NAR objects written
+     * (uploaded or touched) since {@code writtenSinceMillis} (epoch millis; -1: unknown): if a sweep
+     * of the bucket ran meanwhile, the registration waits for it to end and refuses paths whose NAR
+     * object it removed ({@link SweepFence}).
+     */
+    public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf,
+                           List<TransactWriteItem> alongside, long writtenSinceMillis) {
+        CompletableFuture<RootsTable.Sweeps> sweeps = fence.read(); // after the writes, as it must be
         StoreDir storeDir = config.storeDir();
         Map<StorePath, Candidate> byPath = new LinkedHashMap<>();
         for (Candidate c : batch) {
@@ -227,6 +243,9 @@ public final class PathRegistration {
                         + "' was garbage-collected while it was being registered; send it again");
             }
         }
+        Map<StorePath, NarObject> objects = new LinkedHashMap<>();
+        fresh.forEach(c -> c.nar().ifPresent(o -> objects.put(c.info().path(), o)));
+        fence.checkObjects(joined(sweeps), writtenSinceMillis, objects);
         checkReferences(fresh, byPath.keySet(), validReferences);
         interleaving.committing(fresh.stream().map(Candidate::info).toList());
         List<TransactWriteItem> refused = new ArrayList<>();

@@ -108,7 +108,7 @@ public final class StoreFunctions {
         this.tables = tables;
         StoredDerivations derivations = new StoredDerivations(tables, bucket, storeDir);
         this.queries = new PathQueries(tables, storeDir, derivations);
-        this.registration = new PathRegistration(tables, config, clock);
+        this.registration = new PathRegistration(tables, bucket, config, clock);
         this.realisations = new Realisations(tables, config);
         this.substitution = new Substitution(tables, bucket, Substituters.of(config.substituters(), config.trustedKeys(),
                 storeDir, config.stalledDownload()), registration, realisations, config, queues.substitutions(),
@@ -246,7 +246,7 @@ public final class StoreFunctions {
     public Registered registerPaths(RegisterPaths r) {
         List<PathRegistration.Candidate> batch = r.paths().stream().map(p -> PathRegistration.Candidate.of(storeDir, p)).toList();
         PathRegistration.Result result = registration.register(r.trusted(), r.checkSigs(), batch,
-                Optional.ofNullable(r.tempRootsOf()));
+                Optional.ofNullable(r.tempRootsOf()), List.of(), r.writtenSince() == null ? -1 : r.writtenSince());
         metrics.count(StoreMetrics.UPLOADED_PATHS, result.stored().size());
         metrics.count(StoreMetrics.UPLOADED_BYTES, result.storedNarBytes());
         return new Registered(result.registered().stream().map(storeDir::print).toList(),

@@ -251,6 +251,7 @@ public final class Substitution {
             // Claimed, like fetched, last found first: the far end of a chain registers first.
             LinkedBlockingDeque<Found> arrived = new LinkedBlockingDeque<>();
             Fetches fetches = new Fetches();
+            long fetchesSince = clock.millis(); // no NAR of this job is written before
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<?> claiming = threads.submit(() -> {
                     try {
@@ -291,7 +292,7 @@ public final class Substitution {
                     });
                 }
                 Future<Long> registering = threads.submit(() ->
-                        register(fetches, validHere, others, cannot, session, registered, phases));
+                        register(fetches, validHere, others, cannot, session, registered, phases, fetchesSince));
                 try {
                     closure(wanted, cannot, offers, validHere, (path, offer) -> arrived.add(new Found(path, offer)));
                     phases.end("closure of " + offers.size() + " missing");
@@ -624,7 +625,8 @@ public final class Substitution {
      * needs one another job fetches waits for it. Returns how many paths became valid.
      */
     private long register(Fetches fetches, Set<StorePath> validHere, Set<StorePath> others, Map<StorePath, String> cannot,
-                          String session, Set<StorePath> registered, Phases phases) throws InterruptedException {
+                          String session, Set<StorePath> registered, Phases phases, long fetchesSince)
+            throws InterruptedException {
         Map<StorePath, PathRegistration.Candidate> pending = new LinkedHashMap<>();
         Set<StorePath> waitingFor = new HashSet<>();
         long count = 0;
@@ -675,7 +677,8 @@ public final class Substitution {
                 continue;
             }
             try {
-                PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session));
+                PathRegistration.Result result = registration.register(true, false, batch, Optional.of(session), List.of(),
+                        fetchesSince);
                 count += result.registered().size();
                 metrics.count(StoreMetrics.SUBSTITUTED_BYTES, result.storedNarBytes());
                 registered.addAll(inBatch);

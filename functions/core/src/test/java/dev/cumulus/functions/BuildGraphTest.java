@@ -332,9 +332,15 @@ class BuildGraphTest {
         BuildState build = buildState(id);
         String out = build.outputs().get("out");
         Hash narHash = Hash.of(HashAlgorithm.SHA256, "nar of " + out);
+        NarObject object = new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112);
+        try {
+            store.bucket.put(object.key(), new byte[112], "application/x-nix-nar"); // as the runner writes it
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(new BuildReport(build.id(), "Built", null,
-                List.of(new BuildReport.BuiltOutput(out, out, narHash.toString(), 112, new NarObject("nar/" + narHash.toNix32()
-                        + ".nar", "none", narHash.toNix32(), 112), null, List.of(), List.of(), List.of())), 1, 2), 1, 0L));
+                List.of(new BuildReport.BuiltOutput(out, out, narHash.toString(), 112, object, null, List.of(), List.of(),
+                        List.of())), 1, 2), 1, 0L));
     }
 
     private BuildFinished announcement(String submission) {

@@ -27,6 +27,7 @@ import dev.cumulus.model.event.BuildEvents.SubmitBuild;
 import dev.cumulus.model.event.EventJson;
 import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.GraphEvents;
+import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
@@ -264,14 +265,14 @@ class BuildsTest {
             store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build.id(), 1, 0, List.of("first")));
             store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(build.id(), 1, 1, List.of("second")));
 
-            BuildState done = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(build), 1, 2L));
+            BuildState done = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, build), 1, 2L));
             assertEquals(BuildState.BUILT, done.state());
             assertEquals(build.outputs(), done.outputs());
             String out = build.outputs().get("out");
             PathInfoAnswer info = store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(out));
             assertEquals(build.drvPath(), info.info().deriver());
             assertEquals(STORE.parse(out).baseName(), realisedOut(store, hash));
-            assertEquals(done, store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(build), 1, 2L)),
+            assertEquals(done, store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, build), 1, 2L)),
                     "a report sent again changes nothing");
 
             BuildState fromStart = queryBuild(store, build.id(), 0);
@@ -283,11 +284,11 @@ class BuildsTest {
 
             // A first attempt that logged nothing has nothing to read, a report that does not say may have.
             BuildState silent = store.client.call(StoreFunction.SUBMIT_BUILD, submission("silent"));
-            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(silent), 1, 0L));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, silent), 1, 0L));
             assertEquals(List.of(), queryBuild(store, silent.id(), 0).log());
             BuildState unsaid = store.client.call(StoreFunction.SUBMIT_BUILD, submission("unsaid"));
             store.client.call(StoreFunction.APPEND_BUILD_LOG, new BuildLog(unsaid.id(), 1, 0, List.of("said")));
-            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(unsaid), 1, null));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, unsaid), 1, null));
             assertEquals(List.of("said"), queryBuild(store, unsaid.id(), 0).log());
         }
     }
@@ -298,16 +299,16 @@ class BuildsTest {
             TestStore store = store(stack, sqs);
             Hash hash = Hash.of(HashAlgorithm.SHA256, "taken");
             BuildState first = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("taken-first"), hash));
-            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(first), 1, 0L));
+            store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, first), 1, 0L));
 
             BuildState second = store.client.call(StoreFunction.SUBMIT_BUILD, withOutputHash(submission("taken-second"), hash));
-            BuildState built = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(second), 1, 0L));
+            BuildState built = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, second), 1, 0L));
             assertEquals(BuildState.BUILT, built.state());
             assertEquals(STORE.parse(first.outputs().get("out")).baseName(), realisedOut(store, hash));
 
             BuildState cancelled = store.client.call(StoreFunction.SUBMIT_BUILD, submission("cancelled"));
             store.client.call(StoreFunction.ABANDON_BUILD, new AbandonBuild(cancelled.id()));
-            BuildState late = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(cancelled), 1, 0L));
+            BuildState late = store.client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report(store, cancelled), 1, 0L));
             assertEquals(BuildState.FAILED, late.state(), "the build stays as it ended");
             assertTrue(late.error().contains("cancelled"), late.error());
             assertNull(store.client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(cancelled.outputs().get("out"))).info(),
@@ -323,6 +324,7 @@ class BuildsTest {
             PathInfo app = TestStore.signed("input-app", lib.path());
             Map<StorePath, NarObject> objects = Map.of(lib.path(), new NarObject("nar/lib.nar", "none", "sha256:" + "0".repeat(52), 1),
                     app.path(), new NarObject("nar/app.nar.zst", "zstd", "sha256:" + "1".repeat(52), 2));
+            objects.values().forEach(o -> putObject(store, o));
             store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(
                     new NewPath(PathInfoEvent.of(STORE, lib), objects.get(lib.path()), Map.of()),
                     new NewPath(PathInfoEvent.of(STORE, app), objects.get(app.path()), Map.of()))));
@@ -357,13 +359,25 @@ class BuildsTest {
         return new SubmitBuild(s.drvPath(), s.derivation(), s.inputs(), Map.of("out", hash.toString()), 0, 0, GraphEvents.FROM_CLIENT);
     }
 
-    /** A runner's report that the build's one output was built at the path the derivation gives it. */
-    private static BuildReport report(BuildState build) {
+    /**
+     * A runner's report that the build's one output was built at the path the derivation gives it,
+     * its NAR object written as a runner writes it (a registration may look for it).
+     */
+    private static BuildReport report(TestStore store, BuildState build) {
         String out = build.outputs().get("out");
         Hash narHash = Hash.of(HashAlgorithm.SHA256, "nar of " + out);
+        NarObject object = new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112);
+        putObject(store, object);
         return new BuildReport(build.id(), "Built", null, List.of(new BuildReport.BuiltOutput(out, out, narHash.toString(), 112,
-                new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112), null, List.of(),
-                List.of(), List.of())), 1, 2);
+                object, null, List.of(), List.of(), List.of())), 1, 2);
+    }
+
+    private static void putObject(TestStore store, NarObject object) {
+        try {
+            store.bucket.put(object.key(), new byte[(int) object.fileSize()], BinaryCacheLayout.NAR_TYPE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static dev.cumulus.model.build.BuildRequest request(LocalStack stack, SqsClient sqs, String id) {

@@ -141,7 +141,7 @@ class DashboardTest {
         PathInfo dep = TestStore.signed("dash-dep");
         PathInfo top = TestStore.signed("dash-top", dep.path());
         functions.registerPaths(new dev.cumulus.model.event.Requests.RegisterPaths(false, true,
-                List.of(TestStore.newPath(dep), TestStore.newPath(top)), null));
+                List.of(TestStore.newPath(dep), TestStore.newPath(top))));
         StoreStatsTable.Totals after = store.tables.stats().totals();
         assertEquals(before.paths() + 2, after.paths());
         assertEquals(before.narBytes() + dep.narSize() + top.narSize(), after.narBytes());

@@ -46,6 +46,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -189,7 +190,7 @@ class GarbageCollectorTest {
             CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                 for (int from = 0; from < chain.size(); from += 3) {
                     store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
-                            chain.subList(from, from + 3).stream().map(GarbageCollectorTest::newPath).toList(), session));
+                            chain.subList(from, from + 3).stream().map(GarbageCollectorTest::newPath).toList(), session, null));
                 }
             });
             CompletableFuture<Void> collections = CompletableFuture.runAsync(() -> {
@@ -248,7 +249,7 @@ class GarbageCollectorTest {
         batch.add(side);
         String session = "heads-" + chain.getFirst().path().hashPart();
         store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
-                batch.stream().map(GarbageCollectorTest::newPath).toList(), session));
+                batch.stream().map(GarbageCollectorTest::newPath).toList(), session, null));
         long now = Clock.systemUTC().instant().getEpochSecond();
         assertEquals(Set.of(chain.getLast().path(), side.path()),
                 Set.copyOf(store.tables.roots().scan().liveTemporary(now).get(session)));
@@ -275,7 +276,7 @@ class GarbageCollectorTest {
         }
         String wideSession = "wide-" + wide.getFirst().path().hashPart();
         store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true,
-                wide.stream().map(GarbageCollectorTest::newPath).toList(), wideSession));
+                wide.stream().map(GarbageCollectorTest::newPath).toList(), wideSession, null));
         assertEquals(60, store.tables.roots().scan().liveTemporary(now).get(wideSession).size());
         store.client.call(StoreFunction.RELEASE_TEMP_ROOTS, new ReleaseTempRoots(wideSession));
     }
@@ -473,6 +474,122 @@ class GarbageCollectorTest {
         assertEquals(List.of(), ours(store, List.of(live, keeper, revived)), "the store verifies");
         for (PathInfo rooted : List.of(live, keeper)) {
             store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("parts-" + rooted.path().hashPart()));
+        }
+    }
+
+    /**
+     * A path added again while a sweep step runs: its NAR file, old and unused when the step listed
+     * the bucket, is written again before the step removes it. The registration, which knows a step
+     * ran since its writes began, finds the file gone and refuses the path instead of making it valid
+     * without its NAR; written again once the step ended, the path registers.
+     */
+    @Test
+    void aNarWrittenAgainWhileASweepStepRanIsLookedForBeforeItsPathRegisters(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo p = withNar(store, "swept-again");
+        byte[] nar = collectedNar(store, p);
+        long[] writtenSince = {-1};
+        // Two hours on, past the hour of grace: the step lists the file as old and unused, then the
+        // writer writes it again, then the step removes it.
+        new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void sweeping(List<String> keys) {
+                if (keys.contains(narKey(p))) {
+                    writtenSince[0] = System.currentTimeMillis();
+                    try {
+                        store.bucket.put(narKey(p), nar, BinaryCacheLayout.NAR_TYPE);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        }, store, Clock.offset(Clock.systemUTC(), Duration.ofHours(2))).collect(
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        assertTrue(writtenSince[0] > 0, "the step was to remove the NAR file");
+        assertTrue(store.bucket.size(narKey(p)).isEmpty(), "the step removed the file written again");
+
+        var refused = assertThrows(FunctionFailedException.class, () -> store.client.call(StoreFunction.REGISTER_PATHS,
+                new RegisterPaths(false, true, List.of(newPath(p)), null, writtenSince[0])));
+        assertTrue(refused.getMessage().contains("was removed by a garbage collection that swept the store bucket"),
+                refused.getMessage());
+        assertFalse(store.valid(p.path()), "a path is never valid without its NAR");
+
+        long again = System.currentTimeMillis();
+        store.bucket.put(narKey(p), nar, BinaryCacheLayout.NAR_TYPE);
+        store.client.call(StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(newPath(p)), null, again));
+        assertTrue(store.valid(p.path()));
+        assertTrue(store.bucket.size(narKey(p)).isPresent());
+    }
+
+    /**
+     * The same while the step still runs: the registration waits for the step to end before it looks
+     * for the file (looking at once would find it, and the step would remove it after the commit).
+     */
+    @Test
+    void aRegistrationOfANarWrittenWhileASweepStepRunsWaitsForTheStepToEnd(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo p = withNar(store, "swept-meanwhile");
+        byte[] nar = collectedNar(store, p);
+        java.util.concurrent.CompletableFuture<?>[] registration = {null};
+        new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void sweeping(List<String> keys) {
+                if (!keys.contains(narKey(p))) {
+                    return;
+                }
+                long since = System.currentTimeMillis();
+                try {
+                    store.bucket.put(narKey(p), nar, BinaryCacheLayout.NAR_TYPE);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                registration[0] = java.util.concurrent.CompletableFuture.runAsync(() -> store.client.call(
+                        StoreFunction.REGISTER_PATHS, new RegisterPaths(false, true, List.of(newPath(p)), null, since)));
+                assertThrows(java.util.concurrent.TimeoutException.class, () -> registration[0].get(1, TimeUnit.SECONDS),
+                        "the registration waits while the step runs");
+            }
+        }, store, Clock.offset(Clock.systemUTC(), Duration.ofHours(2))).collect(
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        var refused = assertThrows(java.util.concurrent.ExecutionException.class, () -> registration[0].get(60, TimeUnit.SECONDS));
+        assertTrue(refused.getCause().getMessage().contains("was removed by a garbage collection"), refused.getCause().getMessage());
+        assertFalse(store.valid(p.path()), "a path is never valid without its NAR");
+    }
+
+    /**
+     * A path added again (registered, then its narinfo written) just before the collection removes
+     * the narinfos of the paths it deleted keeps its narinfo: the collection writes it back.
+     */
+    @Test
+    void aPathAddedAgainAsTheCollectionRemovesItsNarInfoKeepsIt(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo p = withNar(store, "narinfo-again");
+        register(store, p);
+        String narInfo = BinaryCacheLayout.narInfoKey(p.path());
+        byte[] written = store.bucket.open(narInfo).orElseThrow().readAllBytes();
+        GarbageCollected done = new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void forgetting(List<StorePath> paths) {
+                if (paths.contains(p.path())) {
+                    register(store, p);
+                    try {
+                        store.bucket.put(narInfo, written, BinaryCacheLayout.NARINFO_TYPE);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        }, store, Clock.systemUTC()).collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        assertTrue(done.paths().contains(print(p)), "the collection deleted the path before it was added again");
+        assertTrue(store.valid(p.path()));
+        assertTrue(store.bucket.size(narInfo).isPresent(), "the narinfo of a valid path is there");
+    }
+
+    /** Registers {@code p} and collects it; its NAR file, left for the grace period, is returned. */
+    private static byte[] collectedNar(TestStore store, PathInfo p) throws java.io.IOException {
+        register(store, p);
+        assertTrue(collect(store, CollectGarbage.DELETE_DEAD).paths().contains(print(p)));
+        try (var in = store.bucket.open(narKey(p)).orElseThrow()) {
+            return in.readAllBytes();
         }
     }
 

@@ -318,7 +318,7 @@ class GcInterleavingsTest {
     private static PathRegistration registration(LocalStack stack, TestStore store, PathRegistration.Interleaving at) {
         FunctionsConfig config = new FunctionsConfig(TestStore.STORE, stack.config().resourcePrefix(),
                 List.of(TestStore.TRUSTED.publicKey()), List.of());
-        return new PathRegistration(store.tables, config, Clock.systemUTC(), at);
+        return new PathRegistration(store.tables, store.bucket, config, Clock.systemUTC(), at);
     }
 
     private static TestCollectionSteps.Collector collector(TestStore store, GarbageCollector.Interleaving at) {

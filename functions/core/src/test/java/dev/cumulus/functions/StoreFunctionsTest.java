@@ -56,13 +56,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class StoreFunctionsTest {
 
     @Test
-    void registeredPathsAnswerEveryQuery(LocalStack stack) {
+    void registeredPathsAnswerEveryQuery(LocalStack stack) throws Exception {
         TestStore store = new TestStore(stack);
         PathInfo lib = signed("lib");
         PathInfo app = signed("app", lib.path());
         PathInfo self = contentAddressed("src");
         NewPath withNar = new NewPath(PathInfoEvent.of(STORE, app), new NarObject("nar/x.nar.zst", "zstd", "sha256:abc", 42),
                 Map.of());
+        store.bucket.put("nar/x.nar.zst", new byte[42], BinaryCacheLayout.NAR_TYPE); // a registration may look for it
         Registered r = store.client.call(StoreFunction.REGISTER_PATHS,
                 new RegisterPaths(false, true, List.of(TestStore.newPath(lib), withNar, TestStore.newPath(self))));
         assertEquals(List.of(print(lib.path()), print(app.path()), print(self.path())), r.registered());

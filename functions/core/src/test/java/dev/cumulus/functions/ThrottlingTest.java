@@ -139,13 +139,13 @@ class ThrottlingTest {
             FunctionsConfig functions = new FunctionsConfig(STORE, config.resourcePrefix(),
                     List.of(TestStore.TRUSTED.publicKey()), List.of());
             StoreTables tables = StoreTables.of(clients.dynamoDb(), config.resourcePrefix(), STORE);
-            StoreFunctions store = new StoreFunctions(tables, new dev.cumulus.aws.S3Bucket(stack.clients().s3(),
-                    CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix())), functions, StoreQueues.none(),
-                    Clock.systemUTC());
+            dev.cumulus.aws.S3Bucket bucket = new dev.cumulus.aws.S3Bucket(stack.clients().s3(),
+                    CloudResources.STORE_BUCKET.physicalName(config.resourcePrefix()));
+            StoreFunctions store = new StoreFunctions(tables, bucket, functions, StoreQueues.none(), Clock.systemUTC());
 
             PathInfo lib = TestStore.signed("lib");
             PathInfo app = TestStore.signed("app", lib.path());
-            PathRegistration registration = new PathRegistration(tables, functions, Clock.systemUTC());
+            PathRegistration registration = new PathRegistration(tables, bucket, functions, Clock.systemUTC());
             var result = registration.register(false, true, List.of(
                     new PathRegistration.Candidate(lib, Optional.empty(), Optional.empty()),
                     new PathRegistration.Candidate(app, Optional.empty(), Optional.empty())));

@@ -65,7 +65,9 @@ final class BucketPathBatch implements PathBatch {
      */
     static final long UPLOAD_WITHOUT_ASKING = 64 * 1024;
 
-    private record Arrival(PathInfo signed, NarObject object, NewPath newPath, CompletableFuture<Void> stored) {}
+    /** A path taken: its info as signed, its NAR's object, when its writing began (epoch millis), and its upload. */
+    private record Arrival(PathInfo signed, NarObject object, NewPath newPath, long writtenSince,
+                           CompletableFuture<Void> stored) {}
 
     private final Bucket bucket;
     private final StoreFunctionClient functions;
@@ -121,6 +123,7 @@ final class BucketPathBatch implements PathBatch {
         long activity = session.logger().startActivity(Stderr.LVL_TALKATIVE, Stderr.ACT_COPY_PATH,
                 "storing '" + printed + "' in the bucket", List.of(printed, "", "s3"), 0);
         try {
+            long writtenSince = System.currentTimeMillis(); // before the object is renewed or written
             boolean present = !repair && info.narSize() > UPLOAD_WITHOUT_ASKING && bucket.touch(key);
             NarUpload upload = NarUpload.read(bucket, key, !present, compression, nar, info.path().isDerivation(),
                     done -> session.logger().result(activity, Stderr.RES_PROGRESS, List.of(done, info.narSize(), 0L, 0L)));
@@ -141,7 +144,7 @@ final class BucketPathBatch implements PathBatch {
             }
             NewPath newPath = new NewPath(PathInfoEvent.of(storeDir, info), object,
                     NewPath.derivationOutputs(storeDir, info.path(), upload.rootFile().orElse(null)), ours);
-            arrived.add(new Arrival(signed, object, newPath, store(upload)));
+            arrived.add(new Arrival(signed, object, newPath, writtenSince, store(upload)));
         } catch (IOException e) {
             throw new StoreException("storing the NAR of '" + printed + "': " + e.getMessage(), e);
         } finally {
@@ -218,7 +221,7 @@ final class BucketPathBatch implements PathBatch {
         }
         Registered registered = call(() -> functions.call(StoreFunction.REGISTER_PATHS,
                 new RegisterPaths(session.caller().trusted(), checkSigs, batch.stream().map(Arrival::newPath).toList(),
-                        session.connectionId())));
+                        session.connectionId(), batch.stream().mapToLong(Arrival::writtenSince).min().orElseThrow())));
         // A path that was valid already has its narinfo.
         Set<String> fresh = new HashSet<>(registered.registered());
         Map<String, PathInfoEvent> stored = new HashMap<>();

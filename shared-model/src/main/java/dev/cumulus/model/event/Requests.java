@@ -31,8 +31,11 @@ public final class Requests {
      * {@code checkSigs} false (trusted callers only) registers unsigned input-addressed paths.
      * {@code tempRootsOf}, when set, is the connection whose temporary roots the paths become
      * (written before they are committed, so a collection never sees them unrooted).
+     * {@code writtenSince} is when the writer began writing the paths' NAR objects (epoch millis;
+     * null: unknown), which tells the registration whether a sweep of the bucket ran meanwhile.
      */
-    public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths, String tempRootsOf) {
+    public record RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths, String tempRootsOf,
+                                Long writtenSince) {
         /** The most paths one registration takes: one DynamoDB transaction's worth. */
         public static final int MAX_PATHS = 100;
 
@@ -41,7 +44,7 @@ public final class Requests {
         }
 
         public RegisterPaths(boolean trusted, boolean checkSigs, List<NewPath> paths) {
-            this(trusted, checkSigs, paths, null);
+            this(trusted, checkSigs, paths, null, null);
         }
     }
 

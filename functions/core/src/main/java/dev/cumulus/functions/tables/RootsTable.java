@@ -24,12 +24,19 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * holds the collections: the deletion generation (root {@value #GENERATION}, a counter every
  * collection moves when it starts and ends deleting, which caches of path infos consult) and one
  * record per collection (root: its id; its phase, its lease while it deletes, its counts; kept a week).
+ * Owner {@value #SWEEPS} holds the bucket sweep's steps under way (root: {@code step#<id>}, {@code until}:
+ * the epoch millis after which the step deletes nothing) and when the last one ended (root
+ * {@value #SWEEPS_ENDED}, {@code at}), which registrations read to know whether a sweep that listed
+ * the bucket before their objects were written may have removed them ({@code SweepFence}).
  */
 public final class RootsTable {
     static final String NAMED = "named";
     static final String LEASE = "lease";
     static final String COLLECTIONS = "collections";
     static final String GENERATION = "generation";
+    static final String SWEEPS = "sweeps";
+    static final String SWEEPS_ENDED = "ended";
+    private static final String SWEEP_STEP = "step#";
     private static final String SESSION = "session#";
     /** Temporary roots outlive their lease in the table only for TTL to find them; the lease decides. */
     private static final long TEMP_ROOT_TTL_SECONDS = 7 * 24 * 3600;
@@ -427,6 +434,47 @@ public final class RootsTable {
             }
         });
         return new Snapshot(named, temporary, leases);
+    }
+
+    /** The bucket sweep's steps under way (id: until when each may delete, epoch millis), and when the last ended. */
+    public record Sweeps(Map<String, Long> running, long lastEndedMillis) {}
+
+    /** Records sweep step {@code id} as under way, deleting nothing after {@code untilMillis}. */
+    public void sweepStarted(String id, long untilMillis) {
+        db.putItem(p -> p.tableName(table).item(Map.of("owner", AttributeValue.fromS(SWEEPS),
+                "root", AttributeValue.fromS(SWEEP_STEP + id), "until", Attributes.num(untilMillis),
+                "expiresAt", Attributes.num(untilMillis / 1000 + TEMP_ROOT_TTL_SECONDS))));
+    }
+
+    /** Records sweep step {@code id} as ended at {@code nowMillis}: first when the last ended, then the step gone. */
+    public void sweepEnded(String id, long nowMillis) {
+        try {
+            db.updateItem(u -> u.tableName(table).key(Map.of("owner", AttributeValue.fromS(SWEEPS),
+                            "root", AttributeValue.fromS(SWEEPS_ENDED)))
+                    .updateExpression("SET #a = :now").conditionExpression("attribute_not_exists(#a) OR #a < :now")
+                    .expressionAttributeNames(Map.of("#a", "at")).expressionAttributeValues(Map.of(":now", Attributes.num(nowMillis))));
+        } catch (ConditionalCheckFailedException e) {
+            // another step ended later: that is the last end
+        }
+        db.deleteItem(d -> d.tableName(table).key(Map.of("owner", AttributeValue.fromS(SWEEPS),
+                "root", AttributeValue.fromS(SWEEP_STEP + id))));
+    }
+
+    /** One strongly consistent read of the sweep's steps. */
+    public Sweeps sweeps() {
+        Map<String, Long> running = new TreeMap<>();
+        long[] ended = {0};
+        QueryPages.forEach(db, q -> q.tableName(table).consistentRead(true).keyConditionExpression("#o = :o")
+                .expressionAttributeNames(Map.of("#o", "owner"))
+                .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(SWEEPS))), i -> {
+            String root = Attributes.string(i, "root");
+            if (root.equals(SWEEPS_ENDED)) {
+                ended[0] = Attributes.number(i, "at");
+            } else if (root.startsWith(SWEEP_STEP)) {
+                running.put(root.substring(SWEEP_STEP.length()), Attributes.number(i, "until"));
+            }
+        });
+        return new Sweeps(running, ended[0]);
     }
 
     private static Map<String, AttributeValue> lease(String session, long until) {

@@ -129,9 +129,12 @@ class EveryHandlerTest extends HandlerTest {
         assertTrue(listed(built.id()), "list-builds lists the build");
         String out = built.outputs().get("out");
         Hash narHash = Hash.of(HashAlgorithm.SHA256, "nar of " + out);
+        NarObject object = new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112);
+        LocalStackResource.stack().clients().s3().putObject(p -> p.bucket(CloudResources.STORE_BUCKET.physicalName(
+                        LocalStackResource.stack().config().resourcePrefix())).key(object.key()),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[112])); // as the runner writes it
         BuildReport report = new BuildReport(built.id(), "Built", null, List.of(new BuildReport.BuiltOutput(out, out,
-                narHash.toString(), 112, new NarObject("nar/" + narHash.toNix32() + ".nar", "none", narHash.toNix32(), 112),
-                null, List.of(), List.of(), List.of())), 1, 2);
+                narHash.toString(), 112, object, null, List.of(), List.of(), List.of())), 1, 2);
         BuildState done = client.call(StoreFunction.COMPLETE_BUILD, new CompleteBuild(report, 1, 1L));
         assertEquals(BuildState.BUILT, done.state());
         assertEquals(built.drvPath(), client.call(StoreFunction.QUERY_PATH_INFO, new PathQuery(out)).info().deriver());
