@@ -13,8 +13,8 @@ import java.io.InputStream;
 
 /**
  * A NAR from outside the store (an upstream cache, an upload) read into the store bucket under the
- * store's own key and compression, and committed only when it is exactly the NAR its narinfo
- * promised. Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier
+ * store's own key and compression (or, already in that compression, as it is), and committed only
+ * when it is exactly the NAR its narinfo promised. Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier
  * attempt's) is stored again with the same bytes: that costs no extra request for the usual new
  * NAR, and makes the object young, so the collector's grace period covers it until its path
  * registers.
@@ -37,6 +37,13 @@ final class NarImport {
         }
     }
 
+    /** The NAR checks, but its file is not the one its narinfo names. */
+    static final class NotTheFile extends IOException {
+        NotTheFile(Hash fileHash) {
+            super("the file has hash " + fileHash.toString(HashFormat.NIX32) + ", not the one its narinfo gives");
+        }
+    }
+
     /**
      * Reads exactly one NAR off {@code nar} (decompressed already) into {@code store}.
      *
@@ -49,12 +56,43 @@ final class NarImport {
             if (nar.read() != -1) {
                 throw new IOException("there is data after the end of the NAR");
             }
-            if (!upload.narHash().equals(expected.narHash()) || upload.narSize() != expected.narSize()) {
-                throw new Mismatch(upload.narHash(), upload.narSize());
-            }
-            upload.commit();
-            return new Imported(new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
-                    upload.fileSize()), upload.rootFile().orElse(null));
+            return commit(upload, key, compression, expected);
         }
+    }
+
+    /**
+     * Stores {@code file}, one NAR compressed as the store compresses, as it is (no second
+     * compression) under the name Nix's caches give it, by {@code fileHash}: committed only when its
+     * NAR is {@code expected}'s and the file's hash is {@code fileHash}.
+     *
+     * @throws Mismatch when the NAR's hash or size is not {@code expected}'s
+     * @throws NotTheFile when the NAR checks but the file is not the one named (a cache's narinfo
+     *     may misstate it, and Nix does not check it): stored as it is, it would be misnamed
+     * @throws IOException when it is not a NAR, has data after its end, or cannot be stored
+     */
+    static Imported asIs(Bucket store, NarCompression compression, InputStream file, Hash fileHash, PathInfo expected)
+            throws IOException {
+        String key = BinaryCacheLayout.narFileKey(fileHash, compression);
+        try (NarUpload upload = NarUpload.readAsIs(store, key, compression, file, expected.path().isDerivation())) {
+            checkNar(upload, expected);
+            if (!upload.fileHash().equals(fileHash)) {
+                throw new NotTheFile(upload.fileHash());
+            }
+            return commit(upload, key, compression, expected);
+        }
+    }
+
+    private static void checkNar(NarUpload upload, PathInfo expected) throws Mismatch {
+        if (!upload.narHash().equals(expected.narHash()) || upload.narSize() != expected.narSize()) {
+            throw new Mismatch(upload.narHash(), upload.narSize());
+        }
+    }
+
+    private static Imported commit(NarUpload upload, String key, NarCompression compression, PathInfo expected)
+            throws IOException {
+        checkNar(upload, expected);
+        upload.commit();
+        return new Imported(new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
+                upload.fileSize()), upload.rootFile().orElse(null));
     }
 }

@@ -160,11 +160,16 @@ public final class Substituters {
         return Optional.empty();
     }
 
+    /** The offered NAR's file as the cache stores it (compressed as its narinfo says). */
+    public InputStream file(Offer offer) throws IOException {
+        String url = offer.narInfo().url();
+        return offer.cache().open(url).orElseThrow(() -> new IOException("'" + offer.cache().uri()
+                + "' lists '" + url + "' for '" + storeDir.print(offer.narInfo().info().path()) + "' but does not have it"));
+    }
+
     /** The NAR an offer names, decompressed as it is read. */
     public InputStream nar(Offer offer) throws IOException {
-        String url = offer.narInfo().url();
-        InputStream file = offer.cache().open(url).orElseThrow(() -> new IOException("'" + offer.cache().uri()
-                + "' lists '" + url + "' for '" + storeDir.print(offer.narInfo().info().path()) + "' but does not have it"));
+        InputStream file = file(offer);
         try {
             return NarCompression.parse(offer.narInfo().compression()).decompress(file);
         } catch (IOException | RuntimeException e) {

@@ -19,6 +19,8 @@ import dev.cumulus.model.event.SubstitutionEvents.SubstitutableInfos;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutePaths;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionJob;
 import dev.cumulus.model.event.SubstitutionEvents.SubstitutionState;
+import dev.cumulus.model.hash.Hash;
+import dev.cumulus.model.hash.HashAlgorithm;
 import dev.cumulus.model.hash.HashFormat;
 import dev.cumulus.model.metrics.Metrics;
 import dev.cumulus.model.metrics.StoreMetrics;
@@ -605,17 +607,37 @@ public final class Substitution {
     /** Fetches an offered NAR into the bucket, checked against the offer's hash and size. */
     private NarImport.Imported fetchNar(Substituters.Offer offer) throws IOException {
         PathInfo info = offer.narInfo().info();
+        // A file in the store's compression is stored as it is (checked, not compressed again).
+        Optional<Hash> asIs = offer.narInfo().fileHash().filter(h -> h.algorithm() == HashAlgorithm.SHA256
+                && offer.narInfo().compression().equals(compression.nixName()));
+        if (asIs.isPresent()) {
+            try (InputStream file = upstream.file(offer)) {
+                return NarImport.asIs(bucket, compression, file, asIs.get(), info);
+            } catch (NarImport.NotTheFile e) {
+                LOG.warning(() -> "'" + offer.cache().uri() + "' misstates the file hash of '" + storeDir.print(info.path())
+                        + "': " + e.getMessage() + "; compressing it again");
+            } catch (IOException e) {
+                throw failed(offer, e);
+            }
+        }
         try (InputStream nar = upstream.nar(offer)) {
             return NarImport.into(bucket, compression, nar, info);
-        } catch (NarImport.Mismatch m) {
-            throw new IOException("hash mismatch importing path '" + storeDir.print(info.path()) + "' from '"
+        } catch (IOException e) {
+            throw failed(offer, e);
+        }
+    }
+
+    /** Why an offered NAR could not be fetched, in Nix's words where Nix has them. */
+    private IOException failed(Substituters.Offer offer, IOException e) {
+        PathInfo info = offer.narInfo().info();
+        if (e instanceof NarImport.Mismatch m) {
+            return new IOException("hash mismatch importing path '" + storeDir.print(info.path()) + "' from '"
                     + offer.cache().uri() + "';\n  specified: " + info.narHash().toString(HashFormat.NIX32) + ", "
                     + info.narSize() + " bytes\n  got:       " + m.narHash.toString(HashFormat.NIX32) + ", "
                     + m.narSize + " bytes");
-        } catch (IOException e) {
-            throw new IOException("the NAR of '" + storeDir.print(info.path()) + "' from '" + offer.cache().uri()
-                    + "': " + e.getMessage(), e);
         }
+        return new IOException("the NAR of '" + storeDir.print(info.path()) + "' from '" + offer.cache().uri()
+                + "': " + e.getMessage(), e);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.cumulus.functions;
 
 import static dev.cumulus.functions.TestStore.STORE;
 import static dev.cumulus.functions.TestStore.print;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -392,6 +393,38 @@ class SubstitutionTest {
         assertFalse(valid(slow.path()));
         assertTrue(bucket.size(BinaryCacheLayout.narKey(corrupt.narHash(), NarCompression.ZSTD)).isEmpty());
         assertTrue(bucket.size(BinaryCacheLayout.narInfoKey(corrupt.path())).isEmpty());
+    }
+
+    /**
+     * A file already in the store's compression (zstd) is stored as it came, under its cache's name,
+     * checked but not compressed again; one whose narinfo misstates its file hash (Nix does not check
+     * it) is compressed again under the store's own name rather than stored misnamed.
+     */
+    @Test
+    void aFileInTheStoresCompressionIsStoredAsItCameUnlessItsNarinfoMisnamesIt() throws Exception {
+        PathInfo asIs = add(first, "as-is", "kept as it came", NarCompression.ZSTD, UPSTREAM);
+        PathInfo misnamed = add(first, "misnamed", "its narinfo misnames its file", NarCompression.ZSTD, UPSTREAM);
+        String key = BinaryCacheLayout.narInfoKey(misnamed.path());
+        NarInfo stated = NarInfo.parse(STORE, new String(first.files.get(key), StandardCharsets.UTF_8));
+        first.files.put(key, new NarInfo(stated.info(), stated.url(), stated.compression(),
+                Optional.of(Hash.of(HashAlgorithm.SHA256, "another file")), stated.fileSize(), "").render(STORE)
+                .getBytes(StandardCharsets.UTF_8));
+
+        SubstitutionState done = substitute(List.of(asIs.path(), misnamed.path()), List.of());
+        assertEquals(Map.of(), done.failed());
+        NarInfo kept = served(asIs);
+        assertEquals(first.narUrl(asIs), kept.url(), "stored under its cache's name");
+        assertArrayEquals(first.files.get(first.narUrl(asIs)), bucket.open(kept.url()).orElseThrow().readAllBytes());
+        NarInfo again = served(misnamed);
+        assertEquals(BinaryCacheLayout.narKey(misnamed.narHash(), NarCompression.ZSTD), again.url());
+        assertEquals(misnamed.narHash(), Hash.of(HashAlgorithm.SHA256, NarCompression.ZSTD.decompress(
+                bucket.open(again.url()).orElseThrow()).readAllBytes()));
+    }
+
+    private NarInfo served(PathInfo p) throws IOException {
+        assertTrue(valid(p.path()), p.path().baseName());
+        return NarInfo.parse(STORE, new String(bucket.open(BinaryCacheLayout.narInfoKey(p.path())).orElseThrow()
+                .readAllBytes(), StandardCharsets.UTF_8));
     }
 
     @Test

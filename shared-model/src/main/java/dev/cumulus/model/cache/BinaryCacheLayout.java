@@ -70,6 +70,14 @@ public final class BinaryCacheLayout {
         return NAR_PREFIX + narHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
     }
 
+    /**
+     * A NAR file stored as another cache compressed it, named as Nix's binary caches name their
+     * files: by the file's hash (the store's own files are named by the NAR's hash, {@link #narKey}).
+     */
+    public static String narFileKey(Hash fileHash, NarCompression compression) {
+        return NAR_PREFIX + fileHash.encode(HashFormat.NIX32) + ".nar" + compression.extension();
+    }
+
     /** Nix 2.8 to 2.34 look realisations up by the hash-keyed id. */
     public static final String REALISATIONS_PREFIX = "realisations/";
     /** Nix 2.35 looks them up by derivation path and output name: its "build trace". */

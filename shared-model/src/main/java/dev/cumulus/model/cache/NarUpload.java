@@ -40,15 +40,44 @@ public final class NarUpload implements AutoCloseable {
      */
     public static NarUpload read(Bucket bucket, String key, boolean upload, NarCompression compression, InputStream in,
                           boolean keepRootFile, LongConsumer progress) throws IOException {
-        NarUpload u = new NarUpload(upload ? bucket.upload(key, "application/x-nix-nar") : null);
-        try {
+        return reading(new NarUpload(upload ? bucket.upload(key, "application/x-nix-nar") : null), keepRootFile, (u, capture) -> {
             OutputStream compressed = u.upload == null ? OutputStream.nullOutputStream() : u.upload;
             OutputStream compressor = compression.compress(new TeeOutputStream(compressed, u.fileHash));
             InputStream counted = new ProgressInputStream(in, progress);
-            SingleFileCapture capture = new SingleFileCapture(keepRootFile ? SingleFileCapture.DERIVATION_LIMIT : -1);
             NarReader.read(new TeeInputStream(counted, new TeeOutputStream(u.narHash, compressor)), capture);
-            u.rootFile = capture.contents();
             compressor.close();
+        });
+    }
+
+    /**
+     * Reads a file of one NAR compressed with {@code compression} off {@code file} into an upload to
+     * {@code key} as it is, byte for byte, decompressing it only to check it (syntax, NAR hash and
+     * size, nothing after its end): a NAR already in the store's compression is not compressed again.
+     */
+    public static NarUpload readAsIs(Bucket bucket, String key, NarCompression compression, InputStream file,
+                                     boolean keepRootFile) throws IOException {
+        return reading(new NarUpload(bucket.upload(key, "application/x-nix-nar")), keepRootFile, (u, capture) -> {
+            InputStream stored = new TeeInputStream(file, new TeeOutputStream(u.upload, u.fileHash));
+            InputStream nar = compression.decompress(stored);
+            NarReader.read(new TeeInputStream(nar, u.narHash), capture);
+            if (nar.read() != -1) {
+                throw new IOException("there is data after the end of the NAR");
+            }
+            stored.transferTo(OutputStream.nullOutputStream()); // the file's end the decompressor left unread is stored too
+        });
+    }
+
+    /** How a NAR is read into an upload: its bytes through {@code u}'s hashes, its root file into {@code capture}. */
+    private interface Reading {
+        void read(NarUpload u, SingleFileCapture capture) throws IOException;
+    }
+
+    /** {@code u} once {@code reading} read its NAR, its hashes sealed; its upload thrown away if the reading fails. */
+    private static NarUpload reading(NarUpload u, boolean keepRootFile, Reading reading) throws IOException {
+        try {
+            SingleFileCapture capture = new SingleFileCapture(keepRootFile ? SingleFileCapture.DERIVATION_LIMIT : -1);
+            reading.read(u, capture);
+            u.rootFile = capture.contents();
             u.narHashValue = u.narHash.finish();
             u.fileHashValue = u.fileHash.finish();
             return u;
