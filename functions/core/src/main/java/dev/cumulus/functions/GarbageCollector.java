@@ -663,24 +663,29 @@ public final class GarbageCollector {
             // The paths are gone; objects left behind are swept as unreferenced by a later collection.
             LOG.log(Level.WARNING, "removing the bucket objects of " + gone.size() + " deleted paths failed", e);
         }
-        restoreNarInfos(references.keySet().stream().map(StorePath::hashPart).toList());
+        restore(references.keySet().stream().map(StorePath::hashPart).toList(), true);
     }
 
     /**
-     * Writes the narinfo again of each path among {@code hashParts} that is valid now: one added again
-     * after the collection read the table may have written its narinfo just before the collection
-     * removed it. (One registered after this read writes its narinfo after the removal.)
+     * Writes again the narinfo (and with {@code edges}, the referrer edges) of each path among
+     * {@code hashParts} that is valid now: one added again after the collection deleted it wrote them
+     * just before the collection removed them. (One that becomes valid after this read writes its
+     * narinfo after the removal, and its edges in its commit, or again after it.)
      */
-    private void restoreNarInfos(Collection<String> hashParts) {
+    private void restore(Collection<String> hashParts, boolean edges) {
         if (hashParts.isEmpty()) {
             return;
         }
-        for (dev.cumulus.functions.tables.StoredPath again : tables.paths().getAll(hashParts).values()) {
-            if (again.nar().isPresent()) {
+        Collection<dev.cumulus.functions.tables.StoredPath> again = tables.paths().getAll(hashParts).values();
+        if (edges && !again.isEmpty()) {
+            tables.referrers().putEdges(again.stream().map(dev.cumulus.functions.tables.StoredPath::info).toList());
+        }
+        for (dev.cumulus.functions.tables.StoredPath path : again) {
+            if (path.nar().isPresent()) {
                 try {
-                    BinaryCacheLayout.putNarInfo(bucket, storeDir, again.nar().get().narInfo(again.info()));
+                    BinaryCacheLayout.putNarInfo(bucket, storeDir, path.nar().get().narInfo(path.info()));
                 } catch (IOException e) {
-                    throw new UncheckedIOException("writing the narinfo of '" + storeDir.print(again.info().path())
+                    throw new UncheckedIOException("writing the narinfo of '" + storeDir.print(path.info().path())
                             + "' again: " + e.getMessage(), e);
                 }
             }
@@ -1109,8 +1114,8 @@ public final class GarbageCollector {
                 throw new UncheckedIOException("sweeping the store bucket: " + e.getMessage(), e);
             }
         }
-        restoreNarInfos(removed.stream().map(BinaryCacheLayout::hashPartOfNarInfoKey).filter(java.util.Objects::nonNull)
-                .toList());
+        restore(removed.stream().map(BinaryCacheLayout::hashPartOfNarInfoKey).filter(java.util.Objects::nonNull).toList(),
+                false);
         return removed.size();
     }
 

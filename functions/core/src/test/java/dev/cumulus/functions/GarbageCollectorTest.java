@@ -557,13 +557,16 @@ class GarbageCollectorTest {
 
     /**
      * A path added again (registered, then its narinfo written) just before the collection removes
-     * the narinfos of the paths it deleted keeps its narinfo: the collection writes it back.
+     * what the paths it deleted leave behind keeps its narinfo and its referrer edge: the collection
+     * writes them back.
      */
     @Test
-    void aPathAddedAgainAsTheCollectionRemovesItsNarInfoKeepsIt(LocalStack stack) throws Exception {
+    void aPathAddedAgainAsTheCollectionRemovesItsLeftoversKeepsThem(LocalStack stack) throws Exception {
         TestStore store = new TestStore(stack);
-        PathInfo p = withNar(store, "narinfo-again");
-        register(store, p);
+        PathInfo lib = withNar(store, "leftovers-lib");
+        PathInfo p = withNar(store, "leftovers-again", lib.path());
+        register(store, lib, p);
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot("leftovers-" + lib.path().hashPart(), print(lib)));
         String narInfo = BinaryCacheLayout.narInfoKey(p.path());
         byte[] written = store.bucket.open(narInfo).orElseThrow().readAllBytes();
         GarbageCollected done = new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
@@ -582,6 +585,8 @@ class GarbageCollectorTest {
         assertTrue(done.paths().contains(print(p)), "the collection deleted the path before it was added again");
         assertTrue(store.valid(p.path()));
         assertTrue(store.bucket.size(narInfo).isPresent(), "the narinfo of a valid path is there");
+        assertEquals(List.of(p.path()), store.tables.referrers().referrers(lib.path()), "its referrer edge is there");
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("leftovers-" + lib.path().hashPart()));
     }
 
     /** Registers {@code p} and collects it; its NAR file, left for the grace period, is returned. */
