@@ -49,7 +49,7 @@ final class GcCommand implements Callable<Integer> {
         boolean deletes = action.equals(CollectGarbage.DELETE_DEAD);
         String[] shown = {null};
         GarbageCollected done = GarbageCollection.run(functions, CollectGarbage.wholeStore(action, maxFreed, graceSeconds),
-                state -> {
+                true, state -> {
                     String line = describe(state);
                     if (deletes && !line.equals(shown[0])) {
                         System.err.println(line);

@@ -188,14 +188,14 @@ public final class GarbageCollector {
         return stage(gc).state();
     }
 
-    /** A collection's state and, once it is done, a page of its paths. */
+    /** A collection's state and, once its deletions are over (it sweeps, or is done), a page of its paths. */
     public CollectionReport report(QueryCollection query) {
         if (query.id() == null) {
             throw new StoreException("'id' is missing");
         }
         Stage stage = stage(query.id());
         CollectionState state = stage.state();
-        if (!state.phase().equals(CollectionState.DONE)) {
+        if (!state.phase().equals(CollectionState.DONE) && !state.phase().equals(CollectionState.SWEEPING)) {
             return new CollectionReport(state, List.of(), -1);
         }
         CollectionFiles files = new CollectionFiles(bucket, state.id());
@@ -784,6 +784,10 @@ public final class GarbageCollector {
         if (at.get().stage().equals(step.recorded()) && at.get().complete()) {
             Next then = next.get();
             if (tables.roots().advance(step.gc(), step.recorded(), then.recorded(), then.steps(), then.plan(), now())) {
+                if (then.stage().equals(CollectionStep.SWEEP) && at.get().state().phase().equals(CollectionState.DELETING)) {
+                    // Its deletions are over: its caller hears of its paths while the bucket is swept.
+                    tables.roots().endDeletions(step.gc(), CollectionState.SWEEPING, now());
+                }
                 queue(step.gc(), then);
             }
         } else if (!counted && at.get().done() == 0 && at.get().stage().equals(next.get().recorded())) {

@@ -163,7 +163,7 @@ class DashboardTest {
 
         store.tables.roots().putNamed("dash-root", dep.path());
         GarbageCollection.run(metered, new CollectGarbage(CollectGarbage.DELETE_SPECIFIC, List.of(print(top.path())), false,
-                -1, -1), state -> steps.drain(step -> TestStore.runStep(metered, step)));
+                -1, -1), true, state -> steps.drain(step -> TestStore.runStep(metered, step)));
         assertEquals(after.paths() - 1, store.tables.stats().totals().paths());
         assertEquals(1, metrics.value(StoreMetrics.GC_RUNS, "done"));
         assertEquals(1, metrics.value(StoreMetrics.GC_FREED_PATHS));

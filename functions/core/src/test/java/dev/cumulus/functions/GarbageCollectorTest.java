@@ -395,7 +395,7 @@ class GarbageCollectorTest {
         long pathsBefore = store.tables.stats().totals().paths();
         List<String> ran = new ArrayList<>();
         GarbageCollected done = dev.cumulus.model.event.GarbageCollection.run(store.client,
-                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> store.collectionSteps.drain(step -> {
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), true, state -> store.collectionSteps.drain(step -> {
                     ran.add(step.recorded());
                     return store.runStep(step) && store.runStep(step);
                 }));
@@ -589,6 +589,31 @@ class GarbageCollectorTest {
         store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot("leftovers-" + lib.path().hashPart()));
     }
 
+    /**
+     * A Nix client's collection (through the proxy) is answered once its paths are deleted, while
+     * the sweep of the bucket, which removes none of them, goes on; `cumulus gc` waits for the sweep.
+     */
+    @Test
+    void aCollectionIsAnsweredOnceItsPathsAreDeletedAndTheBucketIsSweptAfter(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo dead = withNar(store, "answered-dead");
+        register(store, dead);
+        List<CollectionStep> held = new ArrayList<>();
+        GarbageCollected answered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> dev.cumulus.model.event.GarbageCollection.run(store.client,
+                        CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), false, state -> store.collectionSteps.drain(
+                                step -> step.stage().equals(CollectionStep.SWEEP) ? held.add(step) : store.runStep(step))),
+                "answered only once the sweep ends");
+        assertTrue(answered.paths().contains(print(dead)), answered.paths().toString());
+        assertFalse(store.valid(dead.path()));
+        assertFalse(held.isEmpty(), "answered before the sweep ran");
+        QueryCollection query = new QueryCollection(held.getFirst().gc(), 0);
+        assertEquals(CollectionState.SWEEPING, store.client.call(StoreFunction.QUERY_COLLECTION, query).state().phase());
+        held.forEach(store::runStep);
+        store.collectionSteps.drain(store::runStep);
+        assertEquals(CollectionState.DONE, store.client.call(StoreFunction.QUERY_COLLECTION, query).state().phase());
+    }
+
     /** Registers {@code p} and collects it; its NAR file, left for the grace period, is returned. */
     private static byte[] collectedNar(TestStore store, PathInfo p) throws java.io.IOException {
         register(store, p);
@@ -656,7 +681,7 @@ class GarbageCollectorTest {
         Set<CollectionStep> cut = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         GarbageCollected done = dev.cumulus.model.event.GarbageCollection.run(store.client,
-                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> store.collectionSteps.drain(step -> {
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), true, state -> store.collectionSteps.drain(step -> {
                     if (cut.add(step)) {
                         try {
                             return TestStore.runStep(hurried, step);

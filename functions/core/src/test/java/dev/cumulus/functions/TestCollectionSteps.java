@@ -91,7 +91,7 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
                 }
                 throw new FunctionFailedException("there is no store function '" + name + "'");
             });
-            return GarbageCollection.run(functions, request, state -> runSteps());
+            return GarbageCollection.run(functions, request, true, state -> runSteps());
         }
 
         /** Runs the queued steps and those they queue; one cut off comes back, as the queue would redeliver it. */

@@ -127,7 +127,7 @@ final class TestStore {
      * by the collection-steps function as they are queued.
      */
     GarbageCollected collect(CollectGarbage request) {
-        return GarbageCollection.run(client, request, state -> collectionSteps.drain(this::runStep));
+        return GarbageCollection.run(client, request, true, state -> collectionSteps.drain(this::runStep));
     }
 
     /** Runs one step through the collection-steps function; false if it must come back. */

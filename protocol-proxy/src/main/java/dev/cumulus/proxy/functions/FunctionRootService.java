@@ -148,7 +148,7 @@ public final class FunctionRootService implements RootService, AutoCloseable {
         long maxFreed = options.maxFreed() < 0 ? -1 : options.maxFreed();
         RootEvents.GarbageCollected done = call(() -> GarbageCollection.run(functions,
                 new RootEvents.CollectGarbage(action, options.paths().stream().map(storeDir::print).toList(),
-                        options.deleteReferrers(), maxFreed, -1), state -> { }));
+                        options.deleteReferrers(), maxFreed, -1), false, state -> { }));
         return new GcResult(done.paths(), options.action() == GcAction.RETURN_LIVE
                 || options.action() == GcAction.RETURN_DEAD ? 0 : done.bytesFreed());
     }

@@ -23,17 +23,20 @@ public final class GarbageCollection {
     private GarbageCollection() {}
 
     /**
-     * Runs {@code request} to its end, handing each state the collection's record shows to
-     * {@code progress}; a collection that failed or was taken over throws, with its error.
+     * Runs {@code request} until its paths are deleted (with {@code untilSwept}, until the sweep of
+     * the bucket that follows has ended too: only then are its removed objects counted), handing each
+     * state the collection's record shows to {@code progress}; a collection that failed or was taken
+     * over throws, with its error. The sweep removes files no path uses, older than the grace period:
+     * none of the paths just deleted, so a caller that asked for their deletion need not wait for it.
      */
-    public static GarbageCollected run(StoreFunctionClient functions, CollectGarbage request,
+    public static GarbageCollected run(StoreFunctionClient functions, CollectGarbage request, boolean untilSwept,
                                        Consumer<CollectionState> progress) {
         CollectionState state = functions.call(StoreFunction.COLLECT_GARBAGE, request);
         long pause = FIRST_POLL_MILLIS;
         long lastMoved = System.nanoTime();
         long lastUpdate = state.updatedAt();
         CollectionReport report = new CollectionReport(state, List.of(), 0);
-        while (report.state().running()) {
+        while (report.state().running() && (untilSwept || !report.state().phase().equals(CollectionState.SWEEPING))) {
             progress.accept(report.state());
             sleep(pause);
             pause = Math.min(LONGEST_POLL_MILLIS, pause * 3 / 2);
@@ -49,7 +52,7 @@ public final class GarbageCollection {
         CollectionState ended = report.state();
         progress.accept(ended);
         switch (ended.phase()) {
-            case CollectionState.DONE -> { }
+            case CollectionState.DONE, CollectionState.SWEEPING -> { }
             case CollectionState.ABANDONED -> throw new FunctionFailedException("collection " + ended.id()
                     + " was taken over by another after its lease ran out; it stopped");
             default -> throw new FunctionFailedException(ended.error() == null

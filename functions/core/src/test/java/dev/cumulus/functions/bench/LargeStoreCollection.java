@@ -108,7 +108,7 @@ public final class LargeStoreCollection {
             try (StepsEventSource steps = new StepsEventSource(clients.sqs(),
                     CloudResources.COLLECTION_STEPS.physicalName(prefix), client)) {
                 collected = GarbageCollection.run(client, CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1),
-                        state -> { });
+                        true, state -> { });
                 System.out.printf(Locale.ROOT, "collection-seconds %.1f%n", seconds(collecting));
                 steps.longest.forEach((stage, nanos) -> System.out.printf(Locale.ROOT, "collection-stage-%s %d %.1f%n",
                         stage, steps.counts.get(stage).get(), nanos.get() / 1e9));

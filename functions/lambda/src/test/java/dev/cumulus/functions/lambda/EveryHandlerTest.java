@@ -208,7 +208,7 @@ class EveryHandlerTest extends HandlerTest {
                 LocalStackResource.stack().config().resourcePrefix()))).queueUrl();
         List<String> ran = new java.util.ArrayList<>();
         GarbageCollected done = GarbageCollection.run(client,
-                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), state -> {
+                CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), true, state -> {
                     for (Message m : sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)).messages()) {
                         MessagesHandled handled = client.call(StoreFunction.COLLECTION_STEPS,
                                 new QueueMessages(List.of(new QueueMessage(m.messageId(), m.body()))));
