@@ -195,11 +195,12 @@ public final class BinaryCacheIngest {
         } catch (IllegalArgumentException e) {
             throw new Rejection(e.getMessage());
         }
+        long writtenSince = System.currentTimeMillis(); // the store's copy of the NAR is written from here on
         NarImport.Imported nar = importNar(narInfo, fileCompression);
         Registered registered;
         try {
             registered = functions.registerPaths(new RegisterPaths(false, true, List.of(new NewPath(PathInfoEvent.of(storeDir, info),
-                    nar.object(), NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile())))));
+                    nar.object(), NewPath.derivationOutputs(storeDir, info.path(), nar.rootFile()))), null, writtenSince));
         } catch (MissingReferenceException e) {
             return new Outcome.Deferred(e.getMessage()); // the NAR stays stored: the next delivery stores it again
         } catch (StoreException e) {
