@@ -73,7 +73,7 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
 
     /**
      * Registering paths (uploads, build outputs, binary-cache uploads): edges, derivation outputs,
-     * temporary roots, the store's totals.
+     * temporary roots and the bucket sweep's fence (gc-roots), the store's totals.
      */
     private static final Map<TableSpec, Level> REGISTRATION = Map.of(PATHS, Level.READ_WRITE, REFERRERS, Level.READ_WRITE,
             DERIVATION_OUTPUTS, Level.READ_WRITE, GC_ROOTS, Level.READ_WRITE, STORE_STATS, Level.READ_WRITE);
@@ -113,7 +113,8 @@ public record FunctionAccess(Map<TableSpec, Level> tables, BucketLevel bucket, L
                 new FunctionAccess(Map.of(PATHS, Level.READ, REALISATIONS, Level.READ_WRITE), BucketLevel.NONE));
         m.put(StoreFunction.QUERY_REALISATION.name(), reads(REALISATIONS));
         m.put(StoreFunction.ADD_SIGNATURES.name(), writes(PATHS));
-        m.put(StoreFunction.REGISTER_PATHS.name(), new FunctionAccess(REGISTRATION, BucketLevel.NONE));
+        // The bucket, read: a registration that a sweep of the bucket overlapped looks for its NAR files.
+        m.put(StoreFunction.REGISTER_PATHS.name(), new FunctionAccess(REGISTRATION, BucketLevel.READ));
 
         m.put(StoreFunction.SUBMIT_BUILD.name(),
                 new FunctionAccess(Map.of(BUILDS, Level.READ_WRITE, PATHS, Level.READ_WRITE), BucketLevel.NONE,
