@@ -345,12 +345,6 @@ public final class PathRegistration {
             }
             registered.addAll(commitChunk(chunks.get(i), chunkChecks.get(i), alreadyValid, extra, conditional, refused));
         }
-        if (!sideInside && !registered.isEmpty()) {
-            // Again, now that the paths are valid: a collection that deleted these paths before and
-            // removed their edges after the first writes reads them valid after this one, and restores them.
-            Set<StorePath> committed = new HashSet<>(registered);
-            tables.referrers().putEdges(fresh.stream().map(Candidate::info).filter(i -> committed.contains(i.path())).toList());
-        }
         return registered;
     }
 
