@@ -16,6 +16,7 @@ import dev.cumulus.functions.tables.RootsTable;
 import dev.cumulus.functions.tables.RootsTable.CollectionLostException;
 import dev.cumulus.functions.tables.RootsTable.Stage;
 import dev.cumulus.functions.tables.StoreTables;
+import dev.cumulus.functions.tables.StoredPath;
 import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.derived.DrvOutput;
@@ -676,11 +677,11 @@ public final class GarbageCollector {
         if (hashParts.isEmpty()) {
             return;
         }
-        Collection<dev.cumulus.functions.tables.StoredPath> again = tables.paths().getAll(hashParts).values();
+        Collection<StoredPath> again = tables.paths().getAll(hashParts).values();
         if (edges && !again.isEmpty()) {
-            tables.referrers().putEdges(again.stream().map(dev.cumulus.functions.tables.StoredPath::info).toList());
+            tables.referrers().putEdges(again.stream().map(StoredPath::info).toList());
         }
-        for (dev.cumulus.functions.tables.StoredPath path : again) {
+        for (StoredPath path : again) {
             if (path.nar().isPresent()) {
                 try {
                     BinaryCacheLayout.putNarInfo(bucket, storeDir, path.nar().get().narInfo(path.info()));

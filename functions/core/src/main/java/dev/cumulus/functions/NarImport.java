@@ -12,12 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A NAR from outside the store (an upstream cache, an upload) read into the store bucket under the
- * store's own key and compression (or, already in that compression, as it is), and committed only
- * when it is exactly the NAR its narinfo promised. Named by its NAR hash, so a NAR the bucket holds already (another path's, an earlier
- * attempt's) is stored again with the same bytes: that costs no extra request for the usual new
- * NAR, and makes the object young, so the collector's grace period covers it until its path
- * registers.
+ * A NAR from outside the store (an upstream cache, an upload) read into the store bucket, committed
+ * only when it is exactly the NAR its narinfo promised: compressed by the store and named by its NAR
+ * hash, or, already in the store's compression, as it is and named by its file hash. Either way a
+ * file the bucket holds already (another path's, an earlier attempt's) is stored again with the same
+ * bytes: that costs no extra request for the usual new NAR, and makes the object young, so the
+ * collector's grace period covers it until its path registers.
  */
 final class NarImport {
     private NarImport() {}
@@ -56,7 +56,8 @@ final class NarImport {
             if (nar.read() != -1) {
                 throw new IOException("there is data after the end of the NAR");
             }
-            return commit(upload, key, compression, expected);
+            checkNar(upload, expected);
+            return commit(upload, key, compression);
         }
     }
 
@@ -78,7 +79,7 @@ final class NarImport {
             if (!upload.fileHash().equals(fileHash)) {
                 throw new NotTheFile(upload.fileHash());
             }
-            return commit(upload, key, compression, expected);
+            return commit(upload, key, compression);
         }
     }
 
@@ -88,9 +89,7 @@ final class NarImport {
         }
     }
 
-    private static Imported commit(NarUpload upload, String key, NarCompression compression, PathInfo expected)
-            throws IOException {
-        checkNar(upload, expected);
+    private static Imported commit(NarUpload upload, String key, NarCompression compression) throws IOException {
         upload.commit();
         return new Imported(new NarObject(key, compression.nixName(), upload.fileHash().toString(HashFormat.NIX32),
                 upload.fileSize()), upload.rootFile().orElse(null));

@@ -168,7 +168,8 @@ public final class PathRegistration {
      */
     public Result register(boolean trusted, boolean checkSigs, List<Candidate> batch, Optional<String> tempRootsOf,
                            List<TransactWriteItem> alongside, long writtenSinceMillis) {
-        CompletableFuture<RootsTable.Sweeps> sweeps = fence.read(); // after the writes, as it must be
+        // The sweep's steps, read after the writes (as the fence needs), beside the reads below.
+        CompletableFuture<RootsTable.Sweeps> sweeps = CompletableFuture.supplyAsync(() -> tables.roots().sweeps(), ASIDE);
         StoreDir storeDir = config.storeDir();
         Map<StorePath, Candidate> byPath = new LinkedHashMap<>();
         for (Candidate c : batch) {

@@ -1,5 +1,6 @@
 package dev.cumulus.functions;
 
+import dev.cumulus.functions.tables.ChunkedWork;
 import dev.cumulus.functions.tables.RootsTable.Sweeps;
 import dev.cumulus.functions.tables.StoreTables;
 import dev.cumulus.model.cache.Bucket;
@@ -9,13 +10,10 @@ import dev.cumulus.model.store.StorePath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 
 /**
@@ -43,6 +41,7 @@ final class SweepFence {
     /** How far the writer's clock and the functions' may be apart. */
     static final long CLOCK_SKEW_MILLIS = 2000;
     private static final long POLL_MILLIS = 100;
+    private static final int HEADS_AT_ONCE = 16;
 
     private final StoreTables tables;
     private final Bucket bucket;
@@ -74,11 +73,6 @@ final class SweepFence {
         }
     }
 
-    /** The sweep's steps as a registration reads them, once its objects are written. */
-    CompletableFuture<Sweeps> read() {
-        return CompletableFuture.supplyAsync(() -> tables.roots().sweeps(), r -> Thread.ofVirtual().start(r));
-    }
-
     /**
      * Checks that the NAR objects of {@code objects}, written since {@code writtenSinceMillis} (-1:
      * unknown), are still there if a sweep step that {@code atRegistration} shows (read after the
@@ -90,37 +84,30 @@ final class SweepFence {
         }
         long since = (writtenSinceMillis >= 0 ? writtenSinceMillis : clock.millis() - UNKNOWN_WRITES_MILLIS)
                 - CLOCK_SKEW_MILLIS;
-        Set<String> overlapping = new TreeSet<>(atRegistration.running().keySet());
-        if (overlapping.isEmpty() && atRegistration.lastEndedMillis() < since) {
+        if (atRegistration.running().isEmpty() && atRegistration.lastEndedMillis() < since) {
             return; // no step ran while the objects were written
         }
-        awaitEnd(overlapping, atRegistration.running());
+        awaitEnd(atRegistration.running());
         Map<String, StorePath> byKey = new LinkedHashMap<>();
         objects.forEach((p, o) -> byKey.putIfAbsent(o.key(), p));
-        List<CompletableFuture<Boolean>> present = new ArrayList<>();
-        for (String key : byKey.keySet()) {
-            present.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return bucket.size(key).isPresent();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, r -> Thread.ofVirtual().start(r)));
-        }
-        int i = 0;
-        for (Map.Entry<String, StorePath> e : byKey.entrySet()) {
-            if (!present.get(i++).join()) {
-                throw new StoreException("the NAR of '" + storeDir.print(e.getValue()) + "' was removed by a garbage "
-                        + "collection that swept the store bucket while it was being added; add the path again");
-            }
+        List<String> missing = ChunkedWork.inChunks(List.copyOf(byKey.keySet()), 1, HEADS_AT_ONCE,
+                "looking for NAR files in the store bucket", one -> {
+                    try {
+                        return bucket.size(one.getFirst()).isPresent() ? List.<String>of() : one;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+        if (!missing.isEmpty()) {
+            throw new StoreException("the NAR of '" + storeDir.print(byKey.get(missing.getFirst())) + "' was removed by a "
+                    + "garbage collection that swept the store bucket while it was being added; add the path again");
         }
     }
 
-    /** Waits until the steps {@code ids} (with their deadlines {@code until}) have ended or passed their deadlines. */
-    private void awaitEnd(Set<String> ids, Map<String, Long> until) {
+    /** Waits until the steps {@code running} (with their deadlines) have ended or passed their deadlines. */
+    private void awaitEnd(Map<String, Long> running) {
         long giveUp = clock.millis() + WAIT_MILLIS;
-        Map<String, Long> waiting = new java.util.HashMap<>(until);
-        waiting.keySet().retainAll(ids);
+        Map<String, Long> waiting = new HashMap<>(running);
         while (true) {
             long now = clock.millis();
             waiting.values().removeIf(deadline -> deadline <= now);
