@@ -72,9 +72,12 @@ import java.util.logging.Logger;
  * <li>{@code delete}, wave by wave (a wave's batches at once, the next after them): a marked path
  *     that is rooted since or has a referrer still valid (a new one, or one kept in an earlier wave)
  *     is kept and unmarked, else deleted on the condition that it is still marked by us (whoever roots
- *     or refers to a path clears marks first), {@value #DELETE_AT_ONCE} in a transaction; then its
- *     edges, derivation outputs, realisations and narinfo go: the item is the commit point, so a path
- *     is never valid without its NAR, nor without a reference;</li>
+ *     or refers to a path clears marks first), {@value #DELETE_AT_ONCE} in a transaction, then its
+ *     derivation outputs and realisations: the item is the commit point, so a path is never valid
+ *     without its NAR, nor without a reference;</li>
+ * <li>{@code forget}, a batch a step: the deleted paths' referrer edges and narinfos (readers filter
+ *     edges by their referrer's validity, and a narinfo's NAR file stays for the grace period); a
+ *     whole-store collection's caller is answered as it begins;</li>
  * <li>{@code sweep}: NAR and narinfo objects no path refers to and older than the grace period, a
  *     part of the bucket a step ({@link BucketParts}), each knowing from the plan what of its part
  *     the scan saw in use;</li>
@@ -246,6 +249,7 @@ public final class GarbageCollector {
                 case CollectionStep.MARK -> mark(step, files, stage);
                 case CollectionStep.RECHECK -> recheck(step, files, stage);
                 case CollectionStep.DELETE -> delete(step, files, stage);
+                case CollectionStep.FORGET -> forget(step, files);
                 case CollectionStep.SWEEP -> sweep(step, files, stage);
                 case CollectionStep.FINISH -> finish(step, files, stage);
                 default -> throw new StoreException("unknown collection stage '" + step.stage() + "'");
@@ -509,13 +513,25 @@ public final class GarbageCollector {
         done(step, Map.of(), null, () -> wave(plan, 0, stage.plan()));
     }
 
-    /** Delete wave {@code wave} of {@code plan}, or once there is none left, the sweep or the finish. */
+    /** Delete wave {@code wave} of {@code plan}, or once there is none left, the forget (or with nothing deleted, the sweep or the finish). */
     private static Next wave(Plan plan, int wave, String planId) {
         if (wave < plan.waves()) {
             return new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId);
         }
+        return plan.batches() > 0 ? new Next(CollectionStep.FORGET, 0, plan.batches(), planId) : afterForgetting(plan, planId);
+    }
+
+    private static Next afterForgetting(Plan plan, String planId) {
         return plan.sweeps() > 0 ? new Next(CollectionStep.SWEEP, 0, plan.sweeps(), planId)
                 : new Next(CollectionStep.FINISH, 0, 1, planId);
+    }
+
+    /**
+     * Whether the collection's caller hears of its paths once they are deleted, before what they left
+     * is forgotten: unless it asked for particular paths, whose refusal the finish decides.
+     */
+    private static boolean answeredBeforeForgetting(Plan plan) {
+        return plan.requested().isEmpty() && plan.refusal() == null;
     }
 
     private void delete(CollectionStep step, CollectionFiles files, Stage stage) {
@@ -533,69 +549,53 @@ public final class GarbageCollector {
             ours.add(d);
         }
         long renewed = System.nanoTime();
-        // What a chunk leaves behind goes while the next chunks are decided and deleted: none of it
-        // is read again, and a path's item is what makes it valid.
-        List<java.util.concurrent.Future<?>> forgetting = new ArrayList<>();
-        try (java.util.concurrent.ExecutorService behind = java.util.concurrent.Executors.newFixedThreadPool(
-                FORGETTING_AT_ONCE, Thread.ofVirtual().factory())) {
-            // A referrer outside this step that is valid stays: a new path, or one an earlier wave kept
-            // (those it deleted are gone). One of this step stays if the step keeps it; those it
-            // deletes went before (referrers first) or go at once with the paths they refer to.
-            Set<String> inStep = new HashSet<>();
-            ours.forEach(d -> inStep.add(d.scanned().path()));
-            Set<StorePath> outside = new HashSet<>();
-            ours.forEach(d -> referrers.get(d.scanned().path()).stream().filter(r -> !inStep.contains(r))
-                    .forEach(r -> outside.add(StorePath.parseBaseName(r))));
-            Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
-            Set<StorePath> keptHere = new HashSet<>();
-            for (int from = 0; from < ours.size(); from += DELETE_AT_ONCE) {
-                List<Doomed> chunk = ours.subList(from, Math.min(ours.size(), from + DELETE_AT_ONCE));
-                Set<StorePath> keptBefore = new HashSet<>(keptHere);
-                List<Doomed> pending = new ArrayList<>(chunk);
-                while (true) {
-                    List<Doomed> going = decide(pending, gc, rooted, referrers, validOutside, keptHere);
-                    going.forEach(d -> interleaving.deleting(StorePath.parseBaseName(d.scanned().path())));
-                    Set<String> failed = tables.deleteMarked(going.stream()
-                            .map(d -> StorePath.parseBaseName(d.scanned().path()).hashPart()).toList(), gc);
-                    if (failed.isEmpty()) {
-                        gone.addAll(going);
-                        forgetting.add(behind.submit(() -> forget(going)));
-                        break;
-                    }
-                    // Nothing of the chunk went. A path whose delete failed is gone already (a run of this
-                    // step before this one deleted it) or was revived: it stays (its mark is off), and so
-                    // does what of the chunk it refers to.
-                    Set<String> present = tables.paths().getAll(failed).keySet();
-                    List<Doomed> goneEarlier = new ArrayList<>();
-                    for (Doomed d : going) {
-                        StorePath p = StorePath.parseBaseName(d.scanned().path());
-                        if (failed.contains(p.hashPart())) {
-                            if (present.contains(p.hashPart())) {
-                                keptHere.add(p);
-                            } else {
-                                goneEarlier.add(d);
-                            }
+        // A referrer outside this step that is valid stays: a new path, or one an earlier wave kept
+        // (those it deleted are gone). One of this step stays if the step keeps it; those it
+        // deletes went before (referrers first) or go at once with the paths they refer to.
+        Set<String> inStep = new HashSet<>();
+        ours.forEach(d -> inStep.add(d.scanned().path()));
+        Set<StorePath> outside = new HashSet<>();
+        ours.forEach(d -> referrers.get(d.scanned().path()).stream().filter(r -> !inStep.contains(r))
+                .forEach(r -> outside.add(StorePath.parseBaseName(r))));
+        Set<StorePath> validOutside = new HashSet<>(tables.paths().valid(outside));
+        Set<StorePath> keptHere = new HashSet<>();
+        for (int from = 0; from < ours.size(); from += DELETE_AT_ONCE) {
+            List<Doomed> chunk = ours.subList(from, Math.min(ours.size(), from + DELETE_AT_ONCE));
+            Set<StorePath> keptBefore = new HashSet<>(keptHere);
+            List<Doomed> pending = new ArrayList<>(chunk);
+            while (true) {
+                List<Doomed> going = decide(pending, gc, rooted, referrers, validOutside, keptHere);
+                going.forEach(d -> interleaving.deleting(StorePath.parseBaseName(d.scanned().path())));
+                Set<String> failed = tables.deleteMarked(going.stream()
+                        .map(d -> StorePath.parseBaseName(d.scanned().path()).hashPart()).toList(), gc);
+                if (failed.isEmpty()) {
+                    gone.addAll(going);
+                    forgetOutputs(going);
+                    break;
+                }
+                // Nothing of the chunk went. A path whose delete failed is gone already (a run of this
+                // step before this one deleted it) or was revived: it stays (its mark is off), and so
+                // does what of the chunk it refers to.
+                Set<String> present = tables.paths().getAll(failed).keySet();
+                List<Doomed> goneEarlier = new ArrayList<>();
+                for (Doomed d : going) {
+                    StorePath p = StorePath.parseBaseName(d.scanned().path());
+                    if (failed.contains(p.hashPart())) {
+                        if (present.contains(p.hashPart())) {
+                            keptHere.add(p);
+                        } else {
+                            goneEarlier.add(d);
                         }
                     }
-                    gone.addAll(goneEarlier);
-                    forgetting.add(behind.submit(() -> forget(goneEarlier)));
-                    pending.removeAll(goneEarlier);
                 }
-                keptHere.stream().filter(p -> !keptBefore.contains(p)).forEach(p -> kept.add(storeDir.print(p)));
-                if (System.nanoTime() - renewed > RENEW_NANOS) {
-                    tables.roots().renewLease(gc, lease(), now());
-                    renewed = System.nanoTime();
-                }
+                gone.addAll(goneEarlier);
+                forgetOutputs(goneEarlier);
+                pending.removeAll(goneEarlier);
             }
-        }
-        for (java.util.concurrent.Future<?> f : forgetting) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException("interrupted while removing what deleted paths left");
+            keptHere.stream().filter(p -> !keptBefore.contains(p)).forEach(p -> kept.add(storeDir.print(p)));
+            if (System.nanoTime() - renewed > RENEW_NANOS) {
+                tables.roots().renewLease(gc, lease(), now());
+                renewed = System.nanoTime();
             }
         }
         long freed = gone.stream().mapToLong(d -> d.scanned().narSize()).sum();
@@ -631,40 +631,55 @@ public final class GarbageCollector {
         return out;
     }
 
-    /** How many deleted chunks have their leftovers removed at once, behind the deletes. */
-    private static final int FORGETTING_AT_ONCE = 2;
-
     /** The lease is renewed within a step this often at least, well inside {@link Deletions#LEASE_SECONDS}. */
     private static final long RENEW_NANOS = Deletions.LEASE_SECONDS / 4 * 1_000_000_000L;
 
-    /** What deleted paths leave behind: their edges, derivation outputs, realisations and narinfos. */
-    private void forget(List<Doomed> gone) {
-        if (gone.isEmpty()) {
-            return;
-        }
-        Map<StorePath, List<StorePath>> references = new LinkedHashMap<>();
-        List<String> objects = new ArrayList<>();
+    /**
+     * The derivation outputs and realisations of deleted paths, which readers take as they are (a
+     * realisation names its output whether or not it is valid), so they go with their paths.
+     */
+    private void forgetOutputs(List<Doomed> gone) {
         for (Doomed d : gone) {
             StorePath p = StorePath.parseBaseName(d.scanned().path());
-            references.put(p, d.scanned().references().stream().map(StorePath::parseBaseName).toList());
             if (p.isDerivation()) {
                 tables.derivationOutputs().delete(p);
             }
-            for (String id : d.realisations()) {
-                tables.realisations().delete(id);
-                objects.add(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id)));
+            d.realisations().forEach(id -> tables.realisations().delete(id));
+        }
+    }
+
+    /**
+     * A forget step: what batch {@code index}'s deleted paths left behind, once the caller may have
+     * heard of them. Their referrer edges (readers take a referrer only if it is valid) and the
+     * narinfo and realisation objects in the bucket (their NAR files stay for the grace period, so
+     * until then the bucket still holds each whole); then whatever of it a path added again since wrote.
+     */
+    private void forget(CollectionStep step, CollectionFiles files) {
+        Set<String> deleted = new HashSet<>(files.result(step.plan(), step.index()).paths());
+        Map<StorePath, List<StorePath>> references = new LinkedHashMap<>();
+        List<String> objects = new ArrayList<>();
+        for (Doomed d : files.batch(step.plan(), step.index()).paths()) {
+            StorePath p = StorePath.parseBaseName(d.scanned().path());
+            if (!deleted.contains(storeDir.print(p))) {
+                continue;
             }
+            references.put(p, d.scanned().references().stream().map(StorePath::parseBaseName).toList());
+            d.realisations().forEach(id -> objects.add(BinaryCacheLayout.realisationKey(DrvOutput.parse(storeDir, id))));
             objects.add(BinaryCacheLayout.narInfoKey(p));
         }
-        interleaving.forgetting(List.copyOf(references.keySet()));
-        tables.referrers().deleteEdges(references);
-        try {
-            bucket.deleteAll(objects);
-        } catch (IOException e) {
-            // The paths are gone; objects left behind are swept as unreferenced by a later collection.
-            LOG.log(Level.WARNING, "removing the bucket objects of " + gone.size() + " deleted paths failed", e);
+        if (!references.isEmpty()) {
+            interleaving.forgetting(List.copyOf(references.keySet()));
+            tables.referrers().deleteEdges(references);
+            try {
+                bucket.deleteAll(objects);
+            } catch (IOException e) {
+                // The paths are gone; objects left behind are swept as unreferenced by a later collection.
+                LOG.log(Level.WARNING, "removing the bucket objects of " + references.size() + " deleted paths failed", e);
+            }
+            restore(references.keySet().stream().map(StorePath::hashPart).toList(), true);
         }
-        restore(references.keySet().stream().map(StorePath::hashPart).toList(), true);
+        Plan plan = files.plan(step.plan());
+        done(step, Map.of(), null, () -> afterForgetting(plan, step.plan()));
     }
 
     /**
@@ -785,8 +800,11 @@ public final class GarbageCollector {
         if (at.get().stage().equals(step.recorded()) && at.get().complete()) {
             Next then = next.get();
             if (tables.roots().advance(step.gc(), step.recorded(), then.recorded(), then.steps(), then.plan(), now())) {
-                if (then.stage().equals(CollectionStep.SWEEP) && at.get().state().phase().equals(CollectionState.DELETING)) {
-                    // Its deletions are over: its caller hears of its paths while the bucket is swept.
+                if (at.get().state().phase().equals(CollectionState.DELETING) && (then.stage().equals(CollectionStep.SWEEP)
+                        || then.stage().equals(CollectionStep.FORGET)
+                        && answeredBeforeForgetting(new CollectionFiles(bucket, step.gc()).plan(then.plan())))) {
+                    // Its deletions are over: its caller hears of its paths while what they left
+                    // behind is forgotten and the bucket swept.
                     tables.roots().endDeletions(step.gc(), CollectionState.SWEEPING, now());
                 }
                 queue(step.gc(), then);

@@ -14,6 +14,7 @@ import dev.cumulus.model.event.FunctionFailedException;
 import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.NewPath;
 import dev.cumulus.model.event.PathInfoEvent;
+import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Requests.RegisterPaths;
 import dev.cumulus.model.event.RootEvents.AddRoot;
 import dev.cumulus.model.event.RootEvents.AddTempRoots;
@@ -399,7 +400,7 @@ class GarbageCollectorTest {
                     ran.add(step.recorded());
                     return store.runStep(step) && store.runStep(step);
                 }));
-        assertTrue(ran.containsAll(List.of("scan", "plan", "mark", "recheck", "delete-0", "delete-1", "finish")), ran.toString());
+        assertTrue(ran.containsAll(List.of("scan", "plan", "mark", "recheck", "delete-0", "delete-1", "forget", "finish")), ran.toString());
         assertTrue(ran.stream().filter(r -> r.equals("delete-0")).count() >= 2, "a wave of several batches: " + ran);
         Set<String> deadPaths = new java.util.HashSet<>(dead.stream().map(GarbageCollectorTest::print).toList());
         assertEquals(dead.size(), done.paths().stream().filter(deadPaths::contains).count(), "the dead paths listed");
@@ -591,27 +592,83 @@ class GarbageCollectorTest {
 
     /**
      * A Nix client's collection (through the proxy) is answered once its paths are deleted, while
-     * the sweep of the bucket, which removes none of them, goes on; `cumulus gc` waits for the sweep.
+     * what they left (referrer edges, narinfos) is forgotten and the bucket swept, neither of which
+     * a reader of the store meets (referrers are read valid only; a narinfo's NAR file stays for
+     * the grace period); `cumulus gc` waits for both.
      */
     @Test
-    void aCollectionIsAnsweredOnceItsPathsAreDeletedAndTheBucketIsSweptAfter(LocalStack stack) throws Exception {
+    void aCollectionIsAnsweredOnceItsPathsAreDeletedAndWhatTheyLeftGoesAfter(LocalStack stack) throws Exception {
         TestStore store = new TestStore(stack);
-        PathInfo dead = withNar(store, "answered-dead");
-        register(store, dead);
+        PathInfo lib = withNar(store, "answered-lib");
+        PathInfo dead = withNar(store, "answered-dead", lib.path());
+        register(store, lib, dead);
+        String rootName = "answered-" + lib.path().hashPart();
+        store.client.call(StoreFunction.ADD_ROOT, new AddRoot(rootName, print(lib)));
+        String narInfo = BinaryCacheLayout.narInfoKey(dead.path());
         List<CollectionStep> held = new ArrayList<>();
         GarbageCollected answered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> dev.cumulus.model.event.GarbageCollection.run(store.client,
                         CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1), false, state -> store.collectionSteps.drain(
-                                step -> step.stage().equals(CollectionStep.SWEEP) ? held.add(step) : store.runStep(step))),
-                "answered only once the sweep ends");
+                                step -> step.stage().equals(CollectionStep.FORGET) || step.stage().equals(CollectionStep.SWEEP)
+                                        ? held.add(step) : store.runStep(step))),
+                "answered only once what the paths left is forgotten and the bucket swept");
         assertTrue(answered.paths().contains(print(dead)), answered.paths().toString());
         assertFalse(store.valid(dead.path()));
-        assertFalse(held.isEmpty(), "answered before the sweep ran");
+        assertTrue(held.stream().anyMatch(step -> step.stage().equals(CollectionStep.FORGET)), "answered before the forget ran");
+        assertTrue(store.bucket.size(narInfo).isPresent(), "the narinfo waits for the forget");
+        assertEquals(List.of(dead.path()), store.tables.referrers().referrers(lib.path()), "the edge waits for the forget");
+        assertEquals(List.of(), store.client.call(StoreFunction.QUERY_REFERRERS, new PathQuery(print(lib))).paths(),
+                "a reader of referrers meets only valid ones");
         QueryCollection query = new QueryCollection(held.getFirst().gc(), 0);
         assertEquals(CollectionState.SWEEPING, store.client.call(StoreFunction.QUERY_COLLECTION, query).state().phase());
         held.forEach(store::runStep);
         store.collectionSteps.drain(store::runStep);
         assertEquals(CollectionState.DONE, store.client.call(StoreFunction.QUERY_COLLECTION, query).state().phase());
+        assertTrue(store.bucket.size(narInfo).isEmpty(), "the forget removed the narinfo");
+        assertEquals(List.of(), store.tables.referrers().referrers(lib.path()), "the forget removed the edge");
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot(rootName));
+    }
+
+    /**
+     * A collection of particular paths is answered at its finish, not once its deletes are over: the
+     * finish is what finds a requested path revived meanwhile, and the proxy's client must hear that.
+     */
+    @Test
+    void aRequestedPathRevivedBeforeItsDeleteIsRefusedToACallerThatWaitsOnlyForTheDeletes(LocalStack stack) throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo other = withNar(store, "revived-other");
+        PathInfo revived = withNar(store, "revived-requested");
+        register(store, other, revived);
+        String root = "revived-" + revived.path().hashPart();
+        TestCollectionSteps.Collector collector = new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void marked(List<StorePath> marked) {
+                if (marked.contains(revived.path())) {
+                    store.client.call(StoreFunction.ADD_ROOT, new AddRoot(root, print(revived)));
+                }
+            }
+        }, store, Clock.systemUTC());
+        // Its forget steps wait for the caller's next look: a caller answered once the deletes are over
+        // would hear of success there.
+        List<CollectionStep> held = new ArrayList<>();
+        Runnable eachPoll = () -> {
+            held.forEach(step -> collector.collector().step(step));
+            held.clear();
+            collector.steps().drain(step -> {
+                if (step.stage().equals(CollectionStep.FORGET) && held.add(step)) {
+                    return true;
+                }
+                collector.collector().step(step);
+                return true;
+            });
+        };
+        var refused = assertThrows(FunctionFailedException.class, () -> collector.collect(new CollectGarbage(
+                CollectGarbage.DELETE_SPECIFIC, List.of(print(other), print(revived)), false, -1, -1), false, eachPoll));
+        assertEquals("Cannot delete path '" + print(revived) + "' since it is still alive. To find out why, use: "
+                + "nix-store --query --roots and nix-store --query --referrers", refused.getMessage());
+        assertFalse(store.valid(other.path()));
+        assertTrue(store.valid(revived.path()));
+        store.client.call(StoreFunction.REMOVE_ROOT, new RemoveRoot(root));
     }
 
     /** Registers {@code p} and collects it; its NAR file, left for the grace period, is returned. */
@@ -627,7 +684,7 @@ class GarbageCollectorTest {
     void aStepCutOffAfterMovingTheCollectionOnButBeforeQueuingTheNextStageQueuesItWhenItComesBack(LocalStack stack)
             throws Exception {
         TestStore store = new TestStore(stack);
-        for (String cutOff : List.of(CollectionStep.MARK, CollectionStep.DELETE, CollectionStep.FINISH)) {
+        for (String cutOff : List.of(CollectionStep.MARK, CollectionStep.DELETE, CollectionStep.FORGET, CollectionStep.FINISH)) {
             PathInfo dead = withNar(store, "requeued-dead");
             register(store, dead);
             TestCollectionSteps.Collector collector = new TestCollectionSteps.Collector(GarbageCollector.Interleaving.NONE,
@@ -692,8 +749,8 @@ class GarbageCollectorTest {
                     }
                     return store.runStep(step);
                 }));
-        // Every stage's steps (scan, plan, mark, recheck, delete, finish) were cut off once each.
-        assertTrue(cut.size() >= 6 && errors.size() == cut.size()
+        // Every stage's steps (scan, plan, mark, recheck, delete, forget, finish) were cut off once each.
+        assertTrue(cut.size() >= 7 && errors.size() == cut.size()
                 && errors.stream().allMatch(e -> e.contains("collection-steps: Task timed out after 0.00")), errors.toString());
         assertTrue(done.paths().containsAll(List.of(print(app), print(lib))), done.paths().toString());
         assertFalse(store.valid(app.path()) || store.valid(lib.path()));

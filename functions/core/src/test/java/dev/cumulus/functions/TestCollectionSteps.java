@@ -78,6 +78,14 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
 
         /** {@code request} run to its end, as the collect-garbage and query-collection functions would answer. */
         GarbageCollected collect(CollectGarbage request) {
+            return collect(request, true, this::runSteps);
+        }
+
+        /**
+         * {@code request} run until its caller is answered (with {@code untilSwept} false, as the proxy
+         * waits), {@code eachPoll} running its steps before each look at its record.
+         */
+        GarbageCollected collect(CollectGarbage request, boolean untilSwept, Runnable eachPoll) {
             StoreFunctionClient functions = new StoreFunctionClient((name, json) -> {
                 try {
                     if (name.equals(StoreFunction.COLLECT_GARBAGE.name())) {
@@ -91,7 +99,7 @@ final class TestCollectionSteps implements JobQueue<CollectionStep> {
                 }
                 throw new FunctionFailedException("there is no store function '" + name + "'");
             });
-            return GarbageCollection.run(functions, request, true, state -> runSteps());
+            return GarbageCollection.run(functions, request, untilSwept, state -> eachPoll.run());
         }
 
         /** Runs the queued steps and those they queue; one cut off comes back, as the queue would redeliver it. */

@@ -87,8 +87,9 @@ public final class RootEvents {
     /**
      * One step of a collection, a message on the collection-steps queue: {@code stage} is
      * {@value #SCAN} (scan segment {@code index}), {@value #PLAN}, {@value #MARK} (batch {@code index}),
-     * {@value #RECHECK}, {@value #DELETE} (batch {@code index}, of wave {@code wave}), {@value #SWEEP}
-     * (part {@code index} of the bucket) or {@value #FINISH} (the record's end); {@code plan} names the
+     * {@value #RECHECK}, {@value #DELETE} (batch {@code index}, of wave {@code wave}), {@value #FORGET}
+     * (what batch {@code index}'s deleted paths left), {@value #SWEEP} (part {@code index} of the
+     * bucket) or {@value #FINISH} (the record's end); {@code plan} names the
      * plan the steps after {@value #PLAN} carry out.
      */
     public record CollectionStep(String gc, String stage, int wave, int index, String plan) {
@@ -97,6 +98,7 @@ public final class RootEvents {
         public static final String MARK = "mark";
         public static final String RECHECK = "recheck";
         public static final String DELETE = "delete";
+        public static final String FORGET = "forget";
         public static final String SWEEP = "sweep";
         public static final String FINISH = "finish";
 
@@ -158,7 +160,7 @@ public final class RootEvents {
     /**
      * One collection as the store records it while it runs and after: its phase ({@value #SCANNING},
      * {@value #DELETING} (marking and deleting, under a lease until {@code leaseUntil}),
-     * {@value #SWEEPING} (the bucket), {@value #DONE}, {@value #FAILED} with {@code error}, or
+     * {@value #SWEEPING} (its deletions are over: what they left behind, and the bucket), {@value #DONE}, {@value #FAILED} with {@code error}, or
      * {@value #ABANDONED}: its lease ran out and another collection took its marks over), and its
      * counts so far. Times are epoch seconds.
      */
