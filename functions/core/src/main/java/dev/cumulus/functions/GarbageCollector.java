@@ -162,7 +162,10 @@ public final class GarbageCollector {
         /** The collection decided to delete {@code path} and is about to, on the condition of its mark. */
         default void deleting(StorePath path) {}
 
-        /** {@code paths} are deleted; their edges, narinfos and the like are about to go. */
+        /** {@code paths} are deleted; their derivation outputs and realisations are about to go. */
+        default void deleted(List<StorePath> paths) {}
+
+        /** {@code paths} were deleted; their edges, narinfos and the like are about to go. */
         default void forgetting(List<StorePath> paths) {}
 
         /** A sweep step listed its part of the bucket and is about to remove {@code keys}. */
@@ -636,15 +639,16 @@ public final class GarbageCollector {
 
     /**
      * The derivation outputs and realisations of deleted paths, which readers take as they are (a
-     * realisation names its output whether or not it is valid), so they go with their paths.
+     * realisation names its output whether or not it is valid), so they go with their paths; but
+     * not those of a path added again since its delete.
      */
     private void forgetOutputs(List<Doomed> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        interleaving.deleted(gone.stream().map(d -> StorePath.parseBaseName(d.scanned().path())).toList());
         for (Doomed d : gone) {
-            StorePath p = StorePath.parseBaseName(d.scanned().path());
-            if (p.isDerivation()) {
-                tables.derivationOutputs().delete(p);
-            }
-            d.realisations().forEach(id -> tables.realisations().delete(id));
+            tables.forgetOutputs(StorePath.parseBaseName(d.scanned().path()), d.realisations());
         }
     }
 

@@ -630,6 +630,57 @@ class GarbageCollectorTest {
     }
 
     /**
+     * A derivation and a realised output added again between their delete and the removal of what
+     * they stood for (the derivation's recorded outputs, the output's realisation) keep them: the
+     * removal happens only while the path is still not valid.
+     */
+    @Test
+    void aDerivationAndARealisedOutputAddedAgainJustAfterTheirDeleteKeepTheirOutputsAndRealisation(LocalStack stack)
+            throws Exception {
+        TestStore store = new TestStore(stack);
+        PathInfo out = withNar(store, "again-out");
+        PathInfo drv = withNar(store, "again.drv");
+        NewPath drvWithOutputs = new NewPath(PathInfoEvent.of(TestStore.STORE, drv), NARS.get(drv.path()),
+                java.util.Map.of("out", print(out)), List.of());
+        dev.cumulus.model.derived.Realisation realisation = dev.cumulus.model.derived.Realisation.of(
+                new dev.cumulus.model.derived.DrvOutput.ByHash(Hash.of(HashAlgorithm.SHA256, "again " + out.path()), "out"),
+                out.path());
+        Runnable addOut = () -> {
+            register(store, out);
+            store.client.call(StoreFunction.REGISTER_DRV_OUTPUT,
+                    new dev.cumulus.model.event.Requests.RegisterRealisation(true, realisation.toJson()));
+        };
+        Runnable addDrv = () -> store.client.call(StoreFunction.REGISTER_PATHS,
+                new RegisterPaths(false, true, List.of(drvWithOutputs), null, null));
+        addOut.run();
+        addDrv.run();
+        String id = realisation.id().render(TestStore.STORE);
+        assertEquals(java.util.Optional.of(out.path()), store.tables.derivationOutputs().outputs(drv.path()).get("out"));
+        GarbageCollected done = new TestCollectionSteps.Collector(new GarbageCollector.Interleaving() {
+            @Override
+            public void deleted(List<StorePath> paths) {
+                if (paths.contains(out.path())) {
+                    addOut.run();
+                }
+                if (paths.contains(drv.path())) {
+                    addDrv.run();
+                }
+            }
+        }, store, Clock.systemUTC()).collect(CollectGarbage.wholeStore(CollectGarbage.DELETE_DEAD, -1, -1));
+        assertTrue(done.paths().containsAll(List.of(print(out), print(drv))), "both were deleted before being added again");
+        assertTrue(store.valid(out.path()) && store.valid(drv.path()));
+        assertEquals(java.util.Optional.of(out.path()), store.tables.derivationOutputs().outputs(drv.path()).get("out"),
+                "the derivation added again keeps its outputs");
+        assertTrue(store.tables.realisations().get(id).isPresent(), "the output added again keeps its realisation");
+
+        // Once nothing adds them again, the next collection removes them with their paths.
+        collect(store, CollectGarbage.DELETE_DEAD);
+        assertFalse(store.valid(out.path()) || store.valid(drv.path()));
+        assertEquals(java.util.Map.of(), store.tables.derivationOutputs().outputs(drv.path()));
+        assertTrue(store.tables.realisations().get(id).isEmpty());
+    }
+
+    /**
      * A collection of particular paths is answered at its finish, not once its deletes are over: the
      * finish is what finds a requested path revived meanwhile, and the proxy's client must hear that.
      */

@@ -73,11 +73,13 @@ public final class DerivationOutputsTable {
         return out;
     }
 
-    /** Removes a deleted derivation's outputs. */
-    public void delete(StorePath drv) {
-        List<Map<String, AttributeValue>> keys = new ArrayList<>();
-        outputs(drv).keySet().forEach(name -> keys.add(Map.of("drv", AttributeValue.fromS(drv.baseName()),
-                "output", AttributeValue.fromS(name))));
-        BatchCalls.deleteAll(db, table, keys);
+    /** A transaction's deletes of a derivation's recorded outputs. */
+    public List<TransactWriteItem> deletes(StorePath drv) {
+        List<TransactWriteItem> out = new ArrayList<>();
+        outputs(drv).keySet().forEach(name -> out.add(TransactWriteItem.builder().delete(
+                software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table)
+                        .key(Map.of("drv", AttributeValue.fromS(drv.baseName()), "output", AttributeValue.fromS(name)))
+                        .build()).build()));
+        return out;
     }
 }

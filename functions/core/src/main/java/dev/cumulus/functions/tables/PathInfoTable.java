@@ -275,6 +275,12 @@ public final class PathInfoTable {
         }
     }
 
+    /** A transaction's check that a path is not valid. */
+    public TransactWriteItem absent(StorePath path) {
+        return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
+                .key(key(path.hashPart())).conditionExpression("attribute_not_exists(hashPart)").build()).build();
+    }
+
     /** A transaction's check that a path is valid and no collection has marked it. */
     public TransactWriteItem unmarked(StorePath path) {
         return TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)

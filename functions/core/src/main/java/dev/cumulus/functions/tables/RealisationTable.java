@@ -71,7 +71,9 @@ public final class RealisationTable {
         return out;
     }
 
-    public void delete(String id) {
-        db.deleteItem(d -> d.tableName(table).key(Map.of("id", AttributeValue.fromS(id))));
+    /** A transaction's delete of realisation {@code id}. */
+    public TransactWriteItem deleteItem(String id) {
+        return TransactWriteItem.builder().delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder()
+                .tableName(table).key(Map.of("id", AttributeValue.fromS(id))).build()).build();
     }
 }

@@ -31,4 +31,26 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
     public java.util.Set<String> deleteMarked(java.util.List<String> hashParts, String gc) {
         return paths.deleteAllMarked(hashParts, gc, roots.stillDeleting(gc));
     }
+
+    /**
+     * Removes what a deleted path's item stood for, a derivation's recorded outputs and the
+     * realisations {@code realisations} naming it as their output, in transactions on the
+     * condition that the path is still not valid: one added again since (whose registration wrote
+     * its outputs with its item) keeps them.
+     */
+    public void forgetOutputs(dev.cumulus.model.store.StorePath path, java.util.List<String> realisations) {
+        java.util.List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> deletes = new java.util.ArrayList<>();
+        if (path.isDerivation()) {
+            deletes.addAll(derivationOutputs.deletes(path));
+        }
+        realisations.forEach(id -> deletes.add(this.realisations.deleteItem(id)));
+        for (int from = 0; from < deletes.size(); from += BatchCalls.TRANSACTION_LIMIT - 1) {
+            java.util.List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new java.util.ArrayList<>();
+            items.add(paths.absent(path));
+            items.addAll(deletes.subList(from, Math.min(deletes.size(), from + BatchCalls.TRANSACTION_LIMIT - 1)));
+            if (!BatchCalls.transactOrFailedConditions(db, items, "forgetting the outputs of " + path.baseName()).isEmpty()) {
+                return;
+            }
+        }
+    }
 }
