@@ -521,20 +521,15 @@ public final class GarbageCollector {
         if (wave < plan.waves()) {
             return new Next(CollectionStep.DELETE, wave, plan.waveEnd(wave) - plan.waveStarts().get(wave), planId);
         }
-        return plan.batches() > 0 ? new Next(CollectionStep.FORGET, 0, plan.batches(), planId) : afterForgetting(plan, planId);
+        // The caller hears of the deleted paths before what they left is forgotten, unless it asked
+        // for particular paths, whose refusal the finish decides.
+        return plan.batches() > 0 ? new Next(CollectionStep.FORGET, 0, plan.batches(), planId,
+                plan.requested().isEmpty() && plan.refusal() == null) : afterForgetting(plan, planId);
     }
 
     private static Next afterForgetting(Plan plan, String planId) {
-        return plan.sweeps() > 0 ? new Next(CollectionStep.SWEEP, 0, plan.sweeps(), planId)
+        return plan.sweeps() > 0 ? new Next(CollectionStep.SWEEP, 0, plan.sweeps(), planId, true)
                 : new Next(CollectionStep.FINISH, 0, 1, planId);
-    }
-
-    /**
-     * Whether the collection's caller hears of its paths once they are deleted, before what they left
-     * is forgotten: unless it asked for particular paths, whose refusal the finish decides.
-     */
-    private static boolean answeredBeforeForgetting(Plan plan) {
-        return plan.requested().isEmpty() && plan.refusal() == null;
     }
 
     private void delete(CollectionStep step, CollectionFiles files, Stage stage) {
@@ -770,7 +765,12 @@ public final class GarbageCollector {
     }
 
     /** What comes after a stage: its stage, wave and number of steps, and the plan (null: the same). */
-    private record Next(String stage, int wave, int steps, String plan) {
+    /** A stage to move a collection to; {@code answers}: its caller hears of the deleted paths as it does. */
+    private record Next(String stage, int wave, int steps, String plan, boolean answers) {
+        Next(String stage, int wave, int steps, String plan) {
+            this(stage, wave, steps, plan, false);
+        }
+
         String recorded() {
             return new CollectionStep("", stage, wave, 0, null).recorded();
         }
@@ -804,9 +804,7 @@ public final class GarbageCollector {
         if (at.get().stage().equals(step.recorded()) && at.get().complete()) {
             Next then = next.get();
             if (tables.roots().advance(step.gc(), step.recorded(), then.recorded(), then.steps(), then.plan(), now())) {
-                if (at.get().state().phase().equals(CollectionState.DELETING) && (then.stage().equals(CollectionStep.SWEEP)
-                        || then.stage().equals(CollectionStep.FORGET)
-                        && answeredBeforeForgetting(new CollectionFiles(bucket, step.gc()).plan(then.plan())))) {
+                if (then.answers() && at.get().state().phase().equals(CollectionState.DELETING)) {
                     // Its deletions are over: its caller hears of its paths while what they left
                     // behind is forgotten and the bucket swept.
                     tables.roots().endDeletions(step.gc(), CollectionState.SWEEPING, now());

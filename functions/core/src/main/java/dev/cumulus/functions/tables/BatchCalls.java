@@ -101,6 +101,13 @@ final class BatchCalls {
                 .toList();
     }
 
+    /** Unconditional deletes of the items with {@code keys}, as items of a transaction. */
+    static List<TransactWriteItem> transactDeletes(String table, List<Map<String, AttributeValue>> keys) {
+        return keys.stream().map(k -> TransactWriteItem.builder().delete(
+                software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(k).build()).build())
+                .toList();
+    }
+
     /** Unconditional puts; fine for items whose content is a function of their key. */
     static void putAll(DynamoDbClient db, String table, List<Map<String, AttributeValue>> items) {
         writeAll(db, table, items.stream()

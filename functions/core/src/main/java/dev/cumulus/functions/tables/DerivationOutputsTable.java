@@ -75,11 +75,9 @@ public final class DerivationOutputsTable {
 
     /** A transaction's deletes of a derivation's recorded outputs. */
     public List<TransactWriteItem> deletes(StorePath drv) {
-        List<TransactWriteItem> out = new ArrayList<>();
-        outputs(drv).keySet().forEach(name -> out.add(TransactWriteItem.builder().delete(
-                software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table)
-                        .key(Map.of("drv", AttributeValue.fromS(drv.baseName()), "output", AttributeValue.fromS(name)))
-                        .build()).build()));
-        return out;
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        outputs(drv).keySet().forEach(name -> keys.add(Map.of("drv", AttributeValue.fromS(drv.baseName()),
+                "output", AttributeValue.fromS(name))));
+        return BatchCalls.transactDeletes(table, keys);
     }
 }

@@ -2,6 +2,7 @@ package dev.cumulus.functions.tables;
 
 import dev.cumulus.model.derived.Realisation;
 import dev.cumulus.model.store.StoreDir;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -73,7 +74,6 @@ public final class RealisationTable {
 
     /** A transaction's delete of realisation {@code id}. */
     public TransactWriteItem deleteItem(String id) {
-        return TransactWriteItem.builder().delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder()
-                .tableName(table).key(Map.of("id", AttributeValue.fromS(id))).build()).build();
+        return BatchCalls.transactDeletes(table, List.of(Map.of("id", AttributeValue.fromS(id)))).getFirst();
     }
 }

@@ -98,9 +98,8 @@ public final class ReferrersTable {
                 "path", AttributeValue.fromS(ref.baseName()), "referrer", AttributeValue.fromS(referrer.baseName())))));
         ChunkedWork.inChunks(edges, BatchCalls.TRANSACTION_LIMIT, BatchCalls.WRITES_AT_ONCE, "deleting edges on " + table,
                 chunk -> {
-                    BatchCalls.transactOrFailedConditions(db, chunk.stream().map(key -> TransactWriteItem.builder()
-                            .delete(software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(key)
-                                    .build()).build()).toList(), "deleting edges on " + table);
+                    BatchCalls.transactOrFailedConditions(db, BatchCalls.transactDeletes(table, chunk),
+                            "deleting edges on " + table);
                     return List.of();
                 });
     }
