@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -56,6 +58,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -296,7 +299,9 @@ public final class Substitution {
                 Future<Long> registering = threads.submit(() ->
                         register(fetches, validHere, others, cannot, session, registered, phases, fetchesSince));
                 try {
-                    closure(wanted, cannot, offers, validHere, (path, offer) -> arrived.add(new Found(path, offer)));
+                    AtomicLong found = new AtomicLong();
+                    closure(wanted, cannot, offers, validHere,
+                            (path, offer) -> arrived.add(new Found(path, offer, found.getAndIncrement())));
                     phases.end("closure of " + offers.size() + " missing");
                 } finally {
                     arrived.add(Found.END);
@@ -356,18 +361,19 @@ public final class Substitution {
     }
 
     /**
-     * The paths this job claimed, fetched by a few workers in the reverse of the order they were
-     * found: when the walk is ahead of the fetches, the far end of a chain (which must register
-     * first) is fetched first. Tells the registration what was fetched.
+     * The paths this job claimed, fetched by a few workers, the one the walk found last first: a
+     * path's references are found after it, so when the walk is ahead of the fetches the far end of
+     * a chain (which must register first) is fetched first, whatever the order and size of the
+     * claims that brought the paths here. Tells the registration what was fetched.
      */
-    private static final class Fetches {
-        private final ArrayDeque<Found> waiting = new ArrayDeque<>();
+    static final class Fetches {
+        private final PriorityQueue<Found> waiting = new PriorityQueue<>(Comparator.comparingLong(Found::order).reversed());
         private final Map<StorePath, PathRegistration.Candidate> fetched = new LinkedHashMap<>();
         private int unfinished;
         private boolean closed;
 
         synchronized void add(Found f) {
-            waiting.addLast(f);
+            waiting.add(f);
             unfinished++;
             notifyAll();
         }
@@ -383,7 +389,7 @@ public final class Substitution {
             while (waiting.isEmpty() && !closed) {
                 wait();
             }
-            return waiting.pollLast();
+            return waiting.poll();
         }
 
         synchronized void fetched(StorePath path, PathRegistration.Candidate candidate) {
@@ -412,9 +418,12 @@ public final class Substitution {
         }
     }
 
-    /** A path the walk found missing here and offered upstream; {@link #END} when the walk is over. */
-    private record Found(StorePath path, Substituters.Offer offer) {
-        static final Found END = new Found(null, null);
+    /**
+     * A path the walk found missing here and offered upstream, {@code order}-th; {@link #END} when
+     * the walk is over.
+     */
+    record Found(StorePath path, Substituters.Offer offer, long order) {
+        static final Found END = new Found(null, null, -1);
     }
 
     /** What the walk hears: a path's narinfo lookup, or which of some paths are valid. */
