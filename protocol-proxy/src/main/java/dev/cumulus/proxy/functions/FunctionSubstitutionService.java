@@ -3,6 +3,7 @@ package dev.cumulus.proxy.functions;
 import static dev.cumulus.proxy.functions.FunctionCalls.call;
 
 import dev.cumulus.model.derived.DrvOutput;
+import dev.cumulus.model.event.PollSchedule;
 import dev.cumulus.model.event.Requests.PathsQuery;
 import dev.cumulus.model.event.StoreFunction;
 import dev.cumulus.model.event.StoreFunctionClient;
@@ -18,7 +19,6 @@ import dev.cumulus.model.wire.SubstitutablePathInfo;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
 import dev.cumulus.proxy.backend.SubstitutionService;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,11 +31,11 @@ import java.util.TreeSet;
 /**
  * Substitution through the store functions: the queries ask the substituters through them, and a
  * substitution is submitted as a job ({@code substitute-paths}) and watched ({@code query-substitution})
- * until it is done: every few milliseconds at first, then less often, asking after the client.
+ * until it is done ({@link PollSchedule}: every few milliseconds at first, then less often), asking
+ * after the client.
  */
 public final class FunctionSubstitutionService implements SubstitutionService {
-    static final Duration FIRST_POLL = Duration.ofMillis(20);
-    static final Duration MAX_POLL = Duration.ofMillis(500);
+    static final PollSchedule POLLS = new PollSchedule(20, 500);
 
     private final StoreFunctionClient functions;
     private final StoreDir storeDir;
@@ -85,11 +85,10 @@ public final class FunctionSubstitutionService implements SubstitutionService {
                 "substituting " + paths.size() + " path(s) and " + outputs.size() + " output(s) from the store's substituters",
                 List.of(), 0);
         try {
-            long wait = FIRST_POLL.toMillis();
+            long since = System.nanoTime();
             String id = state.id();
             while (!state.finished()) {
-                Thread.sleep(wait);
-                wait = Math.min(MAX_POLL.toMillis(), wait * 3 / 2);
+                Thread.sleep(POLLS.pauseAfter((System.nanoTime() - since) / 1_000_000));
                 if (session.clientGone()) {
                     // The job goes on (another client may want the same paths); this waiter leaves.
                     throw new StoreException("the client hung up while paths were being substituted");

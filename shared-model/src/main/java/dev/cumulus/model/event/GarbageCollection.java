@@ -17,8 +17,7 @@ import java.util.function.Consumer;
 public final class GarbageCollection {
     /** A collection whose record has not moved for this long is given up on: longer than any one step may take. */
     static final long STALLED_SECONDS = 16 * 60 + 30;
-    private static final long FIRST_POLL_MILLIS = 20;
-    private static final long LONGEST_POLL_MILLIS = 100;
+    private static final PollSchedule POLLS = new PollSchedule(20, 100);
 
     private GarbageCollection() {}
 
@@ -32,14 +31,13 @@ public final class GarbageCollection {
     public static GarbageCollected run(StoreFunctionClient functions, CollectGarbage request, boolean untilSwept,
                                        Consumer<CollectionState> progress) {
         CollectionState state = functions.call(StoreFunction.COLLECT_GARBAGE, request);
-        long pause = FIRST_POLL_MILLIS;
-        long lastMoved = System.nanoTime();
+        long since = System.nanoTime();
+        long lastMoved = since;
         long lastUpdate = state.updatedAt();
         CollectionReport report = new CollectionReport(state, List.of(), 0);
         while (report.state().running() && (untilSwept || !report.state().phase().equals(CollectionState.SWEEPING))) {
             progress.accept(report.state());
-            sleep(pause);
-            pause = Math.min(LONGEST_POLL_MILLIS, pause * 3 / 2);
+            sleep(POLLS.pauseAfter((System.nanoTime() - since) / 1_000_000));
             report = functions.call(StoreFunction.QUERY_COLLECTION, new QueryCollection(state.id(), 0));
             if (report.state().updatedAt() != lastUpdate) {
                 lastUpdate = report.state().updatedAt();
