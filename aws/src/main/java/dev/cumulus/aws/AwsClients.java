@@ -27,6 +27,22 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * errors with the SDK's standard backoff; against emulators, credentials are fixed placeholders.
  */
 public final class AwsClients {
+    /**
+     * Idle connections the HTTP clients keep open to each server. The URL-connection client leaves
+     * them to the JDK's cache, which keeps five unless told otherwise; the store writes dozens of
+     * objects and items at once (a registration's narinfos, a substitution's fetches), so all but
+     * five of those connections were opened for one request and closed after it: a 1,000-path copy
+     * into the local stack opened and closed about 480, each a TCP handshake and a server's set-up.
+     */
+    static final int KEPT_CONNECTIONS = 128;
+
+    static {
+        // The JDK reads it once, when its first connection is kept: before any client here exists.
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", Integer.toString(KEPT_CONNECTIONS));
+        }
+    }
+
     private final AwsConfig config;
 
     public AwsClients(AwsConfig config) {
