@@ -764,8 +764,10 @@ public final class GarbageCollector {
                 + "To find out why, use: nix-store --query --roots and nix-store --query --referrers";
     }
 
-    /** What comes after a stage: its stage, wave and number of steps, and the plan (null: the same). */
-    /** A stage to move a collection to; {@code answers}: its caller hears of the deleted paths as it does. */
+    /**
+     * What comes after a stage: its stage, wave and number of steps, the plan (null: the same), and
+     * whether the collection's caller hears of the deleted paths as it moves there ({@code answers}).
+     */
     private record Next(String stage, int wave, int steps, String plan, boolean answers) {
         Next(String stage, int wave, int steps, String plan) {
             this(stage, wave, steps, plan, false);

@@ -88,7 +88,7 @@ public final class FunctionSubstitutionService implements SubstitutionService {
             long since = System.nanoTime();
             String id = state.id();
             while (!state.finished()) {
-                Thread.sleep(POLLS.pauseAfter((System.nanoTime() - since) / 1_000_000));
+                Thread.sleep(POLLS.pauseSince(since));
                 if (session.clientGone()) {
                     // The job goes on (another client may want the same paths); this waiter leaves.
                     throw new StoreException("the client hung up while paths were being substituted");

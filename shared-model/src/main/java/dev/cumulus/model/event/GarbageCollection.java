@@ -37,7 +37,7 @@ public final class GarbageCollection {
         CollectionReport report = new CollectionReport(state, List.of(), 0);
         while (report.state().running() && (untilSwept || !report.state().phase().equals(CollectionState.SWEEPING))) {
             progress.accept(report.state());
-            sleep(POLLS.pauseAfter((System.nanoTime() - since) / 1_000_000));
+            sleep(POLLS.pauseSince(since));
             report = functions.call(StoreFunction.QUERY_COLLECTION, new QueryCollection(state.id(), 0));
             if (report.state().updatedAt() != lastUpdate) {
                 lastUpdate = report.state().updatedAt();

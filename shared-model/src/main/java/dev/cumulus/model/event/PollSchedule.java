@@ -17,6 +17,11 @@ public record PollSchedule(long shortestMillis, long longestMillis) {
         }
     }
 
+    /** The pause before the next question of a wait that began at {@code sinceNanos} ({@link System#nanoTime}). */
+    public long pauseSince(long sinceNanos) {
+        return pauseAfter((System.nanoTime() - sinceNanos) / 1_000_000);
+    }
+
     /** The pause before the next question, {@code waitedMillis} after the first. */
     public long pauseAfter(long waitedMillis) {
         return Math.clamp(waitedMillis / SHARE, shortestMillis, longestMillis);

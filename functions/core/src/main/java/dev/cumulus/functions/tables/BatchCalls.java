@@ -12,6 +12,7 @@ import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
@@ -103,9 +104,8 @@ final class BatchCalls {
 
     /** Unconditional deletes of the items with {@code keys}, as items of a transaction. */
     static List<TransactWriteItem> transactDeletes(String table, List<Map<String, AttributeValue>> keys) {
-        return keys.stream().map(k -> TransactWriteItem.builder().delete(
-                software.amazon.awssdk.services.dynamodb.model.Delete.builder().tableName(table).key(k).build()).build())
-                .toList();
+        return keys.stream().map(k -> TransactWriteItem.builder().delete(Delete.builder().tableName(table).key(k).build())
+                .build()).toList();
     }
 
     /** Unconditional puts; fine for items whose content is a function of their key. */

@@ -2,7 +2,12 @@ package dev.cumulus.functions.tables;
 
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.model.store.StoreDir;
+import dev.cumulus.model.store.StorePath;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /** The store's tables of one installation, by their physical names under a resource prefix. */
 public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable referrers,
@@ -28,7 +33,7 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
      * Deletes, in one transaction, the paths still marked by collection {@code gc} if {@code gc} still
      * deletes: {@link PathInfoTable#deleteAllMarked} with {@link RootsTable#stillDeleting}.
      */
-    public java.util.Set<String> deleteMarked(java.util.List<String> hashParts, String gc) {
+    public Set<String> deleteMarked(List<String> hashParts, String gc) {
         return paths.deleteAllMarked(hashParts, gc, roots.stillDeleting(gc));
     }
 
@@ -38,14 +43,14 @@ public record StoreTables(DynamoDbClient db, PathInfoTable paths, ReferrersTable
      * condition that the path is still not valid: one added again since (whose registration wrote
      * its outputs with its item) keeps them.
      */
-    public void forgetOutputs(dev.cumulus.model.store.StorePath path, java.util.List<String> realisations) {
-        java.util.List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> deletes = new java.util.ArrayList<>();
+    public void forgetOutputs(StorePath path, List<String> realisations) {
+        List<TransactWriteItem> deletes = new ArrayList<>();
         if (path.isDerivation()) {
             deletes.addAll(derivationOutputs.deletes(path));
         }
         realisations.forEach(id -> deletes.add(this.realisations.deleteItem(id)));
         for (int from = 0; from < deletes.size(); from += BatchCalls.TRANSACTION_LIMIT - 1) {
-            java.util.List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new java.util.ArrayList<>();
+            List<TransactWriteItem> items = new ArrayList<>();
             items.add(paths.absent(path));
             items.addAll(deletes.subList(from, Math.min(deletes.size(), from + BatchCalls.TRANSACTION_LIMIT - 1)));
             if (!BatchCalls.transactOrFailedConditions(db, items, "forgetting the outputs of " + path.baseName()).isEmpty()) {
