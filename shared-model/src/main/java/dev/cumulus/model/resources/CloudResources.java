@@ -51,7 +51,7 @@ public final class CloudResources {
 
     /**
      * GC roots by owner: {@code named} holds the named roots, {@code session#<id>} a connection's
-     * temporary roots and its lease. A lease that is not renewed expires (and TTL removes the items).
+     * temporary roots (an item a call, its paths a string set) and its lease. A lease that is not renewed expires (and TTL removes the items).
      */
     public static final TableSpec GC_ROOTS = new TableSpec("gc-roots", string("owner"), Optional.of(string("root")),
             List.of(), Optional.of("expiresAt"));

@@ -17,9 +17,11 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The gc-roots table, keyed by owner and root. Owner {@code named} holds named roots (root: the
- * name). Owner {@code session#<id>} holds one connection's temporary roots (root: the path's base
- * name) and its lease (root: {@value #LEASE}, {@code expiresAt}: until when the connection is taken
- * to be alive). A temporary root counts only while its lease holds, so a proxy that dies leaves no
+ * name). Owner {@code session#<id>} holds one connection's temporary roots, the paths of each call
+ * in one item (root: {@code set#<random id>}, {@code paths}: their base names; a call of more paths
+ * than an item holds writes several), and its lease (root: {@value #LEASE}, {@code expiresAt}: until
+ * when the connection is taken to be alive). One item a call rather than one a path: a copy roots
+ * each registration's paths, and an item a path was a third of the items a copy wrote. A temporary root counts only while its lease holds, so a proxy that dies leaves no
  * root behind for longer than a lease; TTL removes the items later. Owner {@value #COLLECTIONS}
  * holds the collections: the deletion generation (root {@value #GENERATION}, a counter every
  * collection moves when it starts and ends deleting, which caches of path infos consult) and one
@@ -38,6 +40,9 @@ public final class RootsTable {
     static final String SWEEPS_ENDED = "ended";
     private static final String SWEEP_STEP = "step#";
     private static final String SESSION = "session#";
+    private static final String ROOT_SET = "set#";
+    /** The base names one item of temporary roots holds, in bytes: well within DynamoDB's 400 KB an item. */
+    static final int ROOT_SET_BYTES = 200_000;
     /** Temporary roots outlive their lease in the table only for TTL to find them; the lease decides. */
     private static final long TEMP_ROOT_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -69,11 +74,28 @@ public final class RootsTable {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         items.add(lease(session, leaseUntil));
         long ttl = leaseUntil + TEMP_ROOT_TTL_SECONDS;
+        List<String> set = new ArrayList<>();
+        int bytes = 0;
         for (StorePath p : new java.util.TreeSet<>(paths)) {
-            items.add(Map.of("owner", AttributeValue.fromS(SESSION + session), "root", AttributeValue.fromS(p.baseName()),
-                    "path", AttributeValue.fromS(p.baseName()), "expiresAt", Attributes.num(ttl)));
+            if (bytes + p.baseName().length() > ROOT_SET_BYTES) {
+                items.add(rootSet(session, set, ttl));
+                set = new ArrayList<>();
+                bytes = 0;
+            }
+            set.add(p.baseName());
+            bytes += p.baseName().length();
+        }
+        if (!set.isEmpty()) {
+            items.add(rootSet(session, set, ttl));
         }
         BatchCalls.putAll(db, table, items);
+    }
+
+    /** One item of a session's temporary roots: {@code baseNames}, under a root of its own. */
+    private static Map<String, AttributeValue> rootSet(String session, List<String> baseNames, long ttl) {
+        return Map.of("owner", AttributeValue.fromS(SESSION + session),
+                "root", AttributeValue.fromS(ROOT_SET + java.util.UUID.randomUUID()),
+                "paths", AttributeValue.fromSs(baseNames), "expiresAt", Attributes.num(ttl));
     }
 
     /** Removes a connection's lease and temporary roots. */
@@ -427,7 +449,10 @@ public final class RootsTable {
                 String session = owner.substring(SESSION.length());
                 if (root.equals(LEASE)) {
                     leases.put(session, Attributes.number(item, "expiresAt"));
-                } else {
+                } else if (item.containsKey("paths")) {
+                    List<StorePath> roots = temporary.computeIfAbsent(session, s -> new ArrayList<>());
+                    item.get("paths").ss().forEach(p -> roots.add(StorePath.parseBaseName(p)));
+                } else { // an item a path, as versions before the sets wrote (during a deploy both run)
                     temporary.computeIfAbsent(session, s -> new ArrayList<>())
                             .add(StorePath.parseBaseName(Attributes.string(item, "path")));
                 }
