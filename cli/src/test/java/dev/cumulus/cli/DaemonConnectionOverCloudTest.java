@@ -10,8 +10,13 @@ import dev.cumulus.functions.FunctionsConfig;
 import dev.cumulus.functions.InProcessInvoker;
 import dev.cumulus.functions.StoreFunctions;
 import dev.cumulus.localstack.LocalStack;
+import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.localstack.LocalStackExtension;
+import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.model.cache.Bucket;
+import dev.cumulus.model.cache.BucketUpload;
 import dev.cumulus.model.cache.NarCompression;
+import dev.cumulus.model.event.NarObject;
 import dev.cumulus.model.event.Requests.PathQuery;
 import dev.cumulus.model.event.Responses.PathInfoAnswer;
 import dev.cumulus.model.event.StoreFunction;
@@ -35,6 +40,8 @@ import dev.cumulus.proxy.backend.Backends;
 import dev.cumulus.proxy.backend.NarService;
 import dev.cumulus.proxy.backend.Session;
 import dev.cumulus.proxy.backend.StoreException;
+import dev.cumulus.proxy.bucket.BucketNarService;
+import dev.cumulus.proxy.bucket.NarLocator;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -115,6 +122,103 @@ class DaemonConnectionOverCloudTest {
             assertEquals(Optional.empty(), c.readStderr(InputStream.nullInputStream(), exported));
             assertEquals(1, c.in.readNum());
             assertArrayEquals(appRecord, exported.toByteArray());
+        }
+    }
+
+    /**
+     * The client hears its paths are valid once their narinfos are in the bucket too, not before,
+     * however slowly the narinfos are written (here each takes half a second).
+     */
+    @Test
+    void anImportEndsOnceItsNarInfosAreWritten(LocalStack stack) throws Exception {
+        S3Bucket bucket = new S3Bucket(new AwsClients(stack.config()).s3(),
+                CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix()));
+        Bucket slowNarInfos = new Bucket() {
+            @Override
+            public Optional<InputStream> open(String key) throws IOException {
+                return bucket.open(key);
+            }
+
+            @Override
+            public java.util.OptionalLong size(String key) throws IOException {
+                return bucket.size(key);
+            }
+
+            @Override
+            public void put(String key, byte[] content, String contentType) throws IOException {
+                if (key.endsWith(".narinfo")) {
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                bucket.put(key, content, contentType);
+            }
+
+            @Override
+            public BucketUpload upload(String key, String contentType) throws IOException {
+                return bucket.upload(key, contentType);
+            }
+
+            @Override
+            public void delete(String key) throws IOException {
+                bucket.delete(key);
+            }
+
+            @Override
+            public void list(String prefix, IOConsumer<StoredObject> each) throws IOException {
+                bucket.list(prefix, each);
+            }
+
+            @Override
+            public boolean touch(String key) throws IOException {
+                return bucket.touch(key);
+            }
+        };
+        NarLocator unused = new NarLocator() { // this test reads no NAR back
+            @Override
+            public NarObject locate(StorePath path, boolean fresh) {
+                throw new StoreException("not asked here");
+            }
+
+            @Override
+            public void remember(StorePath path, NarObject object) {}
+        };
+        try (Proxy proxy = proxy(stack, real -> new BucketNarService(slowNarInfos, functions(stack), unused, info -> {},
+                STORE, NarCompression.NONE, Optional.empty()));
+             TestClient c = new TestClient(proxy.server().socket())) {
+            c.handshake(MINOR);
+            StorePath lib = path("slow-narinfo-lib");
+            StorePath app = path("slow-narinfo-app");
+            ByteArrayOutputStream export = new ByteArrayOutputStream();
+            WireWriter w = new WireWriter(export);
+            w.writeNum(1);
+            export.write(record(nar("slow narinfo lib " + tmp), lib, List.of()));
+            w.writeNum(1);
+            export.write(record(nar("slow narinfo app " + tmp), app, List.of(lib)));
+            w.writeNum(0);
+            c.out.writeNum(27);
+            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream()));
+            assertEquals(List.of(STORE.print(lib), STORE.print(app)), c.in.readStrings());
+            for (StorePath p : List.of(lib, app)) {
+                assertTrue(narInfoInBucket(stack, p), p.hashPart() + ".narinfo is in the bucket when the import ends");
+            }
+        }
+    }
+
+    private StoreFunctionClient functions(LocalStack stack) {
+        return new StoreFunctionClient(new InProcessInvoker(StoreFunctions.of(new AwsClients(stack.config()),
+                new FunctionsConfig(STORE, stack.config().resourcePrefix(), List.of(), List.of()))));
+    }
+
+    private static boolean narInfoInBucket(LocalStack stack, StorePath path) {
+        try {
+            new AwsClients(stack.config()).s3().headObject(h -> h.bucket(
+                    CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix())).key(path.hashPart() + ".narinfo"));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
         }
     }
 
