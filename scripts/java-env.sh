@@ -35,3 +35,6 @@ case "${LC_ALL:-${LANG:-}}" in
   *UTF-8*|*utf8*) ;;
   *) export LC_ALL=C.UTF-8 ;;
 esac
+# The JDK's exact build ("25.0.3+9-LTS"): an AOT cache (scripts/aot-cache) works only with the JDK that wrote it.
+JAVA_RUNTIME=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
+JAVA_RUNTIME=${JAVA_RUNTIME:-$JAVA_MAJOR}
