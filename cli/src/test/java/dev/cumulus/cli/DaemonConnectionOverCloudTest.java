@@ -13,6 +13,7 @@ import dev.cumulus.localstack.LocalStack;
 import dev.cumulus.model.resources.CloudResources;
 import dev.cumulus.localstack.LocalStackExtension;
 import dev.cumulus.aws.S3Bucket;
+import dev.cumulus.model.cache.BinaryCacheLayout;
 import dev.cumulus.model.cache.Bucket;
 import dev.cumulus.model.cache.BucketUpload;
 import dev.cumulus.model.cache.NarCompression;
@@ -102,16 +103,10 @@ class DaemonConnectionOverCloudTest {
             StorePath lib = path("imported-lib");
             StorePath app = path("imported-app");
             byte[] appRecord = record(appNar, app, List.of(lib));
-            ByteArrayOutputStream export = new ByteArrayOutputStream();
-            WireWriter w = new WireWriter(export);
-            w.writeNum(1);
-            export.write(record(libNar, lib, List.of()));
-            w.writeNum(1);
-            export.write(appRecord);
-            w.writeNum(0);
+            byte[] export = export(List.of(record(libNar, lib, List.of()), appRecord));
 
             c.out.writeNum(27);
-            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream()));
+            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export), OutputStream.nullOutputStream()));
             assertEquals(List.of(STORE.print(lib), STORE.print(app)), c.in.readStrings());
             PathInfoAnswer appInfo = proxy.functions().call(StoreFunction.QUERY_PATH_INFO, new PathQuery(STORE.print(app)));
             assertEquals(Hash.of(HashAlgorithm.SHA256, appNar).toString(), appInfo.info().narHash());
@@ -191,15 +186,10 @@ class DaemonConnectionOverCloudTest {
             c.handshake(MINOR);
             StorePath lib = path("slow-narinfo-lib");
             StorePath app = path("slow-narinfo-app");
-            ByteArrayOutputStream export = new ByteArrayOutputStream();
-            WireWriter w = new WireWriter(export);
-            w.writeNum(1);
-            export.write(record(nar("slow narinfo lib " + tmp), lib, List.of()));
-            w.writeNum(1);
-            export.write(record(nar("slow narinfo app " + tmp), app, List.of(lib)));
-            w.writeNum(0);
+            byte[] export = export(List.of(record(nar("slow narinfo lib " + tmp), lib, List.of()),
+                    record(nar("slow narinfo app " + tmp), app, List.of(lib))));
             c.out.writeNum(27);
-            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream()));
+            assertEquals(Optional.empty(), c.readStderr(new ByteArrayInputStream(export), OutputStream.nullOutputStream()));
             assertEquals(List.of(STORE.print(lib), STORE.print(app)), c.in.readStrings());
             for (StorePath p : List.of(lib, app)) {
                 assertTrue(narInfoInBucket(stack, p), p.hashPart() + ".narinfo is in the bucket when the import ends");
@@ -215,7 +205,7 @@ class DaemonConnectionOverCloudTest {
     private static boolean narInfoInBucket(LocalStack stack, StorePath path) {
         try {
             new AwsClients(stack.config()).s3().headObject(h -> h.bucket(
-                    CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix())).key(path.hashPart() + ".narinfo"));
+                    CloudResources.STORE_BUCKET.physicalName(stack.config().resourcePrefix())).key(BinaryCacheLayout.narInfoKey(path)));
             return true;
         } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
             return false;
@@ -229,14 +219,10 @@ class DaemonConnectionOverCloudTest {
             c.handshake(MINOR);
             StorePath absent = path("never-added");
             StorePath orphan = path("orphan");
-            ByteArrayOutputStream export = new ByteArrayOutputStream();
-            WireWriter w = new WireWriter(export);
-            w.writeNum(1);
-            export.write(record(nar("orphan " + tmp), orphan, List.of(absent)));
-            w.writeNum(0);
+            byte[] export = export(List.of(record(nar("orphan " + tmp), orphan, List.of(absent))));
 
             c.out.writeNum(27);
-            Optional<String> error = c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream());
+            Optional<String> error = c.readStderr(new ByteArrayInputStream(export), OutputStream.nullOutputStream());
             assertTrue(error.isPresent() && error.get().contains(STORE.print(absent)), error.toString());
             assertFalse(isValid(c, orphan), "the connection answers, and the path is not valid");
         }
@@ -253,18 +239,16 @@ class DaemonConnectionOverCloudTest {
             c.handshake(MINOR);
             StorePath absent = path("never-added");
             List<StorePath> paths = new java.util.ArrayList<>();
-            ByteArrayOutputStream export = new ByteArrayOutputStream();
-            WireWriter w = new WireWriter(export);
+            List<byte[]> records = new java.util.ArrayList<>();
             for (int i = 0; i < 400; i++) {
                 StorePath p = path("many-" + i);
                 paths.add(p);
-                w.writeNum(1);
-                export.write(record(nar("many " + i + " " + tmp), p, i == 150 ? List.of(absent) : List.of()));
+                records.add(record(nar("many " + i + " " + tmp), p, i == 150 ? List.of(absent) : List.of()));
             }
-            w.writeNum(0);
+            byte[] export = export(records);
 
             c.out.writeNum(27);
-            Optional<String> error = c.readStderr(new ByteArrayInputStream(export.toByteArray()), OutputStream.nullOutputStream());
+            Optional<String> error = c.readStderr(new ByteArrayInputStream(export), OutputStream.nullOutputStream());
             assertTrue(error.isPresent() && error.get().contains(STORE.print(absent)), error.toString());
             assertTrue(isValid(c, paths.getFirst()), "the first registration stands");
             assertFalse(isValid(c, paths.get(150)));
@@ -389,6 +373,18 @@ class DaemonConnectionOverCloudTest {
             throw new AssertionError(error.get());
         }
         return c.in.readNum() == 1;
+    }
+
+    /** An ImportPaths stream: each record after a 1, then a 0. */
+    private static byte[] export(List<byte[]> records) throws IOException {
+        ByteArrayOutputStream export = new ByteArrayOutputStream();
+        WireWriter w = new WireWriter(export);
+        for (byte[] r : records) {
+            w.writeNum(1);
+            export.write(r);
+        }
+        w.writeNum(0);
+        return export.toByteArray();
     }
 
     /** An export record without its leading 1: the NAR, the magic, the path, references, no deriver, no signature. */

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
@@ -76,7 +78,7 @@ public final class RootsTable {
         long ttl = leaseUntil + TEMP_ROOT_TTL_SECONDS;
         List<String> set = new ArrayList<>();
         int bytes = 0;
-        for (StorePath p : new java.util.TreeSet<>(paths)) {
+        for (StorePath p : new TreeSet<>(paths)) {
             if (bytes + p.baseName().length() > ROOT_SET_BYTES) {
                 items.add(rootSet(session, set, ttl));
                 set = new ArrayList<>();
@@ -94,7 +96,7 @@ public final class RootsTable {
     /** One item of a session's temporary roots: {@code baseNames}, under a root of its own. */
     private static Map<String, AttributeValue> rootSet(String session, List<String> baseNames, long ttl) {
         return Map.of("owner", AttributeValue.fromS(SESSION + session),
-                "root", AttributeValue.fromS(ROOT_SET + java.util.UUID.randomUUID()),
+                "root", AttributeValue.fromS(ROOT_SET + UUID.randomUUID()),
                 "paths", AttributeValue.fromSs(baseNames), "expiresAt", Attributes.num(ttl));
     }
 
